@@ -1,0 +1,69 @@
+import type { Column, TableId, TableSchema } from './table-schema.js';
+import type { ColumnType, Value } from './column-type.js';
+
+/** A row image: one value per column of the table schema in force, in column order. */
+export type Row = readonly (Value | undefined)[];
+
+export type RowOp = 'insert' | 'update' | 'delete';
+
+/** Where an event came from, for lineage, metadata columns and error messages. */
+export interface EventMeta {
+  /** Commit time at the source (binlog event timestamp), epoch milliseconds; 0 during snapshot. */
+  readonly tsMs: number;
+  /** True for rows read by the snapshot phase (Debezium's op "r"). */
+  readonly snapshot?: boolean;
+  /** Human-readable source location, e.g. "mysql-bin.000003:4711". */
+  readonly location?: string;
+}
+
+export interface DataChangeEvent {
+  readonly kind: 'data';
+  readonly tableId: TableId;
+  readonly op: RowOp;
+  /** Present for update and delete. */
+  readonly before: Row | null;
+  /** Present for insert and update. */
+  readonly after: Row | null;
+  readonly meta: EventMeta;
+}
+
+export type AddColumnPosition =
+  | { readonly kind: 'last' }
+  | { readonly kind: 'first' }
+  | { readonly kind: 'after'; readonly column: string }
+  | { readonly kind: 'before'; readonly column: string };
+
+export type SchemaChange =
+  | { readonly type: 'create-table'; readonly schema: TableSchema }
+  | {
+      readonly type: 'add-column';
+      readonly columns: readonly { readonly column: Column; readonly position: AddColumnPosition }[];
+    }
+  | { readonly type: 'drop-column'; readonly columns: readonly string[] }
+  | {
+      readonly type: 'rename-column';
+      readonly renames: readonly { readonly from: string; readonly to: string }[];
+    }
+  | {
+      readonly type: 'alter-column-type';
+      readonly changes: readonly {
+        readonly column: string;
+        readonly type: ColumnType;
+        readonly nullable: boolean;
+      }[];
+    }
+  | { readonly type: 'drop-table' }
+  | { readonly type: 'truncate-table' };
+
+export type SchemaChangeType = SchemaChange['type'];
+
+export interface SchemaChangeEvent {
+  readonly kind: 'schema';
+  readonly tableId: TableId;
+  readonly change: SchemaChange;
+  /** The DDL text that caused it, when there was one. */
+  readonly ddl?: string;
+  readonly meta: EventMeta;
+}
+
+export type ChangeEvent = DataChangeEvent | SchemaChangeEvent;

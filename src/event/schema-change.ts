@@ -1,0 +1,89 @@
+import type { AddColumnPosition, SchemaChange } from './change-event.js';
+import { assertNever } from './column-type.js';
+import type { Column, TableSchema } from './table-schema.js';
+import { columnIndex } from './table-schema.js';
+
+/**
+ * Applies a schema change to a table schema: the one rule shared by source-side schema tracking
+ * and sinks that keep their own copy. Throws when the change does not fit the schema.
+ */
+export function applySchemaChange(
+  schema: TableSchema | undefined,
+  change: SchemaChange,
+): TableSchema | undefined {
+  switch (change.type) {
+    case 'create-table':
+      return change.schema;
+    case 'drop-table':
+      return undefined;
+    case 'truncate-table':
+      return schema;
+    default:
+      break;
+  }
+  if (!schema) throw new Error(`cannot apply ${change.type}: the table is not known`);
+  switch (change.type) {
+    case 'add-column': {
+      const columns = [...schema.columns];
+      for (const { column, position } of change.columns) {
+        if (columnIndex({ columns, primaryKeys: [] }, column.name) >= 0) {
+          throw new Error(`cannot add column ${column.name}: it exists already`);
+        }
+        insertColumn(columns, column, position);
+      }
+      return { ...schema, columns };
+    }
+    case 'drop-column': {
+      const drop = new Set(change.columns.map((c) => c.toLowerCase()));
+      return {
+        ...schema,
+        columns: schema.columns.filter((c) => !drop.has(c.name.toLowerCase())),
+        primaryKeys: schema.primaryKeys.filter((k) => !drop.has(k.toLowerCase())),
+      };
+    }
+    case 'rename-column': {
+      const map = new Map(change.renames.map((r) => [r.from.toLowerCase(), r.to]));
+      const rename = (n: string): string => map.get(n.toLowerCase()) ?? n;
+      return {
+        ...schema,
+        columns: schema.columns.map((c) => ({ ...c, name: rename(c.name) })),
+        primaryKeys: schema.primaryKeys.map(rename),
+      };
+    }
+    case 'alter-column-type': {
+      const map = new Map(change.changes.map((c) => [c.column.toLowerCase(), c]));
+      return {
+        ...schema,
+        columns: schema.columns.map((c) => {
+          const ch = map.get(c.name.toLowerCase());
+          return ch ? { ...c, type: ch.type, nullable: ch.nullable } : c;
+        }),
+      };
+    }
+    default:
+      return assertNever(change, 'schema change');
+  }
+}
+
+function insertColumn(columns: Column[], column: Column, position: AddColumnPosition): void {
+  switch (position.kind) {
+    case 'last':
+      columns.push(column);
+      return;
+    case 'first':
+      columns.unshift(column);
+      return;
+    case 'after':
+    case 'before': {
+      const i = columnIndex({ columns, primaryKeys: [] }, position.column);
+      if (i < 0)
+        throw new Error(
+          `cannot add column ${column.name} ${position.kind} ${position.column}: no such column`,
+        );
+      columns.splice(position.kind === 'after' ? i + 1 : i, 0, column);
+      return;
+    }
+    default:
+      assertNever(position, 'column position');
+  }
+}

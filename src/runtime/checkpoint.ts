@@ -1,0 +1,16 @@
+import type { JsonValue } from '../event/json-value.js';
+
+/**
+ * A consistent cut of the pipeline: restarting the source from `source` yields exactly the events
+ * that come after everything the sinks hold. Written to the state directory after the sink
+ * committed, and (for transactional sinks) inside the sink's own commit.
+ */
+export interface Checkpoint {
+  /** Grows by one with every checkpoint of a pipeline; the newest copy wins on restore. */
+  readonly seq: number;
+  readonly pipeline: string;
+  /** The source's own state (position, tracked schemas, snapshot progress), opaque to the runtime. */
+  readonly source: JsonValue;
+  /** Epoch milliseconds when it was taken. */
+  readonly createdAt: number;
+}

@@ -1,0 +1,38 @@
+import type { DataChangeEvent, SchemaChange } from '../event/change-event.js';
+import type { TableId, TableSchema } from '../event/table-schema.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { Logger } from './logger.js';
+
+export interface SinkContext {
+  readonly pipelineName: string;
+  readonly logger: Logger;
+}
+
+/**
+ * A sink is a writer plus a schema applier (Flink CDC's DataSink = EventSinkProvider + MetadataApplier).
+ *
+ * Protocol (driven by the runner, never concurrently):
+ * - `applySchemaChange` is called after every earlier `write` was flushed (the schema-change
+ *   barrier). It must be idempotent against the sink's catalog: on restart the source replays
+ *   `create-table` for every table and may replay DDL that was applied before a crash.
+ *   `create-table` for a table that exists means "make sure it exists and has these columns".
+ * - `write` receives row events whose `tableId` is the sink table and whose rows follow the schema
+ *   last given for that table. It may buffer (bounded) or write ahead inside an open transaction.
+ * - `flush(checkpoint)` makes everything written so far durable. A transactional sink commits the
+ *   checkpoint in the same transaction (exactly-once) and returns it from `committedCheckpoint`.
+ */
+export interface Sink {
+  /** True when `flush` commits rows and checkpoint atomically. */
+  readonly transactional: boolean;
+  open(ctx: SinkContext): Promise<void>;
+  /** The checkpoint committed together with the data, for transactional sinks. */
+  committedCheckpoint(): Promise<Checkpoint | undefined>;
+  applySchemaChange(
+    tableId: TableId,
+    change: SchemaChange,
+    schemaAfter: TableSchema | undefined,
+  ): Promise<void>;
+  write(events: readonly DataChangeEvent[]): Promise<void>;
+  flush(checkpoint: Checkpoint): Promise<void>;
+  close(): Promise<void>;
+}

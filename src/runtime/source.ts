@@ -1,0 +1,61 @@
+import type { ChangeEvent } from '../event/change-event.js';
+import type { JsonValue } from '../event/json-value.js';
+import type { TableId } from '../event/table-schema.js';
+import type { Logger } from './logger.js';
+
+/**
+ * What a source yields, in order:
+ * - change events (rows and schema changes, the schema change before the rows that need it);
+ * - `checkpoint`: a transaction boundary. Restarting from `state` yields exactly the events after
+ *   this point, so the runner may commit everything before it together with `state`;
+ * - `caught-up`: the snapshot is done and the reader has passed the end of the log that existed
+ *   when the source started streaming (for `--exit-when-caught-up`);
+ * - `progress`: snapshot/stream progress for display; carries no data.
+ */
+export type SourceRecord =
+  | ChangeEvent
+  | { readonly kind: 'checkpoint'; readonly state: JsonValue }
+  | { readonly kind: 'caught-up' }
+  | { readonly kind: 'progress'; readonly progress: SourceProgress };
+
+export interface SourceProgress {
+  readonly phase: 'snapshot' | 'streaming';
+  /** Per-table snapshot progress. */
+  readonly tables?: readonly {
+    readonly table: string;
+    readonly rowsRead: number;
+    readonly rowsEstimated: number;
+    readonly done: boolean;
+  }[];
+  /** Streaming lag: now minus the timestamp of the last event read, milliseconds. */
+  readonly lagMs?: number;
+  readonly position?: string;
+}
+
+export interface SourceContext {
+  readonly pipelineName: string;
+  /** The `source` part of the last committed checkpoint, when resuming. */
+  readonly restoredState: JsonValue | undefined;
+  readonly logger: Logger;
+  /** Aborted when the pipeline stops: the source ends its iteration promptly. */
+  readonly signal: AbortSignal;
+  /** The pipeline's `local-time-zone`, e.g. "Asia/Shanghai" or "+08:00"; undefined = system zone. */
+  readonly localTimeZone: string | undefined;
+}
+
+export interface SourceInfo {
+  /** The tables this source captures, as of opening. */
+  readonly tables: readonly TableId[];
+}
+
+export interface Source {
+  /** Connects and validates everything it can (credentials, privileges, server settings, tables). */
+  open(ctx: SourceContext): Promise<SourceInfo>;
+  /**
+   * Records in batches. The runner pulls the next batch only when it has room: that is the
+   * back-pressure, so a source must not read ahead without bound. A source emits a `create-table`
+   * schema event for every captured table before any of its rows (also on resume).
+   */
+  read(): AsyncIterable<readonly SourceRecord[]>;
+  close(): Promise<void>;
+}
