@@ -11,6 +11,8 @@ export interface Checkpoint {
   readonly pipeline: string;
   /** The source's own state (position, tracked schemas, snapshot progress), opaque to the runtime. */
   readonly source: JsonValue;
+  /** The runner's own state: the sink-side table schemas it derived (routing, schema-change behaviour). */
+  readonly runtime: JsonValue;
   /** Epoch milliseconds when it was taken. */
   readonly createdAt: number;
 }

@@ -34,8 +34,6 @@ export interface SourceProgress {
 
 export interface SourceContext {
   readonly pipelineName: string;
-  /** The `source` part of the last committed checkpoint, when resuming. */
-  readonly restoredState: JsonValue | undefined;
   readonly logger: Logger;
   /** Aborted when the pipeline stops: the source ends its iteration promptly. */
   readonly signal: AbortSignal;
@@ -49,13 +47,18 @@ export interface SourceInfo {
 }
 
 export interface Source {
-  /** Connects and validates everything it can (credentials, privileges, server settings, tables). */
+  /**
+   * Connects and validates everything it can (credentials, privileges, server settings, tables)
+   * before anything is written anywhere.
+   */
   open(ctx: SourceContext): Promise<SourceInfo>;
   /**
+   * `restoredState` is the `source` part of the last committed checkpoint when resuming.
+   *
    * Records in batches. The runner pulls the next batch only when it has room: that is the
    * back-pressure, so a source must not read ahead without bound. A source emits a `create-table`
    * schema event for every captured table before any of its rows (also on resume).
    */
-  read(): AsyncIterable<readonly SourceRecord[]>;
+  read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]>;
   close(): Promise<void>;
 }

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Options of the `duckdb` sink, Flink CDC style flat keys. Unknown keys are rejected so that a
+ * typo (`batch-size` for `batch.size`) is an error instead of a silently ignored option.
+ */
+export const duckDbSinkOptionsSchema = z
+  .strictObject({
+    type: z.literal('duckdb').describe('The sink type. Set to `duckdb`.'),
+    name: z.string().min(1).optional().describe('Display name of the sink, used in logs.'),
+    path: z
+      .string()
+      .min(1)
+      .default('./tidemark.duckdb')
+      .describe(
+        'The DuckDB database file. Created (with its parent directories) when missing. ' +
+          'One DuckDB schema per source database, one table per source table; tidemark keeps its ' +
+          'checkpoints in `_tidemark.checkpoints` of the same file, committed in the same ' +
+          'transaction as the rows (exactly-once). Only one process can write the file at a time.',
+      ),
+    'batch.size': z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(10_000)
+      .describe(
+        'Rows buffered in memory before they are written into the open DuckDB transaction. ' +
+          'Within a batch only the last change per primary key is written. The transaction is ' +
+          'committed at each pipeline checkpoint, so memory stays bounded by this number of rows.',
+      ),
+    'memory.limit': z
+      .string()
+      .regex(/^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i, 'a size such as 512MB or 2GiB')
+      .optional()
+      .describe(
+        "DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: DuckDB's, 80% of RAM).",
+      ),
+    threads: z
+      .number()
+      .int()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe("DuckDB's `threads` setting for the sink (default: DuckDB's, one per core)."),
+  })
+  .describe('Writes into an embedded DuckDB database file (the default sink).');
+
+export type DuckDbSinkOptions = z.infer<typeof duckDbSinkOptionsSchema>;

@@ -1,0 +1,329 @@
+/**
+ * ColumnType → DuckDB type, and Value → what the DuckDB Appender receives.
+ *
+ * Decisions (all exact; nothing passes through a JS double that was not a double at the source):
+ * - DECIMAL(p,s) with p ≤ 38 → DECIMAL(p,s), appended as its decimal text (DuckDB parses text
+ *   into DECIMAL exactly). p > 38 (MySQL allows 65) → VARCHAR holding the exact decimal text.
+ * - TIME → INTERVAL: MySQL TIME is a duration from -838:59:59 to 838:59:59, which a DuckDB TIME
+ *   (00:00:00–24:00:00) cannot hold. The INTERVAL holds the exact microseconds; DuckDB renders it
+ *   as `[-]HH:MM:SS[.ffffff]` (trailing zero fraction digits are not shown: `01:00:00.500000`
+ *   reads back as `01:00:00.5`).
+ * - DATE / DATETIME / TIMESTAMP zero values (`0000-00-00`, or a zero month or day) have no DuckDB
+ *   equivalent: they are written as NULL, and the sink logs a warning once per table and column
+ *   (what Debezium does).
+ * - TIMESTAMP (MySQL, an instant) → TIMESTAMPTZ, from the UTC text; DATETIME → TIMESTAMP
+ *   (wall clock, microseconds kept).
+ * - ENUM and SET → VARCHAR (a DuckDB ENUM would need a type change for every new member);
+ *   JSON → DuckDB JSON (built-in extension); BIT(1) → BOOLEAN, BIT(n>1) → BLOB (big-endian
+ *   bytes); GEOMETRY → BLOB (MySQL internal form: 4-byte SRID + WKB); YEAR → SMALLINT (0 kept).
+ * - MEDIUMINT (3 bytes) → INTEGER / UINTEGER; BIGINT UNSIGNED → UBIGINT (up to
+ *   18446744073709551615).
+ */
+import { DuckDBIntervalValue } from '@duckdb/node-api';
+import type { DuckDBAppender } from '@duckdb/node-api';
+import { assertNever } from '../../event/column-type.js';
+import type { ColumnType, ColumnKind, Value } from '../../event/column-type.js';
+
+/** Largest DECIMAL precision DuckDB supports. */
+export const DUCKDB_MAX_DECIMAL_PRECISION = 38;
+
+/** The DuckDB column type (SQL text) a column of this type is created with. */
+export function duckDbType(t: ColumnType): string {
+  switch (t.kind) {
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'integer':
+      switch (t.bytes) {
+        case 1:
+          return t.unsigned ? 'UTINYINT' : 'TINYINT';
+        case 2:
+          return t.unsigned ? 'USMALLINT' : 'SMALLINT';
+        case 3:
+        case 4:
+          return t.unsigned ? 'UINTEGER' : 'INTEGER';
+        case 8:
+          return t.unsigned ? 'UBIGINT' : 'BIGINT';
+        default:
+          return assertNever(t.bytes, 'integer width');
+      }
+    case 'decimal':
+      return t.precision <= DUCKDB_MAX_DECIMAL_PRECISION
+        ? `DECIMAL(${t.precision},${t.scale})`
+        : 'VARCHAR';
+    case 'float':
+      return 'FLOAT';
+    case 'double':
+      return 'DOUBLE';
+    case 'string':
+      return 'VARCHAR';
+    case 'binary':
+      return 'BLOB';
+    case 'date':
+      return 'DATE';
+    case 'time':
+      return 'INTERVAL';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'timestamp_ltz':
+      return 'TIMESTAMPTZ';
+    case 'year':
+      return 'SMALLINT';
+    case 'bit':
+      return t.length === 1 ? 'BOOLEAN' : 'BLOB';
+    case 'enum':
+    case 'set':
+      return 'VARCHAR';
+    case 'json':
+      return 'JSON';
+    case 'geometry':
+      return 'BLOB';
+    default:
+      return assertNever(t, 'column type');
+  }
+}
+
+export interface DuckDbTypeMappingRow {
+  readonly kind: ColumnKind;
+  /** The source type(s), as MySQL spells them. */
+  readonly source: string;
+  readonly duckdb: string;
+  readonly note: string;
+}
+
+/** The mapping as a table, for generated docs. */
+export const DUCKDB_TYPE_MAPPING: readonly DuckDbTypeMappingRow[] = [
+  { kind: 'boolean', source: 'BOOLEAN', duckdb: 'BOOLEAN', note: '' },
+  { kind: 'integer', source: 'TINYINT', duckdb: 'TINYINT', note: 'UNSIGNED → UTINYINT' },
+  { kind: 'integer', source: 'SMALLINT', duckdb: 'SMALLINT', note: 'UNSIGNED → USMALLINT' },
+  { kind: 'integer', source: 'MEDIUMINT', duckdb: 'INTEGER', note: 'UNSIGNED → UINTEGER' },
+  { kind: 'integer', source: 'INT', duckdb: 'INTEGER', note: 'UNSIGNED → UINTEGER' },
+  {
+    kind: 'integer',
+    source: 'BIGINT',
+    duckdb: 'BIGINT',
+    note: 'UNSIGNED → UBIGINT (up to 18446744073709551615)',
+  },
+  {
+    kind: 'decimal',
+    source: 'DECIMAL(p,s)',
+    duckdb: 'DECIMAL(p,s)',
+    note: 'exact; p > 38 → VARCHAR holding the exact decimal text',
+  },
+  { kind: 'float', source: 'FLOAT', duckdb: 'FLOAT', note: '' },
+  { kind: 'double', source: 'DOUBLE', duckdb: 'DOUBLE', note: '' },
+  {
+    kind: 'string',
+    source: 'CHAR, VARCHAR, TEXT types',
+    duckdb: 'VARCHAR',
+    note: 'UTF-8; length not enforced',
+  },
+  { kind: 'binary', source: 'BINARY, VARBINARY, BLOB types', duckdb: 'BLOB', note: '' },
+  { kind: 'date', source: 'DATE', duckdb: 'DATE', note: 'zero date 0000-00-00 → NULL (warning)' },
+  {
+    kind: 'time',
+    source: 'TIME(fsp)',
+    duckdb: 'INTERVAL',
+    note: 'exact microseconds; negative and > 24 h values kept',
+  },
+  {
+    kind: 'timestamp',
+    source: 'DATETIME(fsp)',
+    duckdb: 'TIMESTAMP',
+    note: 'wall clock, microseconds; zero value → NULL (warning)',
+  },
+  {
+    kind: 'timestamp_ltz',
+    source: 'TIMESTAMP(fsp)',
+    duckdb: 'TIMESTAMPTZ',
+    note: 'the instant, microseconds; zero value → NULL (warning)',
+  },
+  { kind: 'year', source: 'YEAR', duckdb: 'SMALLINT', note: 'zero year stays 0' },
+  { kind: 'bit', source: 'BIT(1)', duckdb: 'BOOLEAN', note: '' },
+  { kind: 'bit', source: 'BIT(n), n > 1', duckdb: 'BLOB', note: 'ceil(n/8) bytes, big-endian' },
+  { kind: 'enum', source: 'ENUM', duckdb: 'VARCHAR', note: 'the member text' },
+  { kind: 'set', source: 'SET', duckdb: 'VARCHAR', note: 'members joined by ","' },
+  { kind: 'json', source: 'JSON', duckdb: 'JSON', note: 'JSON text' },
+  {
+    kind: 'geometry',
+    source: 'GEOMETRY types',
+    duckdb: 'BLOB',
+    note: 'MySQL internal form: 4-byte little-endian SRID + WKB',
+  },
+];
+
+/**
+ * What the sink hands to the DuckDB Appender for one value: text for types DuckDB parses exactly
+ * (DECIMAL, DATE, TIMESTAMP, TIMESTAMPTZ with an explicit `+00`), numbers/bigints for integers and
+ * floats, bytes for BLOB, an interval for TIME.
+ */
+export type DuckDbInput = null | boolean | number | bigint | string | Uint8Array | DuckDBIntervalValue;
+
+/**
+ * Converts a Value to the Appender input for a column of type `t`. Returns null for NULL and for
+ * values DuckDB cannot represent (zero dates: see `isZeroDateText`). Throws on a value whose JS
+ * type does not fit the column type.
+ */
+export function toDuckDbInput(t: ColumnType, v: Value): DuckDbInput {
+  if (v === null) return null;
+  switch (t.kind) {
+    case 'boolean':
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'number' || typeof v === 'bigint') return v !== 0 && v !== 0n;
+      return mismatch(t, v);
+    case 'integer':
+      if (t.bytes === 8) {
+        if (typeof v === 'bigint') return v;
+        if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+        if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+        return mismatch(t, v);
+      }
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'bigint') return Number(v);
+      return mismatch(t, v);
+    case 'decimal':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+      return mismatch(t, v);
+    case 'float':
+    case 'double':
+    case 'year':
+      if (typeof v === 'number') return v;
+      return mismatch(t, v);
+    case 'string':
+    case 'enum':
+    case 'set':
+    case 'json':
+      if (typeof v === 'string') return v;
+      return mismatch(t, v);
+    case 'binary':
+    case 'geometry':
+      if (v instanceof Uint8Array) return v;
+      if (typeof v === 'string') return new TextEncoder().encode(v);
+      return mismatch(t, v);
+    case 'bit':
+      if (t.length === 1) {
+        if (typeof v === 'boolean') return v;
+        if (v instanceof Uint8Array) return v.some((b) => b !== 0);
+        if (typeof v === 'number' || typeof v === 'bigint') return v !== 0 && v !== 0n;
+        return mismatch(t, v);
+      }
+      if (v instanceof Uint8Array) return v;
+      return mismatch(t, v);
+    case 'date':
+    case 'timestamp':
+      if (typeof v !== 'string') return mismatch(t, v);
+      return isZeroDateText(v) ? null : v;
+    case 'timestamp_ltz':
+      if (typeof v !== 'string') return mismatch(t, v);
+      return isZeroDateText(v) ? null : `${v}+00`;
+    case 'time':
+      if (typeof v !== 'string') return mismatch(t, v);
+      return new DuckDBIntervalValue(0, 0, parseTimeMicros(v));
+    default:
+      return assertNever(t, 'column type');
+  }
+}
+
+/**
+ * An appender for one column: appends the value (NULL for null/undefined) with the Appender
+ * method of the column's DuckDB type. Returns false when a non-null value had to become NULL
+ * (a zero date), so that the caller can warn.
+ */
+export type ColumnAppender = (appender: DuckDBAppender, v: Value | undefined) => boolean;
+
+export function columnAppender(t: ColumnType): ColumnAppender {
+  const append = appendFunction(t);
+  return (a, v) => {
+    if (v === null || v === undefined) {
+      a.appendNull();
+      return true;
+    }
+    const input = toDuckDbInput(t, v);
+    if (input === null) {
+      a.appendNull();
+      return false;
+    }
+    append(a, input);
+    return true;
+  };
+}
+
+type AppendFn = (a: DuckDBAppender, input: Exclude<DuckDbInput, null>) => void;
+
+function appendFunction(t: ColumnType): AppendFn {
+  switch (t.kind) {
+    case 'boolean':
+      return (a, x) => a.appendBoolean(x as boolean);
+    case 'integer':
+      switch (t.bytes) {
+        case 1:
+          return t.unsigned
+            ? (a, x) => a.appendUTinyInt(x as number)
+            : (a, x) => a.appendTinyInt(x as number);
+        case 2:
+          return t.unsigned
+            ? (a, x) => a.appendUSmallInt(x as number)
+            : (a, x) => a.appendSmallInt(x as number);
+        case 3:
+        case 4:
+          return t.unsigned
+            ? (a, x) => a.appendUInteger(x as number)
+            : (a, x) => a.appendInteger(x as number);
+        case 8:
+          return t.unsigned
+            ? (a, x) => a.appendUBigInt(x as bigint)
+            : (a, x) => a.appendBigInt(x as bigint);
+        default:
+          return assertNever(t.bytes, 'integer width');
+      }
+    case 'float':
+      return (a, x) => a.appendFloat(x as number);
+    case 'double':
+      return (a, x) => a.appendDouble(x as number);
+    case 'year':
+      return (a, x) => a.appendSmallInt(x as number);
+    case 'bit':
+      return t.length === 1
+        ? (a, x) => a.appendBoolean(x as boolean)
+        : (a, x) => a.appendBlob(x as Uint8Array);
+    case 'binary':
+    case 'geometry':
+      return (a, x) => a.appendBlob(x as Uint8Array);
+    case 'time':
+      return (a, x) => a.appendInterval(x as DuckDBIntervalValue);
+    case 'decimal':
+    case 'string':
+    case 'enum':
+    case 'set':
+    case 'json':
+    case 'date':
+    case 'timestamp':
+    case 'timestamp_ltz':
+      // Text the Appender casts to the column type (DECIMAL/DATE/TIMESTAMP parsing is exact).
+      return (a, x) => a.appendVarchar(x as string);
+    default:
+      return assertNever(t, 'column type');
+  }
+}
+
+/** True for MySQL's zero date/datetime and dates with a zero month or day ("2024-00-10"). */
+export function isZeroDateText(v: string): boolean {
+  return v.startsWith('0000-00-00') || v.slice(5, 7) === '00' || v.slice(8, 10) === '00';
+}
+
+/** "[-]H+:MM:SS[.ffffff]" → signed microseconds. */
+export function parseTimeMicros(text: string): bigint {
+  const m = /^(-)?(\d+):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
+  if (!m) throw new Error(`invalid TIME value ${JSON.stringify(text)}`);
+  const [, neg, h, mi, s, frac] = m;
+  const micros =
+    ((BigInt(h!) * 60n + BigInt(mi!)) * 60n + BigInt(s!)) * 1_000_000n +
+    BigInt((frac ?? '').padEnd(6, '0'));
+  return neg ? -micros : micros;
+}
+
+function mismatch(t: ColumnType, v: Value): never {
+  const shown = v instanceof Uint8Array ? `${v.length} bytes` : `${typeof v} ${String(v)}`;
+  throw new Error(`value ${shown} does not fit a ${t.kind} column`);
+}

@@ -1,0 +1,134 @@
+import { TidemarkError } from '../../event/tidemark-error.js';
+
+/**
+ * Flink CDC's `tables` / `tables.exclude` syntax (Selectors + Predicates in flink-cdc-common),
+ * reproduced exactly:
+ *
+ * 1. The option is split at every comma not preceded by a backslash; parts are trimmed, empty parts
+ *    dropped, and `\,` becomes `,`.
+ * 2. Each part is split at every dot not preceded by a backslash; pieces are trimmed, empty pieces
+ *    dropped, and `\.` becomes `.`, i.e. **the regex dot** ("any character"). So `app_db.\.*` is
+ *    database `app_db`, table regex `.*`; `app_db.order\.*` is tables starting with `order`.
+ *    A backslash before any other character is kept as-is (it stays a regex escape: `\d`).
+ * 3. One piece = a table-name-only selector, two = database.table, three = namespace.database.table;
+ *    more is an error. Each piece is a regex, split once more at unescaped commas (a `\,` that
+ *    survived step 1 therefore makes alternatives), matched case-insensitively against the whole
+ *    name (Java's `Pattern.matches`: anchored at both ends).
+ * 4. A table-name-only selector matches only ids without a database; MySQL table ids always have
+ *    one, so in Flink CDC `app_db\.*` (one piece: the regex `app_db.*`) matches **no** MySQL table
+ *    and the pipeline fails with "Cannot find any table". `compileTableFilter` reports such
+ *    patterns in `warnings`; write `app_db.\.*` instead.
+ *
+ * A table matches when any include selector matches it and no exclude selector does.
+ */
+export interface TableFilter {
+  matches(db: string, table: string): boolean;
+  /** The selectors as written after splitting, e.g. ["app_db.\\.*", "db1.user_table_[0-9]+"]. */
+  readonly patterns: string[];
+  /** Patterns that are valid but can never match a MySQL table (table-name-only selectors). */
+  readonly warnings: string[];
+}
+
+interface Selector {
+  readonly source: string;
+  readonly db: RegExp[] | undefined;
+  readonly table: RegExp[];
+}
+
+/** Splits at `sep` when it is not escaped by a backslash (the backslash escapes the next char). */
+function splitUnescaped(input: string, sep: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  for (let i = 0; i < input.length; i++) {
+    const c = input[i];
+    if (c === '\\') {
+      if (i + 1 >= input.length) {
+        throw new TidemarkError(
+          'CONFIG_INVALID',
+          `table pattern "${input}": unterminated escape sequence at the end of the string`,
+        );
+      }
+      i++;
+    } else if (c === sep) {
+      parts.push(input.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(input.slice(start));
+  return parts;
+}
+
+function splitParts(input: string, sep: string): string[] {
+  const escaped = `\\${sep}`;
+  return splitUnescaped(input, sep)
+    .filter((p) => p.length > 0)
+    .map((p) => p.trim().split(escaped).join(sep));
+}
+
+function compileRegexes(piece: string, whole: string): RegExp[] {
+  return splitParts(piece, ',').map((re) => {
+    try {
+      // Java's Pattern.matches: the whole input must match. CASE_INSENSITIVE as in Predicates.includes.
+      return new RegExp(`^(?:${re})$`, 'i');
+    } catch (e) {
+      throw new TidemarkError(
+        'CONFIG_INVALID',
+        `table pattern "${whole}": "${re}" is not a valid regular expression`,
+        { cause: e },
+      );
+    }
+  });
+}
+
+function compileSelectors(option: string, what: string): Selector[] {
+  if (option.trim() === '') {
+    throw new TidemarkError('CONFIG_INVALID', `${what} must not be empty`);
+  }
+  const selectors: Selector[] = [];
+  const seen = new Set<string>();
+  for (const part of splitParts(option, ',')) {
+    if (part === '' || seen.has(part)) continue;
+    seen.add(part);
+    const pieces = splitParts(part, '.');
+    if (pieces.length === 1) {
+      selectors.push({ source: part, db: undefined, table: compileRegexes(pieces[0]!, part) });
+    } else if (pieces.length === 2 || pieces.length === 3) {
+      // Three pieces: namespace.db.table. MySQL ids have no namespace, and Flink then tests
+      // database and table only (the namespace selector is ignored).
+      const db = pieces[pieces.length - 2]!;
+      const table = pieces[pieces.length - 1]!;
+      selectors.push({ source: part, db: compileRegexes(db, part), table: compileRegexes(table, part) });
+    } else {
+      throw new TidemarkError('CONFIG_INVALID', `${what}: invalid table pattern "${part}" (too many dots)`);
+    }
+  }
+  if (selectors.length === 0) throw new TidemarkError('CONFIG_INVALID', `${what} must not be empty`);
+  return selectors;
+}
+
+function selectorMatches(s: Selector, db: string, table: string): boolean {
+  // Flink: a selector without a database piece tests the table name only for ids without a
+  // database; an id with a database needs the database predicate, which is then "false".
+  if (s.db === undefined) return db === '' && s.table.some((r) => r.test(table));
+  if (db === '') return s.table.some((r) => r.test(table));
+  return s.db.some((r) => r.test(db)) && s.table.some((r) => r.test(table));
+}
+
+export function compileTableFilter(include: string, exclude?: string): TableFilter {
+  const inc = compileSelectors(include, "option 'tables'");
+  const exc = exclude === undefined || exclude.trim() === '' ? [] : compileSelectors(exclude, "option 'tables.exclude'");
+  const warnings = [...inc, ...exc]
+    .filter((s) => s.db === undefined)
+    .map(
+      (s) =>
+        `table pattern "${s.source}" has no unescaped dot, so it names a table without a database and ` +
+        `matches no MySQL table; use "database.table" (e.g. "app_db.\\.*" for every table of app_db)`,
+    );
+  return {
+    patterns: inc.map((s) => s.source),
+    warnings,
+    matches(db: string, table: string): boolean {
+      return inc.some((s) => selectorMatches(s, db, table)) && !exc.some((s) => selectorMatches(s, db, table));
+    },
+  };
+}

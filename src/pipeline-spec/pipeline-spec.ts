@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { opt } from './option-types.js';
+
+/**
+ * The validated description of a pipeline, whatever produced it (YAML today, SQL CTAS/CDAS later).
+ * Component options stay as the validated output of the component's own zod schema; the runtime
+ * hands them to the component's factory.
+ */
+export interface PipelineSpec {
+  readonly source: ComponentSpec;
+  readonly sink: ComponentSpec;
+  readonly routes: readonly RouteRule[];
+  readonly transforms: readonly TransformRule[];
+  readonly pipeline: PipelineOptions;
+  /** Secret strings that appear in the spec (substituted secrets, passwords): never to be printed. */
+  readonly secrets: readonly string[];
+  /** Where it came from, for messages ("pipeline.yaml"). */
+  readonly origin: string;
+}
+
+export interface ComponentSpec {
+  readonly type: string;
+  readonly name: string | undefined;
+  /** The component schema's parsed output. */
+  readonly options: Record<string, unknown>;
+}
+
+export const SCHEMA_CHANGE_BEHAVIORS = ['ignore', 'lenient', 'try_evolve', 'evolve', 'exception'] as const;
+export type SchemaChangeBehavior = (typeof SCHEMA_CHANGE_BEHAVIORS)[number];
+
+export const pipelineOptionsSchema = z
+  .object({
+    name: opt
+      .string()
+      .default('Flink CDC Pipeline Job')
+      .describe('Name of the pipeline; also the key of its checkpoint.'),
+    parallelism: opt
+      .int(1, 256)
+      .default(1)
+      .describe('Number of parallel readers/writers where a component supports it (snapshot readers).'),
+    'schema.change.behavior': opt
+      .enum(SCHEMA_CHANGE_BEHAVIORS)
+      .default('lenient')
+      .describe(
+        'How schema changes reach the sink: `lenient` (default: add columns, keep dropped columns and fill NULL, ' +
+          'rename = add the new column, ignore drop/truncate table), `evolve` (apply all), `try_evolve` (apply, ' +
+          'tolerate failures), `ignore` (apply none), `exception` (fail on any change).',
+      ),
+    'local-time-zone': opt
+      .string()
+      .optional()
+      .describe(
+        'Session time zone (e.g. `Asia/Shanghai`, `+08:00`) used for TIMESTAMP_LTZ rendering; default: the system zone.',
+      ),
+    'checkpoint.interval': opt
+      .duration()
+      .default(1000)
+      .describe(
+        'tidemark: how often the runner commits sink data and the source position together (Flink duration).',
+      ),
+  })
+  .strict();
+
+export type PipelineOptions = z.output<typeof pipelineOptionsSchema>;
+
+export const routeRuleSchema = z
+  .object({
+    'source-table': opt
+      .string()
+      .describe('Source table pattern (Flink CDC selector syntax: `db.table` regexes).'),
+    'sink-table': opt
+      .string()
+      .describe('Sink table id; may contain `replace-symbol`, replaced by the source table name.'),
+    'replace-symbol': opt
+      .string()
+      .optional()
+      .describe('Placeholder in `sink-table` replaced by the source table name.'),
+    description: opt.string().optional().describe('Free text.'),
+  })
+  .strict();
+
+export type RouteRule = z.output<typeof routeRuleSchema>;
+
+export const transformRuleSchema = z
+  .object({
+    'source-table': opt.string().describe('Source table pattern the rule applies to.'),
+    projection: opt.string().optional().describe('Projection expression list (`\\*` keeps all columns).'),
+    filter: opt.string().optional().describe('Row filter expression.'),
+    'primary-keys': opt
+      .string()
+      .optional()
+      .describe('Comma-separated primary key columns for the sink table.'),
+    'partition-keys': opt.string().optional().describe('Comma-separated partition key columns.'),
+    'table-options': opt.string().optional().describe('Sink table options, `key1=value1,key2=value2`.'),
+    'converter-after-transform': opt.string().optional().describe('Converter applied after the transform.'),
+    description: opt.string().optional().describe('Free text.'),
+  })
+  .strict();
+
+export type TransformRule = z.output<typeof transformRuleSchema>;
+
+/** A component's options schema, as the spec loader needs it (the runtime registry implements this). */
+export interface ComponentDescriptor {
+  readonly type: string;
+  /** Validates options (all keys but `type` and `name`); must be a strict object schema. */
+  readonly optionsSchema: z.ZodType<Record<string, unknown>>;
+  /** Known option names, for "did you mean" hints. */
+  readonly optionNames: readonly string[];
+  /** Key prefixes passed through as free-form maps (e.g. `jdbc.properties.`). */
+  readonly optionPrefixes?: readonly string[];
+  /** Option names whose values are secrets. */
+  readonly secretOptions?: readonly string[];
+}
+
+export interface ComponentCatalog {
+  source(type: string): ComponentDescriptor | undefined;
+  sink(type: string): ComponentDescriptor | undefined;
+  sourceTypes(): readonly string[];
+  sinkTypes(): readonly string[];
+}

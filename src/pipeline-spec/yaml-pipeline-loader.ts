@@ -1,0 +1,288 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
+import type { z } from 'zod';
+import { TidemarkError } from '../event/tidemark-error.js';
+import { didYouMean } from './did-you-mean.js';
+import type { ComponentCatalog, ComponentDescriptor, ComponentSpec, PipelineSpec } from './pipeline-spec.js';
+import { pipelineOptionsSchema, routeRuleSchema, transformRuleSchema } from './pipeline-spec.js';
+import { substituteVariables, type VariableSource } from './variable-substitution.js';
+
+export interface SpecProblem {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+/** Thrown with every problem found in a pipeline definition, each with file:line:column. */
+export class PipelineSpecError extends TidemarkError {
+  readonly problems: readonly SpecProblem[];
+  constructor(problems: readonly SpecProblem[]) {
+    super(
+      'CONFIG_INVALID',
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in the pipeline definition:\n` +
+        problems.map((p) => `  ${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'),
+      { details: { problems } },
+    );
+    this.problems = problems;
+  }
+}
+
+export interface LoadOptions {
+  readonly catalog: ComponentCatalog;
+  readonly variables: VariableSource;
+}
+
+const TOP_LEVEL = ['source', 'sink', 'route', 'transform', 'pipeline'] as const;
+
+type Path = readonly (string | number)[];
+
+/** Parses and validates a Flink CDC pipeline YAML text; throws PipelineSpecError with all problems. */
+export function loadPipelineYaml(text: string, file: string, options: LoadOptions): PipelineSpec {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: SpecProblem[] = [];
+  const at = (offset: number | undefined, message: string): void => {
+    const pos = lineCounter.linePos(offset ?? 0);
+    problems.push({ file, line: pos.line, column: pos.col, message });
+  };
+
+  for (const e of doc.errors) at(e.pos[0], e.message.split('\n')[0] ?? e.message);
+  if (problems.length > 0) throw new PipelineSpecError(problems);
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    at(
+      root?.range?.[0],
+      'a pipeline definition is a mapping with the blocks source, sink, route, transform, pipeline',
+    );
+    throw new PipelineSpecError(problems);
+  }
+
+  // ${NAME} substitution on scalar values, in place, so that positions stay exact.
+  const secrets = new Set<string>();
+  walkScalars(root, (scalar) => {
+    if (typeof scalar.value !== 'string') return;
+    const r = substituteVariables(scalar.value, options.variables);
+    for (const missing of r.missing) {
+      at(
+        scalar.range?.[0],
+        `\${${missing}} is not defined: set the environment variable ${missing} or define it in the --secrets file`,
+      );
+    }
+    for (const s of r.secretValues) secrets.add(s);
+    if (r.value !== scalar.value) scalar.value = r.value;
+  });
+
+  for (const pair of root.items) {
+    const key = keyText(pair);
+    if (!(TOP_LEVEL as readonly string[]).includes(key)) {
+      at(
+        keyOffset(pair),
+        `unknown block "${key}"${didYouMean(key, TOP_LEVEL)}; the blocks are ${TOP_LEVEL.join(', ')}`,
+      );
+    }
+  }
+
+  const ctx: Ctx = { doc, at, problems, secrets };
+  const source = loadComponent(
+    ctx,
+    root,
+    'source',
+    (t) => options.catalog.source(t),
+    options.catalog.sourceTypes(),
+  );
+  const sink = loadComponent(ctx, root, 'sink', (t) => options.catalog.sink(t), options.catalog.sinkTypes());
+  const routes = loadList(ctx, root, 'route', routeRuleSchema);
+  const transforms = loadList(ctx, root, 'transform', transformRuleSchema);
+  const pipelineNode = root.get('pipeline', true);
+  let pipeline: z.output<typeof pipelineOptionsSchema> | undefined;
+  if (pipelineNode === undefined || (isScalar(pipelineNode) && pipelineNode.value === null)) {
+    pipeline = pipelineOptionsSchema.parse({});
+  } else if (!isMap(pipelineNode)) {
+    at(pipelineNode.range?.[0], 'pipeline must be a mapping of options');
+  } else {
+    pipeline = validate(
+      ctx,
+      ['pipeline'],
+      pipelineNode,
+      pipelineOptionsSchema,
+      Object.keys(pipelineOptionsSchema.shape),
+    );
+  }
+
+  if (problems.length > 0 || !source || !sink || !pipeline || !routes || !transforms) {
+    problems.sort((a, b) => a.line - b.line || a.column - b.column);
+    throw new PipelineSpecError(problems);
+  }
+  return { source, sink, routes, transforms, pipeline, secrets: [...secrets], origin: file };
+}
+
+interface Ctx {
+  readonly doc: Document;
+  readonly at: (offset: number | undefined, message: string) => void;
+  readonly problems: SpecProblem[];
+  readonly secrets: Set<string>;
+}
+
+function loadComponent(
+  ctx: Ctx,
+  root: YAMLMap,
+  block: 'source' | 'sink',
+  lookup: (type: string) => ComponentDescriptor | undefined,
+  known: readonly string[],
+): ComponentSpec | undefined {
+  const node = root.get(block, true);
+  if (node === undefined) {
+    ctx.at(root.range?.[0], `the ${block} block is missing`);
+    return undefined;
+  }
+  if (!isMap(node)) {
+    ctx.at((node as Node).range?.[0], `${block} must be a mapping with a type and its options`);
+    return undefined;
+  }
+  const typeNode = node.get('type', true);
+  const type = isScalar(typeNode) && typeNode.value !== null ? String(typeNode.value) : undefined;
+  if (type === undefined) {
+    ctx.at(node.range?.[0], `${block}.type is missing; one of: ${known.join(', ')}`);
+    return undefined;
+  }
+  const descriptor = lookup(type);
+  if (!descriptor) {
+    ctx.at(
+      typeNode?.range?.[0],
+      `unknown ${block} type "${type}"${didYouMean(type, known)}; known: ${known.join(', ')}`,
+    );
+    return undefined;
+  }
+  const nameNode = node.get('name', true);
+  const name = isScalar(nameNode) && nameNode.value !== null ? String(nameNode.value) : undefined;
+
+  // Split prefix options (jdbc.properties.*) into maps; the rest goes to the strict schema.
+  const plain: Record<string, unknown> = {};
+  const prefixed: Record<string, Record<string, string>> = {};
+  const keyNodes = new Map<string, Pair>();
+  for (const pair of node.items) {
+    const key = keyText(pair);
+    if (key === 'type' || key === 'name') continue;
+    keyNodes.set(key, pair);
+    const prefix = descriptor.optionPrefixes?.find((p) => key.startsWith(p));
+    if (prefix) {
+      const v = isScalar(pair.value) ? pair.value.value : undefined;
+      (prefixed[prefix] ??= {})[key.slice(prefix.length)] = v === null || v === undefined ? '' : String(v);
+      continue;
+    }
+    plain[key] = toJs(pair.value);
+  }
+  const result = descriptor.optionsSchema.safeParse(plain);
+  if (!result.success) {
+    reportIssues(ctx, [block], node, result.error.issues, descriptor.optionNames);
+    return undefined;
+  }
+  for (const s of descriptor.secretOptions ?? []) {
+    const v = result.data[s];
+    if (typeof v === 'string' && v.length > 0) ctx.secrets.add(v);
+  }
+  return { type, name, options: { ...result.data, ...prefixedOptions(prefixed) } };
+}
+
+function prefixedOptions(prefixed: Record<string, Record<string, string>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [prefix, map] of Object.entries(prefixed)) out[prefix.replace(/\.$/, '')] = map;
+  return out;
+}
+
+function loadList<S extends z.ZodType>(
+  ctx: Ctx,
+  root: YAMLMap,
+  block: 'route' | 'transform',
+  schema: S & { shape: Record<string, unknown> },
+): z.output<S>[] | undefined {
+  const node = root.get(block, true);
+  if (node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node)) {
+    ctx.at((node as Node).range?.[0], `${block} must be a list of rules (each item starts with "- ")`);
+    return undefined;
+  }
+  const out: z.output<S>[] = [];
+  node.items.forEach((item, i) => {
+    if (!isMap(item)) {
+      ctx.at((item as Node | null)?.range?.[0], `${block}[${i}] must be a mapping`);
+      return;
+    }
+    const v = validate(ctx, [block, i], item, schema, Object.keys(schema.shape));
+    if (v !== undefined) out.push(v);
+  });
+  return out;
+}
+
+function validate<S extends z.ZodType>(
+  ctx: Ctx,
+  path: Path,
+  node: YAMLMap,
+  schema: S,
+  known: readonly string[],
+): z.output<S> | undefined {
+  const r = schema.safeParse(toJs(node));
+  if (r.success) return r.data;
+  reportIssues(ctx, path, node, r.error.issues, known);
+  return undefined;
+}
+
+function reportIssues(
+  ctx: Ctx,
+  path: Path,
+  node: YAMLMap,
+  issues: readonly z.core.$ZodIssue[],
+  known: readonly string[],
+): void {
+  const where = path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const pair = node.items.find((p) => keyText(p) === key);
+        ctx.at(
+          pair ? keyOffset(pair) : node.range?.[0],
+          `unknown option "${key}" in ${where}${didYouMean(key, known)}`,
+        );
+      }
+      continue;
+    }
+    const key = issue.path[0];
+    const pair = typeof key === 'string' ? node.items.find((p) => keyText(p) === key) : undefined;
+    const offset = pair ? ((pair.value as Node | null)?.range?.[0] ?? keyOffset(pair)) : node.range?.[0];
+    const name = typeof key === 'string' ? `${where}.${key}` : where;
+    const missing = pair === undefined && typeof key === 'string';
+    ctx.at(offset, missing ? `${name} is required` : `${name}: ${issue.message}`);
+  }
+}
+
+function walkScalars(node: unknown, fn: (s: Scalar) => void): void {
+  if (isScalar(node)) fn(node);
+  else if (isMap(node)) for (const p of node.items) walkScalars(p.value, fn);
+  else if (isSeq(node)) for (const i of node.items) walkScalars(i, fn);
+  else if (isPair(node)) walkScalars(node.value, fn);
+}
+
+function keyText(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+}
+
+function keyOffset(pair: Pair): number | undefined {
+  return (pair.key as Node | null)?.range?.[0];
+}
+
+function toJs(node: unknown): unknown {
+  if (node === null || node === undefined) return undefined;
+  if (isScalar(node)) return node.value === null ? undefined : node.value;
+  if (isMap(node)) {
+    const o: Record<string, unknown> = {};
+    for (const p of node.items) o[keyText(p)] = toJs(p.value);
+    return o;
+  }
+  if (isSeq(node)) return node.items.map(toJs);
+  return undefined;
+}

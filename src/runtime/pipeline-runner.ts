@@ -1,0 +1,223 @@
+import type { DataChangeEvent } from '../event/change-event.js';
+import { assertNever } from '../event/column-type.js';
+import type { JsonValue } from '../event/json-value.js';
+import { tableIdToString } from '../event/table-schema.js';
+import type { TableId } from '../event/table-schema.js';
+import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { Logger } from './logger.js';
+import { SchemaOperator, type TableRouter } from './schema-operator.js';
+import type { Sink } from './sink.js';
+import type { Source, SourceProgress } from './source.js';
+import { StateStore } from './state-store.js';
+
+export interface RunnerOptions {
+  readonly spec: PipelineSpec;
+  readonly source: Source;
+  readonly sink: Sink;
+  readonly router: TableRouter;
+  readonly stateDir: string;
+  readonly logger: Logger;
+  /** Stop (exit 0) once the source reports it caught up and everything is committed. */
+  readonly exitWhenCaughtUp?: boolean;
+  /** Aborting stops the pipeline cleanly: the last complete transaction is committed. */
+  readonly signal?: AbortSignal;
+  readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
+  readonly onProgress?: (p: SourceProgress) => void;
+  /** Row events handed to the sink per write call (bounded buffer). */
+  readonly writeBatchSize?: number;
+}
+
+export interface RunResult {
+  readonly reason: 'caught-up' | 'stopped' | 'source-ended';
+  readonly lastCheckpoint: Checkpoint | undefined;
+  readonly rowsWritten: number;
+}
+
+/**
+ * Drives one pipeline: source → schema operator (routing, schema-change behaviour) → sink.
+ *
+ * Guarantees:
+ * - rows reach the sink in source order; a schema change is applied only after every earlier row
+ *   was handed to the sink (the barrier), and before any later row;
+ * - a checkpoint is committed only at a source transaction boundary and only together with (or
+ *   after) everything before it: with a transactional sink in the same transaction;
+ * - memory is bounded: the runner pulls the next source batch only after the previous one was
+ *   handed to the sink.
+ */
+export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
+  const { spec, source, sink, logger } = opts;
+  const pipelineName = spec.pipeline.name;
+  const signal = opts.signal ?? new AbortController().signal;
+  const writeBatchSize = opts.writeBatchSize ?? 4096;
+  const commitIntervalMs = spec.pipeline['checkpoint.interval'];
+
+  const store = await StateStore.open(opts.stateDir, pipelineName);
+  let sourceOpen = false;
+  let sinkOpen = false;
+  try {
+    const info = await source.open({
+      pipelineName,
+      logger: logger.child({ component: 'source' }),
+      signal,
+      localTimeZone: spec.pipeline['local-time-zone'],
+    });
+    sourceOpen = true;
+    await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
+    sinkOpen = true;
+
+    const fromStore = await store.load();
+    const fromSink = sink.transactional ? await sink.committedCheckpoint() : undefined;
+    const restored = newest(fromStore, fromSink);
+    if (fromSink && fromStore && fromSink.seq < fromStore.seq) {
+      logger.warn(
+        'the state directory is ahead of the sink: the sink lost committed data or is another file',
+        {
+          stateSeq: fromStore.seq,
+          sinkSeq: fromSink.seq,
+        },
+      );
+    }
+    opts.onStart?.({ tables: info.tables, resumedFrom: restored });
+    if (restored)
+      logger.info('resuming from checkpoint', {
+        seq: restored.seq,
+        at: new Date(restored.createdAt).toISOString(),
+      });
+
+    const schemas = new SchemaOperator(
+      opts.router,
+      spec.pipeline['schema.change.behavior'],
+      restored?.runtime,
+    );
+    let seq = restored?.seq ?? 0;
+    let lastCheckpoint = restored;
+    let pendingState: JsonValue | undefined; // newest boundary not yet committed
+    let atBoundary = true; // nothing handed over since the newest boundary
+    let lastCommitAt = Date.now();
+    let rowsWritten = 0;
+    let caughtUp = false;
+    let buffer: DataChangeEvent[] = [];
+
+    const drain = async (): Promise<void> => {
+      if (buffer.length === 0) return;
+      const events = buffer;
+      buffer = [];
+      await sink.write(events);
+      rowsWritten += events.length;
+    };
+    const commit = async (): Promise<void> => {
+      if (pendingState === undefined) return;
+      await drain();
+      const cp: Checkpoint = {
+        seq: ++seq,
+        pipeline: pipelineName,
+        source: pendingState,
+        runtime: schemas.snapshotState(),
+        createdAt: Date.now(),
+      };
+      await sink.flush(cp);
+      await store.save(cp);
+      lastCheckpoint = cp;
+      pendingState = undefined;
+      lastCommitAt = Date.now();
+      logger.debug('checkpoint committed', { seq: cp.seq });
+    };
+
+    let reason: RunResult['reason'] = 'source-ended';
+    outer: for await (const batch of source.read(restored?.source)) {
+      for (const rec of batch) {
+        switch (rec.kind) {
+          case 'data':
+            buffer.push(schemas.onDataChange(rec));
+            atBoundary = false;
+            if (buffer.length >= writeBatchSize) await drain();
+            break;
+          case 'schema': {
+            const changes = schemas.onSchemaChange(rec);
+            if (changes.length === 0) break;
+            // The barrier: every earlier row is in the sink (committed when at a boundary, which a
+            // DDL always is in MySQL) before the sink's schema changes.
+            if (atBoundary) await commit();
+            else await drain();
+            for (const c of changes) {
+              try {
+                await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
+              } catch (e) {
+                if (spec.pipeline['schema.change.behavior'] !== 'try_evolve') throw e;
+                logger.warn('schema change failed on the sink and was skipped (try_evolve)', {
+                  table: tableIdToString(c.tableId),
+                  change: c.change.type,
+                  error: (e as Error).message,
+                });
+              }
+            }
+            logger.info('schema change applied', {
+              table: tableIdToString(rec.tableId),
+              change: rec.change.type,
+            });
+            atBoundary = false;
+            break;
+          }
+          case 'checkpoint':
+            pendingState = rec.state;
+            atBoundary = true;
+            if (caughtUp && opts.exitWhenCaughtUp) {
+              await commit();
+              reason = 'caught-up';
+              break outer;
+            }
+            if (Date.now() - lastCommitAt >= commitIntervalMs) await commit();
+            break;
+          case 'caught-up':
+            caughtUp = true;
+            logger.info('caught up with the source');
+            if (opts.exitWhenCaughtUp && atBoundary) {
+              await commit();
+              reason = 'caught-up';
+              break outer;
+            }
+            break;
+          case 'progress':
+            opts.onProgress?.(rec.progress);
+            break;
+          default:
+            assertNever(rec, 'source record');
+        }
+      }
+      // A small batch means the source is waiting for new data: commit now rather than later.
+      if (
+        atBoundary &&
+        pendingState !== undefined &&
+        (batch.length < 64 || Date.now() - lastCommitAt >= commitIntervalMs)
+      ) {
+        await commit();
+      }
+      if (signal.aborted) {
+        reason = 'stopped';
+        break;
+      }
+    }
+    if (signal.aborted) reason = 'stopped';
+    // On stop, commit the last complete transaction; anything after it is replayed on restart.
+    if (atBoundary) await commit();
+    else if (pendingState !== undefined) {
+      // rows after the boundary are in the sink's open transaction: the sink rolls them back on
+      // close, so commit is only possible for transactional sinks that hold nothing newer.
+      logger.info('stopping inside a source transaction: it will be read again on restart');
+    }
+    return { reason, lastCheckpoint, rowsWritten };
+  } finally {
+    if (sourceOpen)
+      await source.close().catch((e: unknown) => logger.warn('source close failed', { error: String(e) }));
+    if (sinkOpen)
+      await sink.close().catch((e: unknown) => logger.warn('sink close failed', { error: String(e) }));
+    await store.release();
+  }
+}
+
+function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.seq >= a.seq ? b : a;
+}

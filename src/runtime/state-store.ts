@@ -1,0 +1,87 @@
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TidemarkError } from '../event/tidemark-error.js';
+import type { Checkpoint } from './checkpoint.js';
+
+/**
+ * The local state directory: everything tidemark keeps between runs lives here, one folder per
+ * pipeline (named after the pipeline), holding `checkpoint.json` and a lock file that keeps two
+ * processes from running the same pipeline at once.
+ */
+export class StateStore {
+  private constructor(
+    readonly dir: string,
+    private readonly lockPath: string,
+  ) {}
+
+  static async open(stateDir: string, pipelineName: string): Promise<StateStore> {
+    const dir = join(stateDir, 'pipelines', safeName(pipelineName));
+    await mkdir(dir, { recursive: true });
+    const lockPath = join(dir, 'lock');
+    await acquireLock(lockPath, pipelineName);
+    return new StateStore(dir, lockPath);
+  }
+
+  async load(): Promise<Checkpoint | undefined> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new TidemarkError(
+        'CHECKPOINT',
+        `cannot read ${join(this.dir, 'checkpoint.json')}: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  /** Atomic replace: write a temporary file, fsync it, rename it over the old one. */
+  async save(cp: Checkpoint): Promise<void> {
+    const path = join(this.dir, 'checkpoint.json');
+    const tmp = `${path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify(cp, null, 1));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  }
+
+  async release(): Promise<void> {
+    await rm(this.lockPath, { force: true });
+  }
+}
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120) || 'pipeline';
+}
+
+async function acquireLock(lockPath: string, pipelineName: string): Promise<void> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new TidemarkError(
+          'STATE_LOCKED',
+          `pipeline "${pipelineName}" is already running (process ${pid} holds ${lockPath}); stop it first or use another --state-dir`,
+        );
+      }
+      await rm(lockPath, { force: true }); // stale lock of a killed process
+    }
+  }
+  throw new TidemarkError('STATE_LOCKED', `cannot take the lock ${lockPath}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
