@@ -99,7 +99,7 @@ export function describeOptions(schema: z.ZodObject): OptionDoc[] {
       name,
       type: type ?? 'String',
       required,
-      default: def === undefined ? undefined : String(def as string),
+      default: def === undefined ? undefined : typeof def === 'string' ? def : JSON.stringify(def),
       description: description ?? '',
     };
   });

@@ -27,7 +27,7 @@ export function parseSecretsFile(text: string): Record<string, string> {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
     } else if (prefix) {
-      out[prefix] = v === null || v === undefined ? '' : String(v as string | number | boolean);
+      out[prefix] = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
     }
   };
   walk(data, '');

@@ -142,7 +142,7 @@ function loadComponent(
     return undefined;
   }
   const typeNode = node.get('type', true);
-  const type = isScalar(typeNode) && typeNode.value !== null ? String(typeNode.value) : undefined;
+  const type = isScalar(typeNode) && typeNode.value !== null ? scalarText(typeNode.value) : undefined;
   if (type === undefined) {
     ctx.at(node.range?.[0], `${block}.type is missing; one of: ${known.join(', ')}`);
     return undefined;
@@ -156,7 +156,7 @@ function loadComponent(
     return undefined;
   }
   const nameNode = node.get('name', true);
-  const name = isScalar(nameNode) && nameNode.value !== null ? String(nameNode.value) : undefined;
+  const name = isScalar(nameNode) && nameNode.value !== null ? scalarText(nameNode.value) : undefined;
 
   // Split prefix options (jdbc.properties.*) into maps; the rest goes to the strict schema.
   const plain: Record<string, unknown> = {};
@@ -169,7 +169,8 @@ function loadComponent(
     const prefix = descriptor.optionPrefixes?.find((p) => key.startsWith(p));
     if (prefix) {
       const v = isScalar(pair.value) ? pair.value.value : undefined;
-      (prefixed[prefix] ??= {})[key.slice(prefix.length)] = v === null || v === undefined ? '' : String(v);
+      (prefixed[prefix] ??= {})[key.slice(prefix.length)] =
+        v === null || v === undefined ? '' : scalarText(v);
       continue;
     }
     plain[key] = toJs(pair.value);
@@ -285,4 +286,12 @@ function toJs(node: unknown): unknown {
   }
   if (isSeq(node)) return node.items.map(toJs);
   return undefined;
+}
+
+function scalarText(v: unknown): string {
+  return typeof v === 'string'
+    ? v
+    : typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint'
+      ? String(v)
+      : JSON.stringify(v);
 }

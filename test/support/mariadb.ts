@@ -11,12 +11,22 @@
  * server too if the test process dies without running its exit handlers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysqlPromise from 'mysql2/promise';
 import type { Pool, PoolConnection, Connection } from 'mysql2/promise';
+import type { QueryValues } from 'mysql2';
 
 export interface StartMariaDbOptions {
   /** Extra or overriding [mariadbd] settings, e.g. { binlog_format: 'STATEMENT' }. */
@@ -37,7 +47,7 @@ export interface MariaDbInstance {
   /** The directory holding the binlog files ('' for an external server). */
   readonly binlogDir: string;
   /** Runs SQL as root (multipleStatements on); results as mysql2/promise returns them. */
-  query<T = unknown>(sql: string, params?: unknown): Promise<T>;
+  query<T = unknown>(sql: string, params?: QueryValues): Promise<T>;
   /** A dedicated root session (multipleStatements on); the caller ends it. */
   connect(): Promise<Connection>;
   /** CREATE USER name@'%' IDENTIFIED BY password, then GRANT grants ON *.*. Replaces an existing user. */
@@ -94,6 +104,8 @@ function buildCnf(dir: string, port: number, opts: StartMariaDbOptions): string 
     sync_binlog: '0',
     'skip-name-resolve': '',
     'pid-file': join(dir, 'mysqld.pid'),
+    // A private tmpdir: parallel mariadb-install-db runs sharing /tmp break each other.
+    tmpdir: join(dir, 'tmp'),
     ...opts.serverOptions,
   };
   const lines = ['[mariadbd]'];
@@ -122,10 +134,11 @@ function rootHelpers(
     charset: 'UTF8MB4_UNICODE_CI',
   };
   let pool: Pool | undefined;
-  const getPool = (): Pool => (pool ??= mysqlPromise.createPool({ ...config, connectionLimit: 4, maxIdle: 4 }));
+  const getPool = (): Pool =>
+    (pool ??= mysqlPromise.createPool({ ...config, connectionLimit: 4, maxIdle: 4 }));
   const streamOf = (c: PoolConnection): Socket | undefined =>
     (c.connection as unknown as { stream?: Socket }).stream;
-  const query = async <T>(sql: string, params?: unknown): Promise<T> => {
+  const query = async <T>(sql: string, params?: QueryValues): Promise<T> => {
     const conn = await getPool().getConnection();
     const stream = streamOf(conn);
     stream?.ref();
@@ -197,6 +210,7 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
   const binlogDir = join(dir, 'binlog');
   const dataDir = join(dir, 'data');
   mkdirSync(binlogDir);
+  mkdirSync(join(dir, 'tmp'));
   const cnf = join(dir, 'my.cnf');
   const logFile = join(dir, 'mariadbd.log');
   let lastError = '';
@@ -238,7 +252,12 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
       let ready = false;
       while (!exited && Date.now() < deadline) {
         try {
-          const c = await mysqlPromise.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
+          const c = await mysqlPromise.createConnection({
+            host: '127.0.0.1',
+            port,
+            user: 'root',
+            password: '',
+          });
           await c.end();
           ready = true;
           break;

@@ -33,9 +33,7 @@ export const duckDbSinkOptionsSchema = z
       .string()
       .regex(/^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i, 'a size such as 512MB or 2GiB')
       .optional()
-      .describe(
-        "DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: DuckDB's, 80% of RAM).",
-      ),
+      .describe("DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: DuckDB's, 80% of RAM)."),
     threads: z
       .number()
       .int()

@@ -47,9 +47,7 @@ export function duckDbType(t: ColumnType): string {
           return assertNever(t.bytes, 'integer width');
       }
     case 'decimal':
-      return t.precision <= DUCKDB_MAX_DECIMAL_PRECISION
-        ? `DECIMAL(${t.precision},${t.scale})`
-        : 'VARCHAR';
+      return t.precision <= DUCKDB_MAX_DECIMAL_PRECISION ? `DECIMAL(${t.precision},${t.scale})` : 'VARCHAR';
     case 'float':
       return 'FLOAT';
     case 'double':
@@ -271,9 +269,7 @@ function appendFunction(t: ColumnType): AppendFn {
             ? (a, x) => a.appendUInteger(x as number)
             : (a, x) => a.appendInteger(x as number);
         case 8:
-          return t.unsigned
-            ? (a, x) => a.appendUBigInt(x as bigint)
-            : (a, x) => a.appendBigInt(x as bigint);
+          return t.unsigned ? (a, x) => a.appendUBigInt(x as bigint) : (a, x) => a.appendBigInt(x as bigint);
         default:
           return assertNever(t.bytes, 'integer width');
       }
@@ -318,12 +314,25 @@ export function parseTimeMicros(text: string): bigint {
   if (!m) throw new Error(`invalid TIME value ${JSON.stringify(text)}`);
   const [, neg, h, mi, s, frac] = m;
   const micros =
-    ((BigInt(h!) * 60n + BigInt(mi!)) * 60n + BigInt(s!)) * 1_000_000n +
-    BigInt((frac ?? '').padEnd(6, '0'));
+    ((BigInt(h!) * 60n + BigInt(mi!)) * 60n + BigInt(s!)) * 1_000_000n + BigInt((frac ?? '').padEnd(6, '0'));
   return neg ? -micros : micros;
 }
 
 function mismatch(t: ColumnType, v: Value): never {
   const shown = v instanceof Uint8Array ? `${v.length} bytes` : `${typeof v} ${String(v)}`;
   throw new Error(`value ${shown} does not fit a ${t.kind} column`);
+}
+
+/** The mapping as a Markdown section, for `tidemark docs`. */
+export function duckDbTypeMappingMarkdown(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  return [
+    '### DuckDB type mapping',
+    '',
+    'How the `duckdb` sink maps MySQL/MariaDB column types; every value is written exactly.',
+    '',
+    '| MySQL type | DuckDB type | note |',
+    '|---|---|---|',
+    ...DUCKDB_TYPE_MAPPING.map((r) => `| ${cell(r.source)} | ${cell(r.duckdb)} | ${cell(r.note)} |`),
+  ].join('\n');
 }

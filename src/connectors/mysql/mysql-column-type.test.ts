@@ -38,7 +38,11 @@ const cases: [string, ColumnType, { charset?: string; tinyInt1AsBoolean?: boolea
   ['double(10,2) unsigned zerofill', { kind: 'double', unsigned: true }],
   ['varchar(255)', { kind: 'string', length: 255 }],
   ['varchar(255)', { kind: 'string', length: 255, charset: 'utf8mb4' }, { charset: 'utf8mb4' }],
-  ['varchar(20) character set latin1', { kind: 'string', length: 20, charset: 'latin1' }, { charset: 'utf8mb4' }],
+  [
+    'varchar(20) character set latin1',
+    { kind: 'string', length: 20, charset: 'latin1' },
+    { charset: 'utf8mb4' },
+  ],
   ['varchar(20) CHARSET utf8 COLLATE utf8_bin', { kind: 'string', length: 20, charset: 'utf8mb3' }],
   ['varchar(20) COLLATE utf8mb4_bin', { kind: 'string', length: 20, charset: 'utf8mb4' }],
   ['varchar(20) binary', { kind: 'string', length: 20, charset: 'utf8mb4' }, { charset: 'utf8mb4' }],

@@ -190,7 +190,10 @@ export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnT
   } else if ((name === 'char' || name === 'character') && follow === 'varying') {
     pos++;
     name = 'varchar';
-  } else if (name === 'long' && (follow === 'varbinary' || follow === 'varchar' || follow === 'varcharacter')) {
+  } else if (
+    name === 'long' &&
+    (follow === 'varbinary' || follow === 'varchar' || follow === 'varcharacter')
+  ) {
     pos++;
     name = follow === 'varbinary' ? 'mediumblob' : 'mediumtext';
   }
@@ -302,7 +305,9 @@ export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnT
     case 'fixed': {
       const precision = num(0, 10);
       const scale = num(1, 0);
-      return unsigned ? { kind: 'decimal', precision, scale, unsigned } : { kind: 'decimal', precision, scale };
+      return unsigned
+        ? { kind: 'decimal', precision, scale, unsigned }
+        : { kind: 'decimal', precision, scale };
     }
     case 'float': {
       // FLOAT(p) with p > 24 is a DOUBLE; FLOAT(M,D) stays FLOAT.

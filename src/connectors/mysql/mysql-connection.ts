@@ -99,7 +99,9 @@ function applyJdbcProperties(
         const mode = value.trim().toUpperCase();
         if (mode === 'DISABLED') sslDisabled = true;
         else if (mode === 'PREFERRED') {
-          logger?.debug('jdbc property sslMode=PREFERRED: connecting without TLS (mysql2 has no opportunistic TLS)');
+          logger?.debug(
+            'jdbc property sslMode=PREFERRED: connecting without TLS (mysql2 has no opportunistic TLS)',
+          );
         } else if (mode === 'REQUIRED') ssl = { ...ssl, rejectUnauthorized: false };
         else if (mode === 'VERIFY_CA' || mode === 'VERIFY_IDENTITY') {
           ssl = { ...ssl, rejectUnauthorized: true };
@@ -130,7 +132,10 @@ function applyJdbcProperties(
 }
 
 /** Opens one session (promise API) and runs {@link SESSION_INIT_SQL}. Errors are TidemarkErrors. */
-export async function openMysqlConnection(opts: MysqlConnectionOptions, logger?: Logger): Promise<Connection> {
+export async function openMysqlConnection(
+  opts: MysqlConnectionOptions,
+  logger?: Logger,
+): Promise<Connection> {
   let conn: Connection;
   try {
     conn = await mysqlPromise.createConnection(mysqlConnectionConfig(opts, logger));

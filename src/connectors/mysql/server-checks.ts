@@ -138,7 +138,9 @@ export async function checkServerForCdc(conn: SqlQueryable): Promise<ServerInfo>
     );
   }
   if (info.serverId === 0) {
-    warnings.push('server_id is 0: replicas and binlog readers may be refused; set server_id to a non-zero value');
+    warnings.push(
+      'server_id is 0: replicas and binlog readers may be refused; set server_id to a non-zero value',
+    );
   }
   if (info.binlogRowMetadata !== undefined && info.binlogRowMetadata !== 'FULL') {
     warnings.push(
@@ -253,9 +255,13 @@ function wrapQueryError(e: unknown, sql: string): TidemarkError {
     );
   }
   if (errno === 1381) {
-    return new TidemarkError('SOURCE_BINLOG_CONFIG', `${sql}: the binary log is disabled (start the server with log_bin)`, {
-      cause: e,
-    });
+    return new TidemarkError(
+      'SOURCE_BINLOG_CONFIG',
+      `${sql}: the binary log is disabled (start the server with log_bin)`,
+      {
+        cause: e,
+      },
+    );
   }
   return new TidemarkError('SOURCE_QUERY', `${sql} failed: ${errorMessage(e)}`, { cause: e });
 }

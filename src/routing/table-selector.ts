@@ -1,4 +1,4 @@
-import { TidemarkError } from '../../event/tidemark-error.js';
+import { TidemarkError } from '../event/tidemark-error.js';
 
 /**
  * Flink CDC's `tables` / `tables.exclude` syntax (Selectors + Predicates in flink-cdc-common),
@@ -14,19 +14,20 @@ import { TidemarkError } from '../../event/tidemark-error.js';
  *    more is an error. Each piece is a regex, split once more at unescaped commas (a `\,` that
  *    survived step 1 therefore makes alternatives), matched case-insensitively against the whole
  *    name (Java's `Pattern.matches`: anchored at both ends).
- * 4. A table-name-only selector matches only ids without a database; MySQL table ids always have
- *    one, so in Flink CDC `app_db\.*` (one piece: the regex `app_db.*`) matches **no** MySQL table
- *    and the pipeline fails with "Cannot find any table". `compileTableFilter` reports such
- *    patterns in `warnings`; write `app_db.\.*` instead.
+ * 4. Where tidemark departs from Flink: a one-piece selector against an id that has a database is
+ *    matched against the whole `db.table` name. In Flink CDC `app_db\.*` (one piece: the regex
+ *    `app_db.*`) matches no MySQL table ("Cannot find any table"), yet the seed tutorials write
+ *    exactly that to mean "every table of app_db" — and as a regex over `db.table` it says so
+ *    (Debezium's table.include.list works the same way). Such patterns are listed in `notes`.
  *
  * A table matches when any include selector matches it and no exclude selector does.
  */
-export interface TableFilter {
+export interface TableSelector {
   matches(db: string, table: string): boolean;
   /** The selectors as written after splitting, e.g. ["app_db.\\.*", "db1.user_table_[0-9]+"]. */
   readonly patterns: string[];
-  /** Patterns that are valid but can never match a MySQL table (table-name-only selectors). */
-  readonly warnings: string[];
+  /** One-piece patterns, matched against the whole `db.table` name (see rule 4). */
+  readonly notes: string[];
 }
 
 interface Selector {
@@ -107,28 +108,34 @@ function compileSelectors(option: string, what: string): Selector[] {
 }
 
 function selectorMatches(s: Selector, db: string, table: string): boolean {
-  // Flink: a selector without a database piece tests the table name only for ids without a
-  // database; an id with a database needs the database predicate, which is then "false".
-  if (s.db === undefined) return db === '' && s.table.some((r) => r.test(table));
+  // One piece: the table name for ids without a database, else the whole "db.table" (rule 4).
+  if (s.db === undefined) {
+    const name = db === '' ? table : `${db}.${table}`;
+    return s.table.some((r) => r.test(name));
+  }
   if (db === '') return s.table.some((r) => r.test(table));
   return s.db.some((r) => r.test(db)) && s.table.some((r) => r.test(table));
 }
 
-export function compileTableFilter(include: string, exclude?: string): TableFilter {
+export function compileTableSelector(include: string, exclude?: string): TableSelector {
   const inc = compileSelectors(include, "option 'tables'");
-  const exc = exclude === undefined || exclude.trim() === '' ? [] : compileSelectors(exclude, "option 'tables.exclude'");
-  const warnings = [...inc, ...exc]
+  const exc =
+    exclude === undefined || exclude.trim() === ''
+      ? []
+      : compileSelectors(exclude, "option 'tables.exclude'");
+  const notes = [...inc, ...exc]
     .filter((s) => s.db === undefined)
     .map(
       (s) =>
-        `table pattern "${s.source}" has no unescaped dot, so it names a table without a database and ` +
-        `matches no MySQL table; use "database.table" (e.g. "app_db.\\.*" for every table of app_db)`,
+        `table pattern "${s.source}" has no unescaped dot: it is matched against the whole "db.table" name`,
     );
   return {
     patterns: inc.map((s) => s.source),
-    warnings,
+    notes,
     matches(db: string, table: string): boolean {
-      return inc.some((s) => selectorMatches(s, db, table)) && !exc.some((s) => selectorMatches(s, db, table));
+      return (
+        inc.some((s) => selectorMatches(s, db, table)) && !exc.some((s) => selectorMatches(s, db, table))
+      );
     },
   };
 }

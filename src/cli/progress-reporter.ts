@@ -1,0 +1,63 @@
+import type { SourceProgress } from '../runtime/source.js';
+
+/**
+ * Snapshot progress per table and streaming lag. On a TTY: one bar per table, redrawn in place;
+ * otherwise a plain line per table at most every 5 seconds (and when a table is done).
+ */
+export class ProgressReporter {
+  private lastPrint = new Map<string, number>();
+  private drawnLines = 0;
+  private started = Date.now();
+
+  constructor(private readonly out: NodeJS.WriteStream) {}
+
+  update(p: SourceProgress): void {
+    if (p.phase === 'streaming') {
+      const now = Date.now();
+      if (now - (this.lastPrint.get('$stream') ?? 0) < 10_000) return;
+      this.lastPrint.set('$stream', now);
+      this.clear();
+      this.out.write(`streaming at ${p.position ?? '?'}, lag ${Math.round((p.lagMs ?? 0) / 1000)}s\n`);
+      return;
+    }
+    const tables = p.tables ?? [];
+    if (this.out.isTTY) {
+      this.clear();
+      const elapsed = (Date.now() - this.started) / 1000;
+      for (const t of tables) this.out.write(bar(t, elapsed) + '\n');
+      this.drawnLines = tables.length;
+      return;
+    }
+    const now = Date.now();
+    for (const t of tables) {
+      const last = this.lastPrint.get(t.table);
+      const finished = t.done && last !== -1;
+      if (!finished && last !== undefined && now - last < 5000) continue;
+      if (t.done && last === -1) continue;
+      this.out.write(
+        `snapshot ${t.table}: ${t.rowsRead} row(s)${t.done ? ', done' : ` of ~${t.rowsEstimated}`}\n`,
+      );
+      this.lastPrint.set(t.table, t.done ? -1 : now);
+    }
+  }
+
+  done(): void {
+    this.drawnLines = 0;
+  }
+
+  private clear(): void {
+    if (!this.out.isTTY || this.drawnLines === 0) return;
+    this.out.write(`\x1b[${this.drawnLines}A\x1b[0J`);
+    this.drawnLines = 0;
+  }
+}
+
+function bar(t: NonNullable<SourceProgress['tables']>[number], elapsedS: number): string {
+  const total = Math.max(t.rowsEstimated, t.rowsRead, 1);
+  const frac = t.done ? 1 : Math.min(t.rowsRead / total, 0.99);
+  const width = 30;
+  const filled = Math.round(frac * width);
+  const rate = elapsedS > 0 ? Math.round(t.rowsRead / elapsedS) : 0;
+  const eta = !t.done && rate > 0 ? ` ETA ${Math.max(0, Math.round((total - t.rowsRead) / rate))}s` : '';
+  return `${t.table.padEnd(32)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${t.rowsRead}/${t.done ? t.rowsRead : `~${total}`} ${rate} rows/s${eta}`;
+}

@@ -1,0 +1,793 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { applySchemaChange } from '../../event/schema-change.js';
+import type { SchemaChange } from '../../event/change-event.js';
+import type { ColumnType, Value } from '../../event/column-type.js';
+import { tableId } from '../../event/table-schema.js';
+import type { TableSchema } from '../../event/table-schema.js';
+import { TidemarkError } from '../../event/tidemark-error.js';
+import type { DuckDbSink } from './duckdb-sink.js';
+import { queryDuckDb } from './duckdb-query.js';
+import {
+  BIGINT,
+  INT,
+  VARCHAR,
+  checkpoint,
+  col,
+  createTable,
+  dec,
+  del,
+  ins,
+  openSink,
+  readRows,
+  tempDb,
+  upd,
+} from './duckdb-test-support.js';
+
+const orders = tableId('app_db', 'orders');
+const ordersSchema: TableSchema = {
+  columns: [col('id', INT, false), col('price', dec(10, 2), false)],
+  primaryKeys: ['id'],
+};
+
+/** Applies a change to the sink with the schema it results in, like the runner does. */
+async function change(
+  sink: DuckDbSink,
+  id: typeof orders,
+  before: TableSchema,
+  ch: SchemaChange,
+): Promise<TableSchema> {
+  const after = applySchemaChange(before, ch)!;
+  await sink.applySchemaChange(id, ch, after);
+  return after;
+}
+
+test('seed 000: orders inserts, add column appended last, update, delete', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await createTable(sink, orders, ordersSchema);
+    await sink.write([ins(orders, [1, '4.00']), ins(orders, [2, '100.00'])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([ins(orders, [3, '100.00'])]);
+    await sink.flush(checkpoint(2));
+    const s2 = await change(sink, orders, ordersSchema, {
+      type: 'add-column',
+      columns: [{ column: col('amount', { kind: 'string', length: 100 }), position: { kind: 'last' } }],
+    });
+    await sink.write([upd(orders, [1, '4.00', null], [1, '100.00', '100.00'])]);
+    await sink.write([del(orders, [2, '100.00', null])]);
+    await sink.flush(checkpoint(3));
+    assert.deepEqual(
+      s2.columns.map((c) => c.name),
+      ['id', 'price', 'amount'],
+    );
+    await sink.close();
+    const out = await queryDuckDb(t.file, 'SELECT * FROM app_db.orders ORDER BY id', 'table');
+    assert.equal(
+      out,
+      [
+        '+----+--------+--------+',
+        '| id | price  | amount |',
+        '+----+--------+--------+',
+        '| 1  | 100.00 | 100.00 |',
+        '| 3  | 100.00 | NULL   |',
+        '+----+--------+--------+',
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('upsert table: last change per key wins within a batch, key changes, batches in one transaction', async () => {
+  for (const batchSize of [10_000, 2, 1]) {
+    const t = tempDb();
+    try {
+      const { sink } = await openSink(t.file, { 'batch.size': batchSize });
+      const s: TableSchema = {
+        columns: [col('id', INT, false), col('v', VARCHAR)],
+        primaryKeys: ['id'],
+      };
+      await createTable(sink, orders, s);
+      await sink.write([
+        ins(orders, [1, 'a']),
+        ins(orders, [2, 'b']),
+        upd(orders, [1, 'a'], [1, 'a2']),
+        upd(orders, [1, 'a2'], [1, 'a3']),
+        ins(orders, [3, 'c']),
+        del(orders, [2, 'b']),
+        ins(orders, [2, 'b2']), // re-insert after delete
+        upd(orders, [3, 'c'], [30, 'c']), // key change: delete 3, upsert 30
+        ins(orders, [4, 'd']),
+        del(orders, [4, 'd']), // inserted and deleted in the same batch
+        ins(orders, [3, 'new3']), // the old key comes back
+      ]);
+      await sink.write([upd(orders, [30, 'c'], [31, 'c31']), upd(orders, [1, 'a3'], [1, 'a4'])]);
+      await sink.flush(checkpoint(1));
+      await sink.close();
+      const rows = await readRows(t.file, 'SELECT id, v FROM app_db.orders ORDER BY id');
+      assert.deepEqual(
+        rows,
+        [
+          ['1', 'a4'],
+          ['2', 'b2'],
+          ['3', 'new3'],
+          ['31', 'c31'],
+        ],
+        `batch.size ${batchSize}`,
+      );
+    } finally {
+      t.cleanup();
+    }
+  }
+});
+
+test('append table: DELETE ignored, UPDATE appended as INSERT of the after image', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const logs = tableId('app_db', 'logs');
+    const s: TableSchema = { columns: [col('id', INT), col('msg', VARCHAR)], primaryKeys: [] };
+    await createTable(sink, logs, s);
+    await sink.write([
+      ins(logs, [1, 'a']),
+      ins(logs, [1, 'a']),
+      upd(logs, [1, 'a'], [1, 'b']),
+      del(logs, [1, 'a']),
+      ins(logs, [2, null]),
+    ]);
+    await sink.flush(checkpoint(1));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, msg FROM app_db.logs ORDER BY id, msg NULLS LAST'), [
+      ['1', 'a'],
+      ['1', 'a'],
+      ['1', 'b'],
+      ['2', null],
+    ]);
+    const pk = await readRows(
+      t.file,
+      "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'logs' AND constraint_type = 'PRIMARY KEY'",
+    );
+    assert.deepEqual(pk, [['0']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('checkpoint is committed atomically with the rows', async () => {
+  const t = tempDb();
+  try {
+    let { sink } = await openSink(t.file);
+    assert.equal(await sink.committedCheckpoint(), undefined);
+    await createTable(sink, orders, ordersSchema);
+    await sink.write([ins(orders, [1, '4.00'])]);
+    const cp1 = checkpoint(7, 'mysql-bin.000003:4711');
+    await sink.flush(cp1);
+    await sink.close();
+
+    ({ sink } = await openSink(t.file));
+    assert.deepEqual(await sink.committedCheckpoint(), cp1);
+    // Another pipeline in the same file has its own row.
+    const other = await openSink(t.file, {}, 'other');
+    await other.sink.close();
+    await createTable(sink, orders, ordersSchema);
+    await sink.write([ins(orders, [2, '5.00']), upd(orders, [1, '4.00'], [1, '9.99'])]);
+    await sink.close(); // no flush: rolled back
+    ({ sink } = await openSink(t.file, { 'batch.size': 1 }));
+    assert.deepEqual(await sink.committedCheckpoint(), cp1);
+    // Rows written ahead into the transaction (batch.size 1) are rolled back too.
+    await createTable(sink, orders, ordersSchema);
+    await sink.write([ins(orders, [3, '1.00']), ins(orders, [4, '1.00'])]);
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, price FROM app_db.orders'), [['1', '4.00']]);
+    const cp = await readRows(
+      t.file,
+      "SELECT seq, json_extract_string(checkpoint, '$.source.position'), committed_at IS NOT NULL FROM _tidemark.checkpoints",
+    );
+    assert.deepEqual(cp, [['7', 'mysql-bin.000003:4711', 'true']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a DuckDB error rolls back and throws SINK_WRITE naming the table', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await createTable(sink, orders, ordersSchema);
+    await sink.write([ins(orders, [1, '4.00'])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([ins(orders, [2, '5.00'])]);
+    await assert.rejects(
+      sink.write([ins(orders, [3, 'not a number'])]).then(() => sink.flush(checkpoint(2))),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_WRITE' &&
+        !e.retryable &&
+        e.message.includes('app_db.orders'),
+    );
+    await assert.rejects(sink.flush(checkpoint(3)), /unusable/);
+    await sink.close();
+    const { sink: s2 } = await openSink(t.file);
+    assert.equal((await s2.committedCheckpoint())?.seq, 1);
+    await s2.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id FROM app_db.orders'), [['1']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('schema changes are idempotent and replayable; rename, drop, alter type, truncate', async () => {
+  const t = tempDb();
+  try {
+    let { sink, logs } = await openSink(t.file);
+    let s = ordersSchema;
+    await createTable(sink, orders, s);
+    await createTable(sink, orders, s); // replay
+    await sink.write([ins(orders, [1, '4.00'])]);
+    const addNote: SchemaChange = {
+      type: 'add-column',
+      columns: [{ column: col('note', VARCHAR), position: { kind: 'first' } }],
+    };
+    s = await change(sink, orders, s, addNote);
+    assert.deepEqual(
+      s.columns.map((c) => c.name),
+      ['note', 'id', 'price'],
+    );
+    await sink.applySchemaChange(orders, addNote, s); // replayed DDL
+    await sink.write([ins(orders, ['n2', 2, '5.00'])]);
+    await sink.flush(checkpoint(1));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'),
+      [
+        ['1', '4.00', null],
+        ['2', '5.00', 'n2'],
+      ],
+      'the added column is the last DuckDB column, written by name',
+    );
+
+    const s1 = s;
+    ({ sink, logs } = await openSink(t.file));
+    await createTable(sink, orders, s1); // a restart replays create-table with the schema of the checkpoint
+    const rename: SchemaChange = { type: 'rename-column', renames: [{ from: 'note', to: 'remark' }] };
+    s = await change(sink, orders, s1, rename);
+    await sink.applySchemaChange(orders, rename, s); // replayed: the new name exists already
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
+    await assert.rejects(
+      change(sink, orders, s, {
+        type: 'alter-column-type',
+        changes: [{ column: 'id', type: BIGINT, nullable: false }],
+      }),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_SCHEMA' &&
+        /column id of app_db\.orders/.test(e.message),
+    );
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'),
+      [
+        ['1', '4.00', null],
+        ['2', '5.00', 'n2'],
+      ],
+      'the failed DDL rolled back the whole transaction, rename included',
+    );
+    assert.ok(logs.some((l) => l.level === 'error'));
+
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s1);
+    s = await change(sink, orders, s1, rename);
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
+    s = await change(sink, orders, s, {
+      type: 'add-column',
+      columns: [{ column: col('qty', INT), position: { kind: 'after', column: 'remark' } }],
+    });
+    await sink.write([ins(orders, ['r3', 7, 3]), upd(orders, ['n2', null, 2], ['r2', 8, 2])]);
+    // Rows updated in the open transaction: a type change must wait for a flush (DuckDB limitation).
+    await assert.rejects(
+      change(sink, orders, s, {
+        type: 'alter-column-type',
+        changes: [{ column: 'qty', type: BIGINT, nullable: true }],
+      }),
+      /must flush before applySchemaChange/,
+    );
+    await sink.close();
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s1);
+    s = await change(sink, orders, s1, rename);
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
+    s = await change(sink, orders, s, {
+      type: 'add-column',
+      columns: [{ column: col('qty', INT), position: { kind: 'after', column: 'remark' } }],
+    });
+    await sink.write([ins(orders, ['r3', 7, 3]), upd(orders, ['n2', null, 2], ['r2', 8, 2])]);
+    await sink.flush(checkpoint(2));
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [
+        { column: 'qty', type: BIGINT, nullable: true },
+        { column: 'id', type: { kind: 'integer', bytes: 3, unsigned: false }, nullable: false }, // same DuckDB type
+      ],
+    });
+    await sink.write([ins(orders, ['r4', 9007199254740993n, 4])]);
+    await sink.flush(checkpoint(3));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['1', '4.00', null, null],
+      ['2', null, 'r2', '8'],
+      ['3', null, 'r3', '7'],
+      ['4', null, 'r4', '9007199254740993'],
+    ]);
+
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s);
+    await sink.applySchemaChange(orders, { type: 'truncate-table' }, s);
+    await sink.write([ins(orders, ['x', null, 9])]);
+    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
+    await assert.rejects(sink.write([ins(orders, ['y', null, 10])]), /create-table missing/);
+    await sink.close();
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s);
+    await sink.applySchemaChange(orders, { type: 'truncate-table' }, s);
+    await sink.write([ins(orders, ['x', null, 9])]);
+    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
+    await sink.flush(checkpoint(4));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['9', null, 'x', null],
+    ]);
+    assert.deepEqual(
+      await readRows(
+        t.file,
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'orders' ORDER BY column_index",
+      ),
+      [
+        ['id', 'INTEGER'],
+        ['price', 'DECIMAL(10,2)'],
+        ['remark', 'VARCHAR'],
+        ['qty', 'BIGINT'],
+      ],
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('alter-column-type DuckDB cannot cast: SINK_SCHEMA naming table and column', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const s: TableSchema = { columns: [col('id', INT, false), col('v', VARCHAR)], primaryKeys: ['id'] };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, 'abc'])]);
+    await sink.flush(checkpoint(1));
+    await assert.rejects(
+      change(sink, orders, s, {
+        type: 'alter-column-type',
+        changes: [{ column: 'v', type: INT, nullable: true }],
+      }),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_SCHEMA' &&
+        e.message.includes('column v of app_db.orders') &&
+        e.details?.column === 'v',
+    );
+    await sink.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('drop-column keeps the column: old rows keep values, new and updated rows get NULL', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s = ordersSchema;
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, '4.00']), ins(orders, [2, '5.00'])]);
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
+    await sink.write([ins(orders, [3]), upd(orders, [2], [2])]);
+    await sink.flush(checkpoint(1));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, price FROM app_db.orders ORDER BY id'), [
+      ['1', '4.00'],
+      ['2', null],
+      ['3', null],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('identifiers with quotes, spaces, uppercase; table without schema name goes to main', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const id = tableId('My "DB" x', 'Or"ders Tbl');
+    const s: TableSchema = {
+      columns: [col('Key "A"', VARCHAR, false), col('Value B', INT), col('select', VARCHAR)],
+      primaryKeys: ['Key "A"'],
+    };
+    await createTable(sink, id, s);
+    await createTable(sink, id, s);
+    await sink.write([ins(id, ['k', 1, 'x']), upd(id, ['k', 1, 'x'], ['k', 2, 'y']), ins(id, ['K', 3, 'z'])]);
+    const bare = tableId(undefined, 'Plain');
+    await createTable(sink, bare, { columns: [col('a', INT)], primaryKeys: [] });
+    await sink.write([ins(bare, [5])]);
+    await sink.flush(checkpoint(1));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM "My ""DB"" x"."Or""ders Tbl" ORDER BY 1'), [
+      ['K', '3', 'z'],
+      ['k', '2', 'y'],
+    ]);
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM main."Plain"'), [['5']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('partial row images (binlog_row_image MINIMAL) update only the present columns', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const s: TableSchema = {
+      columns: [col('id', INT, false), col('a', VARCHAR), col('b', VARCHAR)],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, 'a1', 'b1']), ins(orders, [2, 'a2', 'b2'])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([
+      upd(orders, [1, undefined, undefined], [undefined, 'A1', undefined]),
+      upd(orders, [2, undefined, undefined], [undefined, undefined, null]),
+      ins(orders, [3, 'a3', 'b3']),
+      upd(orders, [3, undefined, undefined], [undefined, undefined, 'B3']), // merged in the batch
+    ]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['1', 'A1', 'b1'],
+      ['2', 'a2', null],
+      ['3', 'a3', 'B3'],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+interface ExactCase {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly values: readonly Value[];
+  /** DuckDB's text of each value (CAST AS VARCHAR), null for NULL. */
+  readonly expect: readonly (string | null)[];
+  readonly duckType: string;
+}
+
+const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+const EXACT: readonly ExactCase[] = [
+  {
+    name: 'b',
+    type: { kind: 'boolean' },
+    values: [true, false],
+    expect: ['true', 'false'],
+    duckType: 'BOOLEAN',
+  },
+  {
+    name: 'i1',
+    type: { kind: 'integer', bytes: 1, unsigned: false },
+    values: [-128, 127],
+    expect: ['-128', '127'],
+    duckType: 'TINYINT',
+  },
+  {
+    name: 'u1',
+    type: { kind: 'integer', bytes: 1, unsigned: true },
+    values: [0, 255],
+    expect: ['0', '255'],
+    duckType: 'UTINYINT',
+  },
+  {
+    name: 'i2',
+    type: { kind: 'integer', bytes: 2, unsigned: false },
+    values: [-32768, 32767],
+    expect: ['-32768', '32767'],
+    duckType: 'SMALLINT',
+  },
+  {
+    name: 'u2',
+    type: { kind: 'integer', bytes: 2, unsigned: true },
+    values: [0, 65535],
+    expect: ['0', '65535'],
+    duckType: 'USMALLINT',
+  },
+  {
+    name: 'i3',
+    type: { kind: 'integer', bytes: 3, unsigned: false },
+    values: [-8388608, 8388607],
+    expect: ['-8388608', '8388607'],
+    duckType: 'INTEGER',
+  },
+  {
+    name: 'u3',
+    type: { kind: 'integer', bytes: 3, unsigned: true },
+    values: [0, 16777215],
+    expect: ['0', '16777215'],
+    duckType: 'UINTEGER',
+  },
+  {
+    name: 'i4',
+    type: { kind: 'integer', bytes: 4, unsigned: false },
+    values: [-2147483648, 2147483647],
+    expect: ['-2147483648', '2147483647'],
+    duckType: 'INTEGER',
+  },
+  {
+    name: 'u4',
+    type: { kind: 'integer', bytes: 4, unsigned: true },
+    values: [0, 4294967295],
+    expect: ['0', '4294967295'],
+    duckType: 'UINTEGER',
+  },
+  {
+    name: 'i8',
+    type: { kind: 'integer', bytes: 8, unsigned: false },
+    values: [-9223372036854775808n, 9223372036854775807n],
+    expect: ['-9223372036854775808', '9223372036854775807'],
+    duckType: 'BIGINT',
+  },
+  {
+    name: 'u8',
+    type: { kind: 'integer', bytes: 8, unsigned: true },
+    values: [0n, 18446744073709551615n],
+    expect: ['0', '18446744073709551615'],
+    duckType: 'UBIGINT',
+  },
+  {
+    name: 'd10',
+    type: { kind: 'decimal', precision: 10, scale: 2 },
+    values: ['4.00', '-99999999.99'],
+    expect: ['4.00', '-99999999.99'],
+    duckType: 'DECIMAL(10,2)',
+  },
+  {
+    name: 'd38',
+    type: { kind: 'decimal', precision: 38, scale: 10 },
+    values: ['9999999999999999999999999999.9999999999', '0.0000000001'],
+    expect: ['9999999999999999999999999999.9999999999', '0.0000000001'],
+    duckType: 'DECIMAL(38,10)',
+  },
+  {
+    name: 'd65',
+    type: { kind: 'decimal', precision: 65, scale: 30 },
+    values: [
+      '12345678901234567890123456789012345.123456789012345678901234567890',
+      '-0.000000000000000000000000000001',
+    ],
+    expect: [
+      '12345678901234567890123456789012345.123456789012345678901234567890',
+      '-0.000000000000000000000000000001',
+    ],
+    duckType: 'VARCHAR',
+  },
+  {
+    name: 'f',
+    type: { kind: 'float' },
+    values: [Math.fround(3.14), -0.5],
+    expect: ['3.14', '-0.5'],
+    duckType: 'FLOAT',
+  },
+  {
+    name: 'dbl',
+    type: { kind: 'double' },
+    values: [0.1 + 0.2, 1e308],
+    expect: ['0.30000000000000004', '1e+308'],
+    duckType: 'DOUBLE',
+  },
+  {
+    name: 's',
+    type: { kind: 'string', length: 20 },
+    values: ['😀 utf8mb4 ñ', ''],
+    expect: ['😀 utf8mb4 ñ', ''],
+    duckType: 'VARCHAR',
+  },
+  {
+    name: 'bin',
+    type: { kind: 'binary', length: 4, fixed: true },
+    values: [new Uint8Array([0, 1, 255, 0]), new Uint8Array([])],
+    expect: ['\\x00\\x01\\xFF\\x00', ''],
+    duckType: 'BLOB',
+  },
+  {
+    name: 'dt',
+    type: { kind: 'date' },
+    values: ['2024-02-29', '0000-00-00'],
+    expect: ['2024-02-29', null],
+    duckType: 'DATE',
+  },
+  {
+    name: 'tm',
+    type: { kind: 'time', precision: 6 },
+    values: ['-838:59:59.000000', '12:34:56.000001'],
+    expect: ['-838:59:59', '12:34:56.000001'],
+    duckType: 'INTERVAL',
+  },
+  {
+    name: 'ts',
+    type: { kind: 'timestamp', precision: 6 },
+    values: ['9999-12-31 23:59:59.999999', '1000-01-01 00:00:00.000001'],
+    expect: ['9999-12-31 23:59:59.999999', '1000-01-01 00:00:00.000001'],
+    duckType: 'TIMESTAMP',
+  },
+  {
+    name: 'tz',
+    type: { kind: 'timestamp_ltz', precision: 6 },
+    values: ['2038-01-19 03:14:07.999999', '0000-00-00 00:00:00'],
+    expect: ['2038-01-19 03:14:07.999999+00', null],
+    duckType: 'TIMESTAMP WITH TIME ZONE',
+  },
+  { name: 'y', type: { kind: 'year' }, values: [2155, 0], expect: ['2155', '0'], duckType: 'SMALLINT' },
+  {
+    name: 'bit1',
+    type: { kind: 'bit', length: 1 },
+    values: [true, false],
+    expect: ['true', 'false'],
+    duckType: 'BOOLEAN',
+  },
+  {
+    name: 'bit12',
+    type: { kind: 'bit', length: 12 },
+    values: [new Uint8Array([0x0f, 0xff]), new Uint8Array([0, 0])],
+    expect: ['\\x0F\\xFF', '\\x00\\x00'],
+    duckType: 'BLOB',
+  },
+  {
+    name: 'e',
+    type: { kind: 'enum', values: ['x', 'y'] },
+    values: ['y', ''],
+    expect: ['y', ''],
+    duckType: 'VARCHAR',
+  },
+  {
+    name: 'st',
+    type: { kind: 'set', values: ['a', 'b'] },
+    values: ['a,b', ''],
+    expect: ['a,b', ''],
+    duckType: 'VARCHAR',
+  },
+  {
+    name: 'j',
+    type: { kind: 'json' },
+    values: ['{"a": [1, 2.50, "😀"]}', 'null'],
+    expect: ['{"a": [1, 2.50, "😀"]}', 'null'],
+    duckType: 'JSON',
+  },
+  {
+    name: 'g',
+    type: { kind: 'geometry' },
+    values: [utf8('\0\0\0\0\x01'), new Uint8Array([0xe6, 0x10, 0, 0])],
+    expect: ['\\x00\\x00\\x00\\x00\\x01', '\\xE6\\x10\\x00\\x00'],
+    duckType: 'BLOB',
+  },
+];
+
+test('exact values round trip for every column type kind', async () => {
+  const t = tempDb();
+  try {
+    const { sink, logs } = await openSink(t.file);
+    const id = tableId('types', 'all');
+    const schema: TableSchema = {
+      columns: [col('id', INT, false), ...EXACT.map((c) => col(c.name, c.type))],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, id, schema);
+    const rows = [0, 1].map((r) => [r, ...EXACT.map((c) => c.values[r]!)]);
+    const nulls = [2, ...EXACT.map(() => null)];
+    await sink.write([...rows.map((r) => ins(id, r)), ins(id, nulls)]);
+    await sink.flush(checkpoint(1));
+    // The same rows through the upsert path (INSERT OR REPLACE) must give the same values.
+    await sink.write(rows.map((r) => upd(id, r, r)));
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    const zeroWarnings = logs.filter((l) => l.level === 'warn' && String(l.msg).includes('zero'));
+    assert.deepEqual(zeroWarnings.map((l) => l.column).sort(), ['dt', 'tz']);
+
+    const types = await readRows(
+      t.file,
+      "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'all' ORDER BY column_index",
+    );
+    assert.deepEqual(
+      types.slice(1),
+      EXACT.map((c) => [c.name, c.duckType]),
+    );
+    const select = EXACT.map((c) => `CAST(${JSON.stringify(c.name)} AS VARCHAR)`).join(', ');
+    const got = await readRows(t.file, `SELECT ${select} FROM types."all" ORDER BY id`);
+    for (let r = 0; r < 2; r++) {
+      EXACT.forEach((c, i) => {
+        assert.equal(got[r]![i], c.expect[r], `${c.name} row ${r}`);
+      });
+    }
+    assert.deepEqual(
+      got[2],
+      EXACT.map(() => null),
+    );
+    // Values that are not text in DuckDB, compared by value as well.
+    const checks = await readRows(
+      t.file,
+      'SELECT (SELECT u8 FROM types."all" WHERE id = 1) = 18446744073709551615::UBIGINT, ' +
+        'd38 = 9999999999999999999999999999.9999999999::DECIMAL(38,10), ' +
+        "epoch_us(tz) = 2147483647999999, epoch_us(ts) = epoch_us('9999-12-31 23:59:59.999999'::TIMESTAMP), " +
+        "to_microseconds(0) + tm = INTERVAL '-838 hours -59 minutes -59 seconds', octet_length(bin), s = '', json_valid(j) " +
+        'FROM types."all" WHERE id = 0',
+    );
+    assert.deepEqual(checks, [['true', 'true', 'true', 'true', 'true', '4', 'false', 'true']]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('open creates the parent directory; open fails with SINK_OPEN on a bad path', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await sink.close();
+    assert.ok(existsSync(t.file));
+    await assert.rejects(
+      openSink(t.file + '/sub/x.duckdb'),
+      (e: unknown) => e instanceof TidemarkError && e.code === 'SINK_OPEN',
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('micro-benchmark: upsert 100k rows (prints rows/s)', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const id = tableId('bench', 't');
+    const s: TableSchema = {
+      columns: [
+        col('id', BIGINT, false),
+        col('price', dec(12, 2)),
+        col('name', VARCHAR),
+        col('ts', { kind: 'timestamp', precision: 6 }),
+      ],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, id, s);
+    const N = 100_000;
+    const mk = (i: number, round: number) =>
+      [
+        BigInt(i),
+        `${i}.${String(round).padStart(2, '0')}`,
+        `name ${i}`,
+        '2024-05-06 07:08:09.123456',
+      ] as const;
+    const events = Array.from({ length: N }, (_, i) => ins(id, mk(i, 0)));
+    let t0 = performance.now();
+    for (let i = 0; i < N; i += 5000) await sink.write(events.slice(i, i + 5000));
+    await sink.flush(checkpoint(1));
+    const insertMs = performance.now() - t0;
+    const updates = Array.from({ length: N }, (_, i) => upd(id, mk(i, 0), mk(i, 1)));
+    t0 = performance.now();
+    for (let i = 0; i < N; i += 5000) await sink.write(updates.slice(i, i + 5000));
+    await sink.flush(checkpoint(2));
+    const updateMs = performance.now() - t0;
+    await sink.close();
+    console.log(
+      `duckdb sink: insert ${Math.round((N / insertMs) * 1000)} rows/s, ` +
+        `upsert (update existing keys) ${Math.round((N / updateMs) * 1000)} rows/s`,
+    );
+    assert.deepEqual(await readRows(t.file, 'SELECT count(*), sum(price) FROM bench.t'), [
+      ['100000', '4999951000.00'],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});

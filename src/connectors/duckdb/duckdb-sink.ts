@@ -1,0 +1,760 @@
+/**
+ * The embedded default sink: one DuckDB file, one DuckDB schema per source database
+ * (`tableId.schemaName`, `main` when undefined; the namespace is ignored), one table per table.
+ *
+ * Tables with a primary key are **upsert tables** (DuckDB PRIMARY KEY; within each batch only the
+ * last change per key is written, a key-changing update deletes the old key). Tables without one
+ * are **append tables**: INSERT and UPDATE append the after image, DELETE is ignored.
+ *
+ * Transactions: the first write or schema change opens a transaction; rows are buffered in JS up
+ * to `batch.size` and then written into it; `flush(checkpoint)` writes the rest, upserts the
+ * checkpoint row into `_tidemark.checkpoints` and commits — rows, DDL and checkpoint in one
+ * transaction (exactly-once). Any DuckDB error rolls the transaction back and throws a
+ * non-retryable SINK_WRITE / SINK_SCHEMA TidemarkError; the sink must then be closed (the runner
+ * restarts from the committed checkpoint).
+ *
+ * Schema changes (idempotent against DuckDB's catalog, applied inside the transaction):
+ * - create-table: CREATE SCHEMA / TABLE IF NOT EXISTS; an existing table gets the missing columns.
+ *   Only primary key columns are NOT NULL in DuckDB, so that kept (dropped) columns accept NULL.
+ * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (positions are ignored).
+ * - drop-column: the DuckDB column is kept; old rows keep their values, rows written afterwards
+ *   (inserts and updates, which write the whole row) get NULL.
+ * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
+ *   exists already; when neither name exists the new column is added.
+ * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes; DuckDB refuses
+ *   when values do not cast or the column is in the primary key → SINK_SCHEMA error.
+ * - drop-table: the DuckDB table is kept (warning). truncate-table: DELETE FROM.
+ * Columns are written by name (case-insensitive, as DuckDB resolves identifiers); DuckDB columns
+ * the source no longer has are written as NULL.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
+import { assertNever } from '../../event/column-type.js';
+import type { Value } from '../../event/column-type.js';
+import type { TableId, TableSchema } from '../../event/table-schema.js';
+import { tableIdToString } from '../../event/table-schema.js';
+import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
+import type { Checkpoint } from '../../runtime/checkpoint.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Sink, SinkContext } from '../../runtime/sink.js';
+import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
+import { columnAppender, duckDbType } from './duckdb-type-mapping.js';
+import type { ColumnAppender } from './duckdb-type-mapping.js';
+
+/** Quotes a DuckDB identifier: `"` around, `"` doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export const CHECKPOINT_SCHEMA = '_tidemark';
+const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
+const OP_COLUMN = '__tidemark_op';
+const OP_DELETE = 'D';
+const OP_UPSERT = 'U';
+
+type Entry = { readonly op: 'delete'; readonly row: Row } | { readonly op: 'upsert'; readonly row: Row };
+
+interface TableState {
+  readonly id: TableId;
+  readonly label: string;
+  readonly duckSchema: string;
+  readonly duckTable: string;
+  /** Quoted "schema"."table". */
+  readonly qualified: string;
+  schema: TableSchema;
+  /** Column names of the DuckDB table, in table order. */
+  targetColumns: string[];
+  /** For each target column, the index of the schema column written into it (-1: NULL). */
+  targetSource: number[];
+  /** Schema column indexes of the DuckDB primary key (upsert table), or undefined (append). */
+  keyIndexes: number[] | undefined;
+  appenders: ColumnAppender[];
+  /** Temp staging table name, once created in the open transaction. */
+  staging: string | undefined;
+  readonly stagingName: string;
+  /** Upsert tables: last change per key; append tables: rows in order. */
+  pendingByKey: Map<string, Entry>;
+  pendingRows: Row[];
+  readonly zeroWarned: Set<string>;
+}
+
+interface CatalogColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export class DuckDbSink implements Sink {
+  readonly transactional = true;
+  private readonly options: DuckDbSinkOptions;
+  private instance: DuckDBInstance | undefined;
+  private conn: DuckDBConnection | undefined;
+  private logger: Logger | undefined;
+  private pipelineName = '';
+  private readonly tables = new Map<string, TableState>();
+  private inTransaction = false;
+  private buffered = 0;
+  private stagingSeq = 0;
+  private failed: TidemarkError | undefined;
+  /**
+   * Tables whose committed rows the open transaction updated or deleted. DuckDB cannot commit a
+   * transaction that does that and then adds a column or changes a column type of the same table
+   * ("another transaction has altered this table"), so such DDL needs a flush first.
+   */
+  private readonly dirty = new Set<string>();
+  /** Tables created by the open transaction (no committed rows to conflict with). */
+  private readonly createdInTxn = new Set<string>();
+
+  constructor(options: DuckDbSinkOptions) {
+    this.options = options;
+  }
+
+  /** The absolute path of the database file (or `:memory:`). */
+  get path(): string {
+    return this.options.path === ':memory:' ? ':memory:' : resolve(this.options.path);
+  }
+
+  async open(ctx: SinkContext): Promise<void> {
+    this.pipelineName = ctx.pipelineName;
+    this.logger = ctx.logger.child({ sink: this.options.name ?? 'duckdb', path: this.path });
+    const settings: Record<string, string> = {};
+    if (this.options['memory.limit'] !== undefined) {
+      settings.memory_limit = this.options['memory.limit'];
+    }
+    if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
+    try {
+      if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+      this.instance = await DuckDBInstance.create(this.path, settings);
+      this.conn = await this.instance.connect();
+    } catch (e) {
+      const msg = errorMessage(e);
+      const locked = /lock/i.test(msg);
+      throw new TidemarkError(
+        'SINK_OPEN',
+        `cannot open the DuckDB file ${this.path}: ${msg}` +
+          (locked ? ' (another process has it open for writing: stop it first)' : ''),
+        { cause: e, retryable: locked, details: { path: this.path } },
+      );
+    }
+    await this.run(
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(CHECKPOINT_SCHEMA)}; ` +
+        `CREATE TABLE IF NOT EXISTS ${CHECKPOINT_TABLE} (pipeline VARCHAR PRIMARY KEY, ` +
+        `seq BIGINT, checkpoint JSON, committed_at TIMESTAMPTZ)`,
+      'SINK_OPEN',
+      'creating the checkpoint table',
+    );
+    this.logger.debug('duckdb sink opened');
+  }
+
+  async committedCheckpoint(): Promise<Checkpoint | undefined> {
+    const conn = this.connection();
+    let text: unknown;
+    try {
+      const r = await conn.runAndReadAll(
+        `SELECT CAST(checkpoint AS VARCHAR) AS c FROM ${CHECKPOINT_TABLE} WHERE pipeline = $1`,
+        [this.pipelineName],
+      );
+      text = r.getRowObjectsJS()[0]?.c;
+    } catch (e) {
+      throw new TidemarkError(
+        'CHECKPOINT',
+        `cannot read the checkpoint from ${this.path}: ${errorMessage(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (typeof text !== 'string') return undefined;
+    try {
+      const cp = JSON.parse(text) as Checkpoint;
+      if (typeof cp.seq !== 'number' || cp.pipeline !== this.pipelineName) throw new Error('bad shape');
+      return cp;
+    } catch (e) {
+      throw new TidemarkError(
+        'CHECKPOINT',
+        `the checkpoint of pipeline ${this.pipelineName} in ${this.path} is corrupt: ${errorMessage(e)}`,
+        { cause: e },
+      );
+    }
+  }
+
+  async applySchemaChange(
+    tableId: TableId,
+    change: SchemaChange,
+    schemaAfter: TableSchema | undefined,
+  ): Promise<void> {
+    this.checkUsable();
+    await this.writeBuffered();
+    const label = tableIdToString(tableId);
+    try {
+      await this.begin();
+      await this.applyDdl(tableId, change, schemaAfter);
+    } catch (e) {
+      await this.fail(e, 'SINK_SCHEMA', `applying ${change.type} to ${label}`, label);
+    }
+  }
+
+  async write(events: readonly DataChangeEvent[]): Promise<void> {
+    this.checkUsable();
+    for (const ev of events) {
+      const t = this.tables.get(tableKey(ev.tableId));
+      if (!t) {
+        await this.fail(
+          new Error('no schema was given for it (create-table missing)'),
+          'SINK_WRITE',
+          `writing ${tableIdToString(ev.tableId)}`,
+          tableIdToString(ev.tableId),
+        );
+        return;
+      }
+      try {
+        this.buffer(t, ev);
+      } catch (e) {
+        await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
+      }
+      if (this.buffered >= this.options['batch.size']) await this.writeBuffered();
+    }
+  }
+
+  async flush(checkpoint: Checkpoint): Promise<void> {
+    this.checkUsable();
+    await this.writeBuffered();
+    try {
+      await this.begin();
+      await this.connection().run(
+        `INSERT OR REPLACE INTO ${CHECKPOINT_TABLE} VALUES ($1, $2, CAST($3 AS JSON), now())`,
+        [this.pipelineName, BigInt(checkpoint.seq), JSON.stringify(checkpoint)],
+      );
+      await this.connection().run('COMMIT');
+      this.inTransaction = false;
+      this.dirty.clear();
+      this.createdInTxn.clear();
+    } catch (e) {
+      await this.fail(e, 'SINK_WRITE', `committing checkpoint ${checkpoint.seq}`, undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.conn) {
+      if (this.inTransaction) await this.rollback();
+      this.conn.closeSync();
+      this.conn = undefined;
+    }
+    this.instance?.closeSync();
+    this.instance = undefined;
+    this.tables.clear();
+  }
+
+  // ---- schema changes -------------------------------------------------------------------------
+
+  private async applyDdl(
+    tableId: TableId,
+    change: SchemaChange,
+    schemaAfter: TableSchema | undefined,
+  ): Promise<void> {
+    const key = tableKey(tableId);
+    const label = tableIdToString(tableId);
+    const duckSchema = tableId.schemaName ?? 'main';
+    const qualified = `${quoteIdent(duckSchema)}.${quoteIdent(tableId.tableName)}`;
+    const log = this.logger;
+    switch (change.type) {
+      case 'create-table': {
+        const s = change.schema;
+        const cols = s.columns.map((c) => {
+          const pk = s.primaryKeys.some((k) => k.toLowerCase() === c.name.toLowerCase());
+          return `${quoteIdent(c.name)} ${duckDbType(c.type)}${pk ? ' NOT NULL' : ''}`;
+        });
+        if (s.primaryKeys.length > 0) {
+          cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
+        }
+        await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(duckSchema)}`);
+        if ((await this.catalogColumns(duckSchema, tableId.tableName)).length === 0) {
+          this.createdInTxn.add(key);
+        }
+        await this.exec(`CREATE TABLE IF NOT EXISTS ${qualified} (${cols.join(', ')})`);
+        break;
+      }
+      case 'add-column':
+        // Added below by ensureColumns, as the last columns, whatever the source position.
+        break;
+      case 'drop-column':
+        log?.info('column dropped at the source is kept in DuckDB; new rows get NULL', {
+          table: label,
+          columns: change.columns,
+        });
+        break;
+      case 'rename-column': {
+        for (const { from, to } of change.renames) {
+          const existing = await this.catalogColumns(duckSchema, tableId.tableName);
+          const has = (n: string): boolean => existing.some((c) => sameName(c.name, n));
+          if (has(from) && !has(to)) {
+            await this.exec(
+              `ALTER TABLE ${qualified} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`,
+            );
+          } else if (has(from) && has(to) && !sameName(from, to)) {
+            log?.warn('rename-column: both columns exist in DuckDB; writing the new one', {
+              table: label,
+              from,
+              to,
+            });
+          }
+        }
+        break;
+      }
+      case 'alter-column-type': {
+        const existing = await this.catalogColumns(duckSchema, tableId.tableName);
+        for (const ch of change.changes) {
+          const col = existing.find((c) => sameName(c.name, ch.column));
+          const type = duckDbType(ch.type);
+          if (!col || normalizeType(col.type) === normalizeType(type)) continue;
+          this.checkNotDirty(key, label, `change the type of column ${col.name}`);
+          try {
+            await this.exec(
+              `ALTER TABLE ${qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
+            );
+          } catch (e) {
+            throw new TidemarkError(
+              'SINK_SCHEMA',
+              `cannot change column ${col.name} of ${label} from ${col.type} to ${type} in DuckDB: ` +
+                `${errorMessage(e)}`,
+              { cause: e, details: { table: label, column: col.name } },
+            );
+          }
+        }
+        break;
+      }
+      case 'drop-table':
+        log?.warn('table dropped at the source is kept in DuckDB', { table: label });
+        this.tables.delete(key);
+        return;
+      case 'truncate-table':
+        await this.exec(`DELETE FROM ${qualified}`);
+        this.dirty.add(key);
+        break;
+      default:
+        assertNever(change, 'schema change');
+    }
+    if (!schemaAfter) {
+      this.tables.delete(key);
+      return;
+    }
+    await this.ensureColumns(tableId, duckSchema, tableId.tableName, qualified, schemaAfter);
+    await this.refreshTable(tableId, duckSchema, qualified, schemaAfter);
+  }
+
+  /** Adds the columns of `schema` the DuckDB table lacks, at the end. */
+  private async ensureColumns(
+    id: TableId,
+    duckSchema: string,
+    table: string,
+    qualified: string,
+    schema: TableSchema,
+  ): Promise<void> {
+    const existing = await this.catalogColumns(duckSchema, table);
+    if (existing.length === 0) {
+      throw new Error(`the DuckDB table ${qualified} does not exist (was create-table replayed?)`);
+    }
+    for (const c of schema.columns) {
+      if (existing.some((e) => sameName(e.name, c.name))) continue;
+      this.checkNotDirty(tableKey(id), tableIdToString(id), `add column ${c.name}`);
+      await this.exec(
+        `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}`,
+      );
+    }
+  }
+
+  private async refreshTable(
+    id: TableId,
+    duckSchema: string,
+    qualified: string,
+    schema: TableSchema,
+  ): Promise<void> {
+    const label = tableIdToString(id);
+    const target = await this.catalogColumns(duckSchema, id.tableName);
+    const index = (n: string): number => schema.columns.findIndex((c) => sameName(c.name, n));
+    const pk = await this.catalogPrimaryKey(duckSchema, id.tableName);
+    let keyIndexes: number[] | undefined;
+    if (pk.length > 0) {
+      keyIndexes = pk.map((k) => {
+        const i = index(k);
+        if (i < 0) {
+          throw new TidemarkError(
+            'SINK_SCHEMA',
+            `the primary key column ${k} of the DuckDB table ${label} is not a column of the ` +
+              'source table any more; recreate the DuckDB table',
+            { details: { table: label, column: k } },
+          );
+        }
+        return i;
+      });
+    } else if (schema.primaryKeys.length > 0) {
+      this.logger?.warn('DuckDB table has no primary key: writing it as an append table', {
+        table: label,
+      });
+    }
+    const prev = this.tables.get(tableKey(id));
+    this.tables.set(tableKey(id), {
+      id,
+      label,
+      duckSchema,
+      duckTable: id.tableName,
+      qualified,
+      schema,
+      targetColumns: target.map((c) => c.name),
+      targetSource: target.map((c) => index(c.name)),
+      keyIndexes,
+      appenders: schema.columns.map((c) => columnAppender(c.type)),
+      staging: undefined,
+      stagingName: prev?.stagingName ?? `__tidemark_stage_${++this.stagingSeq}`,
+      pendingByKey: new Map(),
+      pendingRows: [],
+      zeroWarned: prev?.zeroWarned ?? new Set(),
+    });
+  }
+
+  private async catalogColumns(duckSchema: string, table: string): Promise<CatalogColumn[]> {
+    const r = await this.connection().runAndReadAll(
+      'SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() ' +
+        'AND lower(schema_name) = lower($1) AND lower(table_name) = lower($2) ORDER BY column_index',
+      [duckSchema, table],
+    );
+    return r.getRows().map((row) => ({ name: String(row[0]), type: String(row[1]) }));
+  }
+
+  private async catalogPrimaryKey(duckSchema: string, table: string): Promise<string[]> {
+    const r = await this.connection().runAndReadAll(
+      'SELECT constraint_column_names FROM duckdb_constraints() WHERE database_name = current_database() ' +
+        "AND lower(schema_name) = lower($1) AND lower(table_name) = lower($2) AND constraint_type = 'PRIMARY KEY'",
+      [duckSchema, table],
+    );
+    const names = r.getRowsJS()[0]?.[0];
+    return Array.isArray(names) ? names.map(String) : [];
+  }
+
+  // ---- rows -----------------------------------------------------------------------------------
+
+  private buffer(t: TableState, ev: DataChangeEvent): void {
+    const width = t.schema.columns.length;
+    const check = (row: Row | null, what: string): Row => {
+      if (!row) throw new Error(`${ev.op} event without ${what} image`);
+      if (row.length !== width) {
+        throw new Error(`${what} image has ${row.length} values, the table schema ${width} columns`);
+      }
+      return row;
+    };
+    if (!t.keyIndexes) {
+      // Append table: DELETE ignored, UPDATE appends the after image.
+      if (ev.op === 'delete') return;
+      t.pendingRows.push(check(ev.after, 'after'));
+      this.buffered++;
+      return;
+    }
+    const keys = t.keyIndexes;
+    switch (ev.op) {
+      case 'insert':
+        this.upsert(t, check(ev.after, 'after'), keys);
+        return;
+      case 'update': {
+        const after = check(ev.after, 'after');
+        const before = ev.before ? check(ev.before, 'before') : undefined;
+        if (before) {
+          const oldKey = rowKey(before, keys);
+          const afterKey = rowKey(withKeysFrom(after, before, keys), keys);
+          if (oldKey !== afterKey) this.setEntry(t, oldKey, { op: 'delete', row: before });
+        }
+        this.upsert(t, before ? withKeysFrom(after, before, keys) : after, keys);
+        return;
+      }
+      case 'delete': {
+        const before = check(ev.before, 'before');
+        this.setEntry(t, rowKey(before, keys), { op: 'delete', row: before });
+        return;
+      }
+      default:
+        assertNever(ev.op, 'row operation');
+    }
+  }
+
+  private upsert(t: TableState, row: Row, keys: number[]): void {
+    const key = rowKey(row, keys);
+    let merged = row;
+    if (row.includes(undefined)) {
+      // Partial image (binlog_row_image MINIMAL/NOBLOB): fill from the pending image of the key.
+      const prev = t.pendingByKey.get(key);
+      if (prev?.op === 'upsert') merged = row.map((v, i) => (v === undefined ? prev.row[i] : v));
+    }
+    this.setEntry(t, key, { op: 'upsert', row: merged });
+  }
+
+  private setEntry(t: TableState, key: string, e: Entry): void {
+    const had = t.pendingByKey.delete(key);
+    t.pendingByKey.set(key, e);
+    if (!had) this.buffered++;
+  }
+
+  /** Writes every buffered row into the open transaction. */
+  private async writeBuffered(): Promise<void> {
+    if (this.buffered === 0) return;
+    for (const t of this.tables.values()) {
+      if (t.pendingByKey.size === 0 && t.pendingRows.length === 0) continue;
+      try {
+        await this.begin();
+        await this.writeTable(t);
+      } catch (e) {
+        await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
+      }
+    }
+    this.buffered = 0;
+  }
+
+  private async writeTable(t: TableState): Promise<void> {
+    const conn = this.connection();
+    const stage = await this.stagingTable(t);
+    const appender = await conn.createAppender(stage, 'main', 'temp');
+    const partialMasks = new Set<string>();
+    let deletes = 0;
+    let upserts = 0;
+    try {
+      const appendRow = (row: Row, op: string): void => {
+        for (let i = 0; i < t.appenders.length; i++) {
+          const v = row[i];
+          if (!t.appenders[i]!(appender, v)) this.warnZero(t, i, v);
+        }
+        appender.appendVarchar(op);
+        appender.endRow();
+      };
+      if (t.keyIndexes) {
+        for (const e of t.pendingByKey.values()) {
+          if (e.op === 'delete') {
+            deletes++;
+            appendRow(e.row, OP_DELETE);
+          } else if (e.row.includes(undefined)) {
+            const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
+            partialMasks.add(mask);
+            appendRow(e.row, mask);
+          } else {
+            upserts++;
+            appendRow(e.row, OP_UPSERT);
+          }
+        }
+      } else {
+        for (const row of t.pendingRows) appendRow(row, OP_UPSERT);
+        upserts = t.pendingRows.length;
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+      t.pendingByKey = new Map();
+      t.pendingRows = [];
+    }
+    if (t.keyIndexes && !this.createdInTxn.has(tableKey(t.id))) this.dirty.add(tableKey(t.id));
+    const s = `temp.main.${quoteIdent(stage)}`;
+    const op = quoteIdent(OP_COLUMN);
+    const cols = t.targetColumns.map(quoteIdent).join(', ');
+    const select = (present?: (i: number) => boolean): string =>
+      t.targetSource.map((i) => (i >= 0 && (!present || present(i)) ? `s.c${i}` : 'NULL')).join(', ');
+    if (t.keyIndexes) {
+      const keys = t.keyIndexes;
+      if (deletes > 0) {
+        const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
+        await conn.run(
+          `DELETE FROM ${t.qualified} AS t USING ${s} AS s WHERE s.${op} = '${OP_DELETE}' AND ${on}`,
+        );
+      }
+      if (upserts > 0) {
+        await conn.run(
+          `INSERT OR REPLACE INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s ` +
+            `WHERE s.${op} = '${OP_UPSERT}'`,
+        );
+      }
+      for (const mask of partialMasks) {
+        // Only the columns present in the image are written; the others keep their values.
+        const present = t.targetColumns
+          .map((name, j) => ({ name, i: t.targetSource[j]! }))
+          .filter(({ i }) => i >= 0 && mask[i] === '1');
+        const keyNames = keys.map((i) => t.schema.columns[i]!.name);
+        const updates = present
+          .filter(({ i }) => !keys.includes(i))
+          .map(({ name }) => `${quoteIdent(name)} = excluded.${quoteIdent(name)}`);
+        await conn.run(
+          `INSERT INTO ${t.qualified} (${present.map((p) => quoteIdent(p.name)).join(', ')}) ` +
+            `SELECT ${present.map((p) => `s.c${p.i}`).join(', ')} FROM ${s} AS s WHERE s.${op} = '${mask}' ` +
+            `ON CONFLICT (${keyNames.map(quoteIdent).join(', ')}) ` +
+            (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'),
+        );
+      }
+    } else if (upserts > 0) {
+      await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s`);
+    }
+    await conn.run(`DELETE FROM ${s}`);
+  }
+
+  /** The temp staging table of `t` (created in the open transaction): one column per schema column. */
+  private async stagingTable(t: TableState): Promise<string> {
+    if (t.staging) return t.staging;
+    const cols = t.schema.columns.map((c, i) => `c${i} ${duckDbType(c.type)}`);
+    cols.push(`${quoteIdent(OP_COLUMN)} VARCHAR`);
+    await this.connection().run(
+      `CREATE OR REPLACE TEMP TABLE ${quoteIdent(t.stagingName)} (${cols.join(', ')})`,
+    );
+    t.staging = t.stagingName;
+    return t.staging;
+  }
+
+  private warnZero(t: TableState, i: number, v: Value | undefined): void {
+    const col = t.schema.columns[i]!.name;
+    if (t.zeroWarned.has(col)) return;
+    t.zeroWarned.add(col);
+    this.logger?.warn('zero date/time value written as NULL (DuckDB has no zero date)', {
+      table: t.label,
+      column: col,
+      value: typeof v === 'string' ? v : String(v),
+    });
+  }
+
+  // ---- transactions and errors ----------------------------------------------------------------
+
+  private checkNotDirty(key: string, label: string, what: string): void {
+    if (!this.dirty.has(key)) return;
+    throw new TidemarkError(
+      'SINK_SCHEMA',
+      `cannot ${what} of ${label}: rows of the table changed in the open transaction ` +
+        '(DuckDB cannot commit both); the runner must flush before applySchemaChange',
+      { details: { table: label } },
+    );
+  }
+
+  private async begin(): Promise<void> {
+    if (this.inTransaction) return;
+    await this.connection().run('BEGIN TRANSACTION');
+    this.inTransaction = true;
+  }
+
+  private async rollback(): Promise<void> {
+    this.inTransaction = false;
+    this.dirty.clear();
+    this.createdInTxn.clear();
+    this.buffered = 0;
+    for (const t of this.tables.values()) {
+      t.staging = undefined;
+      t.pendingByKey = new Map();
+      t.pendingRows = [];
+    }
+    try {
+      await this.conn?.run('ROLLBACK');
+    } catch {
+      // No transaction open (DuckDB may have ended it on the error): nothing to undo.
+    }
+  }
+
+  /** Rolls back, marks the sink unusable and throws a TidemarkError naming the table. */
+  private async fail(
+    e: unknown,
+    code: 'SINK_WRITE' | 'SINK_SCHEMA',
+    what: string,
+    table: string | undefined,
+  ): Promise<never> {
+    await this.rollback();
+    const err =
+      e instanceof TidemarkError
+        ? e
+        : new TidemarkError(code, `duckdb sink: ${what} failed: ${errorMessage(e)}`, {
+            cause: e,
+            retryable: false,
+            details: { path: this.path, ...(table === undefined ? {} : { table }) },
+          });
+    this.failed = err;
+    this.logger?.error('duckdb sink failed; uncommitted changes rolled back', { error: err.message });
+    throw err;
+  }
+
+  private checkUsable(): void {
+    if (this.failed) {
+      throw new TidemarkError(
+        'SINK_WRITE',
+        `duckdb sink is unusable after an earlier error (${this.failed.message}); reopen it`,
+        { cause: this.failed },
+      );
+    }
+  }
+
+  private async exec(sql: string): Promise<void> {
+    await this.connection().run(sql);
+  }
+
+  private async run(sql: string, code: 'SINK_OPEN' | 'SINK_WRITE', what: string): Promise<void> {
+    try {
+      await this.connection().run(sql);
+    } catch (e) {
+      throw new TidemarkError(code, `duckdb sink: ${what} failed: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+
+  private connection(): DuckDBConnection {
+    if (!this.conn) throw new TidemarkError('INTERNAL', 'duckdb sink used before open() or after close()');
+    return this.conn;
+  }
+}
+
+/** Builds the sink from validated options. */
+export function createDuckDbSink(options: DuckDbSinkOptions): DuckDbSink {
+  return new DuckDbSink(options);
+}
+
+function tableKey(id: TableId): string {
+  return JSON.stringify([id.namespace ?? null, id.schemaName ?? null, id.tableName]);
+}
+
+function sameName(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function normalizeType(t: string): string {
+  const u = t.toUpperCase().replace(/\s+/g, ' ').trim();
+  const aliases: Record<string, string> = {
+    'TIMESTAMP WITH TIME ZONE': 'TIMESTAMPTZ',
+    INT: 'INTEGER',
+    INT4: 'INTEGER',
+    INT8: 'BIGINT',
+    BOOL: 'BOOLEAN',
+    TEXT: 'VARCHAR',
+    STRING: 'VARCHAR',
+  };
+  return aliases[u] ?? u;
+}
+
+/** The after image with undefined key values taken from the before image (MINIMAL images). */
+function withKeysFrom(after: Row, before: Row, keys: number[]): Row {
+  if (!keys.some((i) => after[i] === undefined)) return after;
+  const out = [...after];
+  for (const i of keys) if (out[i] === undefined) out[i] = before[i];
+  return out;
+}
+
+function rowKey(row: Row, keys: number[]): string {
+  let k = '';
+  for (const i of keys) {
+    const v = row[i];
+    if (v === undefined || v === null) throw new Error(`primary key column #${i + 1} has no value`);
+    k += keyPart(v) + '\u0000';
+  }
+  return k;
+}
+
+function keyPart(v: Exclude<Value, null>): string {
+  if (v instanceof Uint8Array) return 'b' + Buffer.from(v).toString('hex');
+  switch (typeof v) {
+    case 'bigint':
+    case 'number':
+      // 5 (number) and 5n (bigint) are the same key.
+      return 'n' + v.toString();
+    case 'boolean':
+      return v ? 'n1' : 'n0';
+    case 'string':
+      return 's' + v;
+    default:
+      return assertNever(v, 'key value');
+  }
+}

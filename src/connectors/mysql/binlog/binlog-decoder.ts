@@ -1,0 +1,1155 @@
+/**
+ * Stateful, pure decoder of MySQL/MariaDB binlog events: one whole event buffer in (starting at the
+ * 19-byte common header, no leading OK byte), one BinlogEvent out. Keeps the Format_description in
+ * force (checksum algorithm, post-header lengths) and the Table_map cache needed by row events.
+ */
+import { crc32, inflateSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
+import type { ColumnType, Value } from '../../../event/column-type.js';
+import { errorMessage, TidemarkError } from '../../../event/tidemark-error.js';
+import {
+  BinlogEventType as E,
+  type AnonymousGtidEvent,
+  type BinlogEvent,
+  type BinlogEventHeader,
+  type FormatDescriptionEvent,
+  type MysqlGtidEvent,
+  type PreviousGtidsEvent,
+  type QueryEvent,
+  type QueryStatusVars,
+  type RowChange,
+  type RowImage,
+  type RowsEvent,
+  type RowsKind,
+  type TableMapEvent,
+  type TableMapOptionalMetadata,
+  type TransactionPayloadEvent,
+} from './binlog-event.js';
+import {
+  columnPlan,
+  columnTypeOf,
+  decodeColumnValue,
+  isCharacterType,
+  isEnumOrSetType,
+  isNumericType,
+  MysqlType,
+  readTableMapMeta,
+  resolveStringMeta,
+  tableMapMetaLength,
+  type ColumnPlan,
+  type Cursor,
+  type TableMapColumn,
+} from './column-value.js';
+import { applyJsonDiffs, parseJsonDiffs, parseMysqlJson, renderNode, type JsonDiff } from './mysql-json.js';
+
+export const EVENT_HEADER_LENGTH = 19;
+
+export interface BinlogPosition {
+  readonly file: string;
+  readonly pos: number;
+}
+
+export interface BinlogDecoderOptions {
+  /**
+   * The caller's tracked schema of a table (column types in table order), used where the
+   * Table_map lacks optional metadata: signedness, charset, ENUM/SET members, fixed BINARY
+   * length. Ignored when its column count differs from the Table_map's.
+   */
+  readonly columnTypesFor?: (schema: string, table: string) => readonly ColumnType[] | undefined;
+  /** Verify CRC32 checksums when the Format_description says so (default true). */
+  readonly verifyChecksums?: boolean;
+}
+
+interface CachedTable {
+  readonly event: TableMapEvent;
+  readonly plans: readonly ColumnPlan[];
+  readonly jsonColumns: readonly number[];
+}
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    pos: number,
+    readonly end: number,
+  ) {
+    this.pos = pos;
+  }
+  need(n: number): void {
+    if (this.pos + n > this.end) {
+      throw new Error(
+        `truncated event: need ${n} bytes at offset ${this.pos}, event body ends at ${this.end}`,
+      );
+    }
+  }
+  remaining(): number {
+    return this.end - this.pos;
+  }
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.buf.readUInt16LE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.buf.readUInt32LE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  u48(): number {
+    this.need(6);
+    const v = this.buf.readUIntLE(this.pos, 6);
+    this.pos += 6;
+    return v;
+  }
+  u56(): bigint {
+    this.need(7);
+    const v = BigInt(this.buf.readUIntLE(this.pos, 6)) | (BigInt(this.buf[this.pos + 6]!) << 48n);
+    this.pos += 7;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigUInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  i64(): bigint {
+    this.need(8);
+    const v = this.buf.readBigInt64LE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+  /** MySQL length-encoded ("packed") integer. */
+  packed(): number {
+    const b = this.u8();
+    if (b < 0xfb) return b;
+    if (b === 0xfc) return this.u16();
+    if (b === 0xfd) {
+      this.need(3);
+      const v = this.buf.readUIntLE(this.pos, 3);
+      this.pos += 3;
+      return v;
+    }
+    if (b === 0xfe) {
+      const v = this.u64();
+      if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`packed integer too large: ${v}`);
+      return Number(v);
+    }
+    throw new Error(`bad packed integer prefix 0x${b.toString(16)} at offset ${this.pos - 1}`);
+  }
+  bytes(n: number): Buffer {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  str(n: number, encoding: BufferEncoding = 'utf8'): string {
+    this.need(n);
+    const v = this.buf.toString(encoding, this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  rest(): Buffer {
+    const v = this.buf.subarray(this.pos, this.end);
+    this.pos = this.end;
+    return v;
+  }
+  bitmap(bits: number): boolean[] {
+    const n = (bits + 7) >> 3;
+    this.need(n);
+    const out = new Array<boolean>(bits);
+    for (let i = 0; i < bits; i++) out[i] = (this.buf[this.pos + (i >> 3)]! & (1 << (i & 7))) !== 0;
+    this.pos += n;
+    return out;
+  }
+}
+
+function copy(b: Buffer): Uint8Array {
+  const out = new Uint8Array(b.length);
+  out.set(b);
+  return out;
+}
+
+function uuidText(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Server version → whether its Format_description carries a checksum-algorithm byte. */
+function versionHasChecksum(serverVersion: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(serverVersion);
+  if (!m) return false;
+  const v = Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3]);
+  if (serverVersion.toLowerCase().includes('mariadb')) return v >= 50300;
+  return v >= 50601;
+}
+
+const ROWS_TYPES: Record<
+  number,
+  { kind: RowsKind; version: 0 | 1 | 2; compressed: boolean; partial: boolean }
+> = {
+  [E.WRITE_ROWS_V0]: { kind: 'write', version: 0, compressed: false, partial: false },
+  [E.UPDATE_ROWS_V0]: { kind: 'update', version: 0, compressed: false, partial: false },
+  [E.DELETE_ROWS_V0]: { kind: 'delete', version: 0, compressed: false, partial: false },
+  [E.WRITE_ROWS_V1]: { kind: 'write', version: 1, compressed: false, partial: false },
+  [E.UPDATE_ROWS_V1]: { kind: 'update', version: 1, compressed: false, partial: false },
+  [E.DELETE_ROWS_V1]: { kind: 'delete', version: 1, compressed: false, partial: false },
+  [E.WRITE_ROWS_V2]: { kind: 'write', version: 2, compressed: false, partial: false },
+  [E.UPDATE_ROWS_V2]: { kind: 'update', version: 2, compressed: false, partial: false },
+  [E.DELETE_ROWS_V2]: { kind: 'delete', version: 2, compressed: false, partial: false },
+  [E.PARTIAL_UPDATE_ROWS]: { kind: 'update', version: 2, compressed: false, partial: true },
+  [E.MARIADB_WRITE_ROWS_COMPRESSED_V1]: { kind: 'write', version: 1, compressed: true, partial: false },
+  [E.MARIADB_UPDATE_ROWS_COMPRESSED_V1]: { kind: 'update', version: 1, compressed: true, partial: false },
+  [E.MARIADB_DELETE_ROWS_COMPRESSED_V1]: { kind: 'delete', version: 1, compressed: true, partial: false },
+  [E.MARIADB_WRITE_ROWS_COMPRESSED]: { kind: 'write', version: 2, compressed: true, partial: false },
+  [E.MARIADB_UPDATE_ROWS_COMPRESSED]: { kind: 'update', version: 2, compressed: true, partial: false },
+  [E.MARIADB_DELETE_ROWS_COMPRESSED]: { kind: 'delete', version: 2, compressed: true, partial: false },
+};
+
+/** Whether a type code is a rows event (any version, MariaDB compressed included). */
+export function isRowsEventType(typeCode: number): boolean {
+  return ROWS_TYPES[typeCode] !== undefined;
+}
+
+/** MariaDB's compressed block: 1 header byte (0x80 | length-of-length), big-endian length, zlib. */
+export function mariadbUncompress(data: Buffer): Buffer {
+  if (data.length < 1) throw new Error('empty compressed block');
+  const h = data[0]!;
+  const lenlen = h & 0x07;
+  if (lenlen < 1 || lenlen > 4 || data.length < 1 + lenlen)
+    throw new Error(`bad compressed header 0x${h.toString(16)}`);
+  const length = data.readUIntBE(1, lenlen);
+  const out = inflateSync(data.subarray(1 + lenlen));
+  if (out.length !== length)
+    throw new Error(`compressed block inflates to ${out.length} bytes, header says ${length}`);
+  return out;
+}
+
+type ZstdDecompress = (b: Buffer) => Buffer;
+const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+
+export class BinlogDecoder {
+  private fde: FormatDescriptionEvent | undefined;
+  private readonly tables = new Map<bigint, CachedTable>();
+  private readonly cursor: Cursor = { pos: 0 };
+  private readonly options: BinlogDecoderOptions;
+
+  constructor(options: BinlogDecoderOptions = {}) {
+    this.options = options;
+  }
+
+  /** The Format_description in force, if one was seen. */
+  get formatDescription(): FormatDescriptionEvent | undefined {
+    return this.fde;
+  }
+
+  /** The cached Table_map of a table id. */
+  tableMap(tableId: bigint): TableMapEvent | undefined {
+    return this.tables.get(tableId)?.event;
+  }
+
+  /** Forgets cached Table_maps (e.g. after a reconnect), keeping the Format_description. */
+  clearTableMaps(): void {
+    this.tables.clear();
+  }
+
+  /**
+   * Decodes one whole event. Throws TidemarkError SOURCE_BINLOG_DECODE (naming `at`) on a
+   * checksum mismatch or undecodable bytes.
+   */
+  decode(buf: Buffer, at?: BinlogPosition): BinlogEvent {
+    let typeCode = -1;
+    try {
+      if (buf.length < EVENT_HEADER_LENGTH) {
+        throw new Error(`event of ${buf.length} bytes is shorter than the 19-byte header`);
+      }
+      typeCode = buf[4]!;
+      const header: BinlogEventHeader = {
+        timestamp: buf.readUInt32LE(0),
+        typeCode,
+        serverId: buf.readUInt32LE(5),
+        eventSize: buf.readUInt32LE(9),
+        logPos: buf.readUInt32LE(13),
+        flags: buf.readUInt16LE(17),
+      };
+      if (header.eventSize < EVENT_HEADER_LENGTH || header.eventSize > buf.length) {
+        throw new Error(`event_size ${header.eventSize} does not fit the ${buf.length}-byte buffer`);
+      }
+      let end = header.eventSize;
+      if (typeCode === E.FORMAT_DESCRIPTION) {
+        const fde = this.decodeFormatDescription(buf, header);
+        this.fde = fde;
+        return fde;
+      }
+      end = this.stripChecksum(buf, end, typeCode);
+      return this.decodeBody(buf, header, end);
+    } catch (e) {
+      if (e instanceof TidemarkError) throw e;
+      const where = at
+        ? `${at.file}:${at.pos}`
+        : buf.length >= 17
+          ? `log_pos ${buf.readUInt32LE(13)}`
+          : 'unknown position';
+      throw new TidemarkError(
+        'SOURCE_BINLOG_DECODE',
+        `cannot decode binlog event (type ${typeCode}) at ${where}: ${errorMessage(e)}`,
+        { cause: e, details: { file: at?.file, pos: at?.pos, typeCode } },
+      );
+    }
+  }
+
+  private stripChecksum(buf: Buffer, end: number, typeCode: number): number {
+    const alg = this.fde?.checksumAlg;
+    if (alg === 1) {
+      if (end < EVENT_HEADER_LENGTH + 4) throw new Error('event too short for its CRC32 checksum');
+      if (this.options.verifyChecksums !== false) {
+        const expected = buf.readUInt32LE(end - 4);
+        const actual = crc32(buf.subarray(0, end - 4));
+        if (expected !== actual) {
+          throw new Error(
+            `CRC32 mismatch: event says 0x${expected.toString(16)}, bytes give 0x${actual.toString(16)}`,
+          );
+        }
+      }
+      return end - 4;
+    }
+    if (this.fde === undefined && typeCode === E.ROTATE && end >= EVENT_HEADER_LENGTH + 12) {
+      // Before any Format_description (the server's fake Rotate), the checksum setting is unknown:
+      // strip a trailing CRC32 if it matches.
+      if (buf.readUInt32LE(end - 4) === crc32(buf.subarray(0, end - 4))) return end - 4;
+    }
+    return end;
+  }
+
+  private postHeaderLen(typeCode: number, fallback: number): number {
+    const lens = this.fde?.postHeaderLens;
+    if (lens === undefined || typeCode < 1 || typeCode > lens.length) return fallback;
+    return lens[typeCode - 1]!;
+  }
+
+  private decodeFormatDescription(buf: Buffer, header: BinlogEventHeader): FormatDescriptionEvent {
+    const end = header.eventSize;
+    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
+    const binlogVersion = r.u16();
+    const rawVersion = r.bytes(50);
+    const nul = rawVersion.indexOf(0);
+    const serverVersion = rawVersion.toString('latin1', 0, nul < 0 ? 50 : nul);
+    const createTimestamp = r.u32();
+    const headerLength = r.u8();
+    let checksumAlg: number | undefined;
+    let lensEnd = end;
+    if (versionHasChecksum(serverVersion)) {
+      if (end - 5 < r.pos) throw new Error('Format_description too short for its checksum fields');
+      checksumAlg = buf[end - 5]!;
+      lensEnd = end - 5;
+      if (checksumAlg === 1 && this.options.verifyChecksums !== false) {
+        const expected = buf.readUInt32LE(end - 4);
+        const plain = crc32(buf.subarray(0, end - 4));
+        if (plain !== expected) {
+          // MySQL computes it with LOG_EVENT_BINLOG_IN_USE_F cleared.
+          const flags = Buffer.from([buf[17]! & ~1, buf[18]!]);
+          let c = crc32(buf.subarray(0, 17));
+          c = crc32(flags, c);
+          c = crc32(buf.subarray(19, end - 4), c);
+          if (c !== expected) {
+            throw new Error(
+              `CRC32 mismatch in Format_description: event says 0x${expected.toString(16)}, bytes give 0x${plain.toString(16)}`,
+            );
+          }
+        }
+      }
+    }
+    const postHeaderLens = copy(buf.subarray(r.pos, lensEnd));
+    return {
+      type: 'formatDescription',
+      header,
+      binlogVersion,
+      serverVersion,
+      createTimestamp,
+      headerLength,
+      postHeaderLens,
+      checksumAlg,
+      mariadb: serverVersion.toLowerCase().includes('mariadb'),
+    };
+  }
+
+  private decodeBody(buf: Buffer, header: BinlogEventHeader, end: number): BinlogEvent {
+    const t = header.typeCode;
+    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
+    const rowsType = ROWS_TYPES[t];
+    if (rowsType !== undefined) return this.decodeRows(buf, header, end, rowsType);
+    switch (t) {
+      case E.TABLE_MAP:
+        return this.decodeTableMap(r, header);
+      case E.QUERY:
+        return this.decodeQuery(r, header, false);
+      case E.MARIADB_QUERY_COMPRESSED:
+        return this.decodeQuery(r, header, true);
+      case E.XID:
+        return { type: 'xid', header, xid: r.u64() };
+      case E.ROTATE: {
+        const position = Number(r.u64());
+        return { type: 'rotate', header, position, nextFile: r.rest().toString('utf8') };
+      }
+      case E.STOP:
+        return { type: 'stop', header };
+      case E.INTVAR: {
+        const subtype = r.u8();
+        return { type: 'intvar', header, subtype, value: r.u64() };
+      }
+      case E.ROWS_QUERY: {
+        r.u8(); // length byte (truncated to 255; the text runs to the end of the event)
+        return { type: 'rowsQuery', header, sql: r.rest().toString('utf8') };
+      }
+      case E.MARIADB_ANNOTATE_ROWS:
+        return { type: 'mariadbAnnotateRows', header, sql: r.rest().toString('utf8') };
+      case E.HEARTBEAT:
+        return { type: 'heartbeat', header, logFile: r.rest().toString('utf8'), position: header.logPos };
+      case E.GTID:
+      case E.ANONYMOUS_GTID:
+        return this.decodeMysqlGtid(r, header);
+      case E.PREVIOUS_GTIDS:
+        return this.decodePreviousGtids(r, header);
+      case E.XA_PREPARE: {
+        const onePhase = r.u8() !== 0;
+        const formatId = r.u32();
+        const gl = r.u32();
+        const bl = r.u32();
+        return {
+          type: 'xaPrepare',
+          header,
+          onePhase,
+          formatId,
+          gtrid: copy(r.bytes(gl)),
+          bqual: copy(r.bytes(bl)),
+        };
+      }
+      case E.MARIADB_GTID: {
+        const seqNo = r.u64();
+        const domainId = r.u32();
+        const flags = r.u8();
+        const commitId = (flags & 2) !== 0 && r.remaining() >= 8 ? r.u64() : undefined;
+        return {
+          type: 'gtid',
+          flavor: 'mariadb',
+          header,
+          seqNo,
+          domainId,
+          serverId: header.serverId,
+          flags,
+          standalone: (flags & 1) !== 0,
+          ...(commitId !== undefined ? { commitId } : {}),
+          gtid: `${domainId}-${header.serverId}-${seqNo}`,
+        };
+      }
+      case E.MARIADB_GTID_LIST: {
+        const v = r.u32();
+        const count = v & 0x0fffffff;
+        const gtids: { domainId: number; serverId: number; seqNo: bigint }[] = [];
+        for (let i = 0; i < count; i++) gtids.push({ domainId: r.u32(), serverId: r.u32(), seqNo: r.u64() });
+        return { type: 'mariadbGtidList', header, flags: v >>> 28, gtids };
+      }
+      case E.MARIADB_BINLOG_CHECKPOINT: {
+        const len = r.u32();
+        return { type: 'mariadbBinlogCheckpoint', header, file: r.str(len) };
+      }
+      case E.TRANSACTION_PAYLOAD:
+        return this.decodeTransactionPayload(r, header);
+      default:
+        return { type: 'unknown', header, typeCode: t, body: copy(buf.subarray(EVENT_HEADER_LENGTH, end)) };
+    }
+  }
+
+  private decodeQuery(r: Reader, header: BinlogEventHeader, compressed: boolean): QueryEvent {
+    let phl = this.postHeaderLen(header.typeCode, 13);
+    if (phl < 11) phl = this.postHeaderLen(E.QUERY, 13);
+    const start = r.pos;
+    const threadId = r.u32();
+    const execTime = r.u32();
+    const schemaLen = r.u8();
+    const errorCode = r.u16();
+    const statusLen = phl >= 13 ? r.u16() : 0;
+    r.pos = start + phl;
+    const statusVars = parseStatusVars(r.buf, r.pos, r.pos + statusLen);
+    r.pos += statusLen;
+    const schema = r.str(schemaLen);
+    r.u8(); // NUL
+    const sqlBytes = compressed ? mariadbUncompress(r.rest()) : r.rest();
+    return {
+      type: 'query',
+      header,
+      threadId,
+      execTime,
+      errorCode,
+      schema,
+      sql: sqlBytes.toString('utf8'),
+      statusVars,
+      compressed,
+    };
+  }
+
+  private decodeMysqlGtid(r: Reader, header: BinlogEventHeader): MysqlGtidEvent | AnonymousGtidEvent {
+    const gtidFlags = r.u8();
+    const sid = r.bytes(16);
+    const gno = r.i64();
+    const extra: {
+      lastCommitted?: bigint;
+      sequenceNumber?: bigint;
+      immediateCommitTimestamp?: bigint;
+      originalCommitTimestamp?: bigint;
+      transactionLength?: bigint;
+      immediateServerVersion?: number;
+      originalServerVersion?: number;
+    } = {};
+    if (r.remaining() >= 17 && r.buf[r.pos] === 2) {
+      r.u8();
+      extra.lastCommitted = r.i64();
+      extra.sequenceNumber = r.i64();
+    }
+    if (r.remaining() >= 7) {
+      let ts = r.u56();
+      const hasOriginal = (ts & (1n << 55n)) !== 0n;
+      ts &= (1n << 55n) - 1n;
+      extra.immediateCommitTimestamp = ts;
+      extra.originalCommitTimestamp = hasOriginal ? r.u56() : ts;
+      if (r.remaining() >= 1) extra.transactionLength = BigInt(r.packed());
+      if (r.remaining() >= 4) {
+        let v = r.u32();
+        const hasOrig = (v & 0x80000000) !== 0;
+        v &= 0x7fffffff;
+        extra.immediateServerVersion = v;
+        extra.originalServerVersion = hasOrig && r.remaining() >= 4 ? r.u32() : v;
+      }
+    }
+    if (header.typeCode === E.ANONYMOUS_GTID) {
+      const { immediateServerVersion: _a, originalServerVersion: _b, ...rest } = extra;
+      return { type: 'anonymousGtid', header, gtidFlags, ...rest };
+    }
+    return { type: 'gtid', flavor: 'mysql', header, gtidFlags, uuid: uuidText(sid), gno, ...extra };
+  }
+
+  private decodePreviousGtids(r: Reader, header: BinlogEventHeader): PreviousGtidsEvent {
+    const raw = r.rest();
+    const ev: PreviousGtidsEvent = { type: 'previousGtids', header, raw: copy(raw) };
+    try {
+      const rr = new Reader(raw, 0, raw.length);
+      const n = rr.u64();
+      if (n >> 56n !== 0n) return ev; // tagged format (8.3+): left raw
+      const parts: string[] = [];
+      for (let i = 0n; i < n; i++) {
+        const uuid = uuidText(rr.bytes(16));
+        const ni = rr.u64();
+        let s = uuid;
+        for (let j = 0n; j < ni; j++) {
+          const a = rr.i64();
+          const b = rr.i64() - 1n;
+          s += a === b ? `:${a}` : `:${a}-${b}`;
+        }
+        parts.push(s);
+      }
+      return { ...ev, text: parts.join(',') };
+    } catch {
+      return ev;
+    }
+  }
+
+  private decodeTransactionPayload(r: Reader, header: BinlogEventHeader): TransactionPayloadEvent {
+    let compression = 255;
+    let payloadSize = 0;
+    let uncompressedSize = 0;
+    while (r.remaining() > 0) {
+      const field = r.packed();
+      if (field === 0) break;
+      const len = r.packed();
+      const valueEnd = r.pos + len;
+      const value = r.packed();
+      if (field === 1) payloadSize = value;
+      else if (field === 2) compression = value;
+      else if (field === 3) uncompressedSize = value;
+      r.pos = valueEnd;
+    }
+    const payload = r.rest();
+    const ev: TransactionPayloadEvent = {
+      type: 'transactionPayload',
+      header,
+      compression,
+      payloadSize,
+      uncompressedSize,
+      payload: copy(payload),
+    };
+    let data: Buffer | undefined;
+    if (compression === 255) data = payload;
+    else if (compression === 0 && zstdDecompressSync !== undefined) data = zstdDecompressSync(payload);
+    if (data === undefined) return ev;
+    const events: BinlogEvent[] = [];
+    let p = 0;
+    while (p + EVENT_HEADER_LENGTH <= data.length) {
+      const size = data.readUInt32LE(p + 9);
+      if (size < EVENT_HEADER_LENGTH || p + size > data.length)
+        throw new Error('bad event inside transaction payload');
+      const inner = data.subarray(p, p + size);
+      const innerHeader: BinlogEventHeader = {
+        timestamp: inner.readUInt32LE(0),
+        typeCode: inner[4]!,
+        serverId: inner.readUInt32LE(5),
+        eventSize: size,
+        logPos: inner.readUInt32LE(13),
+        flags: inner.readUInt16LE(17),
+      };
+      let innerEnd = size;
+      if (this.fde?.checksumAlg === 1 && size >= EVENT_HEADER_LENGTH + 4) {
+        if (inner.readUInt32LE(size - 4) === crc32(inner.subarray(0, size - 4))) innerEnd = size - 4;
+      }
+      events.push(this.decodeBody(inner, innerHeader, innerEnd));
+      p += size;
+    }
+    return { ...ev, events };
+  }
+
+  private decodeTableMap(r: Reader, header: BinlogEventHeader): TableMapEvent {
+    const phl = this.postHeaderLen(E.TABLE_MAP, 8);
+    const tableId = BigInt(phl === 6 ? r.u32() : r.u48());
+    const flags = r.u16();
+    const schemaLen = r.u8();
+    const schema = r.str(schemaLen);
+    r.u8();
+    const tableLen = r.u8();
+    const table = r.str(tableLen);
+    r.u8();
+    const n = r.packed();
+    const columnTypes = copy(r.bytes(n));
+    const metaLen = r.packed();
+    const metaEnd = r.pos + metaLen;
+    r.need(metaLen);
+    const columnMeta: number[] = new Array<number>(n);
+    let mp = r.pos;
+    for (let i = 0; i < n; i++) {
+      const t = columnTypes[i]!;
+      columnMeta[i] = readTableMapMeta(t, r.buf, mp);
+      mp += tableMapMetaLength(t);
+    }
+    if (mp > metaEnd)
+      throw new Error(`Table_map metadata of ${metaLen} bytes is shorter than its column types need`);
+    r.pos = metaEnd;
+    const nullability = r.bitmap(n);
+    const optionalMetadata = parseOptionalMetadata(r);
+    const columns = foldColumns(columnTypes, columnMeta, nullability, optionalMetadata);
+    let hints = this.options.columnTypesFor?.(schema, table);
+    if (hints !== undefined && hints.length !== n) hints = undefined;
+    const columnTypesMapped = columns.map((c, i) => columnTypeOf(c, hints?.[i]));
+    const event: TableMapEvent = {
+      type: 'tableMap',
+      header,
+      tableId,
+      flags,
+      schema,
+      table,
+      columnCount: n,
+      columnTypes,
+      columnMeta,
+      nullability,
+      optionalMetadata,
+      columns,
+      columnTypesMapped,
+    };
+    const plans = columns.map((c, i) => columnPlan(c, hints?.[i], `@${i + 1}`));
+    const jsonColumns: number[] = [];
+    columns.forEach((c, i) => {
+      if (c.realType === MysqlType.JSON) jsonColumns.push(i);
+    });
+    this.tables.set(tableId, { event, plans, jsonColumns });
+    return event;
+  }
+
+  private decodeRows(
+    buf: Buffer,
+    header: BinlogEventHeader,
+    end: number,
+    rt: { kind: RowsKind; version: 0 | 1 | 2; compressed: boolean; partial: boolean },
+  ): RowsEvent {
+    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
+    const phl = this.postHeaderLen(header.typeCode, rt.version === 2 ? 10 : 8);
+    const tableId = BigInt(phl === 6 ? r.u32() : r.u48());
+    const flags = r.u16();
+    if (rt.version === 2 && phl !== 8 && phl !== 6) {
+      const extraLen = r.u16();
+      if (extraLen < 2) throw new Error(`bad rows extra-data length ${extraLen}`);
+      r.bytes(extraLen - 2);
+    }
+    const cached = this.tables.get(tableId);
+    const columnCount = r.packed();
+    const columnsPresent = r.bitmap(columnCount);
+    const columnsPresentUpdate = rt.kind === 'update' ? r.bitmap(columnCount) : undefined;
+    if (cached === undefined) {
+      // A dummy rows event (table id 0x00ffffff with only STMT_END_F) has no rows and no map.
+      if (r.remaining() === 0) {
+        return {
+          type: 'rows',
+          header,
+          kind: rt.kind,
+          version: rt.version,
+          partial: rt.partial,
+          compressed: rt.compressed,
+          tableId,
+          schema: '',
+          table: '',
+          flags,
+          columnCount,
+          columnsPresent,
+          ...(columnsPresentUpdate ? { columnsPresentUpdate } : {}),
+          rows: [],
+        };
+      }
+      throw new Error(`rows event for table id ${tableId} without a preceding Table_map`);
+    }
+    const tm = cached.event;
+    if (columnCount !== tm.columnTypes.length) {
+      throw new Error(
+        `rows event has ${columnCount} columns, Table_map of ${tm.schema}.${tm.table} has ${tm.columnTypes.length}`,
+      );
+    }
+    let data = buf;
+    let pos = r.pos;
+    let dataEnd = end;
+    if (rt.compressed) {
+      data = mariadbUncompress(buf.subarray(r.pos, end));
+      pos = 0;
+      dataEnd = data.length;
+    }
+    const rows: RowChange[] = [];
+    const cur = this.cursor;
+    const plans = cached.plans;
+    try {
+      while (pos < dataEnd) {
+        cur.pos = pos;
+        if (rt.kind === 'write') {
+          rows.push({ after: this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined) });
+        } else if (rt.kind === 'delete') {
+          rows.push({ before: this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined) });
+        } else if (!rt.partial) {
+          const before = this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined);
+          const after = this.readImage(data, cur, plans, columnsPresentUpdate!, dataEnd, undefined);
+          rows.push({ before, after });
+        } else {
+          rows.push(
+            this.readPartialUpdate(data, cur, cached, columnsPresent, columnsPresentUpdate!, dataEnd),
+          );
+        }
+        if (cur.pos <= pos) throw new Error('row image of zero bytes');
+        pos = cur.pos;
+      }
+    } catch (e) {
+      throw new Error(`${tm.schema}.${tm.table} row ${rows.length + 1}: ${errorMessage(e)}`, { cause: e });
+    }
+    return {
+      type: 'rows',
+      header,
+      kind: rt.kind,
+      version: rt.version,
+      partial: rt.partial,
+      compressed: rt.compressed,
+      tableId,
+      schema: tm.schema,
+      table: tm.table,
+      flags,
+      columnCount,
+      columnsPresent,
+      ...(columnsPresentUpdate ? { columnsPresentUpdate } : {}),
+      rows,
+    };
+  }
+
+  /**
+   * Reads one row image. `partialJson` (PARTIAL_UPDATE_ROWS after-images): columns whose value is a
+   * JSON diff list; their raw diff ranges are reported through `diffRanges`.
+   */
+  private readImage(
+    buf: Buffer,
+    cur: Cursor,
+    plans: readonly ColumnPlan[],
+    present: readonly boolean[],
+    end: number,
+    partialJson: { columns: Set<number>; ranges: Map<number, [number, number]> } | undefined,
+    jsonRanges?: Map<number, [number, number]>,
+  ): RowImage {
+    const n = plans.length;
+    let presentCount = 0;
+    for (let i = 0; i < n; i++) if (present[i]) presentCount++;
+    const nullStart = cur.pos;
+    const nullBytes = (presentCount + 7) >> 3;
+    if (nullStart + nullBytes > end) throw new Error('row image null bitmap runs past the end of the event');
+    cur.pos = nullStart + nullBytes;
+    const row: RowImage = new Array<Value | undefined>(n);
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (!present[i]) {
+        row[i] = undefined;
+        continue;
+      }
+      const isNull = (buf[nullStart + (k >> 3)]! & (1 << (k & 7))) !== 0;
+      k++;
+      if (isNull) {
+        row[i] = null;
+        continue;
+      }
+      const plan = plans[i]!;
+      if (partialJson !== undefined && partialJson.columns.has(i)) {
+        const lb = plan.meta;
+        const len = buf.readUIntLE(cur.pos, lb);
+        const s = cur.pos + lb;
+        if (s + len > end) throw new Error(`JSON diff of column ${i + 1} runs past the end of the event`);
+        partialJson.ranges.set(i, [s, s + len]);
+        cur.pos = s + len;
+        row[i] = undefined;
+        continue;
+      }
+      if (jsonRanges !== undefined && plan.type === MysqlType.JSON) {
+        const lb = plan.meta;
+        const len = buf.readUIntLE(cur.pos, lb);
+        jsonRanges.set(i, [cur.pos + lb, cur.pos + lb + len]);
+      }
+      try {
+        row[i] = decodeColumnValue(buf, cur, plan);
+      } catch (e) {
+        throw new Error(`column ${plan.columnName}: ${errorMessage(e)}`, { cause: e });
+      }
+      if (cur.pos > end) throw new Error(`column ${plan.columnName} runs past the end of the event`);
+    }
+    return row;
+  }
+
+  private readPartialUpdate(
+    buf: Buffer,
+    cur: Cursor,
+    table: CachedTable,
+    present: readonly boolean[],
+    presentAfter: readonly boolean[],
+    end: number,
+  ): RowChange {
+    const jsonRanges = new Map<number, [number, number]>();
+    const before = this.readImage(buf, cur, table.plans, present, end, undefined, jsonRanges);
+    const r = new Reader(buf, cur.pos, end);
+    const valueOptions = r.packed();
+    const partialColumns = new Set<number>();
+    if ((valueOptions & 1) !== 0) {
+      const bits = r.bitmap(table.jsonColumns.length);
+      table.jsonColumns.forEach((col, j) => {
+        if (bits[j]) partialColumns.add(col);
+      });
+    }
+    cur.pos = r.pos;
+    const ranges = new Map<number, [number, number]>();
+    const after = this.readImage(buf, cur, table.plans, presentAfter, end, {
+      columns: partialColumns,
+      ranges,
+    });
+    let unapplied: Map<number, readonly JsonDiff[]> | undefined;
+    for (const [col, [s, e]] of ranges) {
+      const diffs = parseJsonDiffs(buf, s, e);
+      const src = jsonRanges.get(col);
+      if (src === undefined) {
+        (unapplied ??= new Map()).set(col, diffs);
+        continue;
+      }
+      after[col] = renderNode(applyJsonDiffs(parseMysqlJson(buf, src[0], src[1]), diffs));
+    }
+    return unapplied ? { before, after, partialJson: unapplied } : { before, after };
+  }
+}
+
+function parseStatusVars(buf: Buffer, start: number, end: number): QueryStatusVars {
+  const v: QueryStatusVars = {};
+  const r = new Reader(buf, start, end);
+  try {
+    while (r.remaining() > 0) {
+      const code = r.u8();
+      switch (code) {
+        case 0:
+          v.flags2 = r.u32();
+          break;
+        case 1:
+          v.sqlMode = r.u64();
+          break;
+        case 2: {
+          const len = r.u8();
+          v.catalog = r.str(len);
+          r.u8();
+          break;
+        }
+        case 3:
+          v.autoIncrementIncrement = r.u16();
+          v.autoIncrementOffset = r.u16();
+          break;
+        case 4:
+          v.charsetClient = r.u16();
+          v.collationConnection = r.u16();
+          v.collationServer = r.u16();
+          break;
+        case 5:
+          v.timeZone = r.str(r.u8());
+          break;
+        case 6:
+          v.catalog = r.str(r.u8());
+          break;
+        case 7:
+          v.lcTimeNames = r.u16();
+          break;
+        case 8:
+          v.collationDatabase = r.u16();
+          break;
+        case 9:
+          v.tableMapForUpdate = r.u64();
+          break;
+        case 10:
+          r.u32();
+          break;
+        case 11: {
+          const user = r.str(r.u8());
+          const host = r.str(r.u8());
+          v.invoker = { user, host };
+          break;
+        }
+        case 12: {
+          const count = r.u8();
+          const names: string[] = [];
+          if (count !== 254) {
+            for (let i = 0; i < count; i++) {
+              const nul = r.buf.indexOf(0, r.pos);
+              if (nul < 0 || nul >= r.end) throw new Error('unterminated db name');
+              names.push(r.str(nul - r.pos));
+              r.u8();
+            }
+          }
+          v.updatedDbNames = names;
+          break;
+        }
+        case 13:
+          r.need(3);
+          v.microseconds = r.buf.readUIntLE(r.pos, 3);
+          r.pos += 3;
+          break;
+        case 14:
+        case 15:
+          throw new Error('commit-ts status var');
+        case 16:
+          v.explicitDefaultsForTimestamp = r.u8() !== 0;
+          break;
+        case 17:
+          v.ddlXid = r.u64();
+          break;
+        case 18:
+          v.defaultCollationForUtf8mb4 = r.u16();
+          break;
+        case 19:
+          v.sqlRequirePrimaryKey = r.u8();
+          break;
+        case 20:
+          v.defaultTableEncryption = r.u8();
+          break;
+        case 128: // MariaDB Q_HRNOW
+          r.bytes(3);
+          break;
+        case 129: // MariaDB Q_XID
+          v.xid = r.u64();
+          break;
+        case 130:
+          v.gtidFlags3 = r.u8();
+          break;
+        default:
+          v.unknownCode = code;
+          return v;
+      }
+    }
+  } catch {
+    v.unknownCode ??= -1;
+  }
+  return v;
+}
+
+function readPackedList(r: Reader, end: number): number[] {
+  const out: number[] = [];
+  while (r.pos < end) out.push(r.packed());
+  return out;
+}
+
+function readStrList(r: Reader, end: number): string[] {
+  const out: string[] = [];
+  while (r.pos < end) out.push(r.str(r.packed()));
+  return out;
+}
+
+function readMsbBitmap(r: Reader, end: number): boolean[] {
+  const out: boolean[] = [];
+  while (r.pos < end) {
+    const b = r.u8();
+    for (let i = 7; i >= 0; i--) out.push((b & (1 << i)) !== 0);
+  }
+  return out;
+}
+
+function readDefaultCharset(
+  r: Reader,
+  end: number,
+): {
+  collationId: number;
+  exceptions: { columnIndex: number; collationId: number }[];
+} {
+  const collationId = r.packed();
+  const exceptions: { columnIndex: number; collationId: number }[] = [];
+  while (r.pos < end) exceptions.push({ columnIndex: r.packed(), collationId: r.packed() });
+  return { collationId, exceptions };
+}
+
+function parseOptionalMetadata(r: Reader): TableMapOptionalMetadata {
+  const m: TableMapOptionalMetadata = {};
+  while (r.remaining() > 0) {
+    const type = r.u8();
+    const len = r.packed();
+    r.need(len);
+    const end = r.pos + len;
+    const sub = new Reader(r.buf, r.pos, end);
+    switch (type) {
+      case 1:
+        m.signedness = readMsbBitmap(sub, end);
+        break;
+      case 2:
+        m.defaultCharset = readDefaultCharset(sub, end);
+        break;
+      case 3:
+        m.columnCharsets = readPackedList(sub, end);
+        break;
+      case 4:
+        m.columnNames = readStrList(sub, end);
+        break;
+      case 5:
+      case 6: {
+        const lists: string[][] = [];
+        while (sub.pos < end) {
+          const count = sub.packed();
+          const values: string[] = [];
+          for (let i = 0; i < count; i++) values.push(sub.str(sub.packed()));
+          lists.push(values);
+        }
+        if (type === 5) m.setValues = lists;
+        else m.enumValues = lists;
+        break;
+      }
+      case 7:
+        m.geometryTypes = readPackedList(sub, end);
+        break;
+      case 8:
+        m.simplePrimaryKey = readPackedList(sub, end);
+        break;
+      case 9: {
+        const pk: { columnIndex: number; prefixLength: number }[] = [];
+        while (sub.pos < end) pk.push({ columnIndex: sub.packed(), prefixLength: sub.packed() });
+        m.primaryKeyWithPrefix = pk;
+        break;
+      }
+      case 10:
+        m.enumAndSetDefaultCharset = readDefaultCharset(sub, end);
+        break;
+      case 11:
+        m.enumAndSetColumnCharsets = readPackedList(sub, end);
+        break;
+      case 12:
+        m.columnVisibility = readMsbBitmap(sub, end);
+        break;
+      case 13:
+        m.vectorDimensionality = readPackedList(sub, end);
+        break;
+      default:
+        break; // unknown field: skipped by its length
+    }
+    r.pos = end;
+  }
+  return m;
+}
+
+function charsetLookup(
+  def: { collationId: number; exceptions: { columnIndex: number; collationId: number }[] } | undefined,
+  perColumn: number[] | undefined,
+): ((idx: number) => number | undefined) | undefined {
+  if (perColumn !== undefined) return (idx) => perColumn[idx];
+  if (def !== undefined) {
+    const ex = new Map(def.exceptions.map((e) => [e.columnIndex, e.collationId]));
+    return (idx) => ex.get(idx) ?? def.collationId;
+  }
+  return undefined;
+}
+
+function foldColumns(
+  types: Uint8Array,
+  meta: readonly number[],
+  nullability: readonly boolean[],
+  opt: TableMapOptionalMetadata,
+): TableMapColumn[] {
+  const charsetOf = charsetLookup(opt.defaultCharset, opt.columnCharsets);
+  const enumSetCharsetOf = charsetLookup(opt.enumAndSetDefaultCharset, opt.enumAndSetColumnCharsets);
+  let numeric = 0;
+  let character = 0;
+  let enumSet = 0;
+  let enums = 0;
+  let sets = 0;
+  let geometry = 0;
+  let vector = 0;
+  const out: TableMapColumn[] = [];
+  for (let i = 0; i < types.length; i++) {
+    const typeCode = types[i]!;
+    const m = meta[i]!;
+    const realType = typeCode === MysqlType.STRING ? resolveStringMeta(m).realType : typeCode;
+    const col: {
+      typeCode: number;
+      realType: number;
+      meta: number;
+      nullable: boolean;
+      name?: string;
+      unsigned?: boolean;
+      collationId?: number;
+      enumValues?: readonly string[];
+      setValues?: readonly string[];
+      geometryType?: number;
+      visible?: boolean;
+      vectorDimensions?: number;
+    } = { typeCode, realType, meta: m, nullable: nullability[i] ?? true };
+    const name = opt.columnNames?.[i];
+    if (name !== undefined) col.name = name;
+    if (isNumericType(realType)) {
+      const s = opt.signedness?.[numeric];
+      if (s !== undefined) col.unsigned = s;
+      numeric++;
+    } else if (isCharacterType(realType)) {
+      const c = charsetOf?.(character);
+      if (c !== undefined) col.collationId = c;
+      character++;
+    } else if (isEnumOrSetType(realType)) {
+      const c = enumSetCharsetOf?.(enumSet);
+      if (c !== undefined) col.collationId = c;
+      enumSet++;
+      if (realType === MysqlType.ENUM) {
+        const v = opt.enumValues?.[enums++];
+        if (v !== undefined) col.enumValues = v;
+      } else {
+        const v = opt.setValues?.[sets++];
+        if (v !== undefined) col.setValues = v;
+      }
+    } else if (realType === MysqlType.GEOMETRY) {
+      const g = opt.geometryTypes?.[geometry++];
+      if (g !== undefined) col.geometryType = g;
+    }
+    if (realType === MysqlType.VECTOR) {
+      const d = opt.vectorDimensionality?.[vector++];
+      if (d !== undefined) col.vectorDimensions = d;
+    }
+    const vis = opt.columnVisibility?.[i];
+    if (vis !== undefined) col.visible = vis;
+    out.push(col);
+  }
+  return out;
+}

@@ -1,0 +1,901 @@
+/**
+ * Decoding of one column value of a row image, by MySQL type code and table-map metadata, into the
+ * value representation documented in src/event/column-type.ts; and the mapping of a table-map
+ * column to our ColumnType.
+ *
+ * Hot path: `decodeColumnValue` is called once per column per row. It reads with Buffer methods,
+ * allocates only the returned value (strings, bigints, byte copies), and keeps the read position in
+ * a caller-owned cursor object.
+ */
+import type { ColumnType, Value } from '../../../event/column-type.js';
+import {
+  BINARY_COLLATION,
+  charsetMaxBytes,
+  charsetOfCollation,
+  normalizeCharset,
+  stringDecoderFor,
+  stringDecoderForCollation,
+  type StringDecoderFn,
+} from './charset.js';
+import { mysqlJsonToText } from './mysql-json.js';
+
+/** MySQL field type codes as they appear in Table_map events. */
+export const MysqlType = {
+  DECIMAL: 0,
+  TINY: 1,
+  SHORT: 2,
+  LONG: 3,
+  FLOAT: 4,
+  DOUBLE: 5,
+  NULL: 6,
+  TIMESTAMP: 7,
+  LONGLONG: 8,
+  INT24: 9,
+  DATE: 10,
+  TIME: 11,
+  DATETIME: 12,
+  YEAR: 13,
+  NEWDATE: 14,
+  VARCHAR: 15,
+  BIT: 16,
+  TIMESTAMP2: 17,
+  DATETIME2: 18,
+  TIME2: 19,
+  TYPED_ARRAY: 20,
+  VECTOR: 242,
+  INVALID: 243,
+  BOOL: 244,
+  JSON: 245,
+  NEWDECIMAL: 246,
+  ENUM: 247,
+  SET: 248,
+  TINY_BLOB: 249,
+  MEDIUM_BLOB: 250,
+  LONG_BLOB: 251,
+  BLOB: 252,
+  VAR_STRING: 253,
+  STRING: 254,
+  GEOMETRY: 255,
+} as const;
+
+const TYPE_NAMES: Record<number, string> = {};
+for (const [k, v] of Object.entries(MysqlType)) TYPE_NAMES[v] = k;
+
+/** "VARCHAR", "NEWDECIMAL"... or "type 123". */
+export function mysqlTypeName(typeCode: number): string {
+  return TYPE_NAMES[typeCode] ?? `type ${typeCode}`;
+}
+
+/** Number of metadata bytes a column of this type has in a Table_map event. */
+export function tableMapMetaLength(typeCode: number): number {
+  switch (typeCode) {
+    case MysqlType.FLOAT:
+    case MysqlType.DOUBLE:
+    case MysqlType.TINY_BLOB:
+    case MysqlType.MEDIUM_BLOB:
+    case MysqlType.LONG_BLOB:
+    case MysqlType.BLOB:
+    case MysqlType.GEOMETRY:
+    case MysqlType.JSON:
+    case MysqlType.VECTOR:
+    case MysqlType.TIMESTAMP2:
+    case MysqlType.DATETIME2:
+    case MysqlType.TIME2:
+      return 1;
+    case MysqlType.VARCHAR:
+    case MysqlType.VAR_STRING:
+    case MysqlType.BIT:
+    case MysqlType.NEWDECIMAL:
+    case MysqlType.DECIMAL:
+    case MysqlType.STRING:
+    case MysqlType.ENUM:
+    case MysqlType.SET:
+      return 2;
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Reads one column's metadata from a Table_map, in MySQL's own convention (the one mysqlbinlog
+ * prints as `meta=`): big-endian (first byte high) for STRING/ENUM/SET/NEWDECIMAL/DECIMAL,
+ * little-endian otherwise.
+ */
+export function readTableMapMeta(typeCode: number, buf: Buffer, pos: number): number {
+  switch (tableMapMetaLength(typeCode)) {
+    case 1:
+      return buf[pos]!;
+    case 2:
+      if (
+        typeCode === MysqlType.STRING ||
+        typeCode === MysqlType.ENUM ||
+        typeCode === MysqlType.SET ||
+        typeCode === MysqlType.NEWDECIMAL ||
+        typeCode === MysqlType.DECIMAL
+      ) {
+        return (buf[pos]! << 8) | buf[pos + 1]!;
+      }
+      return buf.readUInt16LE(pos);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The real type and length of a STRING column: MySQL stores ENUM, SET and CHAR(n > 255 bytes) as
+ * STRING with the real type in the high metadata byte (and two length bits folded into it).
+ */
+export function resolveStringMeta(meta: number): { realType: number; length: number } {
+  let realType = meta >> 8;
+  let length = meta & 0xff;
+  if (realType !== 0 && (realType & 0x30) !== 0x30) {
+    length |= ((realType & 0x30) ^ 0x30) << 4;
+    realType |= 0x30;
+  }
+  return { realType: realType === 0 ? MysqlType.STRING : realType, length };
+}
+
+/** Numeric columns, in the order the SIGNEDNESS optional metadata counts them. */
+export function isNumericType(realType: number): boolean {
+  switch (realType) {
+    case MysqlType.TINY:
+    case MysqlType.SHORT:
+    case MysqlType.INT24:
+    case MysqlType.LONG:
+    case MysqlType.LONGLONG:
+    case MysqlType.NEWDECIMAL:
+    case MysqlType.DECIMAL:
+    case MysqlType.FLOAT:
+    case MysqlType.DOUBLE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Character columns, in the order the (DEFAULT_|COLUMN_)CHARSET optional metadata counts them. */
+export function isCharacterType(realType: number): boolean {
+  switch (realType) {
+    case MysqlType.STRING:
+    case MysqlType.VAR_STRING:
+    case MysqlType.VARCHAR:
+    case MysqlType.TINY_BLOB:
+    case MysqlType.MEDIUM_BLOB:
+    case MysqlType.LONG_BLOB:
+    case MysqlType.BLOB:
+    case MysqlType.VECTOR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+export function isEnumOrSetType(realType: number): boolean {
+  return realType === MysqlType.ENUM || realType === MysqlType.SET;
+}
+
+/** What a Table_map says about one column (optional metadata folded in where present). */
+export interface TableMapColumn {
+  /** Type code as written in the Table_map. */
+  readonly typeCode: number;
+  /** Resolved type (ENUM/SET/STRING for STRING columns), otherwise `typeCode`. */
+  readonly realType: number;
+  /** Metadata in MySQL's convention (see readTableMapMeta). */
+  readonly meta: number;
+  readonly nullable: boolean;
+  readonly name?: string;
+  /** From SIGNEDNESS metadata; absent when the server did not write it. */
+  readonly unsigned?: boolean;
+  /** From the charset metadata; absent when the server did not write it. */
+  readonly collationId?: number;
+  readonly enumValues?: readonly string[];
+  readonly setValues?: readonly string[];
+  readonly geometryType?: number;
+  readonly visible?: boolean;
+  readonly vectorDimensions?: number;
+}
+
+/** Everything needed to decode one column of a row image, precomputed once per table map. */
+export interface ColumnPlan {
+  /** Decoding type: realType, with DATE folded into NEWDATE. */
+  readonly type: number;
+  /** Normalised metadata: see columnPlan. */
+  readonly meta: number;
+  readonly unsigned: boolean;
+  /** String decoder; null → the value stays bytes (binary charset or unknown for BLOBs). */
+  readonly decode: StringDecoderFn | null;
+  readonly enumValues: readonly string[] | undefined;
+  readonly setValues: readonly string[] | undefined;
+  /** Pad bytes values back to this length with 0x00 (BINARY(n)); 0 = no padding. */
+  readonly fixedLength: number;
+  /** NEWDECIMAL precision and scale. */
+  readonly precision: number;
+  readonly scale: number;
+  /** Bytes of a value with a fixed width (NEWDECIMAL); 0 otherwise. */
+  readonly fixedSize: number;
+  readonly columnName: string;
+}
+
+const GEOMETRY_TYPES = [
+  'geometry',
+  'point',
+  'linestring',
+  'polygon',
+  'multipoint',
+  'multilinestring',
+  'multipolygon',
+  'geometrycollection',
+];
+
+/** Geometry subtype name from the GEOMETRY_TYPE optional metadata. */
+export function geometryTypeName(code: number): string {
+  return GEOMETRY_TYPES[code] ?? 'geometry';
+}
+
+function decoderForHint(hint: ColumnType | undefined): StringDecoderFn | null | undefined {
+  if (hint === undefined) return undefined;
+  if (hint.kind === 'binary') return null;
+  if (hint.kind === 'string' && hint.charset !== undefined) {
+    const c = normalizeCharset(hint.charset);
+    if (c === 'binary') return null;
+    const d = stringDecoderFor(c);
+    if (d === undefined) throw new Error(`unsupported charset ${hint.charset}`);
+    return d;
+  }
+  if (hint.kind === 'string' || hint.kind === 'enum' || hint.kind === 'set')
+    return stringDecoderFor('utf8mb4');
+  return undefined;
+}
+
+function hintUnsigned(hint: ColumnType | undefined): boolean | undefined {
+  if (hint === undefined) return undefined;
+  switch (hint.kind) {
+    case 'integer':
+      return hint.unsigned;
+    case 'decimal':
+    case 'float':
+    case 'double':
+      return hint.unsigned;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The decoding plan of a column. Table-map metadata wins; `hint` (the caller's tracked schema)
+ * fills what the Table_map lacks: signedness, charset, ENUM/SET members, fixed BINARY length.
+ */
+export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = ''): ColumnPlan {
+  let type = col.realType;
+  let meta = col.meta;
+  let precision = 0;
+  let scale = 0;
+  let fixedSize = 0;
+  let fixedLength = 0;
+  let decode: StringDecoderFn | null = null;
+  const hintDecode = decoderForHint(hint);
+  const charsetDecode = (): StringDecoderFn | null => {
+    if (col.collationId !== undefined) return stringDecoderForCollation(col.collationId);
+    if (hintDecode !== undefined) return hintDecode;
+    return stringDecoderFor('utf8mb4')!;
+  };
+  switch (type) {
+    case MysqlType.DATE:
+      type = MysqlType.NEWDATE;
+      break;
+    case MysqlType.NEWDECIMAL:
+      precision = meta >> 8;
+      scale = meta & 0xff;
+      fixedSize = decimalBinarySize(precision, scale);
+      break;
+    case MysqlType.STRING: {
+      const { length } = resolveStringMeta(col.meta);
+      meta = length;
+      decode = charsetDecode();
+      if (decode === null) {
+        if (col.collationId === BINARY_COLLATION) fixedLength = length;
+        else if (hint?.kind === 'binary' && hint.fixed === true && hint.length !== undefined) {
+          fixedLength = hint.length;
+        }
+      }
+      break;
+    }
+    case MysqlType.ENUM:
+    case MysqlType.SET:
+      meta = resolveStringMeta(col.meta).length;
+      break;
+    case MysqlType.VARCHAR:
+    case MysqlType.VAR_STRING:
+      decode = charsetDecode();
+      break;
+    case MysqlType.TINY_BLOB:
+    case MysqlType.MEDIUM_BLOB:
+    case MysqlType.LONG_BLOB:
+    case MysqlType.BLOB:
+      if (meta === 0) meta = type === MysqlType.TINY_BLOB ? 1 : type === MysqlType.MEDIUM_BLOB ? 3 : 4;
+      type = MysqlType.BLOB;
+      // Without charset metadata or a hint, a BLOB-family column may be BLOB or TEXT: keep bytes.
+      if (col.collationId !== undefined) decode = stringDecoderForCollation(col.collationId);
+      else decode = hintDecode ?? null;
+      break;
+    case MysqlType.BIT:
+      meta = ((meta >> 8) & 0xff) * 8 + (meta & 0xff);
+      break;
+    default:
+      break;
+  }
+  let enumValues = col.enumValues;
+  let setValues = col.setValues;
+  if (enumValues === undefined && hint?.kind === 'enum' && hint.values.length > 0) enumValues = hint.values;
+  if (setValues === undefined && hint?.kind === 'set' && hint.values.length > 0) setValues = hint.values;
+  return {
+    type,
+    meta,
+    unsigned: col.unsigned ?? hintUnsigned(hint) ?? false,
+    decode,
+    enumValues,
+    setValues,
+    fixedLength,
+    precision,
+    scale,
+    fixedSize,
+    columnName: col.name ?? columnName,
+  };
+}
+
+/** Reads a little-endian unsigned integer of 1..4 bytes. */
+function readUIntLE(buf: Buffer, pos: number, n: number): number {
+  switch (n) {
+    case 1:
+      return buf[pos]!;
+    case 2:
+      return buf.readUInt16LE(pos);
+    case 3:
+      return buf.readUIntLE(pos, 3);
+    case 4:
+      return buf.readUInt32LE(pos);
+    default:
+      throw new Error(`bad length-prefix size ${n}`);
+  }
+}
+
+/** Read position holder; `decodeColumnValue` advances `pos`. */
+export interface Cursor {
+  pos: number;
+}
+
+function copyBytes(buf: Buffer, start: number, end: number, padTo = 0): Uint8Array {
+  const len = end - start;
+  const out = new Uint8Array(padTo > len ? padTo : len);
+  out.set(buf.subarray(start, end));
+  return out;
+}
+
+function checkBounds(buf: Buffer, end: number, what: string): void {
+  if (end > buf.length) throw new Error(`${what} runs past the end of the event (${end} > ${buf.length})`);
+}
+
+/** Decodes one non-NULL column value at `cur.pos` and advances the cursor past it. */
+export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): Value {
+  const pos = cur.pos;
+  switch (plan.type) {
+    case MysqlType.TINY:
+      cur.pos = pos + 1;
+      return plan.unsigned ? buf.readUInt8(pos) : buf.readInt8(pos);
+    case MysqlType.SHORT:
+      cur.pos = pos + 2;
+      return plan.unsigned ? buf.readUInt16LE(pos) : buf.readInt16LE(pos);
+    case MysqlType.INT24:
+      cur.pos = pos + 3;
+      return plan.unsigned ? buf.readUIntLE(pos, 3) : buf.readIntLE(pos, 3);
+    case MysqlType.LONG:
+      cur.pos = pos + 4;
+      return plan.unsigned ? buf.readUInt32LE(pos) : buf.readInt32LE(pos);
+    case MysqlType.LONGLONG:
+      cur.pos = pos + 8;
+      return plan.unsigned ? buf.readBigUInt64LE(pos) : buf.readBigInt64LE(pos);
+    case MysqlType.FLOAT:
+      cur.pos = pos + 4;
+      return shortestFloat32(buf.readFloatLE(pos));
+    case MysqlType.DOUBLE:
+      cur.pos = pos + 8;
+      return buf.readDoubleLE(pos);
+    case MysqlType.NEWDECIMAL:
+      cur.pos = pos + plan.fixedSize;
+      checkBounds(buf, cur.pos, 'DECIMAL value');
+      return decodeDecimal(buf, pos, plan.precision, plan.scale);
+    case MysqlType.NULL:
+      return null;
+    case MysqlType.YEAR: {
+      cur.pos = pos + 1;
+      const y = buf.readUInt8(pos);
+      return y === 0 ? 0 : 1900 + y;
+    }
+    case MysqlType.NEWDATE: {
+      cur.pos = pos + 3;
+      return formatPackedDate(buf.readUIntLE(pos, 3));
+    }
+    case MysqlType.TIMESTAMP:
+      cur.pos = pos + 4;
+      return formatEpoch(buf.readUInt32LE(pos), 0, 0);
+    case MysqlType.TIMESTAMP2: {
+      const fsp = plan.meta;
+      const sec = buf.readUInt32BE(pos);
+      const micro = readFraction(buf, pos + 4, fsp);
+      cur.pos = pos + 4 + ((fsp + 1) >> 1);
+      return formatEpoch(sec, micro, fsp);
+    }
+    case MysqlType.DATETIME: {
+      cur.pos = pos + 8;
+      const v = buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 4294967296;
+      return formatOldDatetime(v);
+    }
+    case MysqlType.DATETIME2: {
+      const fsp = plan.meta;
+      const v = buf.readUInt8(pos) * 4294967296 + buf.readUInt32BE(pos + 1) - 0x8000000000;
+      const micro = readFraction(buf, pos + 5, fsp);
+      cur.pos = pos + 5 + ((fsp + 1) >> 1);
+      return formatDatetime2(v, micro, fsp);
+    }
+    case MysqlType.TIME: {
+      cur.pos = pos + 3;
+      return formatOldTime(buf.readIntLE(pos, 3));
+    }
+    case MysqlType.TIME2: {
+      const fsp = plan.meta;
+      cur.pos = pos + 3 + ((fsp + 1) >> 1);
+      checkBounds(buf, cur.pos, 'TIME value');
+      return decodeTime2(buf, pos, fsp);
+    }
+    case MysqlType.BIT: {
+      const n = (plan.meta + 7) >> 3;
+      cur.pos = pos + n;
+      checkBounds(buf, cur.pos, 'BIT value');
+      if (plan.meta === 1) return buf[pos] !== 0;
+      return copyBytes(buf, pos, pos + n);
+    }
+    case MysqlType.ENUM: {
+      const n = plan.meta;
+      const idx = n === 1 ? buf.readUInt8(pos) : buf.readUInt16LE(pos);
+      cur.pos = pos + n;
+      const values = plan.enumValues;
+      if (values === undefined) return idx;
+      return idx === 0 ? '' : (values[idx - 1] ?? idx);
+    }
+    case MysqlType.SET: {
+      const n = plan.meta;
+      cur.pos = pos + n;
+      checkBounds(buf, cur.pos, 'SET value');
+      const values = plan.setValues;
+      if (n <= 4) {
+        const bits = readUIntLE(buf, pos, n);
+        if (values === undefined) return bits;
+        return setMembers(BigInt(bits), values);
+      }
+      const bits = buf.readUIntLE(pos, Math.min(n, 6)) + 0;
+      let big = BigInt(bits);
+      for (let i = 6; i < n; i++) big |= BigInt(buf[pos + i]!) << BigInt(8 * i);
+      if (values === undefined) return big;
+      return setMembers(big, values);
+    }
+    case MysqlType.VARCHAR:
+    case MysqlType.VAR_STRING:
+    case MysqlType.STRING: {
+      let len: number;
+      let start: number;
+      if (plan.meta < 256) {
+        len = buf.readUInt8(pos);
+        start = pos + 1;
+      } else {
+        len = buf.readUInt16LE(pos);
+        start = pos + 2;
+      }
+      const end = start + len;
+      checkBounds(buf, end, 'string value');
+      cur.pos = end;
+      const d = plan.decode;
+      if (d !== null) return d(buf, start, end);
+      return copyBytes(buf, start, end, plan.fixedLength);
+    }
+    case MysqlType.BLOB:
+    case MysqlType.GEOMETRY:
+    case MysqlType.JSON:
+    case MysqlType.VECTOR: {
+      const lenBytes = plan.meta;
+      const len = readUIntLE(buf, pos, lenBytes);
+      const start = pos + lenBytes;
+      const end = start + len;
+      checkBounds(buf, end, 'BLOB value');
+      cur.pos = end;
+      if (plan.type === MysqlType.JSON) return mysqlJsonToText(buf, start, end);
+      const d = plan.decode;
+      if (d !== null && plan.type === MysqlType.BLOB) return d(buf, start, end);
+      return copyBytes(buf, start, end);
+    }
+    default:
+      throw new Error(`unsupported column type ${mysqlTypeName(plan.type)} (${plan.type})`);
+  }
+}
+
+function setMembers(bits: bigint, values: readonly string[]): string {
+  let s = '';
+  for (let i = 0; i < values.length; i++) {
+    if ((bits >> BigInt(i)) & 1n) s = s === '' ? values[i]! : `${s},${values[i]!}`;
+  }
+  return s;
+}
+
+/** The shortest decimal that reads back as the same float32 (what MySQL shows for FLOAT). */
+export function shortestFloat32(f: number): number {
+  if (!Number.isFinite(f) || f === 0) return f;
+  for (let p = 6; p <= 9; p++) {
+    const candidate = Number(f.toPrecision(p));
+    if (Math.fround(candidate) === f) {
+      // Try fewer digits too (6 is only a guess at the common case).
+      if (p === 6) {
+        for (let q = 1; q < 6; q++) {
+          const c2 = Number(f.toPrecision(q));
+          if (Math.fround(c2) === f) return c2;
+        }
+      }
+      return candidate;
+    }
+  }
+  return f;
+}
+
+// ---- DECIMAL -------------------------------------------------------------------------------
+
+const DIG2BYTES = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4];
+
+/** Bytes of a binary DECIMAL(precision, scale) value. */
+export function decimalBinarySize(precision: number, scale: number): number {
+  const intg = precision - scale;
+  return Math.floor(intg / 9) * 4 + DIG2BYTES[intg % 9]! + Math.floor(scale / 9) * 4 + DIG2BYTES[scale % 9]!;
+}
+
+function readMaskedBE(buf: Buffer, pos: number, n: number, mask: number, first: boolean): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    let b = buf[pos + i]! ^ mask;
+    if (first && i === 0) b ^= 0x80;
+    v = v * 256 + b;
+  }
+  return v;
+}
+
+const ZEROS = '000000000';
+
+function pad9(v: number, width = 9): string {
+  const s = String(v);
+  return s.length >= width ? s : ZEROS.slice(0, width - s.length) + s;
+}
+
+/**
+ * Decodes MySQL's binary DECIMAL (groups of 9 digits in 4 big-endian bytes, sign in the top bit,
+ * negative values stored one's-complemented) to exact text with exactly `scale` fraction digits.
+ */
+export function decodeDecimal(buf: Buffer, pos: number, precision: number, scale: number): string {
+  const intg = precision - scale;
+  const intg0 = Math.floor(intg / 9);
+  const intg0x = intg % 9;
+  const frac0 = Math.floor(scale / 9);
+  const frac0x = scale % 9;
+  const negative = (buf[pos]! & 0x80) === 0;
+  const mask = negative ? 0xff : 0;
+  let p = pos;
+  let first = true;
+  let intText = '';
+  if (intg0x > 0) {
+    const n = DIG2BYTES[intg0x]!;
+    const v = readMaskedBE(buf, p, n, mask, first);
+    first = false;
+    p += n;
+    if (v !== 0) intText = String(v);
+  }
+  for (let i = 0; i < intg0; i++) {
+    const v = readMaskedBE(buf, p, 4, mask, first);
+    first = false;
+    p += 4;
+    if (intText === '') {
+      if (v !== 0) intText = String(v);
+    } else intText += pad9(v);
+  }
+  if (intText === '') intText = '0';
+  let fracText = '';
+  for (let i = 0; i < frac0; i++) {
+    const v = readMaskedBE(buf, p, 4, mask, first);
+    first = false;
+    p += 4;
+    fracText += pad9(v);
+  }
+  if (frac0x > 0) {
+    const n = DIG2BYTES[frac0x]!;
+    const v = readMaskedBE(buf, p, n, mask, first);
+    fracText += pad9(v, frac0x);
+  }
+  let text = scale > 0 ? `${intText}.${fracText}` : intText;
+  if (negative) {
+    let zero = true;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== 48 && c !== 46) {
+        zero = false;
+        break;
+      }
+    }
+    if (!zero) text = `-${text}`;
+  }
+  return text;
+}
+
+// ---- temporal ------------------------------------------------------------------------------
+
+const TWO_DIGITS: string[] = [];
+for (let i = 0; i < 100; i++) TWO_DIGITS.push(i < 10 ? `0${i}` : String(i));
+
+function d2(v: number): string {
+  return TWO_DIGITS[v] ?? String(v);
+}
+
+function d4(v: number): string {
+  if (v >= 1000) return String(v);
+  return (v >= 100 ? '0' : v >= 10 ? '00' : '000') + v;
+}
+
+function fractionText(micro: number, fsp: number): string {
+  if (fsp === 0) return '';
+  return `.${pad9(micro, 6).slice(0, fsp)}`;
+}
+
+/** Microseconds from the 0..3 fraction bytes of TIME2/DATETIME2/TIMESTAMP2. */
+function readFraction(buf: Buffer, pos: number, fsp: number): number {
+  switch (fsp) {
+    case 0:
+      return 0;
+    case 1:
+    case 2:
+      return buf.readUInt8(pos) * 10000;
+    case 3:
+    case 4:
+      return buf.readUInt16BE(pos) * 100;
+    case 5:
+    case 6:
+      return buf.readUIntBE(pos, 3);
+    default:
+      throw new Error(`bad fractional-second precision ${fsp}`);
+  }
+}
+
+function formatPackedDate(v: number): string {
+  const day = v & 31;
+  const month = (v >> 5) & 15;
+  const year = v >> 9;
+  return `${d4(year)}-${d2(month)}-${d2(day)}`;
+}
+
+function formatDatetime2(intpart: number, micro: number, fsp: number): string {
+  const ymd = Math.floor(intpart / 131072);
+  const hms = intpart % 131072;
+  const ym = ymd >> 5;
+  const day = ymd & 31;
+  const month = ym % 13;
+  const year = Math.floor(ym / 13);
+  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(hms >> 12)}:${d2((hms >> 6) & 63)}:${d2(hms & 63)}${fractionText(micro, fsp)}`;
+}
+
+function formatOldDatetime(v: number): string {
+  const date = Math.floor(v / 1000000);
+  const time = v % 1000000;
+  const year = Math.floor(date / 10000);
+  const month = Math.floor(date / 100) % 100;
+  const day = date % 100;
+  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(Math.floor(time / 10000))}:${d2(Math.floor(time / 100) % 100)}:${d2(time % 100)}`;
+}
+
+function formatOldTime(v: number): string {
+  const neg = v < 0;
+  const a = neg ? -v : v;
+  const h = Math.floor(a / 10000);
+  return `${neg ? '-' : ''}${d2(h)}:${d2(Math.floor(a / 100) % 100)}:${d2(a % 100)}`;
+}
+
+/** Formats epoch seconds (+ microseconds) as UTC "YYYY-MM-DD HH:MM:SS[.f]"; 0 is the zero date. */
+export function formatEpoch(sec: number, micro: number, fsp: number): string {
+  if (sec === 0 && micro === 0) return `0000-00-00 00:00:00${fractionText(0, fsp)}`;
+  const days = Math.floor(sec / 86400);
+  const rem = sec - days * 86400;
+  // Civil date from days since 1970-01-01 (proleptic Gregorian).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(rem / 3600);
+  const m = Math.floor(rem / 60) % 60;
+  const s = rem % 60;
+  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(h)}:${d2(m)}:${d2(s)}${fractionText(micro, fsp)}`;
+}
+
+const TWO_POW_24 = 16777216;
+
+function decodeTime2(buf: Buffer, pos: number, fsp: number): string {
+  let packed: number;
+  switch (fsp) {
+    case 0:
+      packed = (buf.readUIntBE(pos, 3) - 0x800000) * TWO_POW_24;
+      break;
+    case 1:
+    case 2: {
+      let intpart = buf.readUIntBE(pos, 3) - 0x800000;
+      // Unsigned: negative values store the fraction complemented (binary-sortable).
+      let frac = buf.readUInt8(pos + 3);
+      if (intpart < 0 && frac !== 0) {
+        intpart++;
+        frac -= 0x100;
+      }
+      packed = intpart * TWO_POW_24 + frac * 10000;
+      break;
+    }
+    case 3:
+    case 4: {
+      let intpart = buf.readUIntBE(pos, 3) - 0x800000;
+      let frac = buf.readUInt16BE(pos + 3);
+      if (intpart < 0 && frac !== 0) {
+        intpart++;
+        frac -= 0x10000;
+      }
+      packed = intpart * TWO_POW_24 + frac * 100;
+      break;
+    }
+    case 5:
+    case 6:
+      packed = buf.readUIntBE(pos, 6) - 0x800000000000;
+      break;
+    default:
+      throw new Error(`bad fractional-second precision ${fsp}`);
+  }
+  return formatPackedTime(packed, fsp);
+}
+
+/** Formats MySQL's packed TIME (hms << 24 | microseconds, signed) as "[-]HH:MM:SS[.f]". */
+export function formatPackedTime(packed: number, fsp: number): string {
+  const neg = packed < 0;
+  const a = neg ? -packed : packed;
+  const hms = Math.floor(a / TWO_POW_24);
+  const micro = a % TWO_POW_24;
+  const hour = (hms >> 12) % 1024;
+  const minute = (hms >> 6) & 63;
+  const second = hms & 63;
+  return `${neg ? '-' : ''}${d2(hour)}:${d2(minute)}:${d2(second)}${fractionText(micro, fsp)}`;
+}
+
+/** Formats MySQL's packed DATETIME (as used inside binary JSON). */
+export function formatPackedDatetime(packed: bigint, fsp: number, dateOnly: boolean): string {
+  const a = packed < 0n ? -packed : packed;
+  const micro = Number(a % 16777216n);
+  const ymdhms = a >> 24n;
+  const ymd = Number(ymdhms >> 17n);
+  const hms = Number(ymdhms % 131072n);
+  const ym = ymd >> 5;
+  const day = ymd & 31;
+  const month = ym % 13;
+  const year = Math.floor(ym / 13);
+  const date = `${d4(year)}-${d2(month)}-${d2(day)}`;
+  if (dateOnly) return date;
+  return `${date} ${d2(hms >> 12)}:${d2((hms >> 6) & 63)}:${d2(hms & 63)}${fractionText(micro, fsp)}`;
+}
+
+// ---- ColumnType mapping ----------------------------------------------------------------------
+
+function charsetName(col: TableMapColumn, hint: ColumnType | undefined): string | undefined {
+  if (col.collationId !== undefined)
+    return charsetOfCollation(col.collationId) ?? `collation ${col.collationId}`;
+  if (hint?.kind === 'string') return hint.charset;
+  if (hint?.kind === 'binary') return 'binary';
+  return undefined;
+}
+
+/**
+ * Our ColumnType for a Table_map column. `hint` (the tracked schema) fills what the binlog lacks
+ * (signedness, charset, ENUM/SET members, TEXT vs BLOB); Table_map metadata wins when present.
+ */
+export function columnTypeOf(col: TableMapColumn, hint?: ColumnType): ColumnType {
+  const unsigned = col.unsigned ?? hintUnsigned(hint) ?? false;
+  switch (col.realType) {
+    case MysqlType.TINY:
+      if (hint?.kind === 'boolean') return hint;
+      return { kind: 'integer', bytes: 1, unsigned };
+    case MysqlType.SHORT:
+      return { kind: 'integer', bytes: 2, unsigned };
+    case MysqlType.INT24:
+      return { kind: 'integer', bytes: 3, unsigned };
+    case MysqlType.LONG:
+      return { kind: 'integer', bytes: 4, unsigned };
+    case MysqlType.LONGLONG:
+      return { kind: 'integer', bytes: 8, unsigned };
+    case MysqlType.NEWDECIMAL:
+    case MysqlType.DECIMAL: {
+      const t: ColumnType = { kind: 'decimal', precision: col.meta >> 8, scale: col.meta & 0xff };
+      return unsigned ? { ...t, unsigned } : t;
+    }
+    case MysqlType.FLOAT:
+      return unsigned ? { kind: 'float', unsigned } : { kind: 'float' };
+    case MysqlType.DOUBLE:
+      return unsigned ? { kind: 'double', unsigned } : { kind: 'double' };
+    case MysqlType.TIMESTAMP:
+      return { kind: 'timestamp_ltz', precision: 0 };
+    case MysqlType.TIMESTAMP2:
+      return { kind: 'timestamp_ltz', precision: col.meta };
+    case MysqlType.DATETIME:
+      return { kind: 'timestamp', precision: 0 };
+    case MysqlType.DATETIME2:
+      return { kind: 'timestamp', precision: col.meta };
+    case MysqlType.TIME:
+      return { kind: 'time', precision: 0 };
+    case MysqlType.TIME2:
+      return { kind: 'time', precision: col.meta };
+    case MysqlType.DATE:
+    case MysqlType.NEWDATE:
+      return { kind: 'date' };
+    case MysqlType.YEAR:
+      return { kind: 'year' };
+    case MysqlType.BIT: {
+      const length = ((col.meta >> 8) & 0xff) * 8 + (col.meta & 0xff);
+      return { kind: 'bit', length };
+    }
+    case MysqlType.ENUM:
+      return { kind: 'enum', values: col.enumValues ?? (hint?.kind === 'enum' ? hint.values : []) };
+    case MysqlType.SET:
+      return { kind: 'set', values: col.setValues ?? (hint?.kind === 'set' ? hint.values : []) };
+    case MysqlType.JSON:
+      return { kind: 'json' };
+    case MysqlType.GEOMETRY: {
+      if (col.geometryType !== undefined)
+        return { kind: 'geometry', geometryType: geometryTypeName(col.geometryType) };
+      return hint?.kind === 'geometry' ? hint : { kind: 'geometry' };
+    }
+    case MysqlType.VECTOR:
+      return { kind: 'binary', blob: 'long' };
+    case MysqlType.VARCHAR:
+    case MysqlType.VAR_STRING:
+    case MysqlType.STRING: {
+      const fixed = col.realType === MysqlType.STRING;
+      const bytes = fixed ? resolveStringMeta(col.meta).length : col.meta;
+      const cs = charsetName(col, hint);
+      if (cs === 'binary') return { kind: 'binary', length: bytes, fixed };
+      if (cs === undefined) {
+        if (hint?.kind === 'string') return hint;
+        return { kind: 'string', length: bytes, fixed };
+      }
+      return { kind: 'string', length: Math.floor(bytes / charsetMaxBytes(cs)), fixed, charset: cs };
+    }
+    case MysqlType.TINY_BLOB:
+    case MysqlType.MEDIUM_BLOB:
+    case MysqlType.LONG_BLOB:
+    case MysqlType.BLOB: {
+      const size =
+        col.realType === MysqlType.BLOB
+          ? col.meta
+          : col.realType === MysqlType.TINY_BLOB
+            ? 1
+            : col.realType === MysqlType.MEDIUM_BLOB
+              ? 3
+              : 4;
+      const sizeName = (['tiny', 'blob', 'medium', 'long'] as const)[Math.max(0, Math.min(3, size - 1))]!;
+      const cs = charsetName(col, hint);
+      if (cs === undefined || cs === 'binary') return { kind: 'binary', blob: sizeName };
+      return { kind: 'string', text: sizeName === 'blob' ? 'text' : sizeName, charset: cs };
+    }
+    case MysqlType.NULL:
+      return hint ?? { kind: 'binary' };
+    default:
+      throw new Error(`unsupported column type ${mysqlTypeName(col.realType)} (${col.realType})`);
+  }
+}
