@@ -23,6 +23,6 @@ export function createDefaultRegistry(): ComponentRegistry {
         'The embedded default store: one DuckDB schema per source database, one table per table; exactly-once.',
       optionsSchema: duckDbSinkOptionsSchema,
       optionNames: optionNamesOf(duckDbSinkOptionsSchema),
-      create: (options) => new DuckDbSink(options as DuckDbSinkOptions),
+      create: (options, spec) => new DuckDbSink({ ...(options as DuckDbSinkOptions), name: spec.sink.name }),
     });
 }

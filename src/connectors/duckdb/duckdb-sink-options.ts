@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { opt } from '../../pipeline-spec/option-types.js';
 
 /**
  * Options of the `duckdb` sink, Flink CDC style flat keys. Unknown keys are rejected so that a
@@ -6,11 +7,9 @@ import { z } from 'zod';
  */
 export const duckDbSinkOptionsSchema = z
   .strictObject({
-    type: z.literal('duckdb').describe('The sink type. Set to `duckdb`.'),
-    name: z.string().min(1).optional().describe('Display name of the sink, used in logs.'),
-    path: z
+    name: opt.string().optional().describe('Display name of the sink, used in logs.'),
+    path: opt
       .string()
-      .min(1)
       .default('./tidemark.duckdb')
       .describe(
         'The DuckDB database file. Created (with its parent directories) when missing. ' +
@@ -18,30 +17,24 @@ export const duckDbSinkOptionsSchema = z
           'checkpoints in `_tidemark.checkpoints` of the same file, committed in the same ' +
           'transaction as the rows (exactly-once). Only one process can write the file at a time.',
       ),
-    'batch.size': z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000)
+    'batch.size': opt
+      .int(1, 1_000_000)
       .default(10_000)
       .describe(
         'Rows buffered in memory before they are written into the open DuckDB transaction. ' +
           'Within a batch only the last change per primary key is written. The transaction is ' +
           'committed at each pipeline checkpoint, so memory stays bounded by this number of rows.',
       ),
-    'memory.limit': z
+    'memory.limit': opt
       .string()
-      .regex(/^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i, 'a size such as 512MB or 2GiB')
+      .refine((v) => /^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i.test(v), 'a size such as 512MB or 2GiB')
       .optional()
       .describe("DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: DuckDB's, 80% of RAM)."),
-    threads: z
-      .number()
-      .int()
-      .min(1)
-      .max(256)
+    threads: opt
+      .int(1, 256)
       .optional()
       .describe("DuckDB's `threads` setting for the sink (default: DuckDB's, one per core)."),
   })
   .describe('Writes into an embedded DuckDB database file (the default sink).');
 
-export type DuckDbSinkOptions = z.infer<typeof duckDbSinkOptionsSchema>;
+export type DuckDbSinkOptions = z.output<typeof duckDbSinkOptionsSchema>;

@@ -36,7 +36,7 @@ export async function openSink(
   extra: Record<string, unknown> = {},
   pipelineName = 'test-pipeline',
 ): Promise<TestSink> {
-  const options = duckDbSinkOptionsSchema.parse({ type: 'duckdb', path: file, ...extra });
+  const options = duckDbSinkOptionsSchema.parse({ path: file, ...extra });
   const sink = new DuckDbSink(options);
   const logs: Record<string, unknown>[] = [];
   const ctx: SinkContext = {
