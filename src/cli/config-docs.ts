@@ -21,7 +21,7 @@ export function configurationReference(
   out.push(
     ...block(
       '`transform` (list)',
-      'Per-table rules (this version applies `primary-keys`; projection/filter come later).',
+      'Per-table rules. This version applies `primary-keys` and the projection `\\*`; other projections, `filter` and the other keys are refused with an error.',
       transformRuleSchema,
     ),
   );

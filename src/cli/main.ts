@@ -3,16 +3,16 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { createDefaultRegistry } from '../connectors/index.js';
 import { queryDuckDb } from '../connectors/duckdb/duckdb-query.js';
-import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/duckdb-type-mapping.js';
 import { TidemarkError, errorMessage, isTidemarkError } from '../event/tidemark-error.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { parseSecretsFile, variableSource } from '../pipeline-spec/variable-substitution.js';
 import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
 import { routerFromSpec } from '../routing/route-rules.js';
+import { schemaTransformFromRules } from '../transforms/transform-rules.js';
 import { createLogger } from '../runtime/logger.js';
 import { runPipeline } from '../runtime/pipeline-runner.js';
-import { configurationReference } from './config-docs.js';
+import { generatedReadmeSection } from './readme-docs.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 const registry = createDefaultRegistry();
@@ -59,6 +59,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (file: string, o: { stateDir: string; secrets?: string; exitWhenCaughtUp?: boolean }) => {
       const spec = await loadSpec(file, o.secrets);
       const logger = createLogger({ secrets: spec.secrets }, { pipeline: spec.pipeline.name });
+      const router = routerFromSpec(spec);
+      const schemaTransform = schemaTransformFromRules(spec.transforms);
       const source = registry.source(spec.source.type)!.create(spec.source.options, spec);
       const sink = registry.sink(spec.sink.type)!.create(spec.sink.options, spec);
       const controller = new AbortController();
@@ -80,7 +82,8 @@ export async function main(argv: string[]): Promise<number> {
           spec,
           source,
           sink,
-          router: routerFromSpec(spec),
+          router,
+          ...(schemaTransform ? { schemaTransform } : {}),
           stateDir: resolve(o.stateDir),
           logger,
           exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
@@ -132,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     .command('docs')
     .description('Print the configuration reference generated from the component schemas')
     .action(() => {
-      process.stdout.write(configurationReference(registry, { typeMappings: duckDbTypeMappingMarkdown() }));
+      process.stdout.write(generatedReadmeSection());
     });
 
   try {

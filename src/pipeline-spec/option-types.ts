@@ -99,7 +99,14 @@ export function describeOptions(schema: z.ZodObject): OptionDoc[] {
       name,
       type: type ?? 'String',
       required,
-      default: def === undefined ? undefined : typeof def === 'string' ? def : JSON.stringify(def),
+      default:
+        def === undefined
+          ? undefined
+          : type === 'Duration' && typeof def === 'number'
+            ? formatDuration(def)
+            : typeof def === 'string'
+              ? def
+              : JSON.stringify(def),
       description: description ?? '',
     };
   });
@@ -138,4 +145,17 @@ export function parseDuration(v: number | string): number | undefined {
   const factor = unit === '' ? 1 : UNITS[unit];
   if (factor === undefined) return undefined;
   return Math.round(Number(m[1]) * factor);
+}
+
+/** "30s", "500ms", "5min": the shortest Flink duration text for a number of milliseconds. */
+export function formatDuration(ms: number): string {
+  for (const [unit, f] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['min', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms >= f && ms % f === 0) return `${ms / f}${unit}`;
+  }
+  return `${ms}ms`;
 }

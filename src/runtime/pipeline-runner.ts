@@ -6,7 +6,7 @@ import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Logger } from './logger.js';
-import { SchemaOperator, type TableRouter } from './schema-operator.js';
+import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
 import type { Sink } from './sink.js';
 import type { Source, SourceProgress } from './source.js';
 import { StateStore } from './state-store.js';
@@ -16,6 +16,8 @@ export interface RunnerOptions {
   readonly source: Source;
   readonly sink: Sink;
   readonly router: TableRouter;
+  /** Schema rewrites of the transform rules (primary keys), applied before routing. */
+  readonly schemaTransform?: SchemaTransform;
   readonly stateDir: string;
   readonly logger: Logger;
   /** Stop (exit 0) once the source reports it caught up and everything is committed. */

@@ -14,6 +14,9 @@ export interface TableRouter {
 
 export const identityRouter: TableRouter = { route: (t) => t };
 
+/** Rewrites a source table's schema before it reaches the sink (transform `primary-keys`, ...). */
+export type SchemaTransform = (source: TableId, schema: TableSchema) => TableSchema;
+
 /** A change to apply to a sink table, with the sink table's schema after it. */
 export interface SinkSchemaChange {
   readonly tableId: TableId;
@@ -43,6 +46,7 @@ export class SchemaOperator {
     private readonly router: TableRouter,
     private readonly behavior: SchemaChangeBehavior,
     restored?: JsonValue,
+    private readonly transform?: SchemaTransform,
   ) {
     if (restored && typeof restored === 'object' && !Array.isArray(restored)) {
       const sinks = (restored as { sinkSchemas?: { id: TableId; schema: TableSchema }[] }).sinkSchemas ?? [];
@@ -71,6 +75,9 @@ export class SchemaOperator {
         `table ${key}: ${(e as Error).message}${ev.ddl ? ` (DDL: ${ev.ddl})` : ''}`,
       );
     }
+    if (after && this.transform) after = this.transform(ev.tableId, after);
+    if (ev.change.type === 'create-table' && after)
+      ev = { ...ev, change: { type: 'create-table', schema: after } };
     if (after) this.sourceSchemas.set(key, after);
     else this.sourceSchemas.delete(key);
     this.mappings.delete(key);
