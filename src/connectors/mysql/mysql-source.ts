@@ -1,6 +1,5 @@
-import type { ChangeEvent, DataChangeEvent, Row, SchemaChangeEvent } from '../../event/change-event.js';
+import type { ChangeEvent, DataChangeEvent, Row } from '../../event/change-event.js';
 import type { JsonValue } from '../../event/json-value.js';
-import { applySchemaChange } from '../../event/schema-change.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
@@ -9,22 +8,12 @@ import type { Source, SourceContext, SourceInfo, SourceRecord } from '../../runt
 import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogClient } from './binlog-client.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
-import { parseDdl, type DdlStatement } from './ddl-parser.js';
+import { BinlogChangeReader, comparePositions, type MysqlSourceState } from './binlog-change-reader.js';
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import type { MysqlSourceOptions } from './mysql-source-options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
 import { checkServerForCdc, currentBinlogPosition, type ServerInfo } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-
-/** What a checkpoint holds for this source: the binlog position and the schemas valid there. */
-interface MysqlSourceState {
-  readonly phase: 'binlog';
-  readonly file: string;
-  readonly pos: number;
-  /** MariaDB GTID position after the last committed transaction, for information and failover. */
-  readonly gtid?: string;
-  readonly schemas: readonly { readonly table: string; readonly id: TableId; readonly schema: TableSchema }[];
-}
 
 type Connection = Awaited<ReturnType<typeof openMysqlConnection>>;
 
@@ -233,17 +222,8 @@ export class MysqlSource implements Source {
 
   private async *stream(ctx: SourceContext, start: MysqlSourceState): AsyncIterable<readonly SourceRecord[]> {
     const logger = ctx.logger;
-    const schemas = new Map(start.schemas.map((s) => [s.table, s]));
-    let schemaList = start.schemas;
-    let file = start.file;
-    let pos = start.pos;
-    let committedFile = file;
-    let committedPos = pos;
-    const gtidDomains = new Map<string, string>();
-    let target: { file: string; pos: number } | undefined;
-    let caughtUp = false;
-    let retries = 0;
-
+    const reader = new BinlogChangeReader({ selector: this.selector, start, logger });
+    let target: { file: string; pos: number };
     {
       const c = await openMysqlConnection(this.conn, logger);
       try {
@@ -254,146 +234,39 @@ export class MysqlSource implements Source {
       }
     }
     const reached = (): boolean =>
-      !!target && comparePositions(committedFile, committedPos, target.file, target.pos) >= 0;
-    if (reached()) {
-      caughtUp = true;
-      yield [{ kind: 'caught-up' }];
-    }
-
-    const checkpointState = (): MysqlSourceState => ({
-      phase: 'binlog',
-      file: committedFile,
-      pos: committedPos,
-      ...(gtidDomains.size ? { gtid: [...gtidDomains.values()].join(',') } : {}),
-      schemas: schemaList,
-    });
+      comparePositions(reader.committed.file, reader.committed.pos, target.file, target.pos) >= 0;
+    let caughtUp = reached();
+    if (caughtUp) yield [{ kind: 'caught-up' }];
+    let retries = 0;
 
     while (!ctx.signal.aborted) {
-      const decoder = new BinlogDecoder({
-        columnTypesFor: (db: string, table: string) =>
-          schemas.get(`${db}.${table}`)?.schema.columns.map((c) => c.type),
-      });
+      const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+      const from = reader.committed;
       const client = new BinlogClient({
         connection: this.conn,
         serverId: this.serverId,
-        start: { file: committedFile, pos: committedPos },
+        start: { file: from.file, pos: from.pos },
         heartbeatSeconds: Math.max(1, Math.round(this.options['heartbeat.interval'] / 1000)),
         logger,
       });
       this.client = client;
-      file = committedFile;
-      pos = committedPos;
-      let inTransaction = false;
-      let txEvents = 0;
       const onAbort = (): void => void client.close();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
+      let emittedInTx = false;
       try {
         for await (const buffers of client.events()) {
           const out: SourceRecord[] = [];
-          for (const buf of buffers) {
-            const at = { file, pos };
-            const ev = decoder.decode(buf, at);
-            const h = ev.header;
-            const artificial = (h.flags & 0x20) !== 0 || h.timestamp === 0;
-            if (!artificial || ev.type === 'rotate') {
-              // MariaDB 11.4+ may write end_log_pos = 0: count ourselves.
-              pos = h.logPos > 0 ? h.logPos : pos + h.eventSize;
-            }
-            switch (ev.type) {
-              case 'rotate':
-                file = ev.nextFile;
-                pos = ev.position;
-                if (!inTransaction) {
-                  committedFile = file;
-                  committedPos = pos;
-                }
-                break;
-              case 'gtid':
-                inTransaction = !('standalone' in ev && ev.standalone === true);
-                if ('domainId' in ev)
-                  gtidDomains.set(String(ev.domainId), `${ev.domainId}-${h.serverId}-${ev.seqNo}`);
-                break;
-              case 'query': {
-                const sql = ev.sql.trim();
-                const upper = sql.slice(0, 8).toUpperCase();
-                if (upper.startsWith('BEGIN')) {
-                  inTransaction = true;
-                  break;
-                }
-                if (upper.startsWith('COMMIT')) {
-                  inTransaction = false;
-                  committedFile = file;
-                  committedPos = pos;
-                  out.push({ kind: 'checkpoint', state: checkpointState() as unknown as JsonValue });
-                  txEvents = 0;
-                  break;
-                }
-                const changes = this.trackDdl(
-                  sql,
-                  ev.schema || undefined,
-                  schemas,
-                  `${at.file}:${at.pos}`,
-                  h.timestamp * 1000,
-                );
-                if (changes.length) {
-                  out.push(...changes);
-                  schemaList = [...schemas.values()];
-                }
-                inTransaction = false;
-                committedFile = file;
-                committedPos = pos;
-                out.push({ kind: 'checkpoint', state: checkpointState() as unknown as JsonValue });
-                txEvents = 0;
-                break;
-              }
-              case 'xid':
-                inTransaction = false;
-                committedFile = file;
-                committedPos = pos;
-                out.push({ kind: 'checkpoint', state: checkpointState() as unknown as JsonValue });
-                txEvents = 0;
-                break;
-              case 'rows': {
-                const tm = decoder.tableMap(ev.tableId);
-                if (!tm) break;
-                const key = `${tm.schema}.${tm.table}`;
-                const tracked = schemas.get(key);
-                if (!tracked) break;
-                const n = tracked.schema.columns.length;
-                if (tm.columnCount !== n) {
-                  throw new TidemarkError(
-                    'SOURCE_SCHEMA',
-                    `table ${key} has ${tm.columnCount} columns in the binlog at ${at.file}:${at.pos} but ${n} in the tracked schema ` +
-                      '(a DDL was missed or not understood); restart from a snapshot',
-                  );
-                }
-                const tsMs = h.timestamp * 1000;
-                const location = `${at.file}:${at.pos}`;
-                for (const r of ev.rows) {
-                  out.push(rowEvent(tracked.id, ev.kind, r.before ?? null, r.after ?? null, tsMs, location));
-                }
-                txEvents += ev.rows.length;
-                break;
-              }
-              case 'heartbeat':
-                break;
-              case 'unknown':
-                logger.debug('skipped binlog event', { typeCode: h.typeCode, at: `${at.file}:${at.pos}` });
-                break;
-              default:
-                break;
-            }
-          }
+          for (const buf of buffers) reader.processRaw(decoder, buf, out);
           retries = 0;
-          if (!caughtUp && !inTransaction && reached()) {
+          if (!caughtUp && !reader.inTransaction && reached()) {
             caughtUp = true;
             out.push({ kind: 'caught-up' });
           }
-          if (out.length === 0 && !caughtUp) continue;
-          if (out.length) yield out;
-          void txEvents;
+          if (out.length === 0) continue;
+          emittedInTx = reader.inTransaction && out.some((r) => r.kind === 'data' || r.kind === 'schema');
+          yield out;
         }
-        return; // EOF: the server ended the stream
+        return; // the server ended the stream
       } catch (e) {
         if (ctx.signal.aborted) return;
         const te =
@@ -401,15 +274,21 @@ export class MysqlSource implements Source {
             ? e
             : new TidemarkError('SOURCE_BINLOG_READ', errorMessage(e), { retryable: true, cause: e });
         // Reconnect only where nothing of an open transaction was handed out: then the restart
-        // position is exactly where the consumer stands.
-        if (!te.retryable || inTransaction || retries >= this.options['connect.max-retries']) throw te;
+        // position (the last commit) is exactly where the consumer stands.
+        if (
+          !te.retryable ||
+          emittedInTx ||
+          reader.inTransaction ||
+          retries >= this.options['connect.max-retries']
+        )
+          throw te;
         retries++;
         const delay = Math.min(30_000, 500 * 2 ** retries);
         logger.warn('binlog connection lost; reconnecting', {
           error: te.message,
           attempt: retries,
           delayMs: delay,
-          at: `${committedFile}:${committedPos}`,
+          at: `${reader.committed.file}:${reader.committed.pos}`,
         });
         await new Promise((r) => setTimeout(r, delay));
       } finally {
@@ -418,96 +297,6 @@ export class MysqlSource implements Source {
         this.client = undefined;
       }
     }
-  }
-
-  /** Applies a DDL to the tracked schemas; returns the schema events for captured tables. */
-  private trackDdl(
-    sql: string,
-    defaultDb: string | undefined,
-    schemas: Map<string, { table: string; id: TableId; schema: TableSchema }>,
-    location: string,
-    tsMs: number,
-  ): SchemaChangeEvent[] {
-    let statements: DdlStatement[];
-    try {
-      statements = parseDdl(sql, defaultDb);
-    } catch (e) {
-      // Only a problem when it concerns a captured table: say which DDL could not be followed.
-      const mentions = [...schemas.keys()].some((k) =>
-        sql.toLowerCase().includes(k.split('.')[1]!.toLowerCase()),
-      );
-      if (mentions)
-        throw new TidemarkError('SOURCE_SCHEMA', `cannot follow the DDL at ${location}: ${errorMessage(e)}`, {
-          cause: e,
-        });
-      return [];
-    }
-    const meta = { tsMs, location };
-    const out: SchemaChangeEvent[] = [];
-    const apply = (id: TableId, change: SchemaChangeEvent['change']): void => {
-      const key = tableIdToString(id);
-      const cur = schemas.get(key);
-      const next = applySchemaChange(cur?.schema, change);
-      if (next) schemas.set(key, { table: key, id, schema: next });
-      else schemas.delete(key);
-      out.push({ kind: 'schema', tableId: id, change, ddl: sql, meta });
-    };
-    for (const st of statements) {
-      switch (st.kind) {
-        case 'create-table': {
-          const key = tableIdToString(st.table);
-          if (schemas.has(key)) break; // IF NOT EXISTS on a table we know
-          if (!st.table.schemaName || !this.selector.matches(st.table.schemaName, st.table.tableName)) break;
-          apply(st.table, { type: 'create-table', schema: st.schema });
-          break;
-        }
-        case 'create-like': {
-          const like = schemas.get(tableIdToString(st.like));
-          if (like && st.table.schemaName && this.selector.matches(st.table.schemaName, st.table.tableName)) {
-            apply(st.table, { type: 'create-table', schema: like.schema });
-          }
-          break;
-        }
-        case 'alter-table': {
-          const key = tableIdToString(st.table);
-          if (!schemas.has(key)) break;
-          for (const change of st.changes) apply(st.table, change);
-          if (st.primaryKey) {
-            const cur = schemas.get(key)!;
-            schemas.set(key, { ...cur, schema: { ...cur.schema, primaryKeys: st.primaryKey } });
-          }
-          if (st.renameTo) this.renameTracked(schemas, st.table, st.renameTo, apply);
-          break;
-        }
-        case 'drop-table':
-          for (const t of st.tables) if (schemas.has(tableIdToString(t))) apply(t, { type: 'drop-table' });
-          break;
-        case 'rename-table':
-          for (const r of st.renames) this.renameTracked(schemas, r.from, r.to, apply);
-          break;
-        case 'truncate':
-          if (schemas.has(tableIdToString(st.table))) apply(st.table, { type: 'truncate-table' });
-          break;
-        case 'other':
-          break;
-        default:
-          break;
-      }
-    }
-    return out;
-  }
-
-  private renameTracked(
-    schemas: Map<string, { table: string; id: TableId; schema: TableSchema }>,
-    from: TableId,
-    to: TableId,
-    apply: (id: TableId, change: SchemaChangeEvent['change']) => void,
-  ): void {
-    const cur = schemas.get(tableIdToString(from));
-    if (!cur) return;
-    apply(from, { type: 'drop-table' });
-    if (to.schemaName && this.selector.matches(to.schemaName, to.tableName))
-      apply(to, { type: 'create-table', schema: cur.schema });
   }
 
   async close(): Promise<void> {
@@ -521,31 +310,4 @@ function createTableEvent(id: TableId, schema: TableSchema): ChangeEvent {
 
 function snapshotRow(id: TableId, after: Row): DataChangeEvent {
   return { kind: 'data', tableId: id, op: 'insert', before: null, after, meta: { tsMs: 0, snapshot: true } };
-}
-
-function rowEvent(
-  id: TableId,
-  kind: 'write' | 'update' | 'delete',
-  before: Row | null,
-  after: Row | null,
-  tsMs: number,
-  location: string,
-): DataChangeEvent {
-  const op = kind === 'write' ? 'insert' : kind;
-  return {
-    kind: 'data',
-    tableId: id,
-    op,
-    before: op === 'insert' ? null : before,
-    after: op === 'delete' ? null : after,
-    meta: { tsMs, location },
-  };
-}
-
-/** Orders binlog positions: file names by their numeric suffix, then the offset. */
-export function comparePositions(fileA: string, posA: number, fileB: string, posB: number): number {
-  const na = Number(/\.(\d+)$/.exec(fileA)?.[1] ?? NaN);
-  const nb = Number(/\.(\d+)$/.exec(fileB)?.[1] ?? NaN);
-  if (fileA !== fileB) return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : fileA < fileB ? -1 : 1;
-  return posA - posB;
 }
