@@ -102,3 +102,35 @@ for (const [variable, value] of [
     }
   });
 }
+
+test('${secret_values...} from --secrets: the pipeline runs as the CDC user and the secret is never printed', async () => {
+  const dir = tempDir();
+  const duck = join(dir, 'sink.duckdb');
+  const pipeline = writePipeline(dir, {
+    port: db.port,
+    tables: 'bad_db.t',
+    duckdbPath: duck,
+    username: 'cdc',
+    password: '${secret_values.mysql.password}',
+  });
+  const secrets = join(dir, 'secrets.yaml');
+  writeFileSync(secrets, 'secret_values:\n  mysql:\n    password: "Cdc-pass-42"\n');
+  const env = { TIDEMARK_LOG_LEVEL: 'debug' };
+  const ok = await runTidemark(
+    ['run', pipeline, '--secrets', secrets, '--state-dir', join(dir, 'state'), '--exit-when-caught-up'],
+    env,
+  );
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.ok(!ok.stderr.includes('Cdc-pass-42') && !ok.stdout.includes('Cdc-pass-42'));
+  writeFileSync(secrets, 'secret_values:\n  mysql:\n    password: "Not-the-pass-7"\n');
+  const bad = await runTidemark(
+    ['run', pipeline, '--secrets', secrets, '--state-dir', join(dir, 'state2'), '--exit-when-caught-up'],
+    env,
+  );
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /SOURCE_AUTH/);
+  assert.ok(!bad.stderr.includes('Not-the-pass-7') && !bad.stdout.includes('Not-the-pass-7'));
+  const missing = await runTidemark(['validate', pipeline]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /\$\{secret_values\.mysql\.password\} is not defined/);
+});

@@ -16,6 +16,14 @@ import { generatedReadmeSection } from './readme-docs.js';
 import { ProgressReporter } from './progress-reporter.js';
 
 const registry = createDefaultRegistry();
+/** Secret values of the loaded pipeline: removed from anything printed, errors included. */
+const knownSecrets = new Set<string>();
+
+function redact(text: string): string {
+  let out = text;
+  for (const s of knownSecrets) if (s.length >= 3) out = out.split(s).join('******');
+  return out;
+}
 
 async function loadSpec(file: string, secretsFile: string | undefined): Promise<PipelineSpec> {
   let text: string;
@@ -35,7 +43,10 @@ async function loadSpec(file: string, secretsFile: string | undefined): Promise<
       );
     }
   }
-  return loadPipelineYaml(text, file, { catalog: registry, variables: variableSource(process.env, secrets) });
+  for (const v of Object.values(secrets)) knownSecrets.add(v);
+  const spec = loadPipelineYaml(text, file, { catalog: registry, variables: variableSource(process.env, secrets) });
+  for (const v of spec.secrets) knownSecrets.add(v);
+  return spec;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -152,9 +163,9 @@ function reportError(e: unknown): number {
     return ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' ? 0 : 2;
   }
   if (isTidemarkError(e)) {
-    process.stderr.write(`error [${e.code}]: ${e.message}\n`);
+    process.stderr.write(redact(`error [${e.code}]: ${e.message}\n`));
     return e.code.startsWith('CONFIG') ? 2 : 1;
   }
-  process.stderr.write(`error [INTERNAL]: ${errorMessage(e)}\n${(e as Error).stack ?? ''}\n`);
+  process.stderr.write(redact(`error [INTERNAL]: ${errorMessage(e)}\n${(e as Error).stack ?? ''}\n`));
   return 1;
 }
