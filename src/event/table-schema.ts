@@ -43,6 +43,9 @@ export interface Column {
   readonly comment?: string;
 }
 
+/** A Column under construction (parsers fill the optional fields as they find them). */
+export type ColumnDraft = { -readonly [K in keyof Column]: Column[K] };
+
 export interface TableSchema {
   readonly columns: readonly Column[];
   /** Primary key column names in key order; empty when the table has none. */

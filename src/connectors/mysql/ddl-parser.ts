@@ -1,9 +1,10 @@
 import type { AddColumnPosition, SchemaChange } from '../../event/change-event.js';
 import type { ColumnType } from '../../event/column-type.js';
-import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
+import type { Column, ColumnDraft, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId } from '../../event/table-schema.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
-import { parseMysqlColumnType, unescapeChar } from './mysql-column-type.js';
+import { normalizeCharset } from './binlog/charset.js';
+import { charsetOfCollationName, parseMysqlColumnType, scanQuotedString } from './mysql-column-type.js';
 
 /**
  * What a DDL statement does to the tables, as far as schema tracking needs.
@@ -92,27 +93,10 @@ function lex(src: string): Tok[][] {
       i = nl < 0 ? n : nl + 1;
     } else if (c === "'" || c === '"') {
       const start = i;
-      let out = '';
-      i++;
-      for (;;) {
-        if (i >= n) fail('unterminated string');
-        const d = src[i]!;
-        if (d === '\\' && i + 1 < n) {
-          out += unescapeChar(src[i + 1]!);
-          i += 2;
-        } else if (d === c) {
-          if (src[i + 1] === c) {
-            out += c;
-            i += 2;
-          } else {
-            i++;
-            break;
-          }
-        } else {
-          out += d;
-          i++;
-        }
-      }
+      const r = scanQuotedString(src, i);
+      if (!r) return fail('unterminated string');
+      const out = r.value;
+      i = r.end;
       toks.push({ kind: 'str', v: out, start, end: i });
     } else if (c === '`') {
       const start = i;
@@ -402,7 +386,7 @@ class Parser {
         out.charset = normalizeCharset(this.name());
       } else if (this.acceptWord('COLLATE')) {
         this.acceptPunct('=');
-        out.charset ??= charsetOfCollation(this.name());
+        out.charset ??= charsetOfCollationName(this.name());
       } else if (this.acceptWord('COMMENT')) {
         this.acceptPunct('=');
         const t = this.next();
@@ -757,13 +741,7 @@ class ColumnDef {
     let defaultValue = this.defaultValue;
     // A nullable column without DEFAULT has DEFAULT NULL (what information_schema says).
     if (defaultValue === undefined && nullable && !this.autoIncrement) defaultValue = null;
-    const col: {
-      name: string;
-      type: ColumnType;
-      nullable: boolean;
-      defaultValue?: string | null;
-      comment?: string;
-    } = { name: this.name, type, nullable };
+    const col: ColumnDraft = { name: this.name, type, nullable };
     if (defaultValue !== undefined) col.defaultValue = defaultValue;
     if (this.comment !== undefined && this.comment !== '') col.comment = this.comment;
     return col;
@@ -781,17 +759,6 @@ function quoteString(v: string): string {
 
 function quoteName(v: string): string {
   return '`' + v.replace(/`/g, '``') + '`';
-}
-
-const CHARSET_ALIASES: Record<string, string> = { utf8: 'utf8mb3', ascii: 'latin1', unicode: 'ucs2' };
-function normalizeCharset(cs: string): string {
-  const lower = cs.toLowerCase();
-  return CHARSET_ALIASES[lower] ?? lower;
-}
-function charsetOfCollation(collation: string): string {
-  const lower = collation.toLowerCase();
-  const i = lower.indexOf('_');
-  return normalizeCharset(i < 0 ? lower : lower.slice(0, i));
 }
 
 /**

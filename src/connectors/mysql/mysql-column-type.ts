@@ -1,4 +1,5 @@
 import type { ColumnType } from '../../event/column-type.js';
+import { normalizeCharset } from './binlog/charset.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 
 export interface ParseMysqlColumnTypeOptions {
@@ -15,16 +16,8 @@ export interface ParseMysqlColumnTypeOptions {
   tinyInt1AsBoolean?: boolean;
 }
 
-/** MySQL/MariaDB charset aliases, as the server resolves them. */
-const CHARSET_ALIASES: Record<string, string> = { utf8: 'utf8mb3', ascii: 'latin1', unicode: 'ucs2' };
-
-function normalizeCharset(cs: string): string {
-  const lower = cs.toLowerCase();
-  return CHARSET_ALIASES[lower] ?? lower;
-}
-
 /** The charset a collation belongs to: its name up to the first underscore (utf8mb4_bin → utf8mb4). */
-function charsetOfCollation(collation: string): string {
+export function charsetOfCollationName(collation: string): string {
   const lower = collation.toLowerCase();
   const i = lower.indexOf('_');
   return normalizeCharset(i < 0 ? lower : lower.slice(0, i));
@@ -41,27 +34,10 @@ function tokenizeType(text: string): Tok[] {
     if (/\s/.test(c)) {
       i++;
     } else if (c === "'" || c === '"') {
-      let out = '';
-      i++;
-      for (;;) {
-        if (i >= n) throw badType(text, 'unterminated string');
-        const d = text[i]!;
-        if (d === '\\' && i + 1 < n) {
-          out += unescapeChar(text[i + 1]!);
-          i += 2;
-        } else if (d === c) {
-          if (text[i + 1] === c) {
-            out += c;
-            i += 2;
-          } else {
-            i++;
-            break;
-          }
-        } else {
-          out += d;
-          i++;
-        }
-      }
+      const r = scanQuotedString(text, i);
+      if (!r) throw badType(text, 'unterminated string');
+      const out = r.value;
+      i = r.end;
       toks.push({ kind: 'str', text: out });
     } else if (c === '`') {
       // A quoted charset/collation name.
@@ -105,6 +81,36 @@ export function unescapeChar(c: string): string {
     default:
       return c;
   }
+}
+
+/**
+ * Reads the SQL string literal that starts at `src[start]` (a ' or " quote): backslash escapes and
+ * doubled quotes as MySQL reads them. Returns the value and the index after the closing quote, or
+ * undefined when the literal is not terminated.
+ */
+export function scanQuotedString(src: string, start: number): { value: string; end: number } | undefined {
+  const quote = src[start];
+  const n = src.length;
+  let out = '';
+  let i = start + 1;
+  while (i < n) {
+    const d = src[i]!;
+    if (d === '\\' && i + 1 < n) {
+      out += unescapeChar(src[i + 1]!);
+      i += 2;
+    } else if (d === quote) {
+      if (src[i + 1] === quote) {
+        out += quote;
+        i += 2;
+      } else {
+        return { value: out, end: i + 1 };
+      }
+    } else {
+      out += d;
+      i++;
+    }
+  }
+  return undefined;
 }
 
 function badType(text: string, why: string): TidemarkError {
@@ -245,7 +251,7 @@ export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnT
     } else if (w === 'collate') {
       if (toks[pos]?.kind === 'punct' && toks[pos]!.text === '=') pos++;
       const coll = nextWord();
-      if (coll !== 'binary') charset ??= charsetOfCollation(coll);
+      if (coll !== 'binary') charset ??= charsetOfCollationName(coll);
     } else if (w === 'byte') {
       binaryCharset = true;
     } else if (w === 'binary') {

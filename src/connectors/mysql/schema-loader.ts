@@ -1,6 +1,6 @@
 import type { Connection, Pool } from 'mysql2/promise';
 import type { ColumnType } from '../../event/column-type.js';
-import type { Column, TableSchema } from '../../event/table-schema.js';
+import type { Column, ColumnDraft, TableSchema } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import { parseMysqlColumnType, type ParseMysqlColumnTypeOptions } from './mysql-column-type.js';
 
@@ -137,13 +137,7 @@ function toColumn(
   }
   if (Number(r.isJson) === 1 && type.kind === 'string' && type.text === 'long') type = { kind: 'json' };
   const nullable = r.nullable === 'YES';
-  const col: {
-    name: string;
-    type: ColumnType;
-    nullable: boolean;
-    defaultValue?: string | null;
-    comment?: string;
-  } = { name: r.name, type, nullable };
+  const col: ColumnDraft = { name: r.name, type, nullable };
   const dflt = mariadb ? mariadbDefault(r.dflt) : mysqlDefault(r, type, nullable);
   if (dflt !== undefined) col.defaultValue = dflt;
   if (r.comment) col.comment = r.comment;
