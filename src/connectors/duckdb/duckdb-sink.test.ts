@@ -791,3 +791,14 @@ test('micro-benchmark: upsert 100k rows (prints rows/s)', async () => {
     t.cleanup();
   }
 });
+
+test('duckDbDefaultLiteral carries plain literals only', async () => {
+  const { duckDbDefaultLiteral } = await import('./duckdb-type-mapping.js');
+  assert.equal(duckDbDefaultLiteral('1.5'), '1.5');
+  assert.equal(duckDbDefaultLiteral('-7'), '-7');
+  assert.equal(duckDbDefaultLiteral("'it''s'"), "'it''s'");
+  assert.equal(duckDbDefaultLiteral("'a\\\\b'"), undefined);
+  assert.equal(duckDbDefaultLiteral('CURRENT_TIMESTAMP'), undefined);
+  assert.equal(duckDbDefaultLiteral(null), undefined);
+  assert.equal(duckDbDefaultLiteral("'a' || 'b'"), undefined);
+});

@@ -34,17 +34,23 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { Value } from '../../event/column-type.js';
-import type { TableId, TableSchema } from '../../event/table-schema.js';
+import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Sink, SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
-import { columnAppender, duckDbType } from './duckdb-type-mapping.js';
+import { columnAppender, duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
 import type { ColumnAppender } from './duckdb-type-mapping.js';
 
 /** Quotes a DuckDB identifier: `"` around, `"` doubled. */
+/** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
+function defaultClause(c: Column): string {
+  const lit = duckDbDefaultLiteral(c.defaultValue);
+  return lit === undefined ? '' : ` DEFAULT ${lit}`;
+}
+
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
@@ -360,7 +366,7 @@ export class DuckDbSink implements Sink {
       if (existing.some((e) => sameName(e.name, c.name))) continue;
       this.checkNotDirty(tableKey(id), tableIdToString(id), `add column ${c.name}`);
       await this.exec(
-        `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}`,
+        `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}${defaultClause(c)}`,
       );
     }
   }

@@ -336,3 +336,22 @@ export function duckDbTypeMappingMarkdown(): string {
     ...DUCKDB_TYPE_MAPPING.map((r) => `| ${cell(r.source)} | ${cell(r.duckdb)} | ${cell(r.note)} |`),
   ].join('\n');
 }
+
+/**
+ * The DEFAULT clause value for a column added to an existing DuckDB table, so that rows already
+ * there get what the source server gave them (MySQL fills existing rows with the default of an
+ * added column, and the binlog carries no row events for that). Only plain literals are carried
+ * over: numbers and single-quoted strings without backslash escapes; expressions such as
+ * CURRENT_TIMESTAMP (whose value the server chose at ALTER time) give no default.
+ */
+export function duckDbDefaultLiteral(defaultValue: string | null | undefined): string | undefined {
+  if (defaultValue === null || defaultValue === undefined) return undefined;
+  const v = defaultValue.trim();
+  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v)) return v;
+  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'") && !v.includes('\\')) {
+    const inner = v.slice(1, -1);
+    if (/(^|[^'])'($|[^'])/.test(inner.replace(/''/g, ''))) return undefined; // not one literal
+    return `'${inner}'`;
+  }
+  return undefined;
+}
