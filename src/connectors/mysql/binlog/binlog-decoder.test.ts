@@ -315,3 +315,78 @@ test(
     }
   },
 );
+
+test('a repeated identical Table_map reuses its plans; skipRowsOf returns rows: [] for skipped tables', () => {
+  let skip = false;
+  const d = new BinlogDecoder({ skipRowsOf: (schema, table) => skip && schema === 'test' && table === 't' });
+  d.decode(fde('8.0.36', 1));
+  const rowsEv = event(E.WRITE_ROWS_V2, [...rowsBody(42).slice(0, 8), 2, 0, ...rowsBody(42).slice(8)], {
+    crc: true,
+  });
+  const tm1 = d.decode(tableMap(42, true));
+  const tm2 = d.decode(tableMap(42, true));
+  assert.ok(tm1.type === 'tableMap' && tm2.type === 'tableMap');
+  assert.notEqual(tm1, tm2);
+  assert.equal(tm1.columns, tm2.columns);
+  assert.equal(d.tableMap(42n), tm2);
+  const r1 = d.decode(rowsEv);
+  assert.deepEqual(r1.type === 'rows' && r1.rows, [{ after: [4294967295, 'héllo', null] }]);
+  skip = true;
+  d.decode(tableMap(42, true));
+  const r2 = d.decode(rowsEv);
+  assert.ok(r2.type === 'rows');
+  assert.deepEqual([r2.schema, r2.table, r2.rows], ['test', 't', []]);
+});
+
+test('caller column types that change make a repeated Table_map rebuild its plans', () => {
+  let charset = 'latin1';
+  const d = new BinlogDecoder({
+    columnTypesFor: () => [
+      { kind: 'integer', bytes: 4, unsigned: true },
+      { kind: 'string', charset },
+      { kind: 'decimal', precision: 5, scale: 2 },
+    ],
+  });
+  d.decode(fde('5.7.40-log', 0));
+  const rows = event(E.WRITE_ROWS_V1, [...u32(9), 0, 0, 1, 0, 3, 0b111, 0b100, ...u32(1), 2, 0xc3, 0xa9]);
+  d.decode(tableMap(9, false, false));
+  const a = d.decode(rows);
+  charset = 'utf8mb4';
+  d.decode(tableMap(9, false, false));
+  const b = d.decode(rows);
+  assert.deepEqual(a.type === 'rows' && a.rows[0]?.after, [1, 'Ã©', null]);
+  assert.deepEqual(b.type === 'rows' && b.rows[0]?.after, [1, 'é', null]);
+});
+
+test(
+  'TRANSACTION_PAYLOAD (zstd) fixtures decode to their inner events',
+  { skip: !existsSync(fixtures) },
+  () => {
+    const found: string[] = [];
+    for (const c of ['case-068', 'case-217']) {
+      const path = join(fixtures, 'cases', c, 'events.bin');
+      if (!existsSync(path)) continue;
+      const bin = readFileSync(path);
+      const d = new BinlogDecoder();
+      let p = 4;
+      while (p < bin.length) {
+        const size = bin.readUInt32LE(p + 9);
+        const ev = d.decode(bin.subarray(p, p + size), { file: c, pos: p });
+        if (ev.type === 'transactionPayload') {
+          assert.equal(ev.compression, 0);
+          const types = (ev.events ?? []).map((e) => e.type);
+          assert.deepEqual(types, ['query', 'tableMap', 'rows', 'xid']);
+          const rows = ev.events?.find((e) => e.type === 'rows');
+          if (rows?.type === 'rows')
+            found.push(`${c} ${rows.schema}.${rows.table} ${rows.kind} ${rows.rows.length}`);
+          if (c === 'case-217' && rows?.type === 'rows') {
+            assert.equal(rows.rows[0]?.before?.[4], 'Western');
+            assert.equal(rows.rows[0]?.after?.[4], 'Western|Action');
+          }
+        }
+        p += size;
+      }
+    }
+    assert.deepEqual(found, ['case-068 test.tb1 write 1', 'case-217 demo.movies update 1']);
+  },
+);

@@ -4,7 +4,7 @@
  * force (checksum algorithm, post-header lengths) and the Table_map cache needed by row events.
  */
 import { crc32, inflateSync } from 'node:zlib';
-import * as zlib from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 import type { ColumnType, Value } from '../../../event/column-type.js';
 import { errorMessage, TidemarkError } from '../../../event/tidemark-error.js';
 import {
@@ -40,6 +40,7 @@ import {
   type Cursor,
   type TableMapColumn,
 } from './column-value.js';
+import { BINARY_COLLATION, decodeWithCollation } from './charset.js';
 import { applyJsonDiffs, parseJsonDiffs, parseMysqlJson, renderNode, type JsonDiff } from './mysql-json.js';
 
 export const EVENT_HEADER_LENGTH = 19;
@@ -58,13 +59,32 @@ export interface BinlogDecoderOptions {
   readonly columnTypesFor?: (schema: string, table: string) => readonly ColumnType[] | undefined;
   /** Verify CRC32 checksums when the Format_description says so (default true). */
   readonly verifyChecksums?: boolean;
+  /**
+   * Tables whose row values the caller does not need: their rows events come back with
+   * `rows: []` (header, table and column bitmaps still decoded), at almost no cost. Asked once
+   * per Table_map event.
+   */
+  readonly skipRowsOf?: (schema: string, table: string) => boolean;
 }
 
 interface CachedTable {
-  readonly event: TableMapEvent;
+  /** The last Table_map event of this id (same maps are shared, only the header differs). */
+  event: TableMapEvent;
   readonly plans: readonly ColumnPlan[];
   readonly jsonColumns: readonly number[];
+  /** The Table_map body from the table id to the end (checksum excluded): equal bytes = same map. */
+  readonly raw: Buffer;
+  /** The caller's column types the plans were built with. */
+  readonly hints: readonly ColumnType[] | undefined;
+  /** skipRowsOf's answer at the last Table_map. */
+  skip: boolean;
 }
+
+/** More columns than any server allows (MySQL 4096, MariaDB 4096): a corrupt count. */
+const MAX_COLUMNS = 65535;
+
+/** Upper bound of a decompressed TRANSACTION_PAYLOAD (MySQL's own limit is 1 GiB per event). */
+const MAX_PAYLOAD_BYTES = 1 << 30;
 
 class Reader {
   pos: number;
@@ -190,27 +210,37 @@ function versionHasChecksum(serverVersion: string): boolean {
   return v >= 50601;
 }
 
-const ROWS_TYPES: Record<
-  number,
-  { kind: RowsKind; version: 0 | 1 | 2; compressed: boolean; partial: boolean }
-> = {
-  [E.WRITE_ROWS_V0]: { kind: 'write', version: 0, compressed: false, partial: false },
-  [E.UPDATE_ROWS_V0]: { kind: 'update', version: 0, compressed: false, partial: false },
-  [E.DELETE_ROWS_V0]: { kind: 'delete', version: 0, compressed: false, partial: false },
-  [E.WRITE_ROWS_V1]: { kind: 'write', version: 1, compressed: false, partial: false },
-  [E.UPDATE_ROWS_V1]: { kind: 'update', version: 1, compressed: false, partial: false },
-  [E.DELETE_ROWS_V1]: { kind: 'delete', version: 1, compressed: false, partial: false },
-  [E.WRITE_ROWS_V2]: { kind: 'write', version: 2, compressed: false, partial: false },
-  [E.UPDATE_ROWS_V2]: { kind: 'update', version: 2, compressed: false, partial: false },
-  [E.DELETE_ROWS_V2]: { kind: 'delete', version: 2, compressed: false, partial: false },
-  [E.PARTIAL_UPDATE_ROWS]: { kind: 'update', version: 2, compressed: false, partial: true },
-  [E.MARIADB_WRITE_ROWS_COMPRESSED_V1]: { kind: 'write', version: 1, compressed: true, partial: false },
-  [E.MARIADB_UPDATE_ROWS_COMPRESSED_V1]: { kind: 'update', version: 1, compressed: true, partial: false },
-  [E.MARIADB_DELETE_ROWS_COMPRESSED_V1]: { kind: 'delete', version: 1, compressed: true, partial: false },
-  [E.MARIADB_WRITE_ROWS_COMPRESSED]: { kind: 'write', version: 2, compressed: true, partial: false },
-  [E.MARIADB_UPDATE_ROWS_COMPRESSED]: { kind: 'update', version: 2, compressed: true, partial: false },
-  [E.MARIADB_DELETE_ROWS_COMPRESSED]: { kind: 'delete', version: 2, compressed: true, partial: false },
-};
+interface RowsType {
+  readonly kind: RowsKind;
+  readonly version: 0 | 1 | 2;
+  readonly compressed: boolean;
+  readonly partial: boolean;
+}
+
+/** Rows event types by type code (an array: the lookup runs once per event). */
+const ROWS_TYPES: (RowsType | undefined)[] = new Array<RowsType | undefined>(256).fill(undefined);
+const rowsType = (kind: RowsKind, version: 0 | 1 | 2, compressed = false, partial = false): RowsType => ({
+  kind,
+  version,
+  compressed,
+  partial,
+});
+ROWS_TYPES[E.WRITE_ROWS_V0] = rowsType('write', 0);
+ROWS_TYPES[E.UPDATE_ROWS_V0] = rowsType('update', 0);
+ROWS_TYPES[E.DELETE_ROWS_V0] = rowsType('delete', 0);
+ROWS_TYPES[E.WRITE_ROWS_V1] = rowsType('write', 1);
+ROWS_TYPES[E.UPDATE_ROWS_V1] = rowsType('update', 1);
+ROWS_TYPES[E.DELETE_ROWS_V1] = rowsType('delete', 1);
+ROWS_TYPES[E.WRITE_ROWS_V2] = rowsType('write', 2);
+ROWS_TYPES[E.UPDATE_ROWS_V2] = rowsType('update', 2);
+ROWS_TYPES[E.DELETE_ROWS_V2] = rowsType('delete', 2);
+ROWS_TYPES[E.PARTIAL_UPDATE_ROWS] = rowsType('update', 2, false, true);
+ROWS_TYPES[E.MARIADB_WRITE_ROWS_COMPRESSED_V1] = rowsType('write', 1, true);
+ROWS_TYPES[E.MARIADB_UPDATE_ROWS_COMPRESSED_V1] = rowsType('update', 1, true);
+ROWS_TYPES[E.MARIADB_DELETE_ROWS_COMPRESSED_V1] = rowsType('delete', 1, true);
+ROWS_TYPES[E.MARIADB_WRITE_ROWS_COMPRESSED] = rowsType('write', 2, true);
+ROWS_TYPES[E.MARIADB_UPDATE_ROWS_COMPRESSED] = rowsType('update', 2, true);
+ROWS_TYPES[E.MARIADB_DELETE_ROWS_COMPRESSED] = rowsType('delete', 2, true);
 
 /** Whether a type code is a rows event (any version, MariaDB compressed included). */
 export function isRowsEventType(typeCode: number): boolean {
@@ -225,23 +255,62 @@ export function mariadbUncompress(data: Buffer): Buffer {
   if (lenlen < 1 || lenlen > 4 || data.length < 1 + lenlen)
     throw new Error(`bad compressed header 0x${h.toString(16)}`);
   const length = data.readUIntBE(1, lenlen);
-  const out = inflateSync(data.subarray(1 + lenlen));
+  const out = inflateSync(data.subarray(1 + lenlen), { maxOutputLength: Math.max(length, 1) });
   if (out.length !== length)
     throw new Error(`compressed block inflates to ${out.length} bytes, header says ${length}`);
   return out;
 }
 
-type ZstdDecompress = (b: Buffer) => Buffer;
-const zstdDecompressSync = (zlib as unknown as { zstdDecompressSync?: ZstdDecompress }).zstdDecompressSync;
+/** Rows-event bitmaps with every bit set, shared by column count (the FULL row image case). */
+const ALL_PRESENT: boolean[][] = [];
+
+function allPresent(n: number): boolean[] {
+  let a = ALL_PRESENT[n];
+  if (a === undefined) {
+    a = new Array<boolean>(n).fill(true);
+    if (n < 4096) ALL_PRESENT[n] = a;
+  }
+  return a;
+}
+
+/** A column bitmap of a rows event: the shared all-true array when every bit is set. */
+function readColumnBitmap(buf: Buffer, pos: number, bits: number, end: number): boolean[] {
+  const n = (bits + 7) >> 3;
+  if (pos + n > end) throw new Error(`column bitmap runs past the end of the event`);
+  let full = true;
+  const whole = bits >> 3;
+  for (let i = 0; i < whole; i++) {
+    if (buf[pos + i] !== 0xff) {
+      full = false;
+      break;
+    }
+  }
+  const restMask = (1 << (bits & 7)) - 1;
+  if (full && restMask !== 0 && (buf[pos + whole]! & restMask) !== restMask) full = false;
+  if (full) return allPresent(bits);
+  const out = new Array<boolean>(bits);
+  for (let i = 0; i < bits; i++) out[i] = (buf[pos + (i >> 3)]! & (1 << (i & 7))) !== 0;
+  return out;
+}
+
+function sameHints(a: readonly ColumnType[] | undefined, b: readonly ColumnType[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 export class BinlogDecoder {
   private fde: FormatDescriptionEvent | undefined;
-  private readonly tables = new Map<bigint, CachedTable>();
+  /** Keyed by the table id as a number (ids are at most 48 bits). */
+  private readonly tables = new Map<number, CachedTable>();
   private readonly cursor: Cursor = { pos: 0 };
   private readonly options: BinlogDecoderOptions;
+  private readonly verify: boolean;
 
   constructor(options: BinlogDecoderOptions = {}) {
     this.options = options;
+    this.verify = options.verifyChecksums !== false;
   }
 
   /** The Format_description in force, if one was seen. */
@@ -251,7 +320,7 @@ export class BinlogDecoder {
 
   /** The cached Table_map of a table id. */
   tableMap(tableId: bigint): TableMapEvent | undefined {
-    return this.tables.get(tableId)?.event;
+    return this.tables.get(Number(tableId))?.event;
   }
 
   /** Forgets cached Table_maps (e.g. after a reconnect), keeping the Format_description. */
@@ -261,7 +330,7 @@ export class BinlogDecoder {
 
   /**
    * Decodes one whole event. Throws TidemarkError SOURCE_BINLOG_DECODE (naming `at`) on a
-   * checksum mismatch or undecodable bytes.
+   * checksum mismatch or undecodable bytes; never another error type.
    */
   decode(buf: Buffer, at?: BinlogPosition): BinlogEvent {
     let typeCode = -1;
@@ -270,45 +339,59 @@ export class BinlogDecoder {
         throw new Error(`event of ${buf.length} bytes is shorter than the 19-byte header`);
       }
       typeCode = buf[4]!;
+      const eventSize = buf.readUInt32LE(9);
+      if (eventSize < EVENT_HEADER_LENGTH || eventSize > buf.length) {
+        throw new Error(`event_size ${eventSize} does not fit the ${buf.length}-byte buffer`);
+      }
       const header: BinlogEventHeader = {
         timestamp: buf.readUInt32LE(0),
         typeCode,
         serverId: buf.readUInt32LE(5),
-        eventSize: buf.readUInt32LE(9),
+        eventSize,
         logPos: buf.readUInt32LE(13),
         flags: buf.readUInt16LE(17),
       };
-      if (header.eventSize < EVENT_HEADER_LENGTH || header.eventSize > buf.length) {
-        throw new Error(`event_size ${header.eventSize} does not fit the ${buf.length}-byte buffer`);
-      }
-      let end = header.eventSize;
       if (typeCode === E.FORMAT_DESCRIPTION) {
         const fde = this.decodeFormatDescription(buf, header);
         this.fde = fde;
         return fde;
       }
-      end = this.stripChecksum(buf, end, typeCode);
-      return this.decodeBody(buf, header, end);
+      return this.decodeBody(buf, header, this.stripChecksum(buf, eventSize, typeCode));
     } catch (e) {
-      if (e instanceof TidemarkError) throw e;
-      const where = at
-        ? `${at.file}:${at.pos}`
-        : buf.length >= 17
-          ? `log_pos ${buf.readUInt32LE(13)}`
-          : 'unknown position';
-      throw new TidemarkError(
-        'SOURCE_BINLOG_DECODE',
-        `cannot decode binlog event (type ${typeCode}) at ${where}: ${errorMessage(e)}`,
-        { cause: e, details: { file: at?.file, pos: at?.pos, typeCode } },
-      );
+      throw this.decodeError(e, buf, typeCode, at);
     }
+  }
+
+  private decodeError(
+    e: unknown,
+    buf: Buffer,
+    typeCode: number,
+    at: BinlogPosition | undefined,
+  ): TidemarkError {
+    if (e instanceof TidemarkError) return e;
+    const where = at
+      ? `${at.file}:${at.pos}`
+      : buf.length >= 17
+        ? `log_pos ${buf.readUInt32LE(13)}`
+        : 'unknown position';
+    // RangeError & co. from reads past the end: say so in the message.
+    const what =
+      e instanceof RangeError ? `truncated or corrupt event (${errorMessage(e)})` : errorMessage(e);
+    return new TidemarkError(
+      'SOURCE_BINLOG_DECODE',
+      `cannot decode binlog event (type ${typeCode}) at ${where}: ${what}`,
+      {
+        cause: e,
+        details: { file: at?.file, pos: at?.pos, typeCode },
+      },
+    );
   }
 
   private stripChecksum(buf: Buffer, end: number, typeCode: number): number {
     const alg = this.fde?.checksumAlg;
     if (alg === 1) {
       if (end < EVENT_HEADER_LENGTH + 4) throw new Error('event too short for its CRC32 checksum');
-      if (this.options.verifyChecksums !== false) {
+      if (this.verify) {
         const expected = buf.readUInt32LE(end - 4);
         const actual = crc32(buf.subarray(0, end - 4));
         if (expected !== actual) {
@@ -381,9 +464,9 @@ export class BinlogDecoder {
 
   private decodeBody(buf: Buffer, header: BinlogEventHeader, end: number): BinlogEvent {
     const t = header.typeCode;
-    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
     const rowsType = ROWS_TYPES[t];
     if (rowsType !== undefined) return this.decodeRows(buf, header, end, rowsType);
+    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
     switch (t) {
       case E.TABLE_MAP:
         return this.decodeTableMap(r, header);
@@ -583,38 +666,100 @@ export class BinlogDecoder {
       uncompressedSize,
       payload: copy(payload),
     };
-    let data: Buffer | undefined;
-    if (compression === 255) data = payload;
-    else if (compression === 0 && zstdDecompressSync !== undefined) data = zstdDecompressSync(payload);
-    if (data === undefined) return ev;
+    let data: Buffer;
+    if (compression === 255) {
+      data = payload;
+    } else if (compression === 0) {
+      if (uncompressedSize > MAX_PAYLOAD_BYTES) {
+        throw new Error(
+          `transaction payload says it inflates to ${uncompressedSize} bytes (limit ${MAX_PAYLOAD_BYTES})`,
+        );
+      }
+      const out = zstdDecompress(
+        payload,
+        uncompressedSize > 0 ? new Uint8Array(uncompressedSize) : undefined,
+      );
+      if (uncompressedSize > 0 && out.length !== uncompressedSize) {
+        throw new Error(
+          `transaction payload inflates to ${out.length} bytes, header says ${uncompressedSize}`,
+        );
+      }
+      data = Buffer.from(out.buffer, out.byteOffset, out.length);
+    } else {
+      return ev; // an unknown compression: the events stay inside the payload
+    }
+    return { ...ev, events: this.decodeInnerEvents(data) };
+  }
+
+  /** The events inside a TRANSACTION_PAYLOAD: back to back, each with its header, no checksum. */
+  private decodeInnerEvents(data: Buffer): BinlogEvent[] {
     const events: BinlogEvent[] = [];
     let p = 0;
-    while (p + EVENT_HEADER_LENGTH <= data.length) {
+    while (p < data.length) {
+      if (p + EVENT_HEADER_LENGTH > data.length)
+        throw new Error(`truncated event inside transaction payload at offset ${p}`);
       const size = data.readUInt32LE(p + 9);
-      if (size < EVENT_HEADER_LENGTH || p + size > data.length)
-        throw new Error('bad event inside transaction payload');
+      if (size < EVENT_HEADER_LENGTH || p + size > data.length) {
+        throw new Error(
+          `event of ${size} bytes at offset ${p} does not fit the ${data.length}-byte transaction payload`,
+        );
+      }
       const inner = data.subarray(p, p + size);
+      const typeCode = inner[4]!;
+      if (typeCode === E.FORMAT_DESCRIPTION || typeCode === E.TRANSACTION_PAYLOAD) {
+        throw new Error(`event type ${typeCode} inside a transaction payload`);
+      }
       const innerHeader: BinlogEventHeader = {
         timestamp: inner.readUInt32LE(0),
-        typeCode: inner[4]!,
+        typeCode,
         serverId: inner.readUInt32LE(5),
         eventSize: size,
         logPos: inner.readUInt32LE(13),
         flags: inner.readUInt16LE(17),
       };
-      let innerEnd = size;
-      if (this.fde?.checksumAlg === 1 && size >= EVENT_HEADER_LENGTH + 4) {
-        if (inner.readUInt32LE(size - 4) === crc32(inner.subarray(0, size - 4))) innerEnd = size - 4;
-      }
-      events.push(this.decodeBody(inner, innerHeader, innerEnd));
+      events.push(this.decodeBody(inner, innerHeader, size));
       p += size;
     }
-    return { ...ev, events };
+    return events;
   }
 
   private decodeTableMap(r: Reader, header: BinlogEventHeader): TableMapEvent {
     const phl = this.postHeaderLen(E.TABLE_MAP, 8);
-    const tableId = BigInt(phl === 6 ? r.u32() : r.u48());
+    const idStart = r.pos;
+    const id = phl === 6 ? r.u32() : r.u48();
+    const cached = this.tables.get(id);
+    const rawLen = r.end - idStart;
+    if (
+      cached !== undefined &&
+      cached.raw.length === rawLen &&
+      r.buf.compare(cached.raw, 0, rawLen, idStart, r.end) === 0
+    ) {
+      // The same map again (MySQL and MariaDB write one before every rows event): reuse its plans.
+      const ce = cached.event;
+      let hints = this.options.columnTypesFor?.(ce.schema, ce.table);
+      if (hints !== undefined && hints.length !== ce.columnCount) hints = undefined;
+      if (sameHints(hints, cached.hints)) {
+        cached.skip = this.options.skipRowsOf?.(ce.schema, ce.table) ?? false;
+        const event: TableMapEvent = {
+          type: 'tableMap',
+          header,
+          tableId: ce.tableId,
+          flags: ce.flags,
+          schema: ce.schema,
+          table: ce.table,
+          columnCount: ce.columnCount,
+          columnTypes: ce.columnTypes,
+          columnMeta: ce.columnMeta,
+          nullability: ce.nullability,
+          optionalMetadata: ce.optionalMetadata,
+          columns: ce.columns,
+          columnTypesMapped: ce.columnTypesMapped,
+        };
+        cached.event = event;
+        return event;
+      }
+    }
+    const tableId = BigInt(id);
     const flags = r.u16();
     const schemaLen = r.u8();
     const schema = r.str(schemaLen);
@@ -663,113 +808,130 @@ export class BinlogDecoder {
     columns.forEach((c, i) => {
       if (c.realType === MysqlType.JSON) jsonColumns.push(i);
     });
-    this.tables.set(tableId, { event, plans, jsonColumns });
+    this.tables.set(id, {
+      event,
+      plans,
+      jsonColumns,
+      raw: Buffer.from(r.buf.subarray(idStart, r.end)),
+      hints,
+      skip: this.options.skipRowsOf?.(schema, table) ?? false,
+    });
     return event;
   }
 
-  private decodeRows(
-    buf: Buffer,
-    header: BinlogEventHeader,
-    end: number,
-    rt: { kind: RowsKind; version: 0 | 1 | 2; compressed: boolean; partial: boolean },
-  ): RowsEvent {
-    const r = new Reader(buf, EVENT_HEADER_LENGTH, end);
+  private decodeRows(buf: Buffer, header: BinlogEventHeader, end: number, rt: RowsType): RowsEvent {
     const phl = this.postHeaderLen(header.typeCode, rt.version === 2 ? 10 : 8);
-    const tableId = BigInt(phl === 6 ? r.u32() : r.u48());
-    const flags = r.u16();
+    let pos = EVENT_HEADER_LENGTH;
+    if (pos + (phl === 6 ? 6 : 8) > end) throw new Error('rows event too short for its post-header');
+    const id = phl === 6 ? buf.readUInt32LE(pos) : buf.readUIntLE(pos, 6);
+    pos += phl === 6 ? 4 : 6;
+    const flags = buf.readUInt16LE(pos);
+    pos += 2;
     if (rt.version === 2 && phl !== 8 && phl !== 6) {
-      const extraLen = r.u16();
+      if (pos + 2 > end) throw new Error('rows event too short for its extra-data length');
+      const extraLen = buf.readUInt16LE(pos);
       if (extraLen < 2) throw new Error(`bad rows extra-data length ${extraLen}`);
-      r.bytes(extraLen - 2);
+      pos += extraLen;
+      if (pos > end) throw new Error(`rows extra data of ${extraLen} bytes runs past the end of the event`);
     }
-    const cached = this.tables.get(tableId);
+    const r = new Reader(buf, pos, end);
     const columnCount = r.packed();
-    const columnsPresent = r.bitmap(columnCount);
-    const columnsPresentUpdate = rt.kind === 'update' ? r.bitmap(columnCount) : undefined;
+    if (columnCount > MAX_COLUMNS) throw new Error(`rows event says it has ${columnCount} columns`);
+    pos = r.pos;
+    const columnsPresent = readColumnBitmap(buf, pos, columnCount, end);
+    pos += (columnCount + 7) >> 3;
+    let columnsPresentUpdate: boolean[] | undefined;
+    if (rt.kind === 'update') {
+      columnsPresentUpdate = readColumnBitmap(buf, pos, columnCount, end);
+      pos += (columnCount + 7) >> 3;
+    }
+    const cached = this.tables.get(id);
+    let tm: TableMapEvent | undefined;
+    let rows: RowChange[];
     if (cached === undefined) {
       // A dummy rows event (table id 0x00ffffff with only STMT_END_F) has no rows and no map.
-      if (r.remaining() === 0) {
-        return {
-          type: 'rows',
-          header,
-          kind: rt.kind,
-          version: rt.version,
-          partial: rt.partial,
-          compressed: rt.compressed,
-          tableId,
-          schema: '',
-          table: '',
-          flags,
-          columnCount,
-          columnsPresent,
-          ...(columnsPresentUpdate ? { columnsPresentUpdate } : {}),
-          rows: [],
-        };
+      if (pos !== end) throw new Error(`rows event for table id ${id} without a preceding Table_map`);
+      rows = [];
+    } else {
+      tm = cached.event;
+      if (columnCount !== tm.columnCount) {
+        throw new Error(
+          `rows event has ${columnCount} columns, Table_map of ${tm.schema}.${tm.table} has ${tm.columnCount}`,
+        );
       }
-      throw new Error(`rows event for table id ${tableId} without a preceding Table_map`);
+      rows = cached.skip
+        ? []
+        : this.decodeRowImages(buf, pos, end, rt, cached, columnsPresent, columnsPresentUpdate);
     }
-    const tm = cached.event;
-    if (columnCount !== tm.columnTypes.length) {
-      throw new Error(
-        `rows event has ${columnCount} columns, Table_map of ${tm.schema}.${tm.table} has ${tm.columnTypes.length}`,
-      );
-    }
-    let data = buf;
-    let pos = r.pos;
-    let dataEnd = end;
-    if (rt.compressed) {
-      data = mariadbUncompress(buf.subarray(r.pos, end));
-      pos = 0;
-      dataEnd = data.length;
-    }
-    const rows: RowChange[] = [];
-    const cur = this.cursor;
-    const plans = cached.plans;
-    try {
-      while (pos < dataEnd) {
-        cur.pos = pos;
-        if (rt.kind === 'write') {
-          rows.push({ after: this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined) });
-        } else if (rt.kind === 'delete') {
-          rows.push({ before: this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined) });
-        } else if (!rt.partial) {
-          const before = this.readImage(data, cur, plans, columnsPresent, dataEnd, undefined);
-          const after = this.readImage(data, cur, plans, columnsPresentUpdate!, dataEnd, undefined);
-          rows.push({ before, after });
-        } else {
-          rows.push(
-            this.readPartialUpdate(data, cur, cached, columnsPresent, columnsPresentUpdate!, dataEnd),
-          );
-        }
-        if (cur.pos <= pos) throw new Error('row image of zero bytes');
-        pos = cur.pos;
-      }
-    } catch (e) {
-      throw new Error(`${tm.schema}.${tm.table} row ${rows.length + 1}: ${errorMessage(e)}`, { cause: e });
-    }
-    return {
+    const ev = {
       type: 'rows',
       header,
       kind: rt.kind,
       version: rt.version,
       partial: rt.partial,
       compressed: rt.compressed,
-      tableId,
-      schema: tm.schema,
-      table: tm.table,
+      tableId: tm !== undefined ? tm.tableId : BigInt(id),
+      schema: tm !== undefined ? tm.schema : '',
+      table: tm !== undefined ? tm.table : '',
       flags,
       columnCount,
       columnsPresent,
-      ...(columnsPresentUpdate ? { columnsPresentUpdate } : {}),
       rows,
-    };
+    } satisfies RowsEvent;
+    return columnsPresentUpdate === undefined ? ev : { ...ev, columnsPresentUpdate };
+  }
+
+  private decodeRowImages(
+    buf: Buffer,
+    pos: number,
+    end: number,
+    rt: RowsType,
+    cached: CachedTable,
+    present: boolean[],
+    presentUpdate: boolean[] | undefined,
+  ): RowChange[] {
+    let data = buf;
+    let dataEnd = end;
+    if (rt.compressed) {
+      data = mariadbUncompress(buf.subarray(pos, end));
+      pos = 0;
+      dataEnd = data.length;
+    }
+    const rows: RowChange[] = [];
+    const cur = this.cursor;
+    const plans = cached.plans;
+    const kind = rt.kind;
+    const presentCount = countTrue(present);
+    const presentUpdateCount = presentUpdate === undefined ? 0 : countTrue(presentUpdate);
+    try {
+      while (pos < dataEnd) {
+        cur.pos = pos;
+        if (kind === 'write') {
+          rows.push({ after: readImage(data, cur, plans, present, presentCount, dataEnd) });
+        } else if (kind === 'delete') {
+          rows.push({ before: readImage(data, cur, plans, present, presentCount, dataEnd) });
+        } else if (!rt.partial) {
+          const before = readImage(data, cur, plans, present, presentCount, dataEnd);
+          const after = readImage(data, cur, plans, presentUpdate!, presentUpdateCount, dataEnd);
+          rows.push({ before, after });
+        } else {
+          rows.push(this.readPartialUpdate(data, cur, cached, present, presentUpdate!, dataEnd));
+        }
+        if (cur.pos <= pos) throw new Error('row image of zero bytes');
+        pos = cur.pos;
+      }
+    } catch (e) {
+      const tm = cached.event;
+      throw new Error(`${tm.schema}.${tm.table} row ${rows.length + 1}: ${errorMessage(e)}`, { cause: e });
+    }
+    return rows;
   }
 
   /**
-   * Reads one row image. `partialJson` (PARTIAL_UPDATE_ROWS after-images): columns whose value is a
+   * Reads one row image (the general form, for PARTIAL_UPDATE_ROWS). `partialJson` (PARTIAL_UPDATE_ROWS after-images): columns whose value is a
    * JSON diff list; their raw diff ranges are reported through `diffRanges`.
    */
-  private readImage(
+  private readImageGeneral(
     buf: Buffer,
     cur: Cursor,
     plans: readonly ColumnPlan[],
@@ -833,7 +995,7 @@ export class BinlogDecoder {
     end: number,
   ): RowChange {
     const jsonRanges = new Map<number, [number, number]>();
-    const before = this.readImage(buf, cur, table.plans, present, end, undefined, jsonRanges);
+    const before = this.readImageGeneral(buf, cur, table.plans, present, end, undefined, jsonRanges);
     const r = new Reader(buf, cur.pos, end);
     const valueOptions = r.packed();
     const partialColumns = new Set<number>();
@@ -845,7 +1007,7 @@ export class BinlogDecoder {
     }
     cur.pos = r.pos;
     const ranges = new Map<number, [number, number]>();
-    const after = this.readImage(buf, cur, table.plans, presentAfter, end, {
+    const after = this.readImageGeneral(buf, cur, table.plans, presentAfter, end, {
       columns: partialColumns,
       ranges,
     });
@@ -861,6 +1023,53 @@ export class BinlogDecoder {
     }
     return unapplied ? { before, after, partialJson: unapplied } : { before, after };
   }
+}
+
+function countTrue(bits: readonly boolean[]): number {
+  let n = 0;
+  for (let i = 0; i < bits.length; i++) if (bits[i]) n++;
+  return n;
+}
+
+/**
+ * Reads one row image at `cur.pos` (null bitmap, then the non-NULL present values) and advances
+ * the cursor. The hot path of the decoder: one bounds check per value (`cur.pos` against `end`).
+ */
+function readImage(
+  buf: Buffer,
+  cur: Cursor,
+  plans: readonly ColumnPlan[],
+  present: readonly boolean[],
+  presentCount: number,
+  end: number,
+): RowImage {
+  const n = plans.length;
+  const nullStart = cur.pos;
+  cur.pos = nullStart + ((presentCount + 7) >> 3);
+  if (cur.pos > end) throw new Error('row image null bitmap runs past the end of the event');
+  const row: RowImage = new Array<Value | undefined>(n);
+  const all = presentCount === n;
+  let k = 0;
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      if (!all && !present[i]) {
+        row[i] = undefined;
+        continue;
+      }
+      if ((buf[nullStart + (k >> 3)]! & (1 << (k & 7))) !== 0) {
+        k++;
+        row[i] = null;
+        continue;
+      }
+      k++;
+      row[i] = decodeColumnValue(buf, cur, plans[i]!);
+      if (cur.pos > end) throw new Error('value runs past the end of the event');
+    }
+  } catch (e) {
+    throw new Error(`column ${plans[i]?.columnName ?? i + 1}: ${errorMessage(e)}`, { cause: e });
+  }
+  return row;
 }
 
 function parseStatusVars(buf: Buffer, start: number, end: number): QueryStatusVars {
@@ -1033,7 +1242,8 @@ function parseOptionalMetadata(r: Reader): TableMapOptionalMetadata {
         while (sub.pos < end) {
           const count = sub.packed();
           const values: string[] = [];
-          for (let i = 0; i < count; i++) values.push(sub.str(sub.packed()));
+          // byte-preserving here; foldColumns decodes them with the column's charset
+          for (let i = 0; i < count; i++) values.push(sub.str(sub.packed(), 'latin1'));
           lists.push(values);
         }
         if (type === 5) m.setValues = lists;
@@ -1082,6 +1292,15 @@ function charsetLookup(
     return (idx) => ex.get(idx) ?? def.collationId;
   }
   return undefined;
+}
+
+/** ENUM/SET member names read byte-for-byte (latin1), decoded with the column's charset (UTF-8 when unknown). */
+function memberNames(raw: readonly string[], collationId: number | undefined): string[] {
+  return raw.map((v) => {
+    const bytes = Buffer.from(v, 'latin1');
+    if (collationId === undefined || collationId === BINARY_COLLATION) return bytes.toString('utf8');
+    return decodeWithCollation(collationId, bytes);
+  });
 }
 
 function foldColumns(
@@ -1133,11 +1352,13 @@ function foldColumns(
       if (c !== undefined) col.collationId = c;
       enumSet++;
       if (realType === MysqlType.ENUM) {
-        const v = opt.enumValues?.[enums++];
-        if (v !== undefined) col.enumValues = v;
+        const v = opt.enumValues?.[enums];
+        if (v !== undefined) col.enumValues = opt.enumValues![enums] = memberNames(v, col.collationId);
+        enums++;
       } else {
-        const v = opt.setValues?.[sets++];
-        if (v !== undefined) col.setValues = v;
+        const v = opt.setValues?.[sets];
+        if (v !== undefined) col.setValues = opt.setValues![sets] = memberNames(v, col.collationId);
+        sets++;
       }
     } else if (realType === MysqlType.GEOMETRY) {
       const g = opt.geometryTypes?.[geometry++];

@@ -204,6 +204,8 @@ export interface ColumnPlan {
   readonly unsigned: boolean;
   /** String decoder; null → the value stays bytes (binary charset or unknown for BLOBs). */
   readonly decode: StringDecoderFn | null;
+  /** How `decode` runs on the hot path: STR_BYTES, STR_UTF8, STR_ASCII or STR_OTHER (call it). */
+  readonly strMode: number;
   readonly enumValues: readonly string[] | undefined;
   readonly setValues: readonly string[] | undefined;
   /** Pad bytes values back to this length with 0x00 (BINARY(n)); 0 = no padding. */
@@ -214,6 +216,28 @@ export interface ColumnPlan {
   /** Bytes of a value with a fixed width (NEWDECIMAL); 0 otherwise. */
   readonly fixedSize: number;
   readonly columnName: string;
+}
+
+/** ColumnPlan.strMode: keep bytes. */
+export const STR_BYTES = 0;
+/** ColumnPlan.strMode: UTF-8 (utf8mb3/utf8mb4), decoded inline. */
+export const STR_UTF8 = 1;
+/** ColumnPlan.strMode: ASCII, decoded inline. */
+export const STR_ASCII = 2;
+/** ColumnPlan.strMode: another charset: call `decode`. */
+export const STR_OTHER = 3;
+
+/** Buffer's internal slice methods: no argument juggling, a RangeError past the end. */
+interface SliceBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
+}
+
+function strModeOf(d: StringDecoderFn | null): number {
+  if (d === null) return STR_BYTES;
+  if (d === stringDecoderFor('utf8mb4')) return STR_UTF8;
+  if (d === stringDecoderFor('ascii')) return STR_ASCII;
+  return STR_OTHER;
 }
 
 const GEOMETRY_TYPES = [
@@ -261,6 +285,15 @@ function hintUnsigned(hint: ColumnType | undefined): boolean | undefined {
   }
 }
 
+function charsetDecoder(
+  col: TableMapColumn,
+  hintDecode: StringDecoderFn | null | undefined,
+): StringDecoderFn | null {
+  if (col.collationId !== undefined) return stringDecoderForCollation(col.collationId);
+  if (hintDecode !== undefined) return hintDecode;
+  return stringDecoderFor('utf8mb4')!;
+}
+
 /**
  * The decoding plan of a column. Table-map metadata wins; `hint` (the caller's tracked schema)
  * fills what the Table_map lacks: signedness, charset, ENUM/SET members, fixed BINARY length.
@@ -274,11 +307,6 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
   let fixedLength = 0;
   let decode: StringDecoderFn | null = null;
   const hintDecode = decoderForHint(hint);
-  const charsetDecode = (): StringDecoderFn | null => {
-    if (col.collationId !== undefined) return stringDecoderForCollation(col.collationId);
-    if (hintDecode !== undefined) return hintDecode;
-    return stringDecoderFor('utf8mb4')!;
-  };
   switch (type) {
     case MysqlType.DATE:
       type = MysqlType.NEWDATE;
@@ -291,7 +319,7 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     case MysqlType.STRING: {
       const { length } = resolveStringMeta(col.meta);
       meta = length;
-      decode = charsetDecode();
+      decode = charsetDecoder(col, hintDecode);
       if (decode === null) {
         if (col.collationId === BINARY_COLLATION) fixedLength = length;
         else if (hint?.kind === 'binary' && hint.fixed === true && hint.length !== undefined) {
@@ -306,7 +334,7 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
       break;
     case MysqlType.VARCHAR:
     case MysqlType.VAR_STRING:
-      decode = charsetDecode();
+      decode = charsetDecoder(col, hintDecode);
       break;
     case MysqlType.TINY_BLOB:
     case MysqlType.MEDIUM_BLOB:
@@ -333,6 +361,7 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     meta,
     unsigned: col.unsigned ?? hintUnsigned(hint) ?? false,
     decode,
+    strMode: strModeOf(decode),
     enumValues,
     setValues,
     fixedLength,
@@ -367,7 +396,8 @@ export interface Cursor {
 function copyBytes(buf: Buffer, start: number, end: number, padTo = 0): Uint8Array {
   const len = end - start;
   const out = new Uint8Array(padTo > len ? padTo : len);
-  out.set(buf.subarray(start, end));
+  if (len > 64) out.set(buf.subarray(start, end));
+  else for (let i = 0; i < len; i++) out[i] = buf[start + i]!;
   return out;
 }
 
@@ -375,10 +405,56 @@ function checkBounds(buf: Buffer, end: number, what: string): void {
   if (end > buf.length) throw new Error(`${what} runs past the end of the event (${end} > ${buf.length})`);
 }
 
-/** Decodes one non-NULL column value at `cur.pos` and advances the cursor past it. */
+/**
+ * Decodes one non-NULL column value at `cur.pos` and advances the cursor past it.
+ *
+ * Bounds: reads use plain indexing or Buffer methods, so a value running past the buffer either
+ * throws a RangeError or reads garbage while moving `cur.pos` past the end; callers check
+ * `cur.pos` against the end of the event after every value (the one bounds check of the hot path).
+ */
 export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): Value {
   const pos = cur.pos;
   switch (plan.type) {
+    case MysqlType.LONG:
+      cur.pos = pos + 4;
+      return plan.unsigned ? buf.readUInt32LE(pos) : buf.readInt32LE(pos);
+    case MysqlType.VARCHAR:
+    case MysqlType.VAR_STRING:
+    case MysqlType.STRING: {
+      let start: number;
+      let len: number;
+      if (plan.meta < 256) {
+        len = buf[pos]!;
+        start = pos + 1;
+      } else {
+        len = buf[pos]! | (buf[pos + 1]! << 8);
+        start = pos + 2;
+      }
+      const end = start + len;
+      if (end > buf.length)
+        throw new Error(`string value runs past the end of the event (${end} > ${buf.length})`);
+      cur.pos = end;
+      return decodeString(buf, start, end, plan);
+    }
+    case MysqlType.NEWDECIMAL: {
+      const end = pos + plan.fixedSize;
+      if (end > buf.length)
+        throw new Error(`DECIMAL value runs past the end of the event (${end} > ${buf.length})`);
+      cur.pos = end;
+      return decodeDecimal(buf, pos, plan.precision, plan.scale);
+    }
+    case MysqlType.DATETIME2: {
+      const fsp = plan.meta;
+      const end = pos + 5 + ((fsp + 1) >> 1);
+      if (end > buf.length)
+        throw new Error(`DATETIME value runs past the end of the event (${end} > ${buf.length})`);
+      cur.pos = end;
+      const v = buf[pos]! * 4294967296 + buf.readUInt32BE(pos + 1) - 0x8000000000;
+      return formatDatetime2(v, readFraction(buf, pos + 5, fsp), fsp);
+    }
+    case MysqlType.LONGLONG:
+      cur.pos = pos + 8;
+      return plan.unsigned ? buf.readBigUInt64LE(pos) : buf.readBigInt64LE(pos);
     case MysqlType.TINY:
       cur.pos = pos + 1;
       return plan.unsigned ? buf.readUInt8(pos) : buf.readInt8(pos);
@@ -388,22 +464,12 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
     case MysqlType.INT24:
       cur.pos = pos + 3;
       return plan.unsigned ? buf.readUIntLE(pos, 3) : buf.readIntLE(pos, 3);
-    case MysqlType.LONG:
-      cur.pos = pos + 4;
-      return plan.unsigned ? buf.readUInt32LE(pos) : buf.readInt32LE(pos);
-    case MysqlType.LONGLONG:
-      cur.pos = pos + 8;
-      return plan.unsigned ? buf.readBigUInt64LE(pos) : buf.readBigInt64LE(pos);
     case MysqlType.FLOAT:
       cur.pos = pos + 4;
       return shortestFloat32(buf.readFloatLE(pos));
     case MysqlType.DOUBLE:
       cur.pos = pos + 8;
       return buf.readDoubleLE(pos);
-    case MysqlType.NEWDECIMAL:
-      cur.pos = pos + plan.fixedSize;
-      checkBounds(buf, cur.pos, 'DECIMAL value');
-      return decodeDecimal(buf, pos, plan.precision, plan.scale);
     case MysqlType.NULL:
       return null;
     case MysqlType.YEAR: {
@@ -429,13 +495,6 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
       cur.pos = pos + 8;
       const v = buf.readUInt32LE(pos) + buf.readUInt32LE(pos + 4) * 4294967296;
       return formatOldDatetime(v);
-    }
-    case MysqlType.DATETIME2: {
-      const fsp = plan.meta;
-      const v = buf.readUInt8(pos) * 4294967296 + buf.readUInt32BE(pos + 1) - 0x8000000000;
-      const micro = readFraction(buf, pos + 5, fsp);
-      cur.pos = pos + 5 + ((fsp + 1) >> 1);
-      return formatDatetime2(v, micro, fsp);
     }
     case MysqlType.TIME: {
       cur.pos = pos + 3;
@@ -478,25 +537,6 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
       if (values === undefined) return big;
       return setMembers(big, values);
     }
-    case MysqlType.VARCHAR:
-    case MysqlType.VAR_STRING:
-    case MysqlType.STRING: {
-      let len: number;
-      let start: number;
-      if (plan.meta < 256) {
-        len = buf.readUInt8(pos);
-        start = pos + 1;
-      } else {
-        len = buf.readUInt16LE(pos);
-        start = pos + 2;
-      }
-      const end = start + len;
-      checkBounds(buf, end, 'string value');
-      cur.pos = end;
-      const d = plan.decode;
-      if (d !== null) return d(buf, start, end);
-      return copyBytes(buf, start, end, plan.fixedLength);
-    }
     case MysqlType.BLOB:
     case MysqlType.GEOMETRY:
     case MysqlType.JSON:
@@ -508,12 +548,24 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
       checkBounds(buf, end, 'BLOB value');
       cur.pos = end;
       if (plan.type === MysqlType.JSON) return mysqlJsonToText(buf, start, end);
-      const d = plan.decode;
-      if (d !== null && plan.type === MysqlType.BLOB) return d(buf, start, end);
+      if (plan.type === MysqlType.BLOB) return decodeString(buf, start, end, plan);
       return copyBytes(buf, start, end);
     }
     default:
       throw new Error(`unsupported column type ${mysqlTypeName(plan.type)} (${plan.type})`);
+  }
+}
+
+function decodeString(buf: Buffer, start: number, end: number, plan: ColumnPlan): string | Uint8Array {
+  switch (plan.strMode) {
+    case STR_UTF8:
+      return (buf as SliceBuffer).utf8Slice(start, end);
+    case STR_ASCII:
+      return (buf as SliceBuffer).latin1Slice(start, end);
+    case STR_OTHER:
+      return plan.decode!(buf, start, end);
+    default:
+      return copyBytes(buf, start, end, plan.fixedLength);
   }
 }
 
@@ -554,22 +606,22 @@ export function decimalBinarySize(precision: number, scale: number): number {
   return Math.floor(intg / 9) * 4 + DIG2BYTES[intg % 9]! + Math.floor(scale / 9) * 4 + DIG2BYTES[scale % 9]!;
 }
 
-function readMaskedBE(buf: Buffer, pos: number, n: number, mask: number, first: boolean): number {
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    let b = buf[pos + i]! ^ mask;
-    if (first && i === 0) b ^= 0x80;
-    v = v * 256 + b;
-  }
+/** Big-endian unsigned of n (1..4) bytes, each XORed with `mask`; `flip` is XORed into the first. */
+function readMaskedBE(buf: Buffer, pos: number, n: number, mask: number, flip: number): number {
+  let v = (buf[pos]! ^ mask ^ flip) & 0xff;
+  for (let i = 1; i < n; i++) v = v * 256 + ((buf[pos + i]! ^ mask) & 0xff);
   return v;
 }
 
 const ZEROS = '000000000';
+const ZEROS16 = '0000000000000000';
 
 function pad9(v: number, width = 9): string {
   const s = String(v);
   return s.length >= width ? s : ZEROS.slice(0, width - s.length) + s;
 }
+
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
 /**
  * Decodes MySQL's binary DECIMAL (groups of 9 digits in 4 big-endian bytes, sign in the top bit,
@@ -577,25 +629,51 @@ function pad9(v: number, width = 9): string {
  */
 export function decodeDecimal(buf: Buffer, pos: number, precision: number, scale: number): string {
   const intg = precision - scale;
-  const intg0 = Math.floor(intg / 9);
-  const intg0x = intg % 9;
-  const frac0 = Math.floor(scale / 9);
-  const frac0x = scale % 9;
+  const intg0 = (intg / 9) | 0;
+  const intg0x = intg - intg0 * 9;
+  const frac0 = (scale / 9) | 0;
+  const frac0x = scale - frac0 * 9;
   const negative = (buf[pos]! & 0x80) === 0;
   const mask = negative ? 0xff : 0;
   let p = pos;
-  let first = true;
+  let flip = 0x80;
+  if (intg <= 15 && scale <= 15) {
+    // Fast path: both parts fit a double exactly.
+    let ip = 0;
+    if (intg0x > 0) {
+      const n = DIG2BYTES[intg0x]!;
+      ip = readMaskedBE(buf, p, n, mask, flip);
+      flip = 0;
+      p += n;
+    }
+    for (let i = 0; i < intg0; i++) {
+      ip = ip * 1e9 + readMaskedBE(buf, p, 4, mask, flip);
+      flip = 0;
+      p += 4;
+    }
+    let fp = 0;
+    for (let i = 0; i < frac0; i++) {
+      fp = fp * 1e9 + readMaskedBE(buf, p, 4, mask, flip);
+      flip = 0;
+      p += 4;
+    }
+    if (frac0x > 0) fp = fp * POW10[frac0x]! + readMaskedBE(buf, p, DIG2BYTES[frac0x]!, mask, flip);
+    const sign = negative && (ip !== 0 || fp !== 0) ? '-' : '';
+    if (scale === 0) return sign + ip;
+    const f = String(fp);
+    return f.length >= scale ? `${sign}${ip}.${f}` : `${sign}${ip}.${ZEROS16.slice(0, scale - f.length)}${f}`;
+  }
   let intText = '';
   if (intg0x > 0) {
     const n = DIG2BYTES[intg0x]!;
-    const v = readMaskedBE(buf, p, n, mask, first);
-    first = false;
+    const v = readMaskedBE(buf, p, n, mask, flip);
+    flip = 0;
     p += n;
     if (v !== 0) intText = String(v);
   }
   for (let i = 0; i < intg0; i++) {
-    const v = readMaskedBE(buf, p, 4, mask, first);
-    first = false;
+    const v = readMaskedBE(buf, p, 4, mask, flip);
+    flip = 0;
     p += 4;
     if (intText === '') {
       if (v !== 0) intText = String(v);
@@ -604,14 +682,14 @@ export function decodeDecimal(buf: Buffer, pos: number, precision: number, scale
   if (intText === '') intText = '0';
   let fracText = '';
   for (let i = 0; i < frac0; i++) {
-    const v = readMaskedBE(buf, p, 4, mask, first);
-    first = false;
+    const v = readMaskedBE(buf, p, 4, mask, flip);
+    flip = 0;
     p += 4;
     fracText += pad9(v);
   }
   if (frac0x > 0) {
     const n = DIG2BYTES[frac0x]!;
-    const v = readMaskedBE(buf, p, n, mask, first);
+    const v = readMaskedBE(buf, p, n, mask, flip);
     fracText += pad9(v, frac0x);
   }
   let text = scale > 0 ? `${intText}.${fracText}` : intText;
@@ -645,7 +723,9 @@ function d4(v: number): string {
 
 function fractionText(micro: number, fsp: number): string {
   if (fsp === 0) return '';
-  return `.${pad9(micro, 6).slice(0, fsp)}`;
+  // 1000000 + micro has 7 digits: '.' + the first `fsp` of the last six.
+  const s = String(1000000 + micro);
+  return fsp === 6 ? `.${s.slice(1)}` : `.${s.slice(1, 1 + fsp)}`;
 }
 
 /** Microseconds from the 0..3 fraction bytes of TIME2/DATETIME2/TIMESTAMP2. */

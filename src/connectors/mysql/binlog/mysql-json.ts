@@ -26,8 +26,16 @@ const T_OPAQUE = 0x0f;
 /** Converts one binary JSON document `buf[start, end)` to MySQL's JSON text. */
 export function mysqlJsonToText(buf: Buffer, start: number, end: number): string {
   if (end <= start) return 'null';
+  budget = end - start + 16;
   return renderNode(parseValue(buf, buf[start]!, start + 1, end, 0));
 }
+
+/**
+ * Values a document may still hold. A well-formed document has fewer values than bytes; a corrupt
+ * one whose entries point at the same sub-document again and again would otherwise take
+ * exponential time.
+ */
+let budget = 0;
 
 /** A parsed JSON document: containers as nodes, scalars already rendered as JSON text. */
 export type JsonNode =
@@ -38,6 +46,7 @@ export type JsonNode =
 /** Parses a binary JSON document into a tree (for partial updates). */
 export function parseMysqlJson(buf: Buffer, start: number, end: number): JsonNode {
   if (end <= start) return { t: 'scalar', text: 'null' };
+  budget = end - start + 16;
   return parseValue(buf, buf[start]!, start + 1, end, 0);
 }
 
@@ -52,6 +61,7 @@ function check(end: number, limit: number): void {
 /** Parses the value of `type` whose data starts at `pos`; `end` bounds the document. */
 function parseValue(buf: Buffer, type: number, pos: number, end: number, depth: number): JsonNode {
   if (depth > 150) fail('nesting too deep');
+  if (--budget < 0) fail('more values than the document has bytes (entries overlap)');
   switch (type) {
     case T_SMALL_OBJECT:
     case T_LARGE_OBJECT:
