@@ -9,7 +9,7 @@
  * | boolean       | boolean                                                                  |
  * | integer       | number when bytes <= 4, bigint when bytes = 8 (signed or unsigned)       |
  * | decimal       | string, exact decimal text with exactly `scale` fraction digits ("4.00")  |
- * | float, double | number                                                                   |
+ * | float, double | number (FLOAT: the stored float32 value exactly, e.g. 1.100000023841858)     |
  * | string        | string (decoded from the column charset)                                 |
  * | binary        | Uint8Array (trailing zero bytes kept)                                    |
  * | date          | string "YYYY-MM-DD" ("0000-00-00" for the zero date)                      |

@@ -488,10 +488,10 @@ export class BinlogDecoder {
       }
       case E.ROWS_QUERY: {
         r.u8(); // length byte (truncated to 255; the text runs to the end of the event)
-        return { type: 'rowsQuery', header, sql: r.rest().toString('utf8') };
+        return lazySql({ type: 'rowsQuery', header }, r.rest());
       }
       case E.MARIADB_ANNOTATE_ROWS:
-        return { type: 'mariadbAnnotateRows', header, sql: r.rest().toString('utf8') };
+        return lazySql({ type: 'mariadbAnnotateRows', header }, r.rest());
       case E.HEARTBEAT:
         return { type: 'heartbeat', header, logFile: r.rest().toString('utf8'), position: header.logPos };
       case E.GTID:
@@ -1292,6 +1292,18 @@ function charsetLookup(
     return (idx) => ex.get(idx) ?? def.collationId;
   }
   return undefined;
+}
+
+/**
+ * The statement text of ROWS_QUERY / ANNOTATE_ROWS events, decoded only when read: a CDC reader
+ * rarely needs it, and for multi-row INSERTs it is as large as the rows themselves.
+ */
+function lazySql<T extends object>(ev: T, bytes: Buffer): T & { readonly sql: string } {
+  let text: string | undefined;
+  return Object.defineProperty(ev, 'sql', {
+    enumerable: true,
+    get: () => (text ??= bytes.toString('utf8')),
+  }) as T & { readonly sql: string };
 }
 
 /** ENUM/SET member names read byte-for-byte (latin1), decoded with the column's charset (UTF-8 when unknown). */

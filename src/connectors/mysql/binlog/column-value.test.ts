@@ -211,10 +211,11 @@ test('integers: signed, unsigned exact, bigint for 8 bytes', () => {
   );
 });
 
-test('FLOAT renders the shortest float32 decimal, DOUBLE exact', () => {
+test('FLOAT is the stored float32 value exactly (as SELECT c + 0e0 reads it), DOUBLE exact', () => {
   const f = Buffer.alloc(4);
   f.writeFloatLE(12345.7);
-  assert.equal(decode(col(MysqlType.FLOAT, 4), f), 12345.7);
+  assert.equal(decode(col(MysqlType.FLOAT, 4), f), Math.fround(12345.7));
+  assert.equal(decode(col(MysqlType.FLOAT, 4), f), 12345.7001953125);
   const d = Buffer.alloc(8);
   d.writeDoubleLE(12345678.910110000521);
   assert.equal(decode(col(MysqlType.DOUBLE, 8), d), 12345678.910110000521);

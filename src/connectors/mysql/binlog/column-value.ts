@@ -466,7 +466,7 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
       return plan.unsigned ? buf.readUIntLE(pos, 3) : buf.readIntLE(pos, 3);
     case MysqlType.FLOAT:
       cur.pos = pos + 4;
-      return shortestFloat32(buf.readFloatLE(pos));
+      return buf.readFloatLE(pos); // the float32 value exactly, as the snapshot reads it
     case MysqlType.DOUBLE:
       cur.pos = pos + 8;
       return buf.readDoubleLE(pos);
@@ -575,25 +575,6 @@ function setMembers(bits: bigint, values: readonly string[]): string {
     if ((bits >> BigInt(i)) & 1n) s = s === '' ? values[i]! : `${s},${values[i]!}`;
   }
   return s;
-}
-
-/** The shortest decimal that reads back as the same float32 (what MySQL shows for FLOAT). */
-export function shortestFloat32(f: number): number {
-  if (!Number.isFinite(f) || f === 0) return f;
-  for (let p = 6; p <= 9; p++) {
-    const candidate = Number(f.toPrecision(p));
-    if (Math.fround(candidate) === f) {
-      // Try fewer digits too (6 is only a guess at the common case).
-      if (p === 6) {
-        for (let q = 1; q < 6; q++) {
-          const c2 = Number(f.toPrecision(q));
-          if (Math.fround(c2) === f) return c2;
-        }
-      }
-      return candidate;
-    }
-  }
-  return f;
 }
 
 // ---- DECIMAL -------------------------------------------------------------------------------
