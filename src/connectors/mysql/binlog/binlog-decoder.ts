@@ -497,6 +497,8 @@ export class BinlogDecoder {
       case E.GTID:
       case E.ANONYMOUS_GTID:
         return this.decodeMysqlGtid(r, header);
+      case E.GTID_TAGGED:
+        return decodeTaggedGtid(r, header);
       case E.PREVIOUS_GTIDS:
         return this.decodePreviousGtids(r, header);
       case E.XA_PREPARE: {
@@ -1292,6 +1294,94 @@ function charsetLookup(
     return (idx) => ex.get(idx) ?? def.collationId;
   }
   return undefined;
+}
+
+/**
+ * MySQL's serialization format (libs/mysql/serialization), used by GTID_TAGGED_LOG_EVENT (8.3+):
+ * variable-length integers whose first byte says, by its number of trailing one bits, how many
+ * more bytes follow (little-endian, the value shifted left by the byte count); signed fields are
+ * zig-zag coded; a message is [version][size][last non-ignorable field id] then (field id, value)
+ * pairs for the fields that are present.
+ */
+function readVarlen(r: Reader): bigint {
+  const first = r.u8();
+  if (first === 0xff) return r.u64();
+  let n = 1;
+  while ((first >> (n - 1)) & 1) n++;
+  let v = BigInt(first);
+  for (let i = 1; i < n; i++) v |= BigInt(r.u8()) << BigInt(8 * i);
+  return v >> BigInt(n);
+}
+
+function zigzag(v: bigint): bigint {
+  return (v & 1n) === 0n ? v >> 1n : -((v + 1n) >> 1n);
+}
+
+function decodeTaggedGtid(r: Reader, header: BinlogEventHeader): MysqlGtidEvent {
+  const start = r.pos;
+  readVarlen(r); // format version
+  const size = Number(readVarlen(r)); // of the whole message, these header fields included
+  const end = start + size;
+  r.need(end - r.pos);
+  readVarlen(r); // last non-ignorable field id
+  let gtidFlags = 0;
+  let uuid = '';
+  let gno = 0n;
+  const extra: { -readonly [K in keyof MysqlGtidEvent]?: MysqlGtidEvent[K] } = {};
+  let originalTs: bigint | undefined;
+  let originalVersion: number | undefined;
+  loop: while (r.pos < end) {
+    const field = Number(readVarlen(r));
+    switch (field) {
+      case 0:
+        gtidFlags = Number(readVarlen(r));
+        break;
+      case 1: {
+        const sid = Buffer.alloc(16);
+        for (let i = 0; i < 16; i++) sid[i] = Number(readVarlen(r));
+        uuid = uuidText(sid);
+        break;
+      }
+      case 2:
+        gno = zigzag(readVarlen(r));
+        break;
+      case 3:
+        extra.tag = r.str(Number(readVarlen(r)));
+        break;
+      case 4:
+        extra.lastCommitted = zigzag(readVarlen(r));
+        break;
+      case 5:
+        extra.sequenceNumber = zigzag(readVarlen(r));
+        break;
+      case 6:
+        extra.immediateCommitTimestamp = readVarlen(r);
+        break;
+      case 7:
+        originalTs = readVarlen(r);
+        break;
+      case 8:
+        extra.transactionLength = readVarlen(r);
+        break;
+      case 9:
+        extra.immediateServerVersion = Number(readVarlen(r));
+        break;
+      case 10:
+        originalVersion = Number(readVarlen(r));
+        break;
+      case 11:
+        readVarlen(r); // commit group ticket
+        break;
+      default:
+        break loop; // a newer, ignorable field: the ones we need come first
+    }
+  }
+  if (!uuid) throw new Error('GTID_TAGGED event without a source uuid');
+  if (extra.immediateCommitTimestamp !== undefined)
+    extra.originalCommitTimestamp = originalTs ?? extra.immediateCommitTimestamp;
+  if (extra.immediateServerVersion !== undefined)
+    extra.originalServerVersion = originalVersion ?? extra.immediateServerVersion;
+  return { ...extra, type: 'gtid', flavor: 'mysql', header, gtidFlags, uuid, gno };
 }
 
 /**
