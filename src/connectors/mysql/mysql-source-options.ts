@@ -35,15 +35,87 @@ export const mysqlSourceOptionsSchema = z
         'Session time zone of the server. Accepted for compatibility: tidemark reads TIMESTAMP values as UTC instants, exactly, whatever the zone.',
       ),
     'scan.startup.mode': opt
-      .enum(['initial', 'latest-offset'])
+      .enum(['initial', 'snapshot', 'latest-offset', 'earliest-offset', 'specific-offset', 'timestamp'])
       .default('initial')
       .describe(
-        '`initial`: snapshot the tables, then stream the binlog; `latest-offset`: stream from the current binlog end only.',
+        '`initial`: snapshot the tables (chunked, lock-free, parallel, resumable), then stream the binlog; ' +
+          '`snapshot`: the snapshot only, then the source ends (bounded); `latest-offset`: stream from the current ' +
+          'binlog end; `earliest-offset`: stream from the oldest binlog file the server has; `specific-offset`: from ' +
+          '`scan.startup.specific-offset.*`; `timestamp`: from the first transaction committed at or after ' +
+          '`scan.startup.timestamp-millis`. Modes other than initial/snapshot read no snapshot and use the current table schemas.',
       ),
+    'scan.startup.specific-offset.file': opt
+      .string()
+      .optional()
+      .describe('Binlog file name to start from (`specific-offset`), e.g. `mysql-bin.000003`.'),
+    'scan.startup.specific-offset.pos': opt
+      .int(4, 2 ** 32 - 1)
+      .optional()
+      .describe('Offset in `scan.startup.specific-offset.file` (a transaction boundary); default 4.'),
+    'scan.startup.specific-offset.gtid-set': opt
+      .string()
+      .optional()
+      .describe(
+        'MariaDB GTID position (e.g. `0-1-42`) to start after (`specific-offset`); takes precedence over file/pos.',
+      ),
+    'scan.startup.specific-offset.skip-events': opt
+      .int(0)
+      .default(0)
+      .describe('Row events (binlog events that carry rows) to skip after the specific offset.'),
+    'scan.startup.specific-offset.skip-rows': opt
+      .int(0)
+      .default(0)
+      .describe('Rows to skip after the skipped events.'),
+    'scan.startup.timestamp-millis': opt
+      .int(0)
+      .optional()
+      .describe('Start time for `timestamp` mode, epoch milliseconds.'),
     'scan.snapshot.fetch.size': opt
       .int(1, 1_000_000)
       .default(1024)
-      .describe('Rows fetched per batch while snapshotting.'),
+      .describe('Rows per batch handed to the pipeline while snapshotting.'),
+    'scan.incremental.snapshot.chunk.size': opt
+      .int(1, 10_000_000)
+      .default(8096)
+      .describe(
+        'Rows per snapshot chunk. Each chunk is read with a plain SELECT between a low and a high binlog ' +
+          'watermark and normalised with the binlog between them; a checkpoint follows every chunk. A chunk ' +
+          'that grew past twice this size is cut. Memory holds about (parallelism + a few) chunks.',
+      ),
+    'scan.incremental.snapshot.chunk.key-column': opt
+      .string()
+      .optional()
+      .describe(
+        'Split key per table, `db.table_regex:column;...` (default: the primary key, all its columns). ' +
+          'Required for exactly-once snapshots of tables without a primary key: without it such a table is ' +
+          'read in one streamed chunk and its snapshot is at-least-once (rows changed during the read may ' +
+          'arrive twice).',
+      ),
+    'scan.incremental.snapshot.unbounded-chunk-first.enabled': opt
+      .bool()
+      .default(false)
+      .describe(
+        'Read the chunk unbounded above (the table end, where new rows land) before the others (evenly split tables).',
+      ),
+    'chunk-meta.group.size': opt
+      .int(1)
+      .default(1000)
+      .describe('Accepted for compatibility; tidemark keeps finished chunks as merged key ranges.'),
+    'scan.newly-added-table.enabled': opt
+      .bool()
+      .default(false)
+      .describe(
+        'On a restart from a checkpoint, snapshot tables that match `tables` now but were not captured ' +
+          'then, while the others keep streaming.',
+      ),
+    'scan.binlog.newly-added-table.enabled': opt
+      .bool()
+      .optional()
+      .describe(
+        'Capture tables created while the pipeline runs that match `tables`, from their CREATE TABLE on ' +
+          '(no snapshot needed: they start empty); when false they are ignored (logged). Unset: true, unless ' +
+          '`scan.newly-added-table.enabled` is true (Flink CDC allows only one of the two).',
+      ),
     'heartbeat.interval': opt
       .duration()
       .default(30_000)
@@ -58,8 +130,40 @@ export const mysqlSourceOptionsSchema = z
     'connection.pool.size': opt
       .int(1, 64)
       .default(20)
-      .describe('Accepted for compatibility; tidemark uses one snapshot connection in this version.'),
+      .describe(
+        'Accepted for compatibility; the snapshot uses `pipeline.parallelism` connections (one per reader).',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o['scan.newly-added-table.enabled'] && o['scan.binlog.newly-added-table.enabled']) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scan.binlog.newly-added-table.enabled'],
+        message:
+          'scan.newly-added-table.enabled and scan.binlog.newly-added-table.enabled cannot both be true (as in Flink CDC): choose one',
+      });
+    }
+    const mode = o['scan.startup.mode'];
+    if (
+      mode === 'specific-offset' &&
+      o['scan.startup.specific-offset.file'] === undefined &&
+      o['scan.startup.specific-offset.gtid-set'] === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scan.startup.mode'],
+        message:
+          'specific-offset needs scan.startup.specific-offset.file (and .pos) or scan.startup.specific-offset.gtid-set',
+      });
+    }
+    if (mode === 'timestamp' && o['scan.startup.timestamp-millis'] === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['scan.startup.mode'],
+        message: 'timestamp mode needs scan.startup.timestamp-millis',
+      });
+    }
+  });
 
 export type MysqlSourceOptions = z.output<typeof mysqlSourceOptionsSchema>;

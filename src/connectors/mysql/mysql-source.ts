@@ -1,38 +1,107 @@
+import type { Connection } from 'mysql2/promise';
 import type { ChangeEvent, DataChangeEvent, Row } from '../../event/change-event.js';
 import type { JsonValue } from '../../event/json-value.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
-import { tableId, tableIdToString } from '../../event/table-schema.js';
+import { columnIndex, tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Source, SourceContext, SourceInfo, SourceRecord } from '../../runtime/source.js';
+import type {
+  Source,
+  SourceContext,
+  SourceInfo,
+  SourceProgress,
+  SourceRecord,
+} from '../../runtime/source.js';
 import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogClient } from './binlog-client.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
-import { BinlogChangeReader, comparePositions, type MysqlSourceState } from './binlog-change-reader.js';
+import { BinlogChangeReader, type MysqlSourceState, type TrackedTable } from './binlog-change-reader.js';
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import type { MysqlSourceOptions } from './mysql-source-options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
 import { checkServerForCdc, currentBinlogPosition, type ServerInfo } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
+import { FULL_RANGE, keyOf, keyText, type ChunkKey } from './snapshot/chunk-key.js';
+import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
+import { ChunkSplitter } from './snapshot/chunk-splitter.js';
+import {
+  comparePos,
+  formatPos,
+  parsePos,
+  TableSnapshot,
+  type BinlogPos,
+  type Decision,
+  type TableSnapshotJson,
+} from './snapshot/snapshot-state.js';
+import {
+  earliestPosition,
+  positionForMariadbGtid,
+  positionForTimestamp,
+} from './snapshot/startup-position.js';
 
-type Connection = Awaited<ReturnType<typeof openMysqlConnection>>;
+type Connection2 = Connection;
+
+/** The checkpointed state: the binlog position and schemas, plus the snapshot still in progress. */
+export interface MysqlSnapshotSourceState extends MysqlSourceState {
+  /** Tables whose snapshot is not finished (or whose high watermarks the stream has not passed). */
+  readonly snapshot?: { readonly tables: readonly TableSnapshotJson[] };
+  /** `scan.startup.mode: snapshot`: the source ends after the snapshot. */
+  readonly bounded?: boolean;
+}
+
+export interface MysqlSourceSettings {
+  /** `pipeline.parallelism`: snapshot readers, each on its own connection. */
+  readonly parallelism?: number;
+}
+
+/** A chunk ready to be emitted, or a table without split key to be streamed whole. */
+type QueueItem =
+  | ({ readonly kind: 'chunk' } & ChunkOutput)
+  | {
+      readonly kind: 'whole';
+      readonly table: TableSnapshot;
+      readonly conn: Connection2;
+      readonly release: () => void;
+    };
+
+/** Wake-ups between the snapshot readers and the emitting loop. */
+class Signal {
+  private waiters: (() => void)[] = [];
+  wait(): Promise<void> {
+    return new Promise((r) => this.waiters.push(r));
+  }
+  notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
 
 /**
- * `source: type: mysql`: snapshot (one consistent read transaction), then the binlog from exactly
- * the snapshot's position, decoded by tidemark's own decoder. Row events are emitted per
- * transaction with a checkpoint after every commit (XID, COMMIT, DDL).
+ * `source: type: mysql`. Startup modes as in Flink CDC. The snapshot (`initial`, `snapshot`) is
+ * Flink CDC's incremental snapshot: tables are split into key-range chunks, read by
+ * `pipeline.parallelism` readers without locks (low watermark, SELECT, high watermark, binlog
+ * replay between them), and a checkpoint follows every chunk, so a restart reads only unfinished
+ * chunks. The binlog stream runs alongside from the position taken before the snapshot: an event
+ * of a key whose chunk is finished is emitted when it lies after the chunk's high watermark; the
+ * other events of snapshotting tables are already in a chunk or will be. Row events are emitted
+ * per transaction with a checkpoint after every commit (XID, COMMIT, DDL).
  */
 export class MysqlSource implements Source {
   private readonly conn: MysqlConnectionOptions;
   private readonly selector: TableSelector;
   private ctx: SourceContext | undefined;
-  private logger: Logger | undefined;
   private server: ServerInfo | undefined;
   private tables: TableId[] = [];
   private client: BinlogClient | undefined;
-  private readonly serverId: number;
+  private readonly serverIds: number[];
+  private readonly parallelism: number;
+  private readonly keyColumns: { selector: TableSelector; column: string; text: string }[];
 
-  constructor(private readonly options: MysqlSourceOptions) {
+  constructor(
+    private readonly options: MysqlSourceOptions,
+    settings: MysqlSourceSettings = {},
+  ) {
     this.conn = {
       host: options.hostname,
       port: options.port,
@@ -43,13 +112,40 @@ export class MysqlSource implements Source {
         (options as unknown as { 'jdbc.properties'?: Record<string, string> })['jdbc.properties'] ?? {},
     };
     this.selector = compileTableSelector(options.tables, options['tables.exclude']);
+    this.parallelism = Math.max(1, settings.parallelism ?? 1);
     const sid = options['server-id'];
-    this.serverId = sid ? Number(sid.split('-')[0]!.trim()) : 5400 + Math.floor(Math.random() * 1000);
+    const [a, b] = sid
+      ? sid.split('-').map((x) => Number(x.trim()))
+      : [5400 + Math.floor(Math.random() * 1000), undefined];
+    const first = a;
+    const last = b ?? first;
+    // the stream uses the first id, snapshot reader i the id after it
+    this.serverIds = Array.from({ length: this.parallelism + 1 }, (_, i) => first + i);
+    this.rangeTooSmall = last - first + 1 < this.parallelism + 1 && sid !== undefined;
+    this.keyColumns = (options['scan.incremental.snapshot.chunk.key-column'] ?? '')
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0)
+      .map((entry) => {
+        const i = entry.lastIndexOf(':');
+        if (i <= 0 || i === entry.length - 1) {
+          throw new TidemarkError(
+            'CONFIG_INVALID',
+            `scan.incremental.snapshot.chunk.key-column: "${entry}" is not of the form db.table_regex:column`,
+          );
+        }
+        return {
+          selector: compileTableSelector(entry.slice(0, i)),
+          column: entry.slice(i + 1).trim(),
+          text: entry,
+        };
+      });
   }
+
+  private readonly rangeTooSmall: boolean;
 
   async open(ctx: SourceContext): Promise<SourceInfo> {
     this.ctx = ctx;
-    this.logger = ctx.logger;
     const c = await openMysqlConnection(this.conn, ctx.logger);
     try {
       this.server = await checkServerForCdc(c);
@@ -67,6 +163,12 @@ export class MysqlSource implements Source {
             'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db.',
         );
       }
+      if (this.rangeTooSmall) {
+        ctx.logger.warn(
+          `server-id ${this.options['server-id']} has fewer ids than pipeline.parallelism + 1 (${this.parallelism + 1}); ` +
+            `using ${this.serverIds[0]}-${this.serverIds[this.serverIds.length - 1]}: make sure no other replica uses them`,
+        );
+      }
       return { tables: this.tables };
     } finally {
       await c.end().catch(() => undefined);
@@ -76,232 +178,679 @@ export class MysqlSource implements Source {
   async *read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
     const ctx = this.ctx;
     if (!ctx) throw new TidemarkError('INTERNAL', 'MysqlSource.read before open');
-    const restored = restoredState as MysqlSourceState | null | undefined;
-    let state: MysqlSourceState;
-    if (restored && restored.phase === 'binlog') {
-      state = restored;
-      yield state.schemas.map((s) => createTableEvent(s.id, s.schema));
-      // tables that match the pattern now but were not captured at the checkpoint are not
-      // snapshotted in this version (scan.newly-added-table comes with the snapshot issue)
-      const known = new Set(state.schemas.map((s) => s.table));
-      const added = this.tables.filter((t) => !known.has(tableIdToString(t)));
-      if (added.length) {
-        ctx.logger.warn(
-          'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored',
-          {
-            tables: added.map(tableIdToString),
-          },
-        );
-      }
-    } else if (this.options['scan.startup.mode'] === 'latest-offset') {
-      const c = await openMysqlConnection(this.conn, ctx.logger);
-      try {
-        const schemas = await loadTableSchemas(
-          c,
-          this.tables.map((t) => ({ schemaName: t.schemaName!, tableName: t.tableName })),
-        );
-        const pos = await currentBinlogPosition(c);
-        state = {
+    const restored = restoredState as MysqlSnapshotSourceState | null | undefined;
+    const mode = this.options['scan.startup.mode'];
+    let start: MysqlSourceState;
+    let snapshot: TableSnapshot[] = [];
+    let bounded = mode === 'snapshot';
+    let fresh = false;
+    const c = await openMysqlConnection(this.conn, ctx.logger);
+    try {
+      if (restored && restored.phase === 'binlog') {
+        bounded = restored.bounded === true;
+        let schemas = [...restored.schemas];
+        const known = new Set(schemas.map((s) => s.table));
+        const added = this.tables.filter((t) => !known.has(tableIdToString(t)));
+        const addedSnapshots: TableSnapshot[] = [];
+        if (added.length && this.options['scan.newly-added-table.enabled']) {
+          const loaded = this.schemaList(await this.loadSchemas(c, added), added);
+          ctx.logger.info('snapshotting newly added tables (scan.newly-added-table.enabled)', {
+            tables: loaded.map((s) => s.table),
+          });
+          schemas = [...schemas, ...loaded];
+          addedSnapshots.push(...(await this.newSnapshots(c, loaded)));
+        } else if (added.length) {
+          ctx.logger.warn(
+            'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored (set scan.newly-added-table.enabled: true to snapshot them)',
+            { tables: added.map(tableIdToString) },
+          );
+        }
+        const byName = new Map(schemas.map((s) => [s.table, s]));
+        const restoredSnaps = await this.restoreSnapshots(c, restored.snapshot?.tables ?? [], byName);
+        snapshot = [...restoredSnaps, ...addedSnapshots];
+        start = {
+          phase: 'binlog',
+          file: restored.file,
+          pos: restored.pos,
+          ...(restored.gtid ? { gtid: restored.gtid } : {}),
+          schemas,
+        };
+      } else {
+        fresh = true;
+        const pos = await this.startPosition(c, mode);
+        const schemas = this.schemaList(await this.loadSchemas(c, this.tables), this.tables);
+        start = {
           phase: 'binlog',
           file: pos.file,
           pos: pos.pos,
           ...(pos.gtid ? { gtid: pos.gtid } : {}),
-          schemas: this.schemaList(schemas),
+          schemas,
         };
-      } finally {
-        await c.end().catch(() => undefined);
+        if (mode === 'initial' || mode === 'snapshot') snapshot = await this.newSnapshots(c, schemas);
+        ctx.logger.info('starting', { mode, position: formatPos(pos), tables: schemas.length });
       }
-      yield state.schemas.map((s) => createTableEvent(s.id, s.schema));
-    } else {
-      const snap = this.snapshot(ctx);
-      let result: MysqlSourceState | undefined;
-      while (true) {
-        const r = await snap.next();
-        if (r.done) {
-          result = r.value;
-          break;
-        }
-        yield r.value;
-        if (ctx.signal.aborted) return;
-      }
-      state = result;
+    } finally {
+      await c.end().catch(() => undefined);
     }
-    yield [{ kind: 'checkpoint', state: state as unknown as JsonValue }];
-    yield* this.stream(ctx, state);
+    yield start.schemas.map((s) => createTableEvent(s.id, s.schema));
+    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset');
   }
 
-  private schemaList(schemas: Map<string, TableSchema>): MysqlSourceState['schemas'] {
-    return this.tables.flatMap((id) => {
+  private async startPosition(
+    c: Connection2,
+    mode: MysqlSourceOptions['scan.startup.mode'],
+  ): Promise<{ file: string; pos: number; gtid?: string }> {
+    const scanOpts = { connection: this.conn, serverId: this.serverIds[0]!, logger: this.ctx!.logger };
+    switch (mode) {
+      case 'earliest-offset':
+        return earliestPosition(c);
+      case 'timestamp':
+        return positionForTimestamp(c, this.options['scan.startup.timestamp-millis'] ?? 0, scanOpts);
+      case 'specific-offset': {
+        const gtid = this.options['scan.startup.specific-offset.gtid-set'];
+        if (gtid !== undefined) {
+          if (this.server?.flavor !== 'mariadb') {
+            throw new TidemarkError(
+              'CONFIG_INVALID',
+              'scan.startup.specific-offset.gtid-set is supported on MariaDB only in this version; give .file and .pos',
+            );
+          }
+          return positionForMariadbGtid(c, gtid, scanOpts);
+        }
+        return {
+          file: this.options['scan.startup.specific-offset.file']!,
+          pos: this.options['scan.startup.specific-offset.pos'] ?? 4,
+        };
+      }
+      default: {
+        const p = await currentBinlogPosition(c);
+        return p.gtid ? { file: p.file, pos: p.pos, gtid: p.gtid } : { file: p.file, pos: p.pos };
+      }
+    }
+  }
+
+  private async loadSchemas(c: Connection2, tables: readonly TableId[]): Promise<Map<string, TableSchema>> {
+    return loadTableSchemas(
+      c,
+      tables.map((t) => ({ schemaName: t.schemaName!, tableName: t.tableName })),
+    );
+  }
+
+  private schemaList(schemas: Map<string, TableSchema>, tables: readonly TableId[]): TrackedTable[] {
+    return tables.flatMap((id) => {
       const key = tableIdToString(id);
       const schema = schemas.get(key);
       return schema ? [{ table: key, id, schema }] : [];
     });
   }
 
-  /** One consistent read transaction; returns the binlog position it is consistent with. */
-  private async *snapshot(ctx: SourceContext): AsyncGenerator<readonly SourceRecord[], MysqlSourceState> {
-    const c = await openMysqlConnection(this.conn, ctx.logger);
-    try {
-      const { file, pos, gtid } = await this.startConsistentSnapshot(c);
-      const schemas = await loadTableSchemas(
-        c,
-        this.tables.map((t) => ({ schemaName: t.schemaName!, tableName: t.tableName })),
-      );
-      const list = this.schemaList(schemas);
-      yield list.map((s) => createTableEvent(s.id, s.schema));
-      const progress = await Promise.all(
-        list.map(async (s) => ({
-          table: s.table,
-          rowsRead: 0,
-          rowsEstimated: await estimateRowCount(c, s.id),
-          done: false,
-        })),
-      );
-      const fetchSize = this.options['scan.snapshot.fetch.size'];
-      for (const [i, s] of list.entries()) {
-        const p = progress[i]!;
-        ctx.logger.info('snapshot of table started', { table: s.table, estimatedRows: p.rowsEstimated });
-        yield [
-          { kind: 'progress', progress: { phase: 'snapshot', tables: progress.map((x) => ({ ...x })) } },
-        ];
-        for await (const rows of readTableSnapshot(c, s.id, s.schema, { fetchSize, signal: ctx.signal })) {
-          const events: SourceRecord[] = rows.map((after) => snapshotRow(s.id, after));
-          p.rowsRead += rows.length;
-          events.push({
-            kind: 'progress',
-            progress: { phase: 'snapshot', tables: progress.map((x) => ({ ...x })) },
-          });
-          yield events;
-          if (ctx.signal.aborted) throw new TidemarkError('INTERNAL', 'stopped during the snapshot');
-        }
-        p.done = true;
-        ctx.logger.info('snapshot of table done', { table: s.table, rows: p.rowsRead });
-        yield [
-          { kind: 'progress', progress: { phase: 'snapshot', tables: progress.map((x) => ({ ...x })) } },
-        ];
+  /** The split key of a table: the configured chunk key column, else the primary key, else none. */
+  private chunkKey(t: TrackedTable, collations: Map<string, string>): ChunkKey | null {
+    const configured = this.keyColumns.find((k) => k.selector.matches(t.id.schemaName ?? '', t.id.tableName));
+    let columns: string[];
+    if (configured) {
+      const i = columnIndex(t.schema, configured.column);
+      if (i < 0) {
+        throw new TidemarkError(
+          'CONFIG_INVALID',
+          `scan.incremental.snapshot.chunk.key-column "${configured.text}": table ${t.table} has no column ${configured.column}`,
+          { details: { table: t.table } },
+        );
       }
-      await c.query('COMMIT');
-      return { phase: 'binlog', file, pos, ...(gtid ? { gtid } : {}), schemas: list };
-    } finally {
-      await c.end().catch(() => undefined);
+      columns = [t.schema.columns[i]!.name];
+    } else if (t.schema.primaryKeys.length) {
+      columns = [...t.schema.primaryKeys];
+    } else {
+      return null;
     }
+    const indexes = columns.map((col) => columnIndex(t.schema, col));
+    const pk = t.schema.primaryKeys.map((k) => k.toLowerCase()).sort();
+    const unique =
+      pk.length > 0 &&
+      pk.length === columns.length &&
+      columns
+        .map((k) => k.toLowerCase())
+        .sort()
+        .every((k, i) => k === pk[i]);
+    return {
+      columns,
+      indexes,
+      types: indexes.map((i) => t.schema.columns[i]!.type),
+      collations: columns.map((col) => collations.get(`${t.table}.${col.toLowerCase()}`) ?? ''),
+      unique,
+    };
   }
 
-  /**
-   * Opens a REPEATABLE READ snapshot and finds the binlog position it is consistent with. MariaDB
-   * tells it without any lock (binlog_snapshot_file/position); MySQL needs a brief global read lock.
-   */
-  private async startConsistentSnapshot(
-    c: Connection,
-  ): Promise<{ file: string; pos: number; gtid?: string }> {
-    await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    if (this.server?.flavor === 'mariadb') {
-      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-      const [rows] = await c.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-      const m = new Map(
-        (rows as { Variable_name: string; Value: string }[]).map((r) => [
-          r.Variable_name.toLowerCase(),
-          r.Value,
-        ]),
-      );
-      const file = m.get('binlog_snapshot_file');
-      const pos = Number(m.get('binlog_snapshot_position'));
-      if (!file || !Number.isFinite(pos))
-        throw new TidemarkError('SOURCE_QUERY', 'the server did not report binlog_snapshot_file/position');
-      return { file, pos };
+  private async collations(c: Connection2, tables: readonly TrackedTable[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!tables.length) return out;
+    const [rows] = await c.query(
+      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, COLLATION_NAME AS k FROM information_schema.COLUMNS WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?) AND COLLATION_NAME IS NOT NULL',
+      [tables.map((t) => [t.id.schemaName, t.id.tableName])],
+    );
+    for (const r of rows as { s: string; t: string; c: string; k: string }[]) {
+      out.set(`${r.s}.${r.t}.${r.c.toLowerCase()}`, r.k.toLowerCase());
     }
-    await c.query('FLUSH TABLES WITH READ LOCK');
-    try {
-      await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-      const p = await currentBinlogPosition(c);
-      return p.gtid ? { file: p.file, pos: p.pos, gtid: p.gtid } : { file: p.file, pos: p.pos };
-    } finally {
-      await c.query('UNLOCK TABLES');
-    }
+    return out;
   }
 
-  private async *stream(ctx: SourceContext, start: MysqlSourceState): AsyncIterable<readonly SourceRecord[]> {
+  private async newSnapshots(c: Connection2, tables: readonly TrackedTable[]): Promise<TableSnapshot[]> {
+    const coll = await this.collations(c, tables);
+    const out: TableSnapshot[] = [];
+    for (const t of tables) {
+      const ts = new TableSnapshot(t.table, t.id, t.schema, this.chunkKey(t, coll));
+      ts.rowsEstimated = await estimateRowCount(c, t.id);
+      out.push(ts);
+    }
+    return out;
+  }
+
+  private async restoreSnapshots(
+    c: Connection2,
+    list: readonly TableSnapshotJson[],
+    byName: Map<string, TrackedTable>,
+  ): Promise<TableSnapshot[]> {
+    const tracked = list.flatMap((j) => {
+      const t = byName.get(j.table);
+      return t ? [{ j, t }] : [];
+    });
+    const coll = await this.collations(
+      c,
+      tracked.map((x) => x.t),
+    );
+    const out: TableSnapshot[] = [];
+    for (const { j, t } of tracked) {
+      const ts = TableSnapshot.restore(j, t.id, t.schema, this.chunkKey(t, coll));
+      ts.rowsEstimated = await estimateRowCount(c, t.id);
+      out.push(ts);
+    }
+    return out;
+  }
+
+  /** Snapshot readers and binlog stream together; see the class comment. */
+  private async *run(
+    ctx: SourceContext,
+    start: MysqlSourceState,
+    snapshot: readonly TableSnapshot[],
+    bounded: boolean,
+    applySkips: boolean,
+  ): AsyncGenerator<readonly SourceRecord[]> {
     const logger = ctx.logger;
-    const reader = new BinlogChangeReader({ selector: this.selector, start, logger });
-    let target: { file: string; pos: number };
-    {
-      const c = await openMysqlConnection(this.conn, logger);
-      try {
-        const p = await currentBinlogPosition(c);
-        target = { file: p.file, pos: p.pos };
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    }
-    const reached = (): boolean =>
-      comparePositions(reader.committed.file, reader.committed.pos, target.file, target.pos) >= 0;
-    let caughtUp = reached();
-    if (caughtUp) yield [{ kind: 'caught-up' }];
-    let retries = 0;
+    const opts = this.options;
+    const fetchSize = opts['scan.snapshot.fetch.size'];
+    const chunkSize = opts['scan.incremental.snapshot.chunk.size'];
+    const streaming = !bounded;
+    const internal = new AbortController();
+    let client: BinlogClient | undefined;
+    const onAbort = (): void => {
+      internal.abort();
+      void client?.close();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const signal = internal.signal;
 
-    while (!ctx.signal.aborted) {
-      const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
-      const from = reader.committed;
-      const client = new BinlogClient({
+    // --- bookkeeping shared by the readers and the emitting loop
+    const inSnapshot = new Map(snapshot.map((t) => [t.table, t]));
+    const progressTables = [...snapshot];
+    const captured = new Set(start.schemas.map((s) => s.table));
+    const queue: QueueItem[] = [];
+    const queued = new Signal();
+    const space = new Signal();
+    const capacity = Math.max(2, this.parallelism);
+    let failure: Error | undefined;
+    const checkFailure = (): void => {
+      if (failure) throw failure;
+    };
+    let readersLeft = 0;
+
+    const splitters = new Map<string, ChunkSplitter>();
+    for (const ts of snapshot) {
+      if (!ts.key) {
+        if (!ts.complete) {
+          logger.warn(
+            `table ${ts.table} has no primary key and no scan.incremental.snapshot.chunk.key-column: it is read in one ` +
+              'streamed chunk, and its snapshot is at-least-once (rows written during the read may arrive twice)',
+            { table: ts.table },
+          );
+        }
+        continue;
+      }
+      splitters.set(
+        ts.table,
+        new ChunkSplitter(
+          ts.id,
+          ts.key,
+          ts.gaps(),
+          {
+            chunkSize,
+            evenUpper: 1000,
+            evenLower: 0.05,
+            unboundedFirst: opts['scan.incremental.snapshot.unbounded-chunk-first.enabled'],
+          },
+          ts.rowsEstimated,
+        ),
+      );
+    }
+    const wholeTaken = new Set<string>();
+    type Job =
+      | { ts: TableSnapshot; splitter: ChunkSplitter; range: import('./snapshot/chunk-key.js').KeyRange }
+      | { ts: TableSnapshot; whole: true };
+    const nextJob = async (conn: Connection2): Promise<Job | undefined> => {
+      for (const ts of snapshot) {
+        if (ts.complete) continue;
+        const sp = splitters.get(ts.table);
+        if (sp) {
+          if (sp.exhausted) continue;
+          const range = await sp.next(conn);
+          if (range) return { ts, splitter: sp, range };
+        } else if (!wholeTaken.has(ts.table) && ts.gaps().length) {
+          wholeTaken.add(ts.table);
+          return { ts, whole: true };
+        }
+      }
+      return undefined;
+    };
+    const put = async (item: QueueItem): Promise<void> => {
+      while (queue.length >= capacity && !signal.aborted) await space.wait();
+      queue.push(item);
+      queued.notify();
+    };
+    const reader = async (index: number): Promise<void> => {
+      const conn = await openMysqlConnection(this.conn, logger);
+      try {
+        for (;;) {
+          if (signal.aborted || failure !== undefined) return;
+          const job = await nextJob(conn);
+          if (!job) return;
+          if ('whole' in job) {
+            await new Promise<void>((release) => void put({ kind: 'whole', table: job.ts, conn, release }));
+            continue;
+          }
+          const out = await readChunk(conn, job.ts, job.range, job.splitter, {
+            connection: this.conn,
+            serverId: this.serverIds[index + 1]!,
+            maxRows: chunkSize * 2,
+            logger,
+            signal,
+          });
+          await put({ kind: 'chunk', ...out });
+        }
+      } finally {
+        await conn.end().catch(() => undefined);
+      }
+    };
+    const anyWork = snapshot.some((t) => !t.complete);
+    if (anyWork) {
+      const n = Math.min(this.parallelism, Math.max(1, snapshot.length * 1000));
+      readersLeft = n;
+      for (let i = 0; i < n; i++) {
+        void reader(i)
+          .catch((e: unknown) => {
+            if (!signal.aborted) {
+              failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
+            }
+          })
+          .finally(() => {
+            readersLeft--;
+            queued.notify();
+          });
+      }
+      for (const ts of snapshot) {
+        if (ts.finishedCount > 0 && !ts.complete) {
+          logger.info('snapshot resumed: finished chunks are not read again', {
+            table: ts.table,
+            finishedRanges: ts.finishedCount,
+          });
+        }
+      }
+      logger.info('snapshot started', {
+        tables: snapshot.filter((t) => !t.complete).map((t) => t.table),
+        readers: n,
+        chunkSize,
+      });
+    }
+
+    // --- the stream
+    const changeReader = new BinlogChangeReader({ selector: this.selector, start, logger });
+    let decoder = new BinlogDecoder({ columnTypesFor: changeReader.columnTypesFor });
+    let iter: AsyncIterator<Buffer[]> | undefined;
+    const connectStream = (): void => {
+      decoder = new BinlogDecoder({ columnTypesFor: changeReader.columnTypesFor });
+      const from = changeReader.committed;
+      client = new BinlogClient({
         connection: this.conn,
-        serverId: this.serverId,
+        serverId: this.serverIds[0]!,
         start: { file: from.file, pos: from.pos },
-        heartbeatSeconds: Math.max(1, Math.round(this.options['heartbeat.interval'] / 1000)),
+        heartbeatSeconds: Math.max(1, Math.round(opts['heartbeat.interval'] / 1000)),
         logger,
       });
       this.client = client;
-      const onAbort = (): void => void client.close();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      let emittedInTx = false;
+      iter = client.events();
+    };
+    const streamAtBoundary = (): boolean => !streaming || !changeReader.inTransaction;
+
+    const state = (base: MysqlSourceState): JsonValue => {
+      if (streaming) {
+        const at = { file: base.file, pos: base.pos };
+        for (const [name, ts] of inSnapshot) if (ts.passed(at)) inSnapshot.delete(name);
+      }
+      const tables = [...inSnapshot.values()].map((t) => t.toJson());
+      const s: MysqlSnapshotSourceState = {
+        ...base,
+        ...(tables.length ? { snapshot: { tables } } : {}),
+        ...(bounded ? { bounded: true } : {}),
+      };
+      return s as unknown as JsonValue;
+    };
+    const checkpoint = (): SourceRecord => ({ kind: 'checkpoint', state: state(changeReader.state()) });
+    const snapshotProgress = (): SourceRecord => ({
+      kind: 'progress',
+      progress: {
+        phase: 'snapshot',
+        tables: progressTables.map((t) => ({
+          table: t.table,
+          rowsRead: t.rowsRead,
+          rowsEstimated: t.rowsEstimated,
+          done: t.complete,
+        })),
+      },
+    });
+
+    /** Emits one queued item: a chunk's rows, or a whole table streamed. */
+    const emitItem = async function* (
+      this: MysqlSource,
+      item: QueueItem,
+    ): AsyncGenerator<readonly SourceRecord[]> {
+      const ts = item.table;
+      if (item.kind === 'chunk') {
+        for (let i = 0; i < item.rows.length; i += fetchSize) {
+          yield item.rows.slice(i, i + fetchSize).map((r) => snapshotRow(ts.id, r));
+        }
+        ts.rowsRead += item.rows.length;
+        ts.finish(item.chunk, item.hw);
+      } else {
+        try {
+          const lw = await binlogPosition(item.conn);
+          const chunk = ts.begin(FULL_RANGE, lw);
+          let lastProgress = Date.now();
+          for await (const rows of readTableSnapshot(item.conn, ts.id, ts.schema, { fetchSize, signal })) {
+            ts.rowsRead += rows.length;
+            const out: SourceRecord[] = rows.map((r) => snapshotRow(ts.id, r));
+            if (Date.now() - lastProgress > 1000) {
+              lastProgress = Date.now();
+              out.push(snapshotProgress());
+            }
+            yield out;
+          }
+          ts.finish(chunk, lw);
+        } finally {
+          item.release();
+        }
+      }
+      ts.passed(streaming ? changeReader.committed : { file: '', pos: 0 });
+      if (ts.complete) logger.info('snapshot of table done', { table: ts.table, rows: ts.rowsRead });
+      const tail: SourceRecord[] = [snapshotProgress()];
+      if (streamAtBoundary()) tail.push(checkpoint());
+      yield tail;
+    };
+
+    const drainQueue = async function* (this: MysqlSource): AsyncGenerator<readonly SourceRecord[]> {
+      while (queue.length) {
+        const item = queue.shift()!;
+        space.notify();
+        yield* emitItem.call(this, item);
+      }
+    };
+
+    // skip-events / skip-rows of specific-offset
+    const skip = {
+      events: applySkips ? opts['scan.startup.specific-offset.skip-events'] : 0,
+      rows: applySkips ? opts['scan.startup.specific-offset.skip-rows'] : 0,
+      loc: undefined as string | undefined,
+      inSkipped: false,
+    };
+    const skipped = (ev: DataChangeEvent): boolean => {
+      if (skip.events <= 0 && skip.rows <= 0 && !skip.inSkipped) return false;
+      if (ev.meta.location !== skip.loc) {
+        skip.loc = ev.meta.location;
+        skip.inSkipped = skip.events > 0;
+        if (skip.inSkipped) skip.events--;
+      }
+      if (skip.inSkipped) return true;
+      if (skip.rows > 0) {
+        skip.rows--;
+        return true;
+      }
+      return false;
+    };
+
+    /** The stream's verdict on one row event: records to emit, or a chunk to wait for. */
+    const filter = (ev: DataChangeEvent): DataChangeEvent[] | { wait: Promise<void> } => {
+      const name = tableIdToString(ev.tableId);
+      if (!captured.has(name)) return [];
+      const ts = inSnapshot.get(name);
+      if (!ts) return [ev];
+      const at = ev.meta.location ? parsePos(ev.meta.location) : changeReader.position;
+      const key = ts.key;
+      if (!key) return verdict(ts.decide(null, at), ev);
+      const bk = ev.before ? keyOf(key, ev.before) : null;
+      const ak = ev.after ? keyOf(key, ev.after) : null;
+      if (bk && ak && keyText(bk) !== keyText(ak)) {
+        // the key moved: the delete belongs to the old key's chunk, the insert to the new one's
+        const db = ts.decide(bk, at);
+        const da = ts.decide(ak, at);
+        if (typeof db === 'object') return db;
+        if (typeof da === 'object') return da;
+        if (db === 'emit' && da === 'emit') return [ev];
+        if (db === 'emit') return [{ ...ev, op: 'delete', after: null }];
+        if (da === 'emit') return [{ ...ev, op: 'insert', before: null }];
+        return [];
+      }
+      return verdict(ts.decide(bk ?? ak, at), ev);
+    };
+
+    let caughtUp = false;
+    let target: BinlogPos | undefined;
+    let snapshotDone = !anyWork;
+    let lastEventMs = 0;
+    let lastStreamProgress = 0;
+    let retries = 0;
+    let emittedInTx = false;
+    let pending: Promise<{ r?: IteratorResult<Buffer[]>; e?: unknown }> | undefined;
+    let queuedWait: Promise<void> | undefined;
+    const setTarget = async (): Promise<void> => {
+      const c = await openMysqlConnection(this.conn, logger);
       try {
-        for await (const buffers of client.events()) {
-          const out: SourceRecord[] = [];
-          for (const buf of buffers) reader.processRaw(decoder, buf, out);
-          retries = 0;
-          if (!caughtUp && !reader.inTransaction && reached()) {
+        target = await binlogPosition(c);
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    };
+    const reachedTarget = (): boolean =>
+      target !== undefined && !changeReader.inTransaction && comparePos(changeReader.committed, target) >= 0;
+
+    try {
+      yield [checkpoint(), ...(anyWork ? [snapshotProgress()] : [])];
+      if (streaming && snapshotDone) await setTarget();
+      for (;;) {
+        if (ctx.signal.aborted) return;
+        checkFailure();
+        yield* drainQueue.call(this);
+        if (!snapshotDone && readersLeft === 0 && queue.length === 0) {
+          checkFailure();
+          snapshotDone = true;
+          logger.info('snapshot done', { tables: progressTables.length });
+          if (!streaming) {
+            yield [snapshotProgress(), { kind: 'caught-up' }, checkpoint()];
+            return;
+          }
+          await setTarget();
+        }
+        if (!streaming) {
+          if (!anyWork) {
+            yield [{ kind: 'caught-up' }, checkpoint()];
+            return;
+          }
+          if (queue.length === 0 && readersLeft > 0 && failure === undefined) await queued.wait();
+          continue;
+        }
+        if (!caughtUp && snapshotDone && reachedTarget()) {
+          caughtUp = true;
+          yield [{ kind: 'caught-up' }, checkpoint()];
+        }
+        // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
+        if (!iter) connectStream();
+        pending ??= iter!.next().then(
+          (r) => ({ r }),
+          (e: unknown) => ({ e }),
+        );
+        queuedWait ??= queued.wait().then(() => {
+          queuedWait = undefined;
+        });
+        const wakeup = snapshotDone ? undefined : queuedWait;
+        const got = await (wakeup ? Promise.race([pending, wakeup.then(() => undefined)]) : pending);
+        if (!got) continue;
+        pending = undefined;
+        if (got.e !== undefined) {
+          if (ctx.signal.aborted) return;
+          const te =
+            got.e instanceof TidemarkError
+              ? got.e
+              : new TidemarkError('SOURCE_BINLOG_READ', errorMessage(got.e), {
+                  retryable: true,
+                  cause: got.e,
+                });
+          if (
+            !te.retryable ||
+            emittedInTx ||
+            changeReader.inTransaction ||
+            retries >= opts['connect.max-retries']
+          ) {
+            throw te;
+          }
+          retries++;
+          const delay = Math.min(30_000, 500 * 2 ** retries);
+          logger.warn('binlog connection lost; reconnecting', {
+            error: te.message,
+            attempt: retries,
+            delayMs: delay,
+            at: formatPos(changeReader.committed),
+          });
+          await client?.close();
+          await new Promise((r) => setTimeout(r, delay));
+          connectStream();
+          continue;
+        }
+        const r = got.r!;
+        if (r.done) return; // the server ended the stream
+        retries = 0;
+        let out: SourceRecord[] = [];
+        for (const buf of r.value) {
+          const raw: SourceRecord[] = [];
+          changeReader.processRaw(decoder, buf, raw);
+          for (const rec of raw) {
+            if (rec.kind === 'data') {
+              lastEventMs = rec.meta.tsMs;
+              if (skipped(rec)) continue;
+              for (;;) {
+                const v = filter(rec);
+                if (Array.isArray(v)) {
+                  out.push(...v);
+                  break;
+                }
+                // a chunk of this key is being finished: emit it first
+                if (out.length) {
+                  yield out;
+                  out = [];
+                }
+                let released = false;
+                void v.wait.then(() => (released = true));
+                while (!released) {
+                  checkFailure();
+                  if (queue.length) yield* drainQueue.call(this);
+                  else {
+                    queuedWait ??= queued.wait().then(() => {
+                      queuedWait = undefined;
+                    });
+                    await Promise.race([v.wait, queuedWait]);
+                  }
+                }
+              }
+            } else if (rec.kind === 'checkpoint') {
+              out.push({ kind: 'checkpoint', state: state(rec.state as unknown as MysqlSourceState) });
+            } else if (rec.kind === 'schema') {
+              const s = this.schemaEvent(rec, captured, logger);
+              if (s) out.push(s);
+            } else {
+              out.push(rec);
+            }
+          }
+          if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
             out.push({ kind: 'caught-up' });
           }
-          if (out.length === 0) continue;
-          emittedInTx = reader.inTransaction && out.some((r) => r.kind === 'data' || r.kind === 'schema');
-          yield out;
         }
-        return; // the server ended the stream
-      } catch (e) {
-        if (ctx.signal.aborted) return;
-        const te =
-          e instanceof TidemarkError
-            ? e
-            : new TidemarkError('SOURCE_BINLOG_READ', errorMessage(e), { retryable: true, cause: e });
-        // Reconnect only where nothing of an open transaction was handed out: then the restart
-        // position (the last commit) is exactly where the consumer stands.
-        if (
-          !te.retryable ||
-          emittedInTx ||
-          reader.inTransaction ||
-          retries >= this.options['connect.max-retries']
-        )
-          throw te;
-        retries++;
-        const delay = Math.min(30_000, 500 * 2 ** retries);
-        logger.warn('binlog connection lost; reconnecting', {
-          error: te.message,
-          attempt: retries,
-          delayMs: delay,
-          at: `${reader.committed.file}:${reader.committed.pos}`,
-        });
-        await new Promise((r) => setTimeout(r, delay));
-      } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
-        await client.close();
-        this.client = undefined;
+        if (Date.now() - lastStreamProgress > 5000 && snapshotDone) {
+          lastStreamProgress = Date.now();
+          out.push(streamProgress(lastEventMs, changeReader.committed));
+        }
+        if (out.length === 0) continue;
+        emittedInTx = changeReader.inTransaction && out.some((x) => x.kind === 'data' || x.kind === 'schema');
+        yield out;
       }
+    } finally {
+      internal.abort();
+      ctx.signal.removeEventListener('abort', onAbort);
+      for (const item of queue.splice(0)) if (item.kind === 'whole') item.release();
+      space.notify();
+      await client?.close();
+      this.client = undefined;
     }
+  }
+
+  /** Schema events of the stream: tables created while running only with scan.binlog.newly-added-table.enabled. */
+  private schemaEvent(
+    rec: Extract<SourceRecord, { kind: 'schema' }>,
+    captured: Set<string>,
+    logger: Logger,
+  ): SourceRecord | undefined {
+    const name = tableIdToString(rec.tableId);
+    if (captured.has(name)) return rec;
+    if (rec.change.type !== 'create-table') return undefined;
+    const created = /^\s*CREATE\b/i.test(rec.ddl ?? '');
+    const enabled =
+      this.options['scan.binlog.newly-added-table.enabled'] ??
+      !this.options['scan.newly-added-table.enabled'];
+    if (created && !enabled) {
+      logger.info(
+        'a table matching the pattern was created; it is not captured (set scan.binlog.newly-added-table.enabled: true to capture such tables)',
+        { table: name, at: rec.meta.location },
+      );
+      return undefined;
+    }
+    if (created) logger.info('capturing a newly created table', { table: name, at: rec.meta.location });
+    captured.add(name);
+    return rec;
   }
 
   async close(): Promise<void> {
     await this.client?.close();
   }
+}
+
+function verdict(d: Decision, ev: DataChangeEvent): DataChangeEvent[] | { wait: Promise<void> } {
+  if (d === 'emit') return [ev];
+  if (d === 'drop') return [];
+  return d;
+}
+
+function streamProgress(lastEventMs: number, at: BinlogPos): SourceRecord {
+  const progress: SourceProgress = {
+    phase: 'streaming',
+    ...(lastEventMs > 0 ? { lagMs: Math.max(0, Date.now() - lastEventMs) } : {}),
+    position: formatPos(at),
+  };
+  return { kind: 'progress', progress };
 }
 
 function createTableEvent(id: TableId, schema: TableSchema): ChangeEvent {

@@ -1,0 +1,156 @@
+import type { Connection } from 'mysql2/promise';
+import { TidemarkError } from '../../../event/tidemark-error.js';
+import type { Logger } from '../../../runtime/logger.js';
+import type { SourceRecord } from '../../../runtime/source.js';
+import { BinlogClient } from '../binlog-client.js';
+import { BinlogChangeReader } from '../binlog-change-reader.js';
+import { BinlogDecoder } from '../binlog/binlog-decoder.js';
+import type { BinlogEvent } from '../binlog/binlog-event.js';
+import type { MysqlConnectionOptions } from '../mysql-connection.js';
+import { currentBinlogPosition, listBinlogs } from '../server-checks.js';
+import { formatPos, type BinlogPos } from './snapshot-state.js';
+
+const ARTIFICIAL = 0x20;
+
+export interface ScanOptions {
+  readonly connection: MysqlConnectionOptions;
+  readonly serverId: number;
+  readonly logger: Logger;
+}
+
+/** The first binlog file the server still has, at its first event. */
+export async function earliestPosition(conn: Connection): Promise<BinlogPos> {
+  const files = await listBinlogs(conn);
+  const first = files[0];
+  if (!first) {
+    throw new TidemarkError('SOURCE_BINLOG_CONFIG', 'SHOW BINARY LOGS lists no binlog file: is log_bin on?');
+  }
+  return { file: first.name, pos: 4 };
+}
+
+function isTxStart(ev: BinlogEvent): boolean {
+  return ev.type === 'gtid' || (ev.type === 'query' && ev.sql.trim().toUpperCase().startsWith('BEGIN'));
+}
+
+/**
+ * Reads the binlog from `start` (non-blocking: up to its current end) and returns the start of
+ * the first transaction for which `stop` says yes, or undefined at the end of the log.
+ */
+async function scan(
+  start: BinlogPos,
+  opts: ScanOptions,
+  stop: (ev: BinlogEvent, timestampMs: number) => boolean,
+  firstOnly = false,
+): Promise<BinlogPos | undefined> {
+  const reader = new BinlogChangeReader({
+    selector: { matches: () => false, patterns: [], notes: [] },
+    start: { phase: 'binlog', file: start.file, pos: start.pos, schemas: [] },
+    logger: opts.logger,
+  });
+  const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+  const client = new BinlogClient({
+    connection: opts.connection,
+    serverId: opts.serverId,
+    start,
+    nonBlocking: true,
+    sendAnnotateRows: false,
+    logger: opts.logger,
+  });
+  try {
+    for await (const buffers of client.events()) {
+      for (const buf of buffers) {
+        const at = reader.position;
+        const ev = decoder.decode(buf, { file: at.file, pos: at.pos });
+        const h = ev.header;
+        const real = (h.flags & ARTIFICIAL) === 0 && h.timestamp !== 0;
+        if (real && (firstOnly || (!reader.inTransaction && isTxStart(ev))) && stop(ev, h.timestamp * 1000)) {
+          return firstOnly ? { file: at.file, pos: h.timestamp } : { file: at.file, pos: at.pos };
+        }
+        const out: SourceRecord[] = [];
+        reader.process(ev, { file: at.file, pos: at.pos }, decoder, out);
+      }
+    }
+    return undefined;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Seconds timestamp of the first event of a binlog file (its Format_description: the file's start). */
+async function fileStartMs(file: string, opts: ScanOptions): Promise<number> {
+  const r = await scan({ file, pos: 4 }, opts, () => true, true);
+  return (r?.pos ?? 0) * 1000;
+}
+
+/**
+ * `scan.startup.mode: timestamp`: the first transaction committed at or after `timestampMs`.
+ * Binary search over the binlog files by the time of their first event, then a scan of the file
+ * that may hold it (and the following ones). After the end of the log: the current end.
+ */
+export async function positionForTimestamp(
+  conn: Connection,
+  timestampMs: number,
+  opts: ScanOptions,
+): Promise<BinlogPos> {
+  const files = await listBinlogs(conn);
+  if (files.length === 0) {
+    throw new TidemarkError('SOURCE_BINLOG_CONFIG', 'SHOW BINARY LOGS lists no binlog file: is log_bin on?');
+  }
+  let lo = 0;
+  let hi = files.length - 1;
+  // the last file whose first event is at or before the timestamp (or the first file)
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if ((await fileStartMs(files[mid]!.name, opts)) <= timestampMs) lo = mid;
+    else hi = mid - 1;
+  }
+  const found = await scan({ file: files[lo]!.name, pos: 4 }, opts, (_ev, ts) => ts >= timestampMs);
+  if (found) {
+    opts.logger.info('startup timestamp found in the binlog', {
+      timestamp: new Date(timestampMs).toISOString(),
+      position: formatPos(found),
+    });
+    return found;
+  }
+  const end = await currentBinlogPosition(conn);
+  return { file: end.file, pos: end.pos };
+}
+
+/** MariaDB: where the transaction after the GTID position `gtid` starts (or the current end). */
+export async function positionForMariadbGtid(
+  conn: Connection,
+  gtid: string,
+  opts: ScanOptions,
+): Promise<BinlogPos> {
+  const reader = new BinlogChangeReader({
+    selector: { matches: () => false, patterns: [], notes: [] },
+    start: { phase: 'binlog', file: '', pos: 4, schemas: [] },
+    logger: opts.logger,
+  });
+  const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+  const client = new BinlogClient({
+    connection: opts.connection,
+    serverId: opts.serverId,
+    start: { mariadbGtid: gtid },
+    nonBlocking: true,
+    sendAnnotateRows: false,
+    logger: opts.logger,
+  });
+  try {
+    for await (const buffers of client.events()) {
+      for (const buf of buffers) {
+        const at = reader.position;
+        const ev = decoder.decode(buf, { file: at.file, pos: at.pos });
+        const real = (ev.header.flags & ARTIFICIAL) === 0 && ev.header.timestamp !== 0;
+        if (real && ev.type === 'gtid' && at.file && ev.header.logPos > 0) {
+          return { file: at.file, pos: ev.header.logPos - ev.header.eventSize };
+        }
+        reader.process(ev, { file: at.file, pos: at.pos }, decoder, []);
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  const end = await currentBinlogPosition(conn);
+  return { file: end.file, pos: end.pos };
+}
