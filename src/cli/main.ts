@@ -12,6 +12,7 @@ import { routerFromSpec } from '../routing/route-rules.js';
 import { schemaTransformFromRules } from '../transforms/transform-rules.js';
 import { createLogger } from '../runtime/logger.js';
 import { runPipeline } from '../runtime/pipeline-runner.js';
+import { registerBinlogCommand } from './binlog-dump-command.js';
 import { generatedReadmeSection } from './readme-docs.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -44,7 +45,10 @@ async function loadSpec(file: string, secretsFile: string | undefined): Promise<
     }
   }
   for (const v of Object.values(secrets)) knownSecrets.add(v);
-  const spec = loadPipelineYaml(text, file, { catalog: registry, variables: variableSource(process.env, secrets) });
+  const spec = loadPipelineYaml(text, file, {
+    catalog: registry,
+    variables: variableSource(process.env, secrets),
+  });
   for (const v of spec.secrets) knownSecrets.add(v);
   return spec;
 }
@@ -148,6 +152,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(() => {
       process.stdout.write(generatedReadmeSection());
     });
+
+  registerBinlogCommand(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

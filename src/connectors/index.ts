@@ -1,6 +1,11 @@
 import { ComponentRegistry, optionNamesOf } from '../runtime/component-registry.js';
 import { DuckDbSink } from './duckdb/duckdb-sink.js';
 import { duckDbSinkOptionsSchema, type DuckDbSinkOptions } from './duckdb/duckdb-sink-options.js';
+import { MysqlBinlogFilesSource } from './mysql/mysql-binlog-files-source.js';
+import {
+  mysqlBinlogFilesSourceOptionsSchema,
+  type MysqlBinlogFilesSourceOptions,
+} from './mysql/mysql-binlog-files-source-options.js';
 import { MysqlSource } from './mysql/mysql-source.js';
 import { mysqlSourceOptionsSchema, type MysqlSourceOptions } from './mysql/mysql-source-options.js';
 
@@ -15,7 +20,18 @@ export function createDefaultRegistry(): ComponentRegistry {
       optionNames: optionNamesOf(mysqlSourceOptionsSchema),
       optionPrefixes: ['jdbc.properties.'],
       secretOptions: ['password'],
-      create: (options) => new MysqlSource(options as MysqlSourceOptions),
+      create: (options, spec) =>
+        new MysqlSource(options as MysqlSourceOptions, { parallelism: spec.pipeline.parallelism }),
+    })
+    .registerSource({
+      type: 'mysql-binlog-files',
+      description:
+        'Binlog files on disk (a backup, files copied off a server): replayed through the same decoder and ' +
+        'schema tracking as the `mysql` source, with checkpoints; ends at the end of the last file.',
+      optionsSchema: mysqlBinlogFilesSourceOptionsSchema,
+      optionNames: optionNamesOf(mysqlBinlogFilesSourceOptionsSchema),
+      secretOptions: ['password'],
+      create: (options) => new MysqlBinlogFilesSource(options as MysqlBinlogFilesSourceOptions),
     })
     .registerSink({
       type: 'duckdb',

@@ -4,7 +4,15 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sharedMariaDb, type MariaDbInstance } from '../../../test/support/mariadb.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
-import { BinlogClient, type BinlogClientOptions, type BinlogStart } from './binlog-client.js';
+import {
+  BINLOG_DUMP_NON_BLOCK,
+  BINLOG_THROUGH_GTID,
+  BinlogClient,
+  binlogDumpGtidPayload,
+  type BinlogClientOptions,
+  type BinlogStart,
+} from './binlog-client.js';
+import { GtidSet } from './gtid-set.js';
 import type { MysqlConnectionOptions } from './mysql-connection.js';
 import { currentBinlogPosition, listBinlogs } from './server-checks.js';
 
@@ -361,5 +369,82 @@ test('heartbeats keep an idle stream alive; a silent connection fails retryably'
     await c.close();
   } finally {
     proxy.close();
+  }
+});
+
+test('COM_BINLOG_DUMP_GTID payload: flags, server id, file, 64-bit position, encoded GTID set', () => {
+  const set = GtidSet.parse('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5');
+  const p = binlogDumpGtidPayload('binlog.000007', 4, BINLOG_DUMP_NON_BLOCK, 77, set);
+  assert.equal(p[0], 0x1e);
+  assert.equal(p.readUInt16LE(1), BINLOG_DUMP_NON_BLOCK | BINLOG_THROUGH_GTID);
+  assert.equal(p.readUInt32LE(3), 77);
+  assert.equal(p.readUInt32LE(7), 13);
+  assert.equal(p.toString('utf8', 11, 24), 'binlog.000007');
+  assert.equal(p.readBigUInt64LE(24), 4n);
+  assert.equal(p.readUInt32LE(32), set.encode().length);
+  assert.ok(p.subarray(36).equals(set.encode()));
+  // no set: a position beyond 4 GiB, no BINLOG_THROUGH_GTID, no data block
+  const far = binlogDumpGtidPayload('binlog.000007', 5_000_000_000, 0, 77, undefined);
+  assert.equal(far.readUInt16LE(1), 0);
+  assert.equal(far.readBigUInt64LE(24), 5_000_000_000n);
+  assert.equal(far.length, 32);
+});
+
+test('GTID starts are checked when the client is made', () => {
+  const make = (start: BinlogStart): BinlogClient =>
+    new BinlogClient({
+      connection: cdc ?? { host: 'x', port: 1, user: 'u', password: '' },
+      serverId: 1,
+      start,
+    });
+  assert.throws(
+    () => make({ mysqlGtid: 'nope:1' }),
+    (e: unknown) => e instanceof TidemarkError && e.code === 'CONFIG_INVALID',
+  );
+  assert.throws(
+    () => make({ mariadbGtid: '0-1' }),
+    (e: unknown) => e instanceof TidemarkError && e.code === 'CONFIG_INVALID',
+  );
+  assert.throws(() => make({ file: 'f.000001', pos: 2 }), /must be an integer from 4/);
+  assert.doesNotThrow(() => make({ file: 'f.000001', pos: 5_000_000_000 }));
+});
+
+test('a MySQL GTID start goes out as COM_BINLOG_DUMP_GTID (MariaDB refuses it with a clear error)', async () => {
+  // A proxy that records what the client sends.
+  const sent: Buffer[] = [];
+  const server = createServer((c) => {
+    const up = connect(db.port, '127.0.0.1');
+    c.on('data', (d: Buffer) => sent.push(d));
+    c.pipe(up);
+    up.pipe(c);
+    c.on('error', () => undefined);
+    up.on('error', () => undefined);
+    c.on('close', () => up.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  try {
+    const gtid = '3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5:7';
+    const serverId = serverIds++;
+    const c = new BinlogClient({
+      connection: { ...cdc, port },
+      serverId,
+      start: { mysqlGtid: gtid },
+      nonBlocking: true,
+    });
+    await assert.rejects(
+      readAll(c),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SOURCE_BINLOG_CONFIG' &&
+        !e.retryable &&
+        /MariaDB GTID position/.test(e.message),
+    );
+    const all = Buffer.concat(sent);
+    const want = binlogDumpGtidPayload('', 4, BINLOG_DUMP_NON_BLOCK, serverId, GtidSet.parse(gtid));
+    assert.ok(all.includes(want), 'the COM_BINLOG_DUMP_GTID packet went out byte for byte');
+  } finally {
+    server.close();
   }
 });

@@ -1,6 +1,7 @@
 /**
  * The replication transport: a mysql2 connection that registers as a replica and streams raw binlog
- * events (COM_REGISTER_SLAVE + COM_BINLOG_DUMP). Events are handed over undecoded, each Buffer
+ * events (COM_REGISTER_SLAVE + COM_BINLOG_DUMP, or COM_BINLOG_DUMP_GTID for a MySQL GTID start and
+ * for positions beyond 4 GiB). Events are handed over undecoded, each Buffer
  * starting at the 19-byte common header; decoding lives in ./binlog/.
  *
  * Flow control: at most `maxBufferedEvents` events / `maxBufferedBytes` bytes wait for the consumer
@@ -12,6 +13,7 @@ import type { Connection as CallbackConnection } from 'mysql2';
 import type { Socket } from 'node:net';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
+import { GtidSet, MariadbGtidPosition } from './gtid-set.js';
 import {
   describeEndpoint,
   mapMysqlError,
@@ -32,16 +34,25 @@ export const BinlogEventType = {
 /** COM_BINLOG_DUMP flags. */
 export const BINLOG_DUMP_NON_BLOCK = 0x01;
 export const BINLOG_SEND_ANNOTATE_ROWS_EVENT = 0x02;
+/** COM_BINLOG_DUMP_GTID flag (MySQL): the GTID set block follows; start after those transactions. */
+export const BINLOG_THROUGH_GTID = 0x04;
 
 const COM_BINLOG_DUMP = 0x12;
+const COM_BINLOG_DUMP_GTID = 0x1e;
 const COM_REGISTER_SLAVE = 0x15;
 /** MARIA_SLAVE_CAPABILITY_GTID: the server sends GTID events (not fake BEGIN queries). */
 const MARIADB_SLAVE_CAPABILITY_GTID = 4;
 
 export type BinlogStart =
+  /** A file and offset; offsets beyond 4 GiB need COM_BINLOG_DUMP_GTID (MySQL only). */
   | { readonly file: string; readonly pos: number }
   /** MariaDB GTID list, e.g. "0-1-5,1-2-9": the server finds the file and offset. */
-  | { readonly mariadbGtid: string };
+  | { readonly mariadbGtid: string }
+  /**
+   * MySQL GTID set (text as `gtid_executed` prints it, or a GtidSet): the server sends every
+   * transaction not in the set (COM_BINLOG_DUMP_GTID), from the oldest binlog that has one.
+   */
+  | { readonly mysqlGtid: string | GtidSet };
 
 export interface BinlogClientOptions {
   readonly connection: MysqlConnectionOptions;
@@ -169,6 +180,35 @@ function binlogDumpPayload(file: string, pos: number, flags: number, serverId: n
   return b;
 }
 
+/**
+ * COM_BINLOG_DUMP_GTID (MySQL 5.6+): [0x1e] flags(2) server_id(4) name_len(4) name pos(8), then,
+ * with a GTID set, BINLOG_THROUGH_GTID and data_size(4) + the encoded set (Gtid_set::encode).
+ * Without a set it starts at file:pos, and pos may exceed 4 GiB.
+ */
+export function binlogDumpGtidPayload(
+  file: string,
+  pos: number,
+  flags: number,
+  serverId: number,
+  gtids: GtidSet | undefined,
+): Buffer {
+  const name = Buffer.from(file, 'utf8');
+  const set = gtids?.encode();
+  const b = Buffer.alloc(1 + 2 + 4 + 4 + name.length + 8 + (set ? 4 + set.length : 0));
+  let p = 0;
+  b[p++] = COM_BINLOG_DUMP_GTID;
+  p = b.writeUInt16LE(flags | (set ? BINLOG_THROUGH_GTID : 0), p);
+  p = b.writeUInt32LE(serverId, p);
+  p = b.writeUInt32LE(name.length, p);
+  p += name.copy(b, p);
+  p = b.writeBigUInt64LE(BigInt(pos), p);
+  if (set) {
+    p = b.writeUInt32LE(set.length, p);
+    set.copy(b, p);
+  }
+  return b;
+}
+
 /** Maps an ERR packet of the dump/register commands to the error a source acts on. */
 export function binlogServerError(err: ServerError, where: string, start: string): TidemarkError {
   const details = { errno: err.errno, sqlState: err.sqlState, start };
@@ -199,6 +239,15 @@ export function binlogServerError(err: ServerError, where: string, start: string
     return new TidemarkError(
       'SOURCE_PRIVILEGE',
       `reading the binlog on ${where} was refused: ${text}; GRANT REPLICATION SLAVE ON *.* TO the CDC user`,
+      { details },
+    );
+  }
+  // ER_UNKNOWN_COM_ERROR: MariaDB has no COM_BINLOG_DUMP_GTID (MySQL GTID sets, offsets > 4 GiB).
+  if (err.errno === 1047) {
+    return new TidemarkError(
+      'SOURCE_BINLOG_CONFIG',
+      `${where} does not understand the binlog dump command for start ${start}: ${text}. MariaDB takes ` +
+        'a MariaDB GTID position (domain-server-sequence) or a file:offset below 4 GiB, not a MySQL GTID set',
       { details },
     );
   }
@@ -249,12 +298,20 @@ export class BinlogClient {
         `server-id ${opts.serverId} must be an integer in 1..4294967295`,
       );
     }
-    if (
-      'file' in opts.start &&
-      (!Number.isInteger(opts.start.pos) || opts.start.pos < 4 || opts.start.pos > 0xffffffff)
-    ) {
-      throw new TidemarkError('CONFIG_INVALID', `binlog position ${opts.start.pos} must be in 4..4294967295`);
+    if ('file' in opts.start && (!Number.isSafeInteger(opts.start.pos) || opts.start.pos < 4)) {
+      throw new TidemarkError(
+        'CONFIG_INVALID',
+        `binlog position ${opts.start.pos} must be an integer from 4 (up to 2^53-1)`,
+      );
     }
+    // Parse GTID starts now, so a typo is a configuration error and not a server error.
+    if ('mariadbGtid' in opts.start) MariadbGtidPosition.parse(opts.start.mariadbGtid);
+    this.mysqlGtid =
+      'mysqlGtid' in opts.start
+        ? typeof opts.start.mysqlGtid === 'string'
+          ? GtidSet.parse(opts.start.mysqlGtid)
+          : opts.start.mysqlGtid
+        : undefined;
     this.opts = opts;
     this.maxEvents = Math.max(1, opts.maxBufferedEvents ?? 2000);
     this.maxBytes = Math.max(1, opts.maxBufferedBytes ?? 4 * 1024 * 1024);
@@ -262,8 +319,14 @@ export class BinlogClient {
     this.heartbeatMs = Math.max(0.1, opts.heartbeatSeconds ?? 30) * 1000;
     this.where = describeEndpoint(opts.connection);
     this.startText =
-      'file' in opts.start ? `${opts.start.file}:${opts.start.pos}` : `GTID ${opts.start.mariadbGtid}`;
+      'file' in opts.start
+        ? `${opts.start.file}:${opts.start.pos}`
+        : 'mariadbGtid' in opts.start
+          ? `GTID ${opts.start.mariadbGtid}`
+          : `GTID set ${this.mysqlGtid?.toString() || '(empty)'}`;
   }
+
+  private readonly mysqlGtid: GtidSet | undefined;
 
   stats(): BinlogClientStats {
     return {
@@ -345,6 +408,8 @@ export class BinlogClient {
       });
     // The server appends CRC32 checksums only when the replica says it understands them.
     await run('SET @master_binlog_checksum = @@global.binlog_checksum');
+    // MySQL 8.0.26+ reads the new name first.
+    await run('SET @source_binlog_checksum = @@global.binlog_checksum');
     await run(`SET @mariadb_slave_capability = ${MARIADB_SLAVE_CAPABILITY_GTID}`);
     await run(`SET @master_heartbeat_period = ${Math.round(this.heartbeatMs * 1e6)}`);
     let file = '';
@@ -353,7 +418,7 @@ export class BinlogClient {
       await run('SET @slave_connect_state = ?', [opts.start.mariadbGtid]);
       await run('SET @slave_gtid_strict_mode = 0');
       await run('SET @slave_gtid_ignore_duplicates = 0');
-    } else {
+    } else if ('file' in opts.start) {
       file = opts.start.file;
       pos = opts.start.pos;
     }
@@ -365,7 +430,12 @@ export class BinlogClient {
     if (this.closed) return;
     let flags = 0;
     if (opts.nonBlocking) flags |= BINLOG_DUMP_NON_BLOCK;
-    if (opts.sendAnnotateRows ?? true) flags |= BINLOG_SEND_ANNOTATE_ROWS_EVENT;
+    const viaGtidCommand = this.mysqlGtid !== undefined || pos > 0xffffffff;
+    // 0x02 means BINLOG_THROUGH_POSITION to COM_BINLOG_DUMP_GTID: only for MariaDB's COM_BINLOG_DUMP.
+    if (!viaGtidCommand && (opts.sendAnnotateRows ?? true)) flags |= BINLOG_SEND_ANNOTATE_ROWS_EVENT;
+    const dumpPayload = viaGtidCommand
+      ? binlogDumpGtidPayload(file, pos, flags, opts.serverId, this.mysqlGtid)
+      : binlogDumpPayload(file, pos, flags, opts.serverId);
     log?.debug('binlog dump starting', { start: this.startText, serverId: opts.serverId, flags });
     this.lastActivity = Date.now();
     // Any bytes count as life (a huge event may take longer than the heartbeat period to arrive).
@@ -374,9 +444,7 @@ export class BinlogClient {
     });
     this.startWatchdog();
     // The dump runs until EOF/ERR/close: not awaited.
-    void this.command(binlogDumpPayload(file, pos, flags, opts.serverId), (payload) =>
-      this.onDumpPacket(payload),
-    ).then(
+    void this.command(dumpPayload, (payload) => this.onDumpPacket(payload)).then(
       () => {
         this.ended = true;
         this.stopWatchdog();
