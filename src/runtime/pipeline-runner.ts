@@ -8,7 +8,7 @@ import type { Checkpoint } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
 import type { Sink } from './sink.js';
-import type { Source, SourceProgress } from './source.js';
+import type { Source, SourceProgress, SourceRecord } from './source.js';
 import { StateStore } from './state-store.js';
 
 export interface RunnerOptions {
@@ -99,6 +99,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     let lastCommitAt = Date.now();
     let rowsWritten = 0;
     let caughtUp = false;
+    let commitAtBoundary = false;
     let buffer: DataChangeEvent[] = [];
 
     const drain = async (): Promise<void> => {
@@ -127,7 +128,27 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     };
 
     let reason: RunResult['reason'] = 'source-ended';
-    outer: for await (const batch of source.read(restored?.source)) {
+    const records = source.read(restored?.source)[Symbol.asyncIterator]();
+    const idleCommitMs = Math.min(commitIntervalMs, IDLE_COMMIT_MS);
+    outer: while (true) {
+      // When the source has nothing new for a moment, commit what is complete now rather than
+      // wait for the interval: a quiet stream's position and rows become durable promptly, while a
+      // busy source (a snapshot, a backlog) commits once per checkpoint.interval.
+      const pending = records.next();
+      let step: IteratorResult<readonly SourceRecord[]>;
+      if (atBoundary && pendingState !== undefined) {
+        const raced = await Promise.race([pending, sleep(idleCommitMs)]);
+        if (raced === IDLE) {
+          await commit();
+          step = await pending;
+        } else {
+          step = raced;
+        }
+      } else {
+        step = await pending;
+      }
+      if (step.done) break;
+      const batch = step.value;
       for (const rec of batch) {
         switch (rec.kind) {
           case 'data':
@@ -169,13 +190,16 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
               reason = 'caught-up';
               break outer;
             }
-            if (Date.now() - lastCommitAt >= commitIntervalMs) await commit();
+            if (commitAtBoundary || Date.now() - lastCommitAt >= commitIntervalMs) await commit();
+            commitAtBoundary = false;
             break;
           case 'caught-up':
             caughtUp = true;
             logger.info('caught up with the source');
+            // the snapshot and the backlog are done: make that durable at once
+            if (atBoundary) await commit();
+            else commitAtBoundary = true;
             if (opts.exitWhenCaughtUp && atBoundary) {
-              await commit();
               reason = 'caught-up';
               break outer;
             }
@@ -187,20 +211,16 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             assertNever(rec, 'source record');
         }
       }
-      // A small batch means the source is waiting for new data: commit now rather than later.
-      if (
-        atBoundary &&
-        pendingState !== undefined &&
-        (batch.length < 64 || Date.now() - lastCommitAt >= commitIntervalMs)
-      ) {
+      if (atBoundary && pendingState !== undefined && Date.now() - lastCommitAt >= commitIntervalMs)
         await commit();
-      }
       if (signal.aborted) {
         reason = 'stopped';
         break;
       }
     }
     if (signal.aborted) reason = 'stopped';
+    // end the source's iteration (its finally blocks run) before the last commit
+    await records.return?.().catch(() => undefined);
     // On stop, commit the last complete transaction; anything after it is replayed on restart.
     if (atBoundary) await commit();
     else if (pendingState !== undefined) {
@@ -216,6 +236,14 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       await sink.close().catch((e: unknown) => logger.warn('sink close failed', { error: String(e) }));
     await store.release();
   }
+}
+
+const IDLE = Symbol('idle');
+/** How long the source may be silent before a complete transaction is committed without waiting. */
+const IDLE_COMMIT_MS = 100;
+
+function sleep(ms: number): Promise<typeof IDLE> {
+  return new Promise((resolve) => setTimeout(() => resolve(IDLE), ms));
 }
 
 function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
