@@ -89,7 +89,9 @@ function columnNames(decoder: BinlogDecoder, tableId: bigint, count: number): st
 
 /** The event as one JSON object: position, header fields, then what the event says. */
 export function eventToJson(ev: BinlogEvent, at: Position, decoder: BinlogDecoder): Record<string, unknown> {
-  const { header, ...body } = ev as BinlogEvent & Record<string, unknown>;
+  // events with lazily decoded parts (statement text) give their plain form through toJSON
+  const plain = 'toJSON' in ev && typeof ev.toJSON === 'function' ? (ev.toJSON() as BinlogEvent) : ev;
+  const { header, ...body } = plain as BinlogEvent & Record<string, unknown>;
   const out: Record<string, unknown> = {
     file: at.file,
     pos: at.pos,

@@ -488,10 +488,10 @@ export class BinlogDecoder {
       }
       case E.ROWS_QUERY: {
         r.u8(); // length byte (truncated to 255; the text runs to the end of the event)
-        return lazySql({ type: 'rowsQuery', header }, r.rest());
+        return new LazySqlEvent('rowsQuery', header, r.rest());
       }
       case E.MARIADB_ANNOTATE_ROWS:
-        return lazySql({ type: 'mariadbAnnotateRows', header }, r.rest());
+        return new LazySqlEvent('mariadbAnnotateRows', header, r.rest());
       case E.HEARTBEAT:
         return { type: 'heartbeat', header, logFile: r.rest().toString('utf8'), position: header.logPos };
       case E.GTID:
@@ -1388,12 +1388,19 @@ function decodeTaggedGtid(r: Reader, header: BinlogEventHeader): MysqlGtidEvent 
  * The statement text of ROWS_QUERY / ANNOTATE_ROWS events, decoded only when read: a CDC reader
  * rarely needs it, and for multi-row INSERTs it is as large as the rows themselves.
  */
-function lazySql<T extends object>(ev: T, bytes: Buffer): T & { readonly sql: string } {
-  let text: string | undefined;
-  return Object.defineProperty(ev, 'sql', {
-    enumerable: true,
-    get: () => (text ??= bytes.toString('utf8')),
-  }) as T & { readonly sql: string };
+class LazySqlEvent<K extends 'rowsQuery' | 'mariadbAnnotateRows'> {
+  private text: string | undefined;
+  constructor(
+    readonly type: K,
+    readonly header: BinlogEventHeader,
+    private readonly bytes: Buffer,
+  ) {}
+  get sql(): string {
+    return (this.text ??= this.bytes.toString('utf8'));
+  }
+  toJSON(): { type: K; header: BinlogEventHeader; sql: string } {
+    return { type: this.type, header: this.header, sql: this.sql };
+  }
 }
 
 /** ENUM/SET member names read byte-for-byte (latin1), decoded with the column's charset (UTF-8 when unknown). */
