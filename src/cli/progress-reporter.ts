@@ -6,6 +6,7 @@ import type { SourceProgress } from '../runtime/source.js';
  */
 export class ProgressReporter {
   private lastPrint = new Map<string, number>();
+  private printed = new Map<string, { at: number; rows: number; done: boolean }>();
   private drawnLines = 0;
   private started = Date.now();
 
@@ -30,14 +31,14 @@ export class ProgressReporter {
     }
     const now = Date.now();
     for (const t of tables) {
-      const last = this.lastPrint.get(t.table);
-      const finished = t.done && last !== -1;
-      if (!finished && last !== undefined && now - last < 5000) continue;
-      if (t.done && last === -1) continue;
+      const last = this.printed.get(t.table);
+      if (last?.done) continue; // its final line is out
+      if (!t.done && (t.rowsRead === 0 || t.rowsRead === last?.rows)) continue; // nothing new
+      if (!t.done && last && now - last.at < 5000) continue; // at most every 5 s per table
       this.out.write(
         `snapshot ${t.table}: ${t.rowsRead} row(s)${t.done ? ', done' : ` of ~${t.rowsEstimated}`}\n`,
       );
-      this.lastPrint.set(t.table, t.done ? -1 : now);
+      this.printed.set(t.table, { at: now, rows: t.rowsRead, done: t.done });
     }
   }
 
