@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
-import { compareRows, duckRows, runTidemark, tempDir } from './support/tidemark-cli.js';
+import { duckRows, mariaRows, runTidemark, tempDir } from './support/tidemark-cli.js';
 
 let db: MariaDbInstance;
 
@@ -16,17 +16,6 @@ before(async () => {
 after(async () => {
   await db?.stop();
 });
-
-async function mariaRows(sql: string): Promise<(string | null)[][]> {
-  const rows = await db.query<Record<string, unknown>[]>(sql);
-  return rows
-    .map((r) =>
-      Object.values(r).map((v) =>
-        v === null ? null : Buffer.isBuffer(v) ? v.toString('hex') : String(v as string),
-      ),
-    )
-    .sort(compareRows);
-}
 
 /** The server's binlog files (complete ones: call after FLUSH BINARY LOGS), in order. */
 function binlogFiles(): string[] {
@@ -122,6 +111,7 @@ test('replays copied binlog files into DuckDB; resumes when more files arrive', 
       "SELECT id, amount, note, strftime(created, '%Y-%m-%d %H:%M:%S.%g'), qty FROM bf.orders",
     ),
     await mariaRows(
+      db,
       "SELECT id, amount, note, DATE_FORMAT(created, '%Y-%m-%d %H:%i:%s.%f') AS created, qty FROM bf.orders",
     ).then((rows) => rows.map((r) => r.map((v, i) => (i === 3 && v !== null ? v.slice(0, 23) : v)))),
   );
@@ -195,7 +185,7 @@ test('schemas from a live connection; a schema that does not fit the files is a 
   const r = await runTidemark(['run', pipeline, '--state-dir', join(dir, 'state'), '--exit-when-caught-up']);
   assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.match(r.stdout, /Capturing 1 table\(s\): live\.t/);
-  assert.deepEqual(await duckRows(duck, 'SELECT * FROM live.t'), await mariaRows('SELECT * FROM live.t'));
+  assert.deepEqual(await duckRows(duck, 'SELECT * FROM live.t'), await mariaRows(db, 'SELECT * FROM live.t'));
 
   // the live table has changed since the files were written
   await db.query('ALTER TABLE live.t ADD COLUMN w INT');

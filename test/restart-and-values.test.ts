@@ -13,6 +13,7 @@ import {
   tempDir,
   waitFor,
   writePipeline,
+  mariaRows,
 } from './support/tidemark-cli.js';
 
 let db: MariaDbInstance;
@@ -23,17 +24,6 @@ before(async () => {
 after(async () => {
   await db?.stop();
 });
-
-async function mariaRows(sql: string): Promise<(string | null)[][]> {
-  const rows = await db.query<Record<string, unknown>[]>(sql);
-  return rows
-    .map((r) =>
-      Object.values(r).map((v) =>
-        v === null ? null : Buffer.isBuffer(v) ? v.toString('hex') : String(v as string),
-      ),
-    )
-    .sort(compareRows);
-}
 
 async function writeBatch(dbName: string, from: number, count: number): Promise<void> {
   const values = Array.from(
@@ -85,7 +75,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 
     assert.deepEqual(
       await duckRows(duck, `SELECT * FROM ${name}.with_key`),
-      await mariaRows(`SELECT * FROM ${name}.with_key`),
+      await mariaRows(db, `SELECT * FROM ${name}.with_key`),
     );
     // append table: every insert once, every update as one more row, deletes ignored
     const inserted = 200 + 400 + 50;
@@ -241,7 +231,7 @@ test('schema history: rows written before and after an ADD COLUMN while stopped 
   // the sink appends b as its last column (lenient); values compared by name with MariaDB's
   assert.deepEqual(
     await duckRows(duck, 'SELECT id, b, a FROM hist_db.t'),
-    await mariaRows('SELECT id, b, a FROM hist_db.t'),
+    await mariaRows(db, 'SELECT id, b, a FROM hist_db.t'),
   );
   assert.deepEqual(await duckRows(duck, 'SELECT * FROM hist_db.t2'), [['18446744073709551615', 'max']]);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
-import { compareRows, duckRows, runTidemark, tempDir, writePipeline } from './support/tidemark-cli.js';
+import { duckRows, mariaRows, runTidemark, tempDir, writePipeline } from './support/tidemark-cli.js';
 
 let db: MariaDbInstance;
 
@@ -16,13 +16,6 @@ before(async () => {
 after(async () => {
   await db?.stop();
 });
-
-async function mariaRows(sql: string): Promise<(string | null)[][]> {
-  const rows = await db.query<Record<string, unknown>[]>(sql);
-  return rows
-    .map((r) => Object.values(r).map((v) => (v === null ? null : String(v as string))))
-    .sort(compareRows);
-}
 
 async function sync(pipeline: string, stateDir: string): Promise<void> {
   const r = await runTidemark(['run', pipeline, '--state-dir', stateDir, '--exit-when-caught-up']);
@@ -58,7 +51,7 @@ test('seed 000: synchronize changes in real time (insert, add column, update, de
       assert.deepEqual(got, rows, `DuckDB app_db.${table}`);
       assert.deepEqual(
         got,
-        await mariaRows(`SELECT * FROM app_db.${table}`),
+        await mariaRows(db, `SELECT * FROM app_db.${table}`),
         `DuckDB app_db.${table} equals MariaDB`,
       );
     }

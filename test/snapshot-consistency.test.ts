@@ -11,6 +11,7 @@ import {
   tempDir,
   waitFor,
   writePipeline,
+  mariaRows,
 } from './support/tidemark-cli.js';
 import { createWorkloadTables, startWorkload } from './support/snapshot-workload.js';
 import { writeFileSync, readFileSync } from 'node:fs';
@@ -20,16 +21,7 @@ before(async () => {
   db = await sharedMariaDb();
 });
 
-async function mariaRows(sql: string): Promise<(string | null)[][]> {
-  const rows = await db.query<Record<string, unknown>[]>(sql);
-  return rows.map((r) => Object.values(r).map((v) => (v === null ? null : String(v as string)))).sort(cmp);
-}
-function cmp(a: readonly (string | null)[], b: readonly (string | null)[]): number {
-  return JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0;
-}
-async function duck(path: string, sql: string): Promise<(string | null)[][]> {
-  return (await duckRows(path, sql)).sort(cmp);
-}
+const duck = duckRows;
 
 function pipelineFor(
   dir: string,
@@ -56,18 +48,18 @@ function pipelineFor(
 async function assertEqual(name: string, duckPath: string, insertedIns: number): Promise<void> {
   assert.deepEqual(
     await duck(duckPath, `SELECT id, grp, note, amount FROM ${name}.t_int`),
-    await mariaRows(`SELECT id, grp, note, amount FROM ${name}.t_int`),
+    await mariaRows(db, `SELECT id, grp, note, amount FROM ${name}.t_int`),
     't_int differs',
   );
   assert.deepEqual(
     await duck(duckPath, `SELECT a, b, v FROM ${name}.t_comp`),
-    await mariaRows(`SELECT a, b, v FROM ${name}.t_comp`),
+    await mariaRows(db, `SELECT a, b, v FROM ${name}.t_comp`),
     't_comp differs',
   );
   // no primary key, chunk key column given: insert-only, so exactly-once means equal too
   assert.deepEqual(
     await duck(duckPath, `SELECT k, note FROM ${name}.t_ins`),
-    await mariaRows(`SELECT k, note FROM ${name}.t_ins`),
+    await mariaRows(db, `SELECT k, note FROM ${name}.t_ins`),
     't_ins differs',
   );
   void insertedIns;

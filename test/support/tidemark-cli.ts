@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { MariaDbInstance } from './mariadb.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const bin = join(root, 'bin', 'tidemark.js');
@@ -143,4 +144,16 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Rows of a MariaDB query as text (NULL as null, bytes as hex), sorted like duckRows: the source of truth. */
+export async function mariaRows(db: MariaDbInstance, sql: string): Promise<(string | null)[][]> {
+  const rows = await db.query<Record<string, unknown>[]>(sql);
+  return rows
+    .map((r) =>
+      Object.values(r).map((v) =>
+        v === null ? null : Buffer.isBuffer(v) ? v.toString('hex') : String(v as string),
+      ),
+    )
+    .sort(compareRows);
 }
