@@ -20,7 +20,8 @@
  * | bit           | Uint8Array of ceil(length/8) bytes, big-endian; boolean when length = 1   |
  * | enum, set     | string (SET: members joined by ",")                                      |
  * | json          | string, JSON text                                                        |
- * | geometry      | Uint8Array: MySQL internal form (4-byte little-endian SRID + WKB)         |
+ * | geometry      | Uint8Array: MySQL internal form (4-byte little-endian SRID + WKB); JSON    |
+ * |               | formats render it with geometryToJson (GeoJSON-like, with "srid")          |
  *
  * `null` is SQL NULL. `undefined` means "column absent from this row image" (binlog_row_image
  * MINIMAL/NOBLOB): never a fake NULL.
