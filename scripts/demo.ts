@@ -39,23 +39,13 @@ function tidemark(...args: string[]): void {
 async function main(): Promise<void> {
   ensureMariaDb();
   const { startMariaDb } = await import('../test/support/mariadb.js');
+  const { SEED_000_SETUP_SQL, SEED_000_STEPS } = await import('../test/support/seed-000.js');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   console.log('Starting a private MariaDB (ROW binlog, server time zone +05:30)...');
   const db = await startMariaDb();
   try {
-    await db.query(`
-      CREATE DATABASE app_db;
-      CREATE TABLE app_db.orders (id INT NOT NULL, price DECIMAL(10,2) NOT NULL, PRIMARY KEY (id));
-      INSERT INTO app_db.orders (id, price) VALUES (1, 4.00);
-      INSERT INTO app_db.orders (id, price) VALUES (2, 100.00);
-      CREATE TABLE app_db.shipments (id INT NOT NULL, city VARCHAR(255) NOT NULL, PRIMARY KEY (id));
-      INSERT INTO app_db.shipments (id, city) VALUES (1, 'beijing');
-      INSERT INTO app_db.shipments (id, city) VALUES (2, 'xian');
-      CREATE TABLE app_db.products (id INT NOT NULL, product VARCHAR(255) NOT NULL, PRIMARY KEY (id));
-      INSERT INTO app_db.products (id, product) VALUES (1, 'Beer');
-      INSERT INTO app_db.products (id, product) VALUES (2, 'Cap');
-      INSERT INTO app_db.products (id, product) VALUES (3, 'Peanut');`);
+    await db.query(SEED_000_SETUP_SQL);
     const duck = join(work, 'demo.duckdb');
     const pipeline = join(work, 'mysql-to-duckdb.yaml');
     writeFileSync(
@@ -96,13 +86,7 @@ async function main(): Promise<void> {
     sync();
     for (const t of ['orders', 'shipments', 'products']) show(t);
 
-    const steps: [string, string][] = [
-      ['Insert a row', 'INSERT INTO app_db.orders (id, price) VALUES (3, 100.00)'],
-      ['Add a column', 'ALTER TABLE app_db.orders ADD amount varchar(100) NULL'],
-      ['Update a row', 'UPDATE app_db.orders SET price=100.00, amount=100.00 WHERE id=1'],
-      ['Delete a row', 'DELETE FROM app_db.orders WHERE id=2'],
-    ];
-    for (const [title, sql] of steps) {
+    for (const [title, sql] of SEED_000_STEPS) {
       console.log(`\n== ${title}: ${sql};`);
       await db.query(sql);
       sync();

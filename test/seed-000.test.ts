@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
+import { SEED_000_SETUP_SQL, SEED_000_STEPS } from './support/seed-000.js';
 import { duckRows, mariaRows, runTidemark, tempDir, writePipeline } from './support/tidemark-cli.js';
 
 let db: MariaDbInstance;
@@ -23,18 +24,7 @@ async function sync(pipeline: string, stateDir: string): Promise<void> {
 }
 
 test('seed 000: synchronize changes in real time (insert, add column, update, delete)', async () => {
-  await db.query(`
-    CREATE DATABASE app_db;
-    CREATE TABLE app_db.orders (id INT NOT NULL, price DECIMAL(10,2) NOT NULL, PRIMARY KEY (id));
-    INSERT INTO app_db.orders (id, price) VALUES (1, 4.00);
-    INSERT INTO app_db.orders (id, price) VALUES (2, 100.00);
-    CREATE TABLE app_db.shipments (id INT NOT NULL, city VARCHAR(255) NOT NULL, PRIMARY KEY (id));
-    INSERT INTO app_db.shipments (id, city) VALUES (1, 'beijing');
-    INSERT INTO app_db.shipments (id, city) VALUES (2, 'xian');
-    CREATE TABLE app_db.products (id INT NOT NULL, product VARCHAR(255) NOT NULL, PRIMARY KEY (id));
-    INSERT INTO app_db.products (id, product) VALUES (1, 'Beer');
-    INSERT INTO app_db.products (id, product) VALUES (2, 'Cap');
-    INSERT INTO app_db.products (id, product) VALUES (3, 'Peanut');`);
+  await db.query(SEED_000_SETUP_SQL);
   const dir = tempDir();
   const duck = join(dir, 'sink.duckdb');
   const pipeline = writePipeline(dir, {
@@ -74,7 +64,7 @@ test('seed 000: synchronize changes in real time (insert, add column, update, de
     ],
   });
 
-  await db.query('INSERT INTO app_db.orders (id, price) VALUES (3, 100.00)');
+  await db.query(SEED_000_STEPS[0]![1]);
   await sync(pipeline, state);
   await check({
     orders: [
@@ -84,7 +74,7 @@ test('seed 000: synchronize changes in real time (insert, add column, update, de
     ],
   });
 
-  await db.query('ALTER TABLE app_db.orders ADD amount varchar(100) NULL');
+  await db.query(SEED_000_STEPS[1]![1]);
   await sync(pipeline, state);
   const cols = await duckRows(
     duck,
@@ -104,7 +94,7 @@ test('seed 000: synchronize changes in real time (insert, add column, update, de
     ],
   });
 
-  await db.query('UPDATE app_db.orders SET price=100.00, amount=100.00 WHERE id=1');
+  await db.query(SEED_000_STEPS[2]![1]);
   await sync(pipeline, state);
   await check({
     orders: [
@@ -114,7 +104,7 @@ test('seed 000: synchronize changes in real time (insert, add column, update, de
     ],
   });
 
-  await db.query('DELETE FROM app_db.orders WHERE id=2');
+  await db.query(SEED_000_STEPS[3]![1]);
   await sync(pipeline, state);
   await check({
     orders: [
