@@ -29,7 +29,11 @@ export const duckDbSinkOptionsSchema = z
       .string()
       .refine((v) => /^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i.test(v), 'a size such as 512MB or 2GiB')
       .optional()
-      .describe("DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: DuckDB's, 80% of RAM)."),
+      .describe(
+        "DuckDB's `memory_limit` for the sink, e.g. `1GB` (default: `128MB` for a file; DuckDB's " +
+          'own default, 80% of RAM, lets its buffer pool grow with the table). DuckDB spills to ' +
+          'a temporary directory next to the file when a statement needs more.',
+      ),
     threads: opt
       .int(1, 256)
       .optional()

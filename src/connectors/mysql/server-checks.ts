@@ -203,7 +203,15 @@ export function globalPrivileges(grantLines: readonly string[]): string[] {
 }
 
 /** Where the binlog ends now (SHOW MASTER STATUS; SHOW BINARY LOG STATUS on MySQL 8.4+). */
-export async function currentBinlogPosition(conn: SqlQueryable): Promise<BinlogPosition> {
+/**
+ * The binlog end. `withGtid: false` skips MariaDB's BINLOG_GTID_POS(file, pos), which scans the
+ * binlog file from its start (up to max_binlog_size) on every call: callers that need only file
+ * and offset many times (snapshot watermarks, two per chunk) must not pay for it.
+ */
+export async function currentBinlogPosition(
+  conn: SqlQueryable,
+  options: { readonly withGtid?: boolean } = {},
+): Promise<BinlogPosition> {
   let status: Row[];
   try {
     status = await rows(conn, 'SHOW MASTER STATUS');
@@ -223,6 +231,7 @@ export async function currentBinlogPosition(conn: SqlQueryable): Promise<BinlogP
   const pos = Number(str(row.Position));
   const executed = str(row.Executed_Gtid_Set).replace(/\s+/g, '');
   if (executed) return { file, pos, gtid: executed };
+  if (options.withGtid === false) return { file, pos };
   // MariaDB: the GTID state at exactly this binlog offset.
   try {
     const r = await rows(conn, 'SELECT BINLOG_GTID_POS(?, ?) AS `gtid`', [file, pos]);

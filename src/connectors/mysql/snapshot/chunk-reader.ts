@@ -51,8 +51,9 @@ export interface ChunkReaderOptions {
   readonly signal: AbortSignal;
 }
 
+/** The binlog end (file and offset only): the watermark of a chunk. */
 export async function binlogPosition(conn: Connection): Promise<BinlogPos> {
-  const p = await currentBinlogPosition(conn);
+  const p = await currentBinlogPosition(conn, { withGtid: false });
   return { file: p.file, pos: p.pos };
 }
 
