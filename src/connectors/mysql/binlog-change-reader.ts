@@ -85,6 +85,9 @@ export class BinlogChangeReader {
   readonly columnTypesFor = (db: string, table: string): readonly ColumnType[] | undefined =>
     this.schemas.get(`${db}.${table}`)?.schema.columns.map((c) => c.type);
 
+  /** The decoder hook: rows of tables the reader does not track are not decoded at all. */
+  readonly skipRowsOf = (db: string, table: string): boolean => !this.schemas.has(`${db}.${table}`);
+
   state(): MysqlSourceState {
     return {
       phase: 'binlog',

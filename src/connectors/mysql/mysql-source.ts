@@ -512,16 +512,23 @@ export class MysqlSource implements Source {
 
     // --- the stream
     const changeReader = new BinlogChangeReader({ selector: this.selector, start, logger });
-    let decoder = new BinlogDecoder({ columnTypesFor: changeReader.columnTypesFor });
+    let decoder = new BinlogDecoder({
+      columnTypesFor: changeReader.columnTypesFor,
+      skipRowsOf: changeReader.skipRowsOf,
+    });
     let iter: AsyncIterator<Buffer[]> | undefined;
     const connectStream = (): void => {
-      decoder = new BinlogDecoder({ columnTypesFor: changeReader.columnTypesFor });
+      decoder = new BinlogDecoder({
+        columnTypesFor: changeReader.columnTypesFor,
+        skipRowsOf: changeReader.skipRowsOf,
+      });
       const from = changeReader.committed;
       client = new BinlogClient({
         connection: this.conn,
         serverId: this.serverIds[0]!,
         start: { file: from.file, pos: from.pos },
         heartbeatSeconds: Math.max(1, Math.round(opts['heartbeat.interval'] / 1000)),
+        sendAnnotateRows: false,
         logger,
       });
       this.client = client;

@@ -191,12 +191,13 @@ async function backfill(
     },
     logger: opts.logger,
   });
-  const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+  const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor, skipRowsOf: reader.skipRowsOf });
   const client = new BinlogClient({
     connection: opts.connection,
     serverId: opts.serverId,
     start: { file: lw.file, pos: lw.pos },
     heartbeatSeconds: 5,
+    sendAnnotateRows: false,
     logger: opts.logger,
   });
   const onAbort = (): void => void client.close();
