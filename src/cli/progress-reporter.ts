@@ -5,7 +5,7 @@ import type { SourceProgress } from '../runtime/source.js';
  * otherwise a plain line per table at most every 5 seconds (and when a table is done).
  */
 export class ProgressReporter {
-  private lastPrint = new Map<string, number>();
+  private lastStreamLine = 0;
   private printed = new Map<string, { at: number; rows: number; done: boolean }>();
   private drawnLines = 0;
   private started = Date.now();
@@ -15,8 +15,8 @@ export class ProgressReporter {
   update(p: SourceProgress): void {
     if (p.phase === 'streaming') {
       const now = Date.now();
-      if (now - (this.lastPrint.get('$stream') ?? 0) < 10_000) return;
-      this.lastPrint.set('$stream', now);
+      if (now - this.lastStreamLine < 10_000) return;
+      this.lastStreamLine = now;
       this.clear();
       this.out.write(`streaming at ${p.position ?? '?'}, lag ${Math.round((p.lagMs ?? 0) / 1000)}s\n`);
       return;

@@ -1,5 +1,6 @@
 import type { DataChangeEvent } from '../event/change-event.js';
 import { assertNever } from '../event/column-type.js';
+import { errorMessage } from '../event/tidemark-error.js';
 import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
@@ -137,7 +138,12 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       const pending = records.next();
       let step: IteratorResult<readonly SourceRecord[]>;
       if (atBoundary && pendingState !== undefined) {
-        const raced = await Promise.race([pending, sleep(idleCommitMs)]);
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<typeof IDLE>(
+          (resolve) => (timer = setTimeout(() => resolve(IDLE), idleCommitMs)),
+        );
+        const raced = await Promise.race([pending, idle]);
+        clearTimeout(timer); // one timer per batch otherwise outlives the race
         if (raced === IDLE) {
           await commit();
           step = await pending;
@@ -220,7 +226,11 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     }
     if (signal.aborted) reason = 'stopped';
     // end the source's iteration (its finally blocks run) before the last commit
-    await records.return?.().catch(() => undefined);
+    await records
+      .return?.()
+      .catch((e: unknown) =>
+        logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) }),
+      );
     // On stop, commit the last complete transaction; anything after it is replayed on restart.
     if (atBoundary) await commit();
     else if (pendingState !== undefined) {
@@ -241,10 +251,6 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
 const IDLE = Symbol('idle');
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
-
-function sleep(ms: number): Promise<typeof IDLE> {
-  return new Promise((resolve) => setTimeout(() => resolve(IDLE), ms));
-}
 
 function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
   if (!a) return b;
