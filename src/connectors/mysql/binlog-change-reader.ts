@@ -11,6 +11,7 @@ import type { TableSelector } from '../../routing/table-selector.js';
 import type { BinlogDecoder } from './binlog/binlog-decoder.js';
 import type { BinlogEvent } from './binlog/binlog-event.js';
 import { parseDdl, type DdlStatement } from './ddl-parser.js';
+import { GtidSet, type Gtid } from './gtid-set.js';
 
 /** A tracked table: its id and the schema valid at the reader's position. */
 export interface TrackedTable {
@@ -26,6 +27,12 @@ export interface MysqlSourceState {
   readonly pos: number;
   /** MariaDB GTID position after the last committed transaction, for information and failover. */
   readonly gtid?: string;
+  /**
+   * MySQL: the executed GTID set after the last committed transaction (`gtid_executed` text form),
+   * for information and failover; absent while unknown (GTIDs off, or a start inside a binlog file
+   * without a known set, until the next file's PREVIOUS_GTIDS event tells it).
+   */
+  readonly gtidSet?: string;
   readonly schemas: readonly TrackedTable[];
 }
 
@@ -39,7 +46,7 @@ const LOG_EVENT_ARTIFICIAL_F = 0x20;
 
 /**
  * Turns decoded binlog events into change events: follows the position (file, offset, MariaDB
- * GTIDs), transaction boundaries (a checkpoint after every XID, COMMIT and DDL), and the schemas of
+ * GTID position, MySQL executed GTID set), transaction boundaries (a checkpoint after every XID, COMMIT and DDL), and the schemas of
  * captured tables (DDL parsed from QUERY events). Shared by the live source and the binlog-files
  * source, so both read a binlog the same way.
  */
@@ -51,7 +58,16 @@ export class BinlogChangeReader {
   private committedFile: string;
   private committedPos: number;
   private readonly gtidDomains = new Map<string, string>();
+  /** MySQL executed GTID set at the committed position; undefined while unknown. */
+  private gtidSet: GtidSet | undefined;
+  private gtidSetText: string | undefined;
+  private pendingMysqlGtid: Gtid | undefined;
   private inTx = false;
+  /**
+   * Inside BEGIN … COMMIT (or a MariaDB non-standalone GTID group): a QUERY event here is a
+   * statement of the transaction (MIXED/STATEMENT format), not a transaction of its own.
+   */
+  private explicitTx = false;
 
   constructor(private readonly opts: BinlogChangeReaderOptions) {
     this.schemas = new Map(opts.start.schemas.map((s) => [s.table, s]));
@@ -64,6 +80,7 @@ export class BinlogChangeReader {
         if (domain) this.gtidDomains.set(domain, g.trim());
       }
     }
+    if (opts.start.gtidSet !== undefined) this.gtidSet = GtidSet.parse(opts.start.gtidSet);
   }
 
   /** True inside a transaction: records since the last checkpoint belong to an open transaction. */
@@ -94,6 +111,7 @@ export class BinlogChangeReader {
       file: this.committedFile,
       pos: this.committedPos,
       ...(this.gtidDomains.size ? { gtid: [...this.gtidDomains.values()].join(',') } : {}),
+      ...(this.gtidSet ? { gtidSet: (this.gtidSetText ??= this.gtidSet.toString()) } : {}),
       schemas: this.schemaList,
     };
   }
@@ -123,17 +141,35 @@ export class BinlogChangeReader {
         break;
       case 'gtid':
         if (ev.flavor === 'mariadb') {
-          this.inTx = !ev.standalone;
+          this.inTx = this.explicitTx = !ev.standalone;
           this.pendingGtid = [String(ev.domainId), `${ev.domainId}-${h.serverId}-${ev.seqNo}`];
         } else {
           this.inTx = true;
+          this.pendingMysqlGtid = { uuid: ev.uuid, gno: ev.gno, ...(ev.tag ? { tag: ev.tag } : {}) };
         }
         break;
+      case 'previousGtids': {
+        // Every transaction of the earlier files: the executed set at the start of this file.
+        let prev: GtidSet;
+        try {
+          prev = GtidSet.decode(ev.raw);
+        } catch (e) {
+          this.opts.logger.warn('PREVIOUS_GTIDS event not understood; the GTID set is not recorded', {
+            at: `${at.file}:${at.pos}`,
+            error: errorMessage(e),
+          });
+          this.gtidSet = this.gtidSetText = undefined;
+          break;
+        }
+        this.gtidSet = this.gtidSet ? this.gtidSet.union(prev) : prev;
+        this.gtidSetText = undefined;
+        break;
+      }
       case 'query': {
         const sql = ev.sql.trim();
         const head = sql.slice(0, 6).toUpperCase();
         if (head.startsWith('BEGIN')) {
-          this.inTx = true;
+          this.inTx = this.explicitTx = true;
           break;
         }
         if (head.startsWith('COMMIT')) {
@@ -149,7 +185,8 @@ export class BinlogChangeReader {
         );
         out.push(...changes);
         if (changes.length) this.schemaList = [...this.schemas.values()];
-        this.commit(out);
+        // A DDL commits on its own; a statement inside BEGIN … COMMIT waits for the COMMIT/XID.
+        if (!this.explicitTx) this.commit(out);
         break;
       }
       case 'xid':
@@ -182,10 +219,17 @@ export class BinlogChangeReader {
   private pendingGtid: [string, string] | undefined;
 
   private commit(out: SourceRecord[] | undefined): void {
-    this.inTx = false;
+    this.inTx = this.explicitTx = false;
     if (this.pendingGtid) {
       this.gtidDomains.set(this.pendingGtid[0], this.pendingGtid[1]);
       this.pendingGtid = undefined;
+    }
+    if (this.pendingMysqlGtid) {
+      if (this.gtidSet) {
+        this.gtidSet = this.gtidSet.add(this.pendingMysqlGtid);
+        this.gtidSetText = undefined;
+      }
+      this.pendingMysqlGtid = undefined;
     }
     this.committedFile = this.file;
     this.committedPos = this.pos;

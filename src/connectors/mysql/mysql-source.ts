@@ -19,7 +19,12 @@ import { BinlogChangeReader, type MysqlSourceState, type TrackedTable } from './
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import type { MysqlSourceOptions } from './mysql-source-options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
-import { checkServerForCdc, currentBinlogPosition, type ServerInfo } from './server-checks.js';
+import {
+  checkServerForCdc,
+  currentBinlogPosition,
+  type BinlogPosition,
+  type ServerInfo,
+} from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
 import { FULL_RANGE, keyOf, keyText, type ChunkKey } from './snapshot/chunk-key.js';
 import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
@@ -213,6 +218,7 @@ export class MysqlSource implements Source {
           file: restored.file,
           pos: restored.pos,
           ...(restored.gtid ? { gtid: restored.gtid } : {}),
+          ...(restored.gtidSet !== undefined ? { gtidSet: restored.gtidSet } : {}),
           schemas,
         };
       } else {
@@ -224,6 +230,7 @@ export class MysqlSource implements Source {
           file: pos.file,
           pos: pos.pos,
           ...(pos.gtid ? { gtid: pos.gtid } : {}),
+          ...(pos.gtidSet !== undefined ? { gtidSet: pos.gtidSet } : {}),
           schemas,
         };
         if (mode === 'initial' || mode === 'snapshot') snapshot = await this.newSnapshots(c, schemas);
@@ -239,7 +246,7 @@ export class MysqlSource implements Source {
   private async startPosition(
     c: Connection2,
     mode: MysqlSourceOptions['scan.startup.mode'],
-  ): Promise<{ file: string; pos: number; gtid?: string }> {
+  ): Promise<BinlogPosition> {
     const scanOpts = { connection: this.conn, serverId: this.serverIds[0]!, logger: this.ctx!.logger };
     switch (mode) {
       case 'earliest-offset':
@@ -255,7 +262,7 @@ export class MysqlSource implements Source {
               'scan.startup.specific-offset.gtid-set is supported on MariaDB only in this version; give .file and .pos',
             );
           }
-          return positionForMariadbGtid(c, gtid, scanOpts);
+          return { ...(await positionForMariadbGtid(c, gtid, scanOpts)), gtid };
         }
         return {
           file: this.options['scan.startup.specific-offset.file']!,
@@ -263,8 +270,7 @@ export class MysqlSource implements Source {
         };
       }
       default: {
-        const p = await currentBinlogPosition(c);
-        return p.gtid ? { file: p.file, pos: p.pos, gtid: p.gtid } : { file: p.file, pos: p.pos };
+        return currentBinlogPosition(c);
       }
     }
   }

@@ -34,8 +34,10 @@ export interface ServerInfo {
 export interface BinlogPosition {
   readonly file: string;
   readonly pos: number;
-  /** MariaDB: the GTID position of exactly this file/pos; MySQL: Executed_Gtid_Set when GTIDs are on. */
+  /** MariaDB: the GTID position of exactly this file/pos. */
   readonly gtid?: string;
+  /** MySQL: Executed_Gtid_Set at this file/pos, when GTIDs are on. */
+  readonly gtidSet?: string;
 }
 
 export interface BinlogFileInfo {
@@ -230,7 +232,7 @@ export async function currentBinlogPosition(
   const file = str(row.File);
   const pos = Number(str(row.Position));
   const executed = str(row.Executed_Gtid_Set).replace(/\s+/g, '');
-  if (executed) return { file, pos, gtid: executed };
+  if (executed) return { file, pos, gtidSet: executed };
   if (options.withGtid === false) return { file, pos };
   // MariaDB: the GTID state at exactly this binlog offset.
   try {
