@@ -10,8 +10,10 @@ import type { SourceRecord } from '../../runtime/source.js';
 import type { TableSelector } from '../../routing/table-selector.js';
 import type { BinlogDecoder } from './binlog/binlog-decoder.js';
 import type { BinlogEvent } from './binlog/binlog-event.js';
+import { addedColumnDefault, type DdlClock } from './added-column-default.js';
 import { parseDdl, type DdlStatement } from './ddl-parser.js';
 import { GtidSet, type Gtid } from './gtid-set.js';
+import { parseMysqlTimeZone, type MysqlTimeZone } from './mysql-time-zone.js';
 
 /** A tracked table: its id and the schema valid at the reader's position. */
 export interface TrackedTable {
@@ -40,6 +42,11 @@ export interface BinlogChangeReaderOptions {
   readonly selector: TableSelector;
   readonly start: MysqlSourceState;
   readonly logger: Logger;
+  /**
+   * The server's time zone (`+05:30`, `UTC`, `Europe/Berlin`): the session zone of a DDL whose
+   * QUERY event does not name one, for the values that existing rows get in added columns.
+   */
+  readonly serverTimeZone?: string;
 }
 
 const LOG_EVENT_ARTIFICIAL_F = 0x20;
@@ -68,6 +75,7 @@ export class BinlogChangeReader {
    * statement of the transaction (MIXED/STATEMENT format), not a transaction of its own.
    */
   private explicitTx = false;
+  private readonly serverZone: MysqlTimeZone | undefined;
 
   constructor(private readonly opts: BinlogChangeReaderOptions) {
     this.schemas = new Map(opts.start.schemas.map((s) => [s.table, s]));
@@ -81,6 +89,7 @@ export class BinlogChangeReader {
       }
     }
     if (opts.start.gtidSet !== undefined) this.gtidSet = GtidSet.parse(opts.start.gtidSet);
+    this.serverZone = opts.serverTimeZone === undefined ? undefined : parseMysqlTimeZone(opts.serverTimeZone);
   }
 
   /** True inside a transaction: records since the last checkpoint belong to an open transaction. */
@@ -177,12 +186,14 @@ export class BinlogChangeReader {
           break;
         }
         if (head.startsWith('XA ') || head.startsWith('SAVEPO') || head.startsWith('ROLLBA')) break;
-        const changes = this.trackDdl(
-          sql,
-          ev.schema || undefined,
-          `${at.file}:${at.pos}`,
-          h.timestamp * 1000,
-        );
+        const zone =
+          ev.statusVars.timeZone === undefined ? undefined : parseMysqlTimeZone(ev.statusVars.timeZone);
+        const micros = ev.statusVars.microseconds ?? ev.statusVars.hrNowMicros;
+        const changes = this.trackDdl(sql, ev.schema || undefined, `${at.file}:${at.pos}`, {
+          seconds: h.timestamp,
+          ...(micros !== undefined ? { micros } : {}),
+          ...((zone ?? this.serverZone) ? { zone: zone ?? this.serverZone } : {}),
+        });
         out.push(...changes);
         if (changes.length) this.schemaList = [...this.schemas.values()];
         // A DDL commits on its own; a statement inside BEGIN … COMMIT waits for the COMMIT/XID.
@@ -241,7 +252,7 @@ export class BinlogChangeReader {
     sql: string,
     defaultDb: string | undefined,
     location: string,
-    tsMs: number,
+    clock: DdlClock,
   ): SchemaChangeEvent[] {
     let statements: DdlStatement[];
     try {
@@ -261,8 +272,24 @@ export class BinlogChangeReader {
       this.opts.logger.debug('DDL not understood; it concerns no captured table', { at: location });
       return [];
     }
-    const meta = { tsMs, location };
+    const meta = { tsMs: clock.seconds * 1000, location };
     const out: SchemaChangeEvent[] = [];
+    /** ADD COLUMN: the default becomes what the server put into the rows already there. */
+    const withExistingRowValues = (table: TableId, change: SchemaChangeEvent['change']): typeof change => {
+      if (change.type !== 'add-column') return change;
+      const columns = change.columns.map((c) => {
+        const r = addedColumnDefault(c.column, clock);
+        if (r.warning) {
+          this.opts.logger.warn(r.warning, {
+            table: tableIdToString(table),
+            column: c.column.name,
+            at: location,
+          });
+        }
+        return { ...c, column: r.column };
+      });
+      return { ...change, columns };
+    };
     const apply = (id: TableId, change: SchemaChangeEvent['change']): void => {
       const key = tableIdToString(id);
       const next = applySchemaChange(this.schemas.get(key)?.schema, change);
@@ -293,7 +320,7 @@ export class BinlogChangeReader {
         case 'alter-table': {
           const key = tableIdToString(st.table);
           if (!this.schemas.has(key)) break;
-          for (const change of st.changes) apply(st.table, change);
+          for (const change of st.changes) apply(st.table, withExistingRowValues(st.table, change));
           if (st.primaryKey) {
             const cur = this.schemas.get(key)!;
             this.schemas.set(key, { ...cur, schema: { ...cur.schema, primaryKeys: st.primaryKey } });

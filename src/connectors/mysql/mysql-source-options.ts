@@ -32,7 +32,7 @@ export const mysqlSourceOptionsSchema = z
       .string()
       .optional()
       .describe(
-        'Session time zone of the server. Accepted for compatibility: tidemark reads TIMESTAMP values as UTC instants, exactly, whatever the zone.',
+        "Session time zone of the server (`+05:30`, `UTC`, `Europe/Berlin`). TIMESTAMP values are read as UTC instants whatever the zone; this zone only serves DDL whose binlog event names none: the values that existing rows get in a column added with DEFAULT CURRENT_TIMESTAMP or a TIMESTAMP literal. Default: the server's `time_zone`.",
       ),
     'scan.startup.mode': opt
       .enum(['initial', 'snapshot', 'latest-offset', 'earliest-offset', 'specific-offset', 'timestamp'])

@@ -517,7 +517,13 @@ export class MysqlSource implements Source {
     }
 
     // --- the stream
-    const changeReader = new BinlogChangeReader({ selector: this.selector, start, logger });
+    const serverTimeZone = opts['server-time-zone'] ?? this.server?.timeZone;
+    const changeReader = new BinlogChangeReader({
+      selector: this.selector,
+      start,
+      logger,
+      ...(serverTimeZone !== undefined ? { serverTimeZone } : {}),
+    });
     let decoder = new BinlogDecoder({
       columnTypesFor: changeReader.columnTypesFor,
       skipRowsOf: changeReader.skipRowsOf,

@@ -25,6 +25,8 @@ export interface ServerInfo {
   readonly gtidMode: string | undefined;
   /** MariaDB `gtid_current_pos` (e.g. "0-1-5"); undefined on MySQL. */
   readonly mariadbGtidCurrentPos: string | undefined;
+  /** The global `time_zone` (`system_time_zone` when it is SYSTEM): the zone of sessions that set none. */
+  readonly timeZone: string | undefined;
   /** Privileges on *.* that matter for CDC, as SHOW GRANTS names them (upper case). */
   readonly globalPrivileges: readonly string[];
   /** Things that work but deserve a log line (e.g. binlog_row_metadata not FULL). */
@@ -71,6 +73,8 @@ const CDC_VARIABLES = [
   'server_id',
   'gtid_mode',
   'gtid_current_pos',
+  'time_zone',
+  'system_time_zone',
 ];
 
 /** Reads the global variables CDC depends on; absent ones are missing from the map. */
@@ -113,6 +117,10 @@ export async function checkServerForCdc(conn: SqlQueryable): Promise<ServerInfo>
     binlogChecksum: (vars.get('binlog_checksum') ?? 'NONE').toUpperCase(),
     gtidMode: flavor === 'mysql' ? vars.get('gtid_mode')?.toUpperCase() : undefined,
     mariadbGtidCurrentPos: flavor === 'mariadb' ? (vars.get('gtid_current_pos') ?? '') : undefined,
+    timeZone:
+      vars.get('time_zone')?.toUpperCase() === 'SYSTEM'
+        ? vars.get('system_time_zone')
+        : vars.get('time_zone'),
     globalPrivileges: globalPrivileges(grants),
     warnings: [],
   };

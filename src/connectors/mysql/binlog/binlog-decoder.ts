@@ -1164,6 +1164,7 @@ function parseStatusVars(buf: Buffer, start: number, end: number): QueryStatusVa
           v.defaultTableEncryption = r.u8();
           break;
         case 128: // MariaDB Q_HRNOW
+          v.hrNowMicros = r.buf.readUIntLE(r.pos, 3);
           r.bytes(3);
           break;
         case 129: // MariaDB Q_XID

@@ -116,6 +116,8 @@ export interface QueryStatusVars {
   defaultCollationForUtf8mb4?: number;
   sqlRequirePrimaryKey?: number;
   defaultTableEncryption?: number;
+  /** MariaDB: microseconds of the statement's start (Q_HRNOW), when the statement used them. */
+  hrNowMicros?: number;
   /** MariaDB: XID of a DDL statement (Q_XID). */
   xid?: bigint;
   /** MariaDB: Q_GTID_FLAGS3. */
