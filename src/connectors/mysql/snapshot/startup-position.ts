@@ -37,14 +37,16 @@ function isTxStart(ev: BinlogEvent): boolean {
  * the first transaction for which `stop` says yes, or undefined at the end of the log.
  */
 async function scan(
-  start: BinlogPos,
+  start: BinlogPos | { readonly mariadbGtid: string },
   opts: ScanOptions,
   stop: (ev: BinlogEvent, timestampMs: number) => boolean,
   firstOnly = false,
 ): Promise<BinlogPos | undefined> {
+  // From a GTID position the file and offset come with the server's first (fake) rotate.
+  const from = 'mariadbGtid' in start ? { file: '', pos: 4 } : start;
   const reader = new BinlogChangeReader({
     selector: { matches: () => false, patterns: [], notes: [] },
-    start: { phase: 'binlog', file: start.file, pos: start.pos, schemas: [] },
+    start: { phase: 'binlog', file: from.file, pos: from.pos, schemas: [] },
     logger: opts.logger,
   });
   const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
@@ -64,7 +66,10 @@ async function scan(
         const h = ev.header;
         const real = (h.flags & ARTIFICIAL) === 0 && h.timestamp !== 0;
         if (real && (firstOnly || (!reader.inTransaction && isTxStart(ev))) && stop(ev, h.timestamp * 1000)) {
-          return firstOnly ? { file: at.file, pos: h.timestamp } : { file: at.file, pos: at.pos };
+          if (firstOnly) return { file: at.file, pos: h.timestamp };
+          // The event's own offset: after a GTID start the stream skips events, so the reader's
+          // position (the end of the last event it saw) may lag; MariaDB 11.4+ may write end_log_pos 0.
+          return { file: at.file, pos: h.logPos > 0 ? h.logPos - h.eventSize : at.pos };
         }
         const out: SourceRecord[] = [];
         reader.process(ev, { file: at.file, pos: at.pos }, decoder, out);
@@ -122,35 +127,8 @@ export async function positionForMariadbGtid(
   gtid: string,
   opts: ScanOptions,
 ): Promise<BinlogPos> {
-  const reader = new BinlogChangeReader({
-    selector: { matches: () => false, patterns: [], notes: [] },
-    start: { phase: 'binlog', file: '', pos: 4, schemas: [] },
-    logger: opts.logger,
-  });
-  const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
-  const client = new BinlogClient({
-    connection: opts.connection,
-    serverId: opts.serverId,
-    start: { mariadbGtid: gtid },
-    nonBlocking: true,
-    sendAnnotateRows: false,
-    logger: opts.logger,
-  });
-  try {
-    for await (const buffers of client.events()) {
-      for (const buf of buffers) {
-        const at = reader.position;
-        const ev = decoder.decode(buf, { file: at.file, pos: at.pos });
-        const real = (ev.header.flags & ARTIFICIAL) === 0 && ev.header.timestamp !== 0;
-        if (real && ev.type === 'gtid' && at.file && ev.header.logPos > 0) {
-          return { file: at.file, pos: ev.header.logPos - ev.header.eventSize };
-        }
-        reader.process(ev, { file: at.file, pos: at.pos }, decoder, []);
-      }
-    }
-  } finally {
-    await client.close();
-  }
+  const found = await scan({ mariadbGtid: gtid }, opts, (ev) => ev.type === 'gtid' && ev.header.logPos > 0);
+  if (found) return found;
   const end = await currentBinlogPosition(conn);
   return { file: end.file, pos: end.pos };
 }
