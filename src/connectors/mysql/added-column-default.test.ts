@@ -76,4 +76,14 @@ test('added column defaults: what cannot be known is said, not guessed', () => {
   const noZone = addedColumnDefault(col('timestamp', 0, 'current_timestamp()'), { seconds });
   assert.equal(noZone.column.defaultValue, undefined);
   assert.match(noZone.warning ?? '', /time zone of the ALTER is unknown/);
+  const expr = addedColumnDefault(
+    { name: 'u', type: { kind: 'string', length: 36 }, nullable: true, defaultValue: '(uuid())' },
+    { seconds },
+  );
+  assert.match(expr.warning ?? '', /expression the server evaluated/);
+  const lit = addedColumnDefault(
+    { name: 'n', type: { kind: 'integer', bytes: 4, unsigned: false }, nullable: false, defaultValue: '7' },
+    { seconds },
+  );
+  assert.deepEqual(lit, { column: lit.column });
 });

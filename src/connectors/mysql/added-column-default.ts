@@ -12,6 +12,7 @@ export interface DdlClock {
 }
 
 const NOW_RE = /^(?:current_timestamp|now|localtimestamp|localtime)\s*(?:\(\s*(\d*)\s*\))?$/i;
+const EXPRESSION_RE = /^(?:\(|[a-z_][a-z0-9_]*\s*\()/i;
 const ZERO_DATE_RE = /^'(?:0000-\d\d-\d\d|\d{4}-00-\d\d|\d{4}-\d\d-00)/;
 
 /**
@@ -23,18 +24,22 @@ const ZERO_DATE_RE = /^'(?:0000-\d\d-\d\d|\d{4}-00-\d\d|\d{4}-\d\d-00)/;
  *   only when the server logged it, else `.000…` and a warning (MariaDB does not log it for DDL).
  * - a TIMESTAMP literal: converted from the session zone to UTC with `+00`.
  * - a zero date literal: NULL (zero dates have no sink representation; see the DuckDB mapping).
- * Other defaults are returned unchanged. Without a known zone where one is needed, the default is
- * dropped (existing rows get NULL) with a warning.
+ * Other defaults are returned unchanged; an expression default (`(uuid())`) comes with a warning, as
+ * the values the server computed for existing rows are not in the binlog. Without a known zone where
+ * one is needed, the default is dropped (existing rows get NULL) with a warning.
  */
 export function addedColumnDefault(column: Column, clock: DdlClock): { column: Column; warning?: string } {
   const d = column.defaultValue;
   const kind = column.type.kind;
-  if (
-    d === undefined ||
-    d === null ||
-    (kind !== 'timestamp' && kind !== 'timestamp_ltz' && kind !== 'date')
-  ) {
-    return { column };
+  if (d === undefined || d === null) return { column };
+  if (kind !== 'timestamp' && kind !== 'timestamp_ltz' && kind !== 'date') {
+    // An expression (`(uuid())`, `rand()`…) was evaluated by the server, row by row: unknowable here.
+    return EXPRESSION_RE.test(d.trim()) && !NOW_RE.test(d.trim())
+      ? {
+          column,
+          warning: `existing rows may differ in ${column.name}: its default ${d.trim()} is an expression the server evaluated for each row, which the binlog does not carry`,
+        }
+      : { column };
   }
   const fsp = kind === 'date' ? 0 : column.type.precision;
   const withDefault = (v: string | null | undefined): Column => {
