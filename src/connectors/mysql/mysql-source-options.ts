@@ -56,7 +56,7 @@ export const mysqlSourceOptionsSchema = z
       .string()
       .optional()
       .describe(
-        'MariaDB GTID position (e.g. `0-1-42`) to start after (`specific-offset`); takes precedence over file/pos.',
+        'GTID state to start after (`specific-offset`): a MariaDB GTID position (`0-1-42`) or a MySQL GTID set (`3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5`, the transactions already captured); takes precedence over file/pos. The MySQL form is not verified against a MySQL server here.',
       ),
     'scan.startup.specific-offset.skip-events': opt
       .int(0)

@@ -38,16 +38,15 @@ import {
   type Decision,
   type TableSnapshotJson,
 } from './snapshot/snapshot-state.js';
-import {
-  earliestPosition,
-  positionForMariadbGtid,
-  positionForTimestamp,
-} from './snapshot/startup-position.js';
+import { earliestPosition, positionAfterGtids, positionForTimestamp } from './snapshot/startup-position.js';
 
 type Connection2 = Connection;
 
 /** The checkpointed state: the binlog position and schemas, plus the snapshot still in progress. */
 export interface MysqlSnapshotSourceState extends MysqlSourceState {
+  /** The server the file and offset belong to: its server_id, and server_uuid on MySQL. */
+  readonly serverId?: number;
+  readonly serverUuid?: string;
   /** Tables whose snapshot is not finished (or whose high watermarks the stream has not passed). */
   readonly snapshot?: { readonly tables: readonly TableSnapshotJson[] };
   /** `scan.startup.mode: snapshot`: the source ends after the snapshot. */
@@ -213,10 +212,11 @@ export class MysqlSource implements Source {
         const byName = new Map(schemas.map((s) => [s.table, s]));
         const restoredSnaps = await this.restoreSnapshots(c, restored.snapshot?.tables ?? [], byName);
         snapshot = [...restoredSnaps, ...addedSnapshots];
+        const at = await this.positionOnThisServer(c, restored);
         start = {
           phase: 'binlog',
-          file: restored.file,
-          pos: restored.pos,
+          file: at.file,
+          pos: at.pos,
           ...(restored.gtid ? { gtid: restored.gtid } : {}),
           ...(restored.gtidSet !== undefined ? { gtidSet: restored.gtidSet } : {}),
           schemas,
@@ -243,6 +243,54 @@ export class MysqlSource implements Source {
     yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset');
   }
 
+  /**
+   * The checkpoint's file and offset, when it was taken on this server. After a failover (another
+   * server_id, or server_uuid on MySQL: a replica promoted, a new primary behind the same address)
+   * file names and offsets differ, so the stream resumes where the first transaction after the
+   * checkpoint's GTID state starts on this server. Without a GTID state, or in the middle of a
+   * snapshot (whose chunk watermarks are offsets of the old server), that cannot be done: an error.
+   */
+  private async positionOnThisServer(c: Connection2, restored: MysqlSnapshotSourceState): Promise<BinlogPos> {
+    const server = this.server!;
+    const sameId = restored.serverId === undefined || restored.serverId === server.serverId;
+    const sameUuid =
+      restored.serverUuid === undefined ||
+      server.serverUuid === undefined ||
+      restored.serverUuid === server.serverUuid;
+    if (sameId && sameUuid) return { file: restored.file, pos: restored.pos };
+    const name = (id: number | undefined, uuid: string | undefined): string =>
+      `server_id ${id ?? '?'}${uuid ? ` (server_uuid ${uuid})` : ''}`;
+    const was = name(restored.serverId, restored.serverUuid);
+    const now = name(server.serverId, server.serverUuid);
+    const details = { checkpointServer: was, server: now, position: formatPos(restored) };
+    if (restored.snapshot?.tables.length) {
+      throw new TidemarkError(
+        'SOURCE_POSITION_LOST',
+        `the checkpoint was taken on ${was} during the snapshot, and this is ${now}: a snapshot cannot move to another server; resume on ${was}, or start again with a new state directory`,
+        { details },
+      );
+    }
+    const scanOpts = { connection: this.conn, serverId: this.serverIds[0]!, logger: this.ctx!.logger };
+    let at: BinlogPos;
+    if (server.flavor === 'mariadb' && restored.gtid) {
+      at = await positionAfterGtids(c, { mariadbGtid: restored.gtid }, scanOpts);
+    } else if (server.flavor === 'mysql' && restored.gtidSet !== undefined && server.gtidMode === 'ON') {
+      at = await positionAfterGtids(c, { mysqlGtid: restored.gtidSet }, scanOpts);
+    } else {
+      throw new TidemarkError(
+        'SOURCE_POSITION_LOST',
+        `the checkpoint was taken on ${was} at ${formatPos(restored)}, and this is ${now}; binlog offsets differ between servers and the checkpoint holds no GTID state to find its place here (MySQL needs gtid_mode=ON): resume on ${was}, or start again with a new state directory`,
+        { details },
+      );
+    }
+    this.ctx!.logger.warn('the checkpoint was taken on another server: resuming after its GTID state', {
+      ...details,
+      gtid: restored.gtid ?? restored.gtidSet,
+      resumeAt: formatPos(at),
+    });
+    return at;
+  }
+
   private async startPosition(
     c: Connection2,
     mode: MysqlSourceOptions['scan.startup.mode'],
@@ -256,13 +304,10 @@ export class MysqlSource implements Source {
       case 'specific-offset': {
         const gtid = this.options['scan.startup.specific-offset.gtid-set'];
         if (gtid !== undefined) {
-          if (this.server?.flavor !== 'mariadb') {
-            throw new TidemarkError(
-              'CONFIG_INVALID',
-              'scan.startup.specific-offset.gtid-set is supported on MariaDB only in this version; give .file and .pos',
-            );
+          if (this.server?.flavor === 'mariadb') {
+            return { ...(await positionAfterGtids(c, { mariadbGtid: gtid }, scanOpts)), gtid };
           }
-          return { ...(await positionForMariadbGtid(c, gtid, scanOpts)), gtid };
+          return { ...(await positionAfterGtids(c, { mysqlGtid: gtid }, scanOpts)), gtidSet: gtid };
         }
         return {
           file: this.options['scan.startup.specific-offset.file']!,
@@ -556,6 +601,8 @@ export class MysqlSource implements Source {
       const tables = [...inSnapshot.values()].map((t) => t.toJson());
       const s: MysqlSnapshotSourceState = {
         ...base,
+        ...(this.server ? { serverId: this.server.serverId } : {}),
+        ...(this.server?.serverUuid ? { serverUuid: this.server.serverUuid } : {}),
         ...(tables.length ? { snapshot: { tables } } : {}),
         ...(bounded ? { bounded: true } : {}),
       };

@@ -21,6 +21,8 @@ export interface ServerInfo {
   readonly binlogRowMetadata: string | undefined;
   /** "CRC32" or "NONE". */
   readonly binlogChecksum: string;
+  /** MySQL `server_uuid`; undefined on MariaDB (which identifies a server by server_id only). */
+  readonly serverUuid: string | undefined;
   /** MySQL `gtid_mode` (ON/OFF/...); undefined on MariaDB. */
   readonly gtidMode: string | undefined;
   /** MariaDB `gtid_current_pos` (e.g. "0-1-5"); undefined on MySQL. */
@@ -75,6 +77,7 @@ const CDC_VARIABLES = [
   'gtid_current_pos',
   'time_zone',
   'system_time_zone',
+  'server_uuid',
 ];
 
 /** Reads the global variables CDC depends on; absent ones are missing from the map. */
@@ -115,6 +118,7 @@ export async function checkServerForCdc(conn: SqlQueryable): Promise<ServerInfo>
     binlogRowImage: (vars.get('binlog_row_image') ?? 'FULL').toUpperCase(),
     binlogRowMetadata: vars.get('binlog_row_metadata')?.toUpperCase(),
     binlogChecksum: (vars.get('binlog_checksum') ?? 'NONE').toUpperCase(),
+    serverUuid: flavor === 'mysql' ? vars.get('server_uuid') : undefined,
     gtidMode: flavor === 'mysql' ? vars.get('gtid_mode')?.toUpperCase() : undefined,
     mariadbGtidCurrentPos: flavor === 'mariadb' ? (vars.get('gtid_current_pos') ?? '') : undefined,
     timeZone:

@@ -37,13 +37,13 @@ function isTxStart(ev: BinlogEvent): boolean {
  * the first transaction for which `stop` says yes, or undefined at the end of the log.
  */
 async function scan(
-  start: BinlogPos | { readonly mariadbGtid: string },
+  start: BinlogPos | { readonly mariadbGtid: string } | { readonly mysqlGtid: string },
   opts: ScanOptions,
   stop: (ev: BinlogEvent, timestampMs: number) => boolean,
   firstOnly = false,
 ): Promise<BinlogPos | undefined> {
   // From a GTID position the file and offset come with the server's first (fake) rotate.
-  const from = 'mariadbGtid' in start ? { file: '', pos: 4 } : start;
+  const from = 'file' in start ? start : { file: '', pos: 4 };
   const reader = new BinlogChangeReader({
     selector: { matches: () => false, patterns: [], notes: [] },
     start: { phase: 'binlog', file: from.file, pos: from.pos, schemas: [] },
@@ -121,13 +121,18 @@ export async function positionForTimestamp(
   return { file: end.file, pos: end.pos };
 }
 
-/** MariaDB: where the transaction after the GTID position `gtid` starts (or the current end). */
-export async function positionForMariadbGtid(
+/**
+ * Where the first transaction after a GTID state starts on this server (or the current end):
+ * MariaDB's GTID position (`0-1-42,1-2-7`), or MySQL's executed GTID set, whose transactions the
+ * server skips (COM_BINLOG_DUMP_GTID). Exact with one replication stream (one MariaDB domain, or
+ * transactions in the same order on every MySQL server).
+ */
+export async function positionAfterGtids(
   conn: Connection,
-  gtid: string,
+  gtids: { readonly mariadbGtid: string } | { readonly mysqlGtid: string },
   opts: ScanOptions,
 ): Promise<BinlogPos> {
-  const found = await scan({ mariadbGtid: gtid }, opts, (ev) => ev.type === 'gtid' && ev.header.logPos > 0);
+  const found = await scan(gtids, opts, (ev) => ev.type === 'gtid' && ev.header.logPos > 0);
   if (found) return found;
   const end = await currentBinlogPosition(conn);
   return { file: end.file, pos: end.pos };
