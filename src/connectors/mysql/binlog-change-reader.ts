@@ -9,7 +9,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { SourceRecord } from '../../runtime/source.js';
 import type { TableSelector } from '../../routing/table-selector.js';
 import type { BinlogDecoder } from './binlog/binlog-decoder.js';
-import type { BinlogEvent } from './binlog/binlog-event.js';
+import type { BinlogEvent, RowsEvent } from './binlog/binlog-event.js';
 import { addedColumnDefault, type DdlClock } from './added-column-default.js';
 import { parseDdl, type DdlStatement } from './ddl-parser.js';
 import { GtidSet, type Gtid } from './gtid-set.js';
@@ -35,7 +35,24 @@ export interface MysqlSourceState {
    * without a known set, until the next file's PREVIOUS_GTIDS event tells it).
    */
   readonly gtidSet?: string;
+  /**
+   * XA transactions prepared before `file`/`pos` and neither committed nor rolled back there: XID
+   * text (`X'61',X'',1`) and where its event group starts. A restart reads those groups again (and
+   * nothing else) up to `file`/`pos`, and emits their rows at their XA COMMIT.
+   */
+  readonly pendingXa?: readonly PendingXa[];
   readonly schemas: readonly TrackedTable[];
+}
+
+export interface PendingXa {
+  readonly xid: string;
+  readonly file: string;
+  readonly pos: number;
+}
+
+interface Pos {
+  readonly file: string;
+  readonly pos: number;
 }
 
 export interface BinlogChangeReaderOptions {
@@ -50,6 +67,9 @@ export interface BinlogChangeReaderOptions {
 }
 
 const LOG_EVENT_ARTIFICIAL_F = 0x20;
+/** MariaDB GTID flag: the group is an XA transaction's PREPARE. */
+const FL_PREPARED_XA = 0x40;
+const XA_RE = /^XA\s+(START|BEGIN|END|PREPARE|COMMIT|ROLLBACK)\s+(.*?)(\s+ONE\s+PHASE)?\s*;?$/is;
 
 /**
  * Turns decoded binlog events into change events: follows the position (file, offset, MariaDB
@@ -76,6 +96,14 @@ export class BinlogChangeReader {
    */
   private explicitTx = false;
   private readonly serverZone: MysqlTimeZone | undefined;
+  /** Where the current event group (transaction) starts: its GTID, or its BEGIN without GTIDs. */
+  private groupStart: Pos | undefined;
+  /** The XA transaction being read: its rows wait until its XA COMMIT (or are dropped at XA ROLLBACK). */
+  private xaGroup: { start: Pos; records: DataChangeEvent[]; xid?: string } | undefined;
+  /** Prepared XA transactions by XID; `records` undefined while a restart has not read them again. */
+  private readonly preparedXa = new Map<string, { start: Pos; records: DataChangeEvent[] | undefined }>();
+  /** After a restart with pending XA transactions: up to here only their groups are read. */
+  private replayUntil: Pos | undefined;
 
   constructor(private readonly opts: BinlogChangeReaderOptions) {
     this.schemas = new Map(opts.start.schemas.map((s) => [s.table, s]));
@@ -90,6 +118,42 @@ export class BinlogChangeReader {
     }
     if (opts.start.gtidSet !== undefined) this.gtidSet = GtidSet.parse(opts.start.gtidSet);
     this.serverZone = opts.serverTimeZone === undefined ? undefined : parseMysqlTimeZone(opts.serverTimeZone);
+    for (const x of opts.start.pendingXa ?? []) {
+      this.preparedXa.set(x.xid, { start: { file: x.file, pos: x.pos }, records: undefined });
+    }
+    if (this.preparedXa.size) {
+      this.replayUntil = { file: this.committedFile, pos: this.committedPos };
+      const from = this.resumePosition;
+      this.file = from.file;
+      this.pos = from.pos;
+    }
+  }
+
+  /**
+   * Where a (re)connection must start reading: the committed position, or the start of the first
+   * pending XA transaction whose rows are not in memory (after a restart).
+   */
+  get resumePosition(): Pos {
+    let from: Pos = { file: this.committedFile, pos: this.committedPos };
+    for (const x of this.preparedXa.values()) {
+      if (x.records === undefined && comparePositions(x.start.file, x.start.pos, from.file, from.pos) < 0) {
+        from = x.start;
+      }
+    }
+    return from;
+  }
+
+  /** Starts tracking a table (a schema learnt from elsewhere, e.g. a TABLE_MAP with full metadata). */
+  addTable(t: TrackedTable): void {
+    this.schemas.set(t.table, t);
+    this.schemaList = [...this.schemas.values()];
+  }
+
+  /** The next events come from the start of another file (a file that ended without a Rotate event). */
+  continueInFile(file: string): void {
+    this.file = file;
+    this.pos = 4;
+    if (!this.inTx) this.commit(undefined);
   }
 
   /** True inside a transaction: records since the last checkpoint belong to an open transaction. */
@@ -121,6 +185,15 @@ export class BinlogChangeReader {
       pos: this.committedPos,
       ...(this.gtidDomains.size ? { gtid: [...this.gtidDomains.values()].join(',') } : {}),
       ...(this.gtidSet ? { gtidSet: (this.gtidSetText ??= this.gtidSet.toString()) } : {}),
+      ...(this.preparedXa.size
+        ? {
+            pendingXa: [...this.preparedXa].map(([xid, x]) => ({
+              xid,
+              file: x.start.file,
+              pos: x.start.pos,
+            })),
+          }
+        : {}),
       schemas: this.schemaList,
     };
   }
@@ -139,8 +212,22 @@ export class BinlogChangeReader {
   ): void {
     const h = ev.header;
     if ((h.flags & LOG_EVENT_ARTIFICIAL_F) === 0 && h.timestamp !== 0) {
-      // MariaDB 11.4+ may write end_log_pos = 0: count ourselves then.
-      this.pos = h.logPos > 0 ? h.logPos : this.pos + h.eventSize;
+      // MariaDB 11.4+ may write end_log_pos = 0: count ourselves then. The Format_description a
+      // server sends first when a dump starts inside a file (end_log_pos 0) is not at this offset.
+      if (h.logPos > 0) this.pos = h.logPos;
+      else if (ev.type !== 'formatDescription' || this.pos <= 4) this.pos += h.eventSize;
+    }
+    if (this.replayUntil) {
+      if (
+        ev.type !== 'rotate' &&
+        at.file &&
+        comparePositions(at.file, at.pos, this.replayUntil.file, this.replayUntil.pos) >= 0
+      ) {
+        this.endReplay();
+      } else {
+        this.replay(ev, at, decoder);
+        return;
+      }
     }
     switch (ev.type) {
       case 'rotate':
@@ -148,8 +235,13 @@ export class BinlogChangeReader {
         this.pos = ev.position;
         if (!this.inTx) this.commit(undefined);
         break;
+      case 'anonymousGtid':
+        this.groupStart = at;
+        break;
       case 'gtid':
+        this.groupStart = at;
         if (ev.flavor === 'mariadb') {
+          if ((ev.flags & FL_PREPARED_XA) !== 0) this.xaGroup = { start: at, records: [] };
           this.inTx = this.explicitTx = !ev.standalone;
           this.pendingGtid = [String(ev.domainId), `${ev.domainId}-${h.serverId}-${ev.seqNo}`];
         } else {
@@ -178,6 +270,7 @@ export class BinlogChangeReader {
         const sql = ev.sql.trim();
         const head = sql.slice(0, 6).toUpperCase();
         if (head.startsWith('BEGIN')) {
+          if (!this.inTx) this.groupStart = at;
           this.inTx = this.explicitTx = true;
           break;
         }
@@ -185,7 +278,11 @@ export class BinlogChangeReader {
           this.commit(out);
           break;
         }
-        if (head.startsWith('XA ') || head.startsWith('SAVEPO') || head.startsWith('ROLLBA')) break;
+        if (head.startsWith('XA ')) {
+          this.xaStatement(sql, at, out);
+          break;
+        }
+        if (head.startsWith('SAVEPO') || head.startsWith('ROLLBA')) break;
         const zone =
           ev.statusVars.timeZone === undefined ? undefined : parseMysqlTimeZone(ev.statusVars.timeZone);
         const micros = ev.statusVars.microseconds ?? ev.statusVars.hrNowMicros;
@@ -203,34 +300,156 @@ export class BinlogChangeReader {
       case 'xid':
         this.commit(out);
         break;
-      case 'rows': {
-        const key = `${ev.schema}.${ev.table}`;
-        const tracked = this.schemas.get(key);
-        if (!tracked) break;
-        const tm = decoder.tableMap(ev.tableId);
-        const n = tracked.schema.columns.length;
-        if (tm && tm.columnCount !== n) {
-          throw new TidemarkError(
-            'SOURCE_SCHEMA',
-            `table ${key} has ${tm.columnCount} columns in the binlog at ${at.file}:${at.pos} but ${n} in the tracked schema ` +
-              '(a DDL was missed or not understood); restart from a snapshot',
-            { details: { table: key, position: `${at.file}:${at.pos}` } },
-          );
-        }
-        const meta = { tsMs: h.timestamp * 1000, location: `${at.file}:${at.pos}` };
-        for (const r of ev.rows)
-          out.push(rowEvent(tracked.id, ev.kind, r.before ?? null, r.after ?? null, meta));
+      case 'xaPrepare': {
+        // The end of an XA transaction's PREPARE group: its rows wait for XA COMMIT / XA ROLLBACK.
+        const group = this.xaGroup ?? { start: this.groupStart ?? at, records: [] };
+        const xid = group.xid ?? xidText(ev.gtrid, ev.bqual, ev.formatId);
+        this.preparedXa.set(xid, { start: group.start, records: group.records });
+        this.xaGroup = undefined;
+        this.commit(out);
         break;
       }
+      case 'rows':
+        this.rowRecords(ev, at, decoder, this.xaGroup ? this.xaGroup.records : out);
+        break;
       default:
         break;
     }
+  }
+
+  /** The change events of a rows event of a tracked table. */
+  private rowRecords(
+    ev: RowsEvent,
+    at: Pos,
+    decoder: BinlogDecoder,
+    into: { push(e: DataChangeEvent): void },
+  ): void {
+    const h = ev.header;
+    const key = `${ev.schema}.${ev.table}`;
+    const tracked = this.schemas.get(key);
+    if (!tracked) return;
+    const tm = decoder.tableMap(ev.tableId);
+    const n = tracked.schema.columns.length;
+    if (tm && tm.columnCount !== n) {
+      throw new TidemarkError(
+        'SOURCE_SCHEMA',
+        `table ${key} has ${tm.columnCount} columns in the binlog at ${at.file}:${at.pos} but ${n} in the tracked schema ` +
+          '(a DDL was missed or not understood); restart from a snapshot',
+        { details: { table: key, position: `${at.file}:${at.pos}` } },
+      );
+    }
+    const meta = { tsMs: h.timestamp * 1000, location: `${at.file}:${at.pos}` };
+    for (const r of ev.rows)
+      into.push(rowEvent(tracked.id, ev.kind, r.before ?? null, r.after ?? null, meta));
+  }
+
+  /** XA START/END/COMMIT/ROLLBACK statements (MySQL and MariaDB write them as QUERY events). */
+  private xaStatement(sql: string, at: Pos, out: SourceRecord[]): void {
+    const m = XA_RE.exec(sql);
+    if (!m) return;
+    const verb = m[1]!.toUpperCase();
+    const xid = normalizeXid(m[2]!);
+    switch (verb) {
+      case 'START':
+      case 'BEGIN':
+        this.xaGroup = { start: this.groupStart ?? at, records: [] };
+        this.inTx = true;
+        break;
+      case 'END':
+        if (this.xaGroup) this.xaGroup.xid = xid;
+        break;
+      case 'COMMIT': {
+        if (m[3] && this.xaGroup) {
+          // XA COMMIT ... ONE PHASE: no PREPARE group; this ends the transaction itself.
+          out.push(...this.xaGroup.records);
+          this.xaGroup = undefined;
+        } else {
+          const prepared = this.preparedXa.get(xid);
+          if (prepared?.records) out.push(...prepared.records);
+          else if (!prepared) {
+            this.opts.logger.warn(
+              'XA COMMIT of a transaction prepared before the start position: its rows were not captured',
+              { xid, at: `${at.file}:${at.pos}` },
+            );
+          } else {
+            throw new TidemarkError(
+              'SOURCE_BINLOG_READ',
+              `XA transaction ${xid} prepared at ${prepared.start.file}:${prepared.start.pos} was not found again in the binlog; its rows cannot be emitted at its XA COMMIT (${at.file}:${at.pos})`,
+              { details: { xid, prepared: `${prepared.start.file}:${prepared.start.pos}` } },
+            );
+          }
+          this.preparedXa.delete(xid);
+        }
+        this.commit(out);
+        break;
+      }
+      case 'ROLLBACK':
+        this.preparedXa.delete(xid);
+        this.xaGroup = undefined;
+        this.commit(out);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Before `replayUntil` after a restart: everything was delivered except the groups of pending
+   * XA transactions, whose rows are collected again; DDL is not applied twice (the schemas are
+   * those of `replayUntil`).
+   */
+  private replay(ev: BinlogEvent, at: Pos, decoder: BinlogDecoder): void {
+    switch (ev.type) {
+      case 'rotate':
+        this.file = ev.nextFile;
+        this.pos = ev.position;
+        return;
+      case 'gtid':
+      case 'anonymousGtid': {
+        this.xaGroup = undefined;
+        for (const [xid, x] of this.preparedXa) {
+          if (x.records === undefined && x.start.file === at.file && x.start.pos === at.pos) {
+            this.xaGroup = { start: at, records: [], xid };
+          }
+        }
+        return;
+      }
+      case 'query':
+        if (!this.xaGroup && /^\s*BEGIN/i.test(ev.sql)) {
+          for (const [xid, x] of this.preparedXa) {
+            if (x.records === undefined && x.start.file === at.file && x.start.pos === at.pos) {
+              this.xaGroup = { start: at, records: [], xid };
+            }
+          }
+        }
+        return;
+      case 'rows':
+        if (this.xaGroup) this.rowRecords(ev, at, decoder, this.xaGroup.records);
+        return;
+      case 'xaPrepare': {
+        const group = this.xaGroup;
+        if (group?.xid !== undefined) {
+          const x = this.preparedXa.get(group.xid);
+          if (x) x.records = group.records;
+        }
+        this.xaGroup = undefined;
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private endReplay(): void {
+    this.replayUntil = undefined;
+    this.xaGroup = undefined;
   }
 
   private pendingGtid: [string, string] | undefined;
 
   private commit(out: SourceRecord[] | undefined): void {
     this.inTx = this.explicitTx = false;
+    this.groupStart = undefined;
     if (this.pendingGtid) {
       this.gtidDomains.set(this.pendingGtid[0], this.pendingGtid[1]);
       this.pendingGtid = undefined;
@@ -374,4 +593,15 @@ export function comparePositions(fileA: string, posA: number, fileB: string, pos
     return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : fileA < fileB ? -1 : 1;
   }
   return posA - posB;
+}
+
+/** The text form servers print for an XID (`X'6162',X'',1`), normalised (no spaces, lower-case hex). */
+function normalizeXid(text: string): string {
+  return text
+    .replace(/\s+/g, '')
+    .replace(/X'([0-9a-fA-F]*)'/g, (_m, hex: string) => `X'${hex.toLowerCase()}'`);
+}
+
+function xidText(gtrid: Uint8Array, bqual: Uint8Array, formatId: number): string {
+  return `X'${Buffer.from(gtrid).toString('hex')}',X'${Buffer.from(bqual).toString('hex')}',${formatId}`;
 }

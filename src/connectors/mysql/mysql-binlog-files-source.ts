@@ -8,7 +8,7 @@ import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Source, SourceContext, SourceInfo, SourceRecord } from '../../runtime/source.js';
 import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
-import type { BinlogEvent, TableMapEvent } from './binlog/binlog-event.js';
+import type { TableMapEvent } from './binlog/binlog-event.js';
 import {
   BinlogChangeReader,
   comparePositions,
@@ -191,14 +191,14 @@ export class MysqlBinlogFilesSource implements Source {
     yield start.schemas.map((s) => createTableEvent(s.id, s.schema));
     if (!restored) yield [{ kind: 'checkpoint', state: start as unknown as JsonValue }];
 
-    let reader = new BinlogChangeReader({ selector: this.selector, start, logger: ctx.logger });
-    const decoder = new BinlogDecoder({ columnTypesFor: (db, t) => reader.columnTypesFor(db, t) });
-    /** GTID / BEGIN events of the open transaction: replayed into a re-created reader. */
-    let txStart: { ev: BinlogEvent; at: { file: string; pos: number } }[] = [];
-    const files = this.files.filter((f) => comparePositions(basename(f), 0, start.file, 0) >= 0);
+    const reader = new BinlogChangeReader({ selector: this.selector, start, logger: ctx.logger });
+    const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+    // The committed position, or an earlier one when prepared XA transactions are read again.
+    const first = reader.resumePosition;
+    const files = this.files.filter((f) => comparePositions(basename(f), 0, first.file, 0) >= 0);
     for (const path of files) {
       const name = basename(path);
-      const from = name === start.file ? start.pos : 4;
+      const from = name === first.file ? first.pos : 4;
       if (reader.position.file !== name) {
         // The previous file ended without a Rotate event (a crash, or files with gaps).
         if (reader.inTransaction) {
@@ -212,11 +212,7 @@ export class MysqlBinlogFilesSource implements Source {
           file: reader.position.file,
           next: name,
         });
-        reader = new BinlogChangeReader({
-          selector: this.selector,
-          start: { ...reader.state(), file: name, pos: 4 },
-          logger: ctx.logger,
-        });
+        reader.continueInFile(name);
       }
       for await (const batch of readBinlogFile(path, {
         start: from,
@@ -229,7 +225,6 @@ export class MysqlBinlogFilesSource implements Source {
             decoder.decode(raw.buf, raw); // the Format_description before a mid-file start
             continue;
           }
-          const at = reader.position;
           const ev = decoder.decode(raw.buf, { file: name, pos: raw.pos });
           if (ev.type === 'tableMap' && this.selector.matches(ev.schema, ev.table)) {
             const tracked = reader.columnTypesFor(ev.schema, ev.table);
@@ -247,13 +242,7 @@ export class MysqlBinlogFilesSource implements Source {
               const schema = tableSchemaFromTableMap(ev, `${name}:${raw.pos}`);
               const id = tableId(ev.schema, ev.table);
               const key = tableIdToString(id);
-              const state = reader.state();
-              reader = new BinlogChangeReader({
-                selector: this.selector,
-                start: { ...state, schemas: [...state.schemas, { table: key, id, schema }] },
-                logger: ctx.logger,
-              });
-              for (const t of txStart) reader.process(t.ev, t.at, decoder, []);
+              reader.addTable({ table: key, id, schema });
               out.push(createTableEvent(id, schema));
               ctx.logger.info('table schema taken from the binlog TABLE_MAP', {
                 table: key,
@@ -261,13 +250,7 @@ export class MysqlBinlogFilesSource implements Source {
               });
             }
           }
-          const before = out.length;
           reader.process(ev, { file: name, pos: raw.pos }, decoder, out);
-          if (ev.type === 'gtid' || (ev.type === 'query' && /^\s*BEGIN/i.test(ev.sql))) {
-            txStart.push({ ev, at });
-          }
-          if (out.length > before && out.slice(before).some((r) => r.kind === 'checkpoint')) txStart = [];
-          if (!reader.inTransaction) txStart = [];
         }
         if (out.length) yield out;
         if (ctx.signal.aborted) return;

@@ -219,6 +219,7 @@ export class MysqlSource implements Source {
           pos: at.pos,
           ...(restored.gtid ? { gtid: restored.gtid } : {}),
           ...(restored.gtidSet !== undefined ? { gtidSet: restored.gtidSet } : {}),
+          ...(restored.pendingXa?.length ? { pendingXa: restored.pendingXa } : {}),
           schemas,
         };
       } else {
@@ -263,6 +264,13 @@ export class MysqlSource implements Source {
     const was = name(restored.serverId, restored.serverUuid);
     const now = name(server.serverId, server.serverUuid);
     const details = { checkpointServer: was, server: now, position: formatPos(restored) };
+    if (restored.pendingXa?.length) {
+      throw new TidemarkError(
+        'SOURCE_POSITION_LOST',
+        `the checkpoint was taken on ${was} with XA transactions prepared and not yet committed there (${restored.pendingXa.map((x) => x.xid).join(', ')}); their rows are read again from ${was}'s binlog at their XA COMMIT: resume on ${was} until they are resolved`,
+        { details },
+      );
+    }
     if (restored.snapshot?.tables.length) {
       throw new TidemarkError(
         'SOURCE_POSITION_LOST',
@@ -579,7 +587,7 @@ export class MysqlSource implements Source {
         columnTypesFor: changeReader.columnTypesFor,
         skipRowsOf: changeReader.skipRowsOf,
       });
-      const from = changeReader.committed;
+      const from = changeReader.resumePosition;
       client = new BinlogClient({
         connection: this.conn,
         serverId: this.serverIds[0]!,
