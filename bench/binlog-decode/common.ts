@@ -32,6 +32,8 @@ export interface WorkerResult {
   /** Non-null column values materialised (a checksum that keeps the work observable). */
   readonly values: number;
   readonly wallMs: number;
+  /** CPU time (user + system, all threads) of the worker process over the same interval. */
+  readonly cpuMs: number;
   /** Peak resident set size of the worker process, bytes. */
   readonly peakRssBytes: number;
 }

@@ -62,6 +62,7 @@ interface Measured {
   readonly events: number;
   readonly rowImages: number;
   readonly wallMs: number;
+  readonly cpuMs?: number;
   readonly peakRssBytes?: number;
   readonly note?: string;
 }
@@ -138,12 +139,22 @@ const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const perSec = (n: number, ms: number): string => fmtInt((n * 1000) / ms);
 
 function printTable(title: string, rows: readonly Measured[]): void {
-  const header = ['decoder', 'events', 'row images', 'wall s', 'events/s', 'row images/s', 'peak RSS'];
+  const header = [
+    'decoder',
+    'events',
+    'row images',
+    'wall s',
+    'cpu s',
+    'events/s',
+    'row images/s',
+    'peak RSS',
+  ];
   const body = rows.map((r) => [
     r.name,
     fmtInt(r.events),
     fmtInt(r.rowImages),
     (r.wallMs / 1000).toFixed(2),
+    r.cpuMs === undefined ? '-' : (r.cpuMs / 1000).toFixed(2),
     perSec(r.events, r.wallMs),
     perSec(r.rowImages, r.wallMs),
     r.peakRssBytes === undefined ? '-' : `${(r.peakRssBytes / 1048576).toFixed(0)} MB`,

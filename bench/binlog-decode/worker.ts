@@ -14,6 +14,12 @@ import { BinlogDecoder } from '../../src/connectors/mysql/binlog/binlog-decoder.
 import type { RowImage } from '../../src/connectors/mysql/binlog/binlog-event.js';
 import { RESULT_MARKER, type WorkerJob, type WorkerResult } from './common.js';
 
+/** CPU time of this process so far (user + system, all threads), ms. */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
 function countValues(row: RowImage): number {
   let n = 0;
   for (let i = 0; i < row.length; i++) {
@@ -26,6 +32,7 @@ function countValues(row: RowImage): number {
 async function runTidemark(job: WorkerJob): Promise<Omit<WorkerResult, 'peakRssBytes'>> {
   const { range } = job;
   const t0 = performance.now();
+  const c0 = cpuMs();
   const client = new BinlogClient({
     connection: { host: job.host, port: job.port, user: job.user, password: job.password },
     serverId: job.serverId,
@@ -75,8 +82,10 @@ async function runTidemark(job: WorkerJob): Promise<Omit<WorkerResult, 'peakRssB
     }
     if (done) break;
   }
+  const wallMs = performance.now() - t0;
+  const cpu = cpuMs() - c0;
   await client.close();
-  return { decoder: job.decoder, events, rowImages, values, wallMs: performance.now() - t0 };
+  return { decoder: job.decoder, events, rowImages, values, wallMs, cpuMs: cpu };
 }
 
 interface ZongjiRowsEvent {
@@ -95,6 +104,7 @@ function zongjiValues(row: unknown): number {
 async function runZongji(job: WorkerJob): Promise<Omit<WorkerResult, 'peakRssBytes'>> {
   const { range } = job;
   const t0 = performance.now();
+  const c0 = cpuMs();
   const zongji = new ZongJi({
     host: job.host,
     port: job.port,
@@ -144,8 +154,9 @@ async function runZongji(job: WorkerJob): Promise<Omit<WorkerResult, 'peakRssByt
     });
   });
   const wallMs = performance.now() - t0;
+  const cpu = cpuMs() - c0;
   zongji.stop();
-  return { decoder: 'zongji', events, rowImages, values, wallMs };
+  return { decoder: 'zongji', events, rowImages, values, wallMs, cpuMs: cpu };
 }
 
 async function withCpuProfile<T>(dir: string | undefined, run: () => Promise<T>): Promise<T> {

@@ -137,6 +137,12 @@ function parseErrPacket(payload: Buffer): ServerError {
 }
 
 /**
+ * Receives one response packet: its payload is `buffer[start, end)`. The buffer is mysql2's
+ * socket chunk (or a joined copy): slice what is kept.
+ */
+type PacketHandler = (buffer: Buffer, start: number, end: number) => boolean;
+
+/**
  * A mysql2 command (duck-typed: mysql2 only calls execute() and onResult()) that sends one
  * command packet and then hands every response packet to `onPacket` until it returns true.
  */
@@ -144,7 +150,7 @@ class RawCommand {
   private started = false;
   constructor(
     private readonly payload: Buffer,
-    private readonly onPacket: (payload: Buffer) => boolean,
+    private readonly onPacket: PacketHandler,
     /** Network errors / connection loss, called by mysql2. */
     readonly onResult: (err: unknown) => void,
   ) {}
@@ -157,7 +163,7 @@ class RawCommand {
       return false;
     }
     if (!packet) return false;
-    return this.onPacket(packet.buffer.subarray(packet.offset, packet.end));
+    return this.onPacket(packet.buffer, packet.offset, packet.end);
   }
 }
 
@@ -423,8 +429,10 @@ export class BinlogClient {
       pos = opts.start.pos;
     }
     if (this.closed) return;
-    await this.command(registerSlavePayload(opts.serverId), (payload) => {
-      if (payload[0] === 0xff) throw binlogServerError(parseErrPacket(payload), this.where, this.startText);
+    await this.command(registerSlavePayload(opts.serverId), (buffer, start, end) => {
+      if (buffer[start] === 0xff) {
+        throw binlogServerError(parseErrPacket(buffer.subarray(start, end)), this.where, this.startText);
+      }
       return true;
     });
     if (this.closed) return;
@@ -444,7 +452,7 @@ export class BinlogClient {
     });
     this.startWatchdog();
     // The dump runs until EOF/ERR/close: not awaited.
-    void this.command(dumpPayload, (payload) => this.onDumpPacket(payload)).then(
+    void this.command(dumpPayload, (buffer, start, end) => this.onDumpPacket(buffer, start, end)).then(
       () => {
         this.ended = true;
         this.stopWatchdog();
@@ -456,15 +464,15 @@ export class BinlogClient {
   }
 
   /** Runs a RawCommand; resolves when `onPacket` returns true. */
-  private command(payload: Buffer, onPacket: (payload: Buffer) => boolean): Promise<void> {
+  private command(payload: Buffer, onPacket: PacketHandler): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const cmd = new RawCommand(
         payload,
-        (p) => {
+        (buffer, start, end) => {
           if (settled) return true;
           try {
-            const done = onPacket(p);
+            const done = onPacket(buffer, start, end);
             if (done) {
               settled = true;
               resolve();
@@ -494,13 +502,16 @@ export class BinlogClient {
     );
   }
 
-  /** One response packet of COM_BINLOG_DUMP; true = the command is over. */
-  private onDumpPacket(payload: Buffer): boolean {
-    this.lastActivity = Date.now();
-    const first = payload[0];
+  /**
+   * One response packet of COM_BINLOG_DUMP, `buffer[start, end)`; true = the command is over.
+   * The hot path of the transport: one subarray per event (the event itself), no clock read
+   * (the socket's 'data' listener keeps lastActivity).
+   */
+  private onDumpPacket(buffer: Buffer, start: number, end: number): boolean {
+    const first = start < end ? buffer[start] : undefined;
     if (first === 0x00) {
       if (this.closed) return false;
-      const event = payload.subarray(1);
+      const event = buffer.subarray(start + 1, end);
       this.checkEvent(event);
       this.queue.push(event);
       this.bufferedBytes += event.length;
@@ -519,11 +530,14 @@ export class BinlogClient {
       this.notify();
       return false;
     }
-    if (first === 0xff) throw binlogServerError(parseErrPacket(payload), this.where, this.startText);
-    if (first === 0xfe && payload.length < 9) return true; // EOF: end of the log (non-blocking mode)
+    this.lastActivity = Date.now();
+    if (first === 0xff) {
+      throw binlogServerError(parseErrPacket(buffer.subarray(start, end)), this.where, this.startText);
+    }
+    if (first === 0xfe && end - start < 9) return true; // EOF: end of the log (non-blocking mode)
     throw new TidemarkError(
       'SOURCE_BINLOG_READ',
-      `unexpected packet from ${this.where} during the binlog dump (first byte 0x${(first ?? 0).toString(16)}, ${payload.length} bytes)`,
+      `unexpected packet from ${this.where} during the binlog dump (first byte 0x${(first ?? 0).toString(16)}, ${end - start} bytes)`,
       { retryable: true },
     );
   }
@@ -552,9 +566,16 @@ export class BinlogClient {
       const available = this.queue.length - this.head;
       if (available > 0) {
         const n = Math.min(available, this.maxBatch);
-        const batch = this.queue.slice(this.head, this.head + n);
-        this.head += n;
-        for (const b of batch) this.bufferedBytes -= b.length;
+        let batch: Buffer[];
+        if (this.head === 0 && n === this.queue.length) {
+          // The whole queue: hand the array over instead of copying it.
+          batch = this.queue;
+          this.queue = [];
+        } else {
+          batch = this.queue.slice(this.head, this.head + n);
+          this.head += n;
+        }
+        for (let i = 0; i < batch.length; i++) this.bufferedBytes -= batch[i]!.length;
         if (this.head === this.queue.length) {
           this.queue = [];
           this.head = 0;

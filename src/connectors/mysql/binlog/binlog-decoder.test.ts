@@ -145,6 +145,44 @@ test('MySQL: FDE with CRC32, table map optional metadata, rows v2 with unsigned 
   assert.deepEqual(rows.rows, [{ after: [4294967295, 'héllo', null] }]);
 });
 
+test('UPDATE rows: unchanged columns of the after image equal the before image, changed ones decode', () => {
+  const d = new BinlogDecoder();
+  d.decode(fde('8.0.36', 1));
+  d.decode(tableMap(42, true));
+  const image = (id: number, name: string, price: number[] | null): number[] => {
+    const n = str(name);
+    return [price === null ? 0b100 : 0, ...u32(id), n.length, ...n, ...(price ?? [])];
+  };
+  const p150 = [0x80, 0x01, 50]; // DECIMAL(5,2) 1.50
+  const p225 = [0x80, 0x02, 25]; // 2.25
+  const body = [
+    ...u32(42),
+    0,
+    0,
+    ...u16(1),
+    ...u16(2), // no extra data
+    3,
+    0b111,
+    0b111,
+    ...image(1, 'héllo', p150),
+    ...image(2, 'héllo', p150), // id changed, name and price not
+    ...image(3, 'abc', null),
+    ...image(3, 'abd', p225), // same length, last byte differs; NULL → value
+    ...image(3, 'x', p225),
+    ...image(3, 'xy', p225), // longer: the length byte differs
+    ...image(4, 'same', p225),
+    ...image(4, 'same', null), // value → NULL
+  ];
+  const ev = d.decode(event(E.UPDATE_ROWS_V2, body, { crc: true }));
+  assert.equal(ev.type, 'rows');
+  assert.deepEqual(ev.type === 'rows' && ev.rows, [
+    { before: [1, 'héllo', '1.50'], after: [2, 'héllo', '1.50'] },
+    { before: [3, 'abc', null], after: [3, 'abd', '2.25'] },
+    { before: [3, 'x', '2.25'], after: [3, 'xy', '2.25'] },
+    { before: [4, 'same', '2.25'], after: [4, 'same', null] },
+  ]);
+});
+
 test('a CRC mismatch throws SOURCE_BINLOG_DECODE naming the position', () => {
   const d = new BinlogDecoder();
   d.decode(fde('8.0.36', 1));
@@ -271,6 +309,53 @@ test('MySQL GTID, XID, rotate, heartbeat, stop, unknown', () => {
   assert.equal(d.decode(event(E.STOP, [])).type, 'stop');
   const u = d.decode(event(E.VIEW_CHANGE, [1, 2, 3]));
   assert.deepEqual(u.type === 'unknown' && [u.typeCode, [...u.body]], [E.VIEW_CHANGE, [1, 2, 3]]);
+});
+
+test('HEARTBEAT_LOG_EVENT_V2 decodes like HEARTBEAT, with the 64-bit position of its body', () => {
+  const d = new BinlogDecoder();
+  d.decode(fde('8.0.36', 1));
+  // Byte for byte as MySQL 8.0.26+ sends it (codecs::binary::Heartbeat::encode): header with
+  // timestamp 0, then type/length/value fields with packed integers, then the end mark 0, CRC32.
+  const bytes = Buffer.from(
+    [
+      '00000000', // timestamp
+      '29', // type 41
+      '01000000', // server id 1
+      '32000000', // event size 50
+      '00000000', // log_pos (the 32-bit field cannot hold it)
+      '0000', // flags
+      '01', // OTW_HB_LOG_FILENAME_FIELD
+      '0d', // length 13
+      Buffer.from('binlog.000007').toString('hex'),
+      '02', // OTW_HB_LOG_POSITION_FIELD
+      '09', // length of the packed position
+      'fe00f2052a01000000', // packed 5000000000 (0xfe + 8 bytes)
+      '00', // OTW_HB_HEADER_END_MARK
+    ].join(''),
+    'hex',
+  );
+  const ev = Buffer.concat([bytes, Buffer.from(u32(crc32(bytes)))]);
+  assert.equal(ev.length, 50);
+  const hb = d.decode(ev);
+  assert.equal(hb.type, 'heartbeat');
+  assert.deepEqual(hb.type === 'heartbeat' && [hb.header.typeCode, hb.logFile, hb.position], [
+    E.HEARTBEAT_V2,
+    'binlog.000007',
+    5000000000,
+  ]);
+  // A small position (one packed byte), an unknown field (skipped by its length), no end mark.
+  const small = d.decode(
+    event(E.HEARTBEAT_V2, [0x07, 2, 0xaa, 0xbb, 1, 3, ...str('b.1'), 2, 1, 0xfa], { crc: true }),
+  );
+  assert.deepEqual(small.type === 'heartbeat' && [small.logFile, small.position], ['b.1', 250]);
+  // Only the end mark: the header's log_pos stands in.
+  const bare = d.decode(event(E.HEARTBEAT_V2, [0], { crc: true }));
+  assert.deepEqual(bare.type === 'heartbeat' && [bare.logFile, bare.position], ['', 1000]);
+  // A position field whose packed integer does not fill its length is an error, not a guess.
+  assert.throws(
+    () => d.decode(event(E.HEARTBEAT_V2, [2, 3, 0x05, 0, 0, 0], { crc: true })),
+    /heartbeat log position field/,
+  );
 });
 
 const rawDir = join(fixtures, 'raw');

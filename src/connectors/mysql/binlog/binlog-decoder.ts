@@ -13,6 +13,7 @@ import {
   type BinlogEvent,
   type BinlogEventHeader,
   type FormatDescriptionEvent,
+  type HeartbeatEvent,
   type MysqlGtidEvent,
   type PreviousGtidsEvent,
   type QueryEvent,
@@ -82,6 +83,9 @@ interface CachedTable {
 
 /** More columns than any server allows (MySQL 4096, MariaDB 4096): a corrupt count. */
 const MAX_COLUMNS = 65535;
+
+/** CRC-32 (zlib's) of any byte string followed by its own CRC-32, little-endian. */
+const CRC32_RESIDUE = 0x2144df1c;
 
 /** Upper bound of a decompressed TRANSACTION_PAYLOAD (MySQL's own limit is 1 GiB per event). */
 const MAX_PAYLOAD_BYTES = 1 << 30;
@@ -305,6 +309,8 @@ export class BinlogDecoder {
   /** Keyed by the table id as a number (ids are at most 48 bits). */
   private readonly tables = new Map<number, CachedTable>();
   private readonly cursor: Cursor = { pos: 0 };
+  /** Where each value of an UPDATE's before image lies: [start, end) per column. */
+  private spans = new Int32Array(64);
   private readonly options: BinlogDecoderOptions;
   private readonly verify: boolean;
 
@@ -326,6 +332,11 @@ export class BinlogDecoder {
   /** Forgets cached Table_maps (e.g. after a reconnect), keeping the Format_description. */
   clearTableMaps(): void {
     this.tables.clear();
+  }
+
+  private valueSpans(columns: number): Int32Array {
+    if (this.spans.length < 2 * columns) this.spans = new Int32Array(2 * columns);
+    return this.spans;
   }
 
   /**
@@ -391,14 +402,14 @@ export class BinlogDecoder {
     const alg = this.fde?.checksumAlg;
     if (alg === 1) {
       if (end < EVENT_HEADER_LENGTH + 4) throw new Error('event too short for its CRC32 checksum');
-      if (this.verify) {
+      // The CRC32 of the bytes followed by their own (little-endian) CRC32 is a constant: one
+      // pass over the whole event, and no subarray when the buffer is exactly the event.
+      if (this.verify && crc32(end === buf.length ? buf : buf.subarray(0, end)) !== CRC32_RESIDUE) {
         const expected = buf.readUInt32LE(end - 4);
         const actual = crc32(buf.subarray(0, end - 4));
-        if (expected !== actual) {
-          throw new Error(
-            `CRC32 mismatch: event says 0x${expected.toString(16)}, bytes give 0x${actual.toString(16)}`,
-          );
-        }
+        throw new Error(
+          `CRC32 mismatch: event says 0x${expected.toString(16)}, bytes give 0x${actual.toString(16)}`,
+        );
       }
       return end - 4;
     }
@@ -488,12 +499,14 @@ export class BinlogDecoder {
       }
       case E.ROWS_QUERY: {
         r.u8(); // length byte (truncated to 255; the text runs to the end of the event)
-        return new LazySqlEvent('rowsQuery', header, r.rest());
+        return new LazySqlEvent('rowsQuery', header, buf, r.pos, end);
       }
       case E.MARIADB_ANNOTATE_ROWS:
-        return new LazySqlEvent('mariadbAnnotateRows', header, r.rest());
+        return new LazySqlEvent('mariadbAnnotateRows', header, buf, EVENT_HEADER_LENGTH, end);
       case E.HEARTBEAT:
         return { type: 'heartbeat', header, logFile: r.rest().toString('utf8'), position: header.logPos };
+      case E.HEARTBEAT_V2:
+        return decodeHeartbeatV2(r, header);
       case E.GTID:
       case E.ANONYMOUS_GTID:
         return this.decodeMysqlGtid(r, header);
@@ -836,10 +849,16 @@ export class BinlogDecoder {
       pos += extraLen;
       if (pos > end) throw new Error(`rows extra data of ${extraLen} bytes runs past the end of the event`);
     }
-    const r = new Reader(buf, pos, end);
-    const columnCount = r.packed();
+    if (pos >= end) throw new Error('rows event too short for its column count');
+    let columnCount = buf[pos]!;
+    if (columnCount < 0xfb) {
+      pos++;
+    } else {
+      const r = new Reader(buf, pos, end);
+      columnCount = r.packed();
+      pos = r.pos;
+    }
     if (columnCount > MAX_COLUMNS) throw new Error(`rows event says it has ${columnCount} columns`);
-    pos = r.pos;
     const columnsPresent = readColumnBitmap(buf, pos, columnCount, end);
     pos += (columnCount + 7) >> 3;
     let columnsPresentUpdate: boolean[] | undefined;
@@ -865,22 +884,43 @@ export class BinlogDecoder {
         ? []
         : this.decodeRowImages(buf, pos, end, rt, cached, columnsPresent, columnsPresentUpdate);
     }
-    const ev = {
+    const tableId = tm !== undefined ? tm.tableId : BigInt(id);
+    const schema = tm !== undefined ? tm.schema : '';
+    const table = tm !== undefined ? tm.table : '';
+    // Two literals (not a spread of one): one object per event, built in place.
+    if (columnsPresentUpdate === undefined) {
+      return {
+        type: 'rows',
+        header,
+        kind: rt.kind,
+        version: rt.version,
+        partial: rt.partial,
+        compressed: rt.compressed,
+        tableId,
+        schema,
+        table,
+        flags,
+        columnCount,
+        columnsPresent,
+        rows,
+      };
+    }
+    return {
       type: 'rows',
       header,
       kind: rt.kind,
       version: rt.version,
       partial: rt.partial,
       compressed: rt.compressed,
-      tableId: tm !== undefined ? tm.tableId : BigInt(id),
-      schema: tm !== undefined ? tm.schema : '',
-      table: tm !== undefined ? tm.table : '',
+      tableId,
+      schema,
+      table,
       flags,
       columnCount,
       columnsPresent,
       rows,
-    } satisfies RowsEvent;
-    return columnsPresentUpdate === undefined ? ev : { ...ev, columnsPresentUpdate };
+      columnsPresentUpdate,
+    };
   }
 
   private decodeRowImages(
@@ -913,8 +953,18 @@ export class BinlogDecoder {
         } else if (kind === 'delete') {
           rows.push({ before: readImage(data, cur, plans, present, presentCount, dataEnd) });
         } else if (!rt.partial) {
-          const before = readImage(data, cur, plans, present, presentCount, dataEnd);
-          const after = readImage(data, cur, plans, presentUpdate!, presentUpdateCount, dataEnd);
+          const spans = this.valueSpans(plans.length);
+          const before = readImage(data, cur, plans, present, presentCount, dataEnd, undefined, spans);
+          const after = readImage(
+            data,
+            cur,
+            plans,
+            presentUpdate!,
+            presentUpdateCount,
+            dataEnd,
+            before,
+            spans,
+          );
           rows.push({ before, after });
         } else {
           rows.push(this.readPartialUpdate(data, cur, cached, present, presentUpdate!, dataEnd));
@@ -1036,6 +1086,11 @@ function countTrue(bits: readonly boolean[]): number {
 /**
  * Reads one row image at `cur.pos` (null bitmap, then the non-NULL present values) and advances
  * the cursor. The hot path of the decoder: one bounds check per value (`cur.pos` against `end`).
+ *
+ * UPDATE images: the before image records where each value lies in `spans` ([start, end) per
+ * column, 0/0 for NULL or absent); the after image then takes the before image's value for a
+ * column whose bytes are the same (a column the UPDATE did not change), instead of decoding them
+ * again. Only for immutable values (strings): never a shared Uint8Array.
  */
 function readImage(
   buf: Buffer,
@@ -1044,6 +1099,8 @@ function readImage(
   present: readonly boolean[],
   presentCount: number,
   end: number,
+  before?: RowImage,
+  spans?: Int32Array,
 ): RowImage {
   const n = plans.length;
   const nullStart = cur.pos;
@@ -1051,27 +1108,67 @@ function readImage(
   if (cur.pos > end) throw new Error('row image null bitmap runs past the end of the event');
   const row: RowImage = new Array<Value | undefined>(n);
   const all = presentCount === n;
+  const record = spans !== undefined && before === undefined;
   let k = 0;
   let i = 0;
   try {
     for (; i < n; i++) {
       if (!all && !present[i]) {
         row[i] = undefined;
+        if (record) spans[2 * i] = spans[2 * i + 1] = 0;
         continue;
       }
       if ((buf[nullStart + (k >> 3)]! & (1 << (k & 7))) !== 0) {
         k++;
         row[i] = null;
+        if (record) spans[2 * i] = spans[2 * i + 1] = 0;
         continue;
       }
       k++;
-      row[i] = decodeColumnValue(buf, cur, plans[i]!);
+      const plan = plans[i]!;
+      const start = cur.pos;
+      if (before !== undefined && plan.reuse) {
+        const prev = before[i];
+        if (typeof prev === 'string') {
+          const ps = spans![2 * i]!;
+          const len = spans![2 * i + 1]! - ps;
+          if (start + len <= end && sameBytes(buf, ps, start, len)) {
+            // The encoding is self-delimiting: equal bytes up to the before value's end are that value.
+            row[i] = prev;
+            cur.pos = start + len;
+            continue;
+          }
+        }
+      }
+      row[i] = decodeColumnValue(buf, cur, plan);
       if (cur.pos > end) throw new Error('value runs past the end of the event');
+      if (record) {
+        spans[2 * i] = start;
+        spans[2 * i + 1] = cur.pos;
+      }
     }
   } catch (e) {
     throw new Error(`column ${plans[i]?.columnName ?? i + 1}: ${errorMessage(e)}`, { cause: e });
   }
   return row;
+}
+
+/** buf[a, a + len) equals buf[b, b + len): a JS loop for short runs, memcmp (one native call) above. */
+function sameBytes(buf: Buffer, a: number, b: number, len: number): boolean {
+  if (len > 48) return buf.compare(buf, b, b + len, a, a + len) === 0;
+  let j = 0;
+  for (; j + 4 <= len; j += 4) {
+    if (
+      buf[a + j] !== buf[b + j] ||
+      buf[a + j + 1] !== buf[b + j + 1] ||
+      buf[a + j + 2] !== buf[b + j + 2] ||
+      buf[a + j + 3] !== buf[b + j + 3]
+    ) {
+      return false;
+    }
+  }
+  for (; j < len; j++) if (buf[a + j] !== buf[b + j]) return false;
+  return true;
 }
 
 function parseStatusVars(buf: Buffer, start: number, end: number): QueryStatusVars {
@@ -1298,6 +1395,35 @@ function charsetLookup(
 }
 
 /**
+ * HEARTBEAT_LOG_EVENT_V2 (MySQL 8.0.26+): sent instead of HEARTBEAT when COM_BINLOG_DUMP carries
+ * USE_HEARTBEAT_EVENT_V2 (0x02, the bit MariaDB reads as BINLOG_SEND_ANNOTATE_ROWS_EVENT). Its
+ * body: (type, length, value) fields with packed-integer type and length, ended by type 0 —
+ * 1 = log file name (`length` bytes), 2 = log position (a packed integer of `length` bytes);
+ * unknown fields are skipped by their length. The position comes from the body (64 bits); the
+ * header's 32-bit log_pos is the fallback.
+ */
+function decodeHeartbeatV2(r: Reader, header: BinlogEventHeader): HeartbeatEvent {
+  let logFile = '';
+  let position = header.logPos;
+  while (r.remaining() > 0) {
+    const field = r.packed();
+    if (field === 0) break;
+    const len = r.packed();
+    r.need(len);
+    const valueEnd = r.pos + len;
+    if (field === 1) {
+      logFile = r.str(len);
+    } else if (field === 2) {
+      const sub = new Reader(r.buf, r.pos, valueEnd);
+      position = sub.packed();
+      if (sub.pos !== valueEnd) throw new Error(`heartbeat log position field of ${len} bytes is malformed`);
+    }
+    r.pos = valueEnd;
+  }
+  return { type: 'heartbeat', header, logFile, position };
+}
+
+/**
  * MySQL's serialization format (libs/mysql/serialization), used by GTID_TAGGED_LOG_EVENT (8.3+):
  * variable-length integers whose first byte says, by its number of trailing one bits, how many
  * more bytes follow (little-endian, the value shifted left by the byte count); signed fields are
@@ -1394,10 +1520,12 @@ class LazySqlEvent<K extends 'rowsQuery' | 'mariadbAnnotateRows'> {
   constructor(
     readonly type: K,
     readonly header: BinlogEventHeader,
-    private readonly bytes: Buffer,
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
   ) {}
   get sql(): string {
-    return (this.text ??= this.bytes.toString('utf8'));
+    return (this.text ??= this.buf.toString('utf8', this.start, this.end));
   }
   toJSON(): { type: K; header: BinlogEventHeader; sql: string } {
     return { type: this.type, header: this.header, sql: this.sql };

@@ -208,16 +208,23 @@ for (let b = 0; b < 256; b++) LATIN1_REVERSE.set(LATIN1_TABLE[b]!.charCodeAt(0),
 
 const decodeUtf8: StringDecoderFn = (buf, start, end) => buf.toString('utf8', start, end);
 
+/** Buffer's internal slice method (what toString('latin1') ends in, without its argument checks). */
+interface Latin1SliceBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+}
+
 const decodeLatin1: StringDecoderFn = (buf, start, end) => {
-  // Fast path: pure ASCII (the common case) needs no table.
-  let ascii = true;
+  // Fast path: cp1252 differs from ISO-8859-1 only in 0x80..0x9F; without those bytes (the
+  // common case, accented letters included) each byte is its own code point.
+  let plain = true;
   for (let i = start; i < end; i++) {
-    if (buf[i]! >= 0x80) {
-      ascii = false;
+    const b = buf[i]!;
+    if (b >= 0x80 && b <= 0x9f) {
+      plain = false;
       break;
     }
   }
-  if (ascii) return buf.toString('latin1', start, end);
+  if (plain) return (buf as Latin1SliceBuffer).latin1Slice(start, end);
   let s = '';
   for (let i = start; i < end; i++) s += LATIN1_TABLE[buf[i]!]!;
   return s;

@@ -80,6 +80,13 @@ test('DECIMAL: negative zero renders as zero', () => {
   assert.equal(decodeDecimal(encodeDecimal('-0.00', 10, 2), 0, 10, 2), '0.00');
 });
 
+test('DECIMAL: groups holding more than their digits (corrupt bytes) render as the values they hold', () => {
+  // DECIMAL(10,0): a 1-byte group of 1 digit holding 25, then a 4-byte group holding 1.
+  assert.equal(decodeDecimal(Buffer.from([0x99, 0, 0, 0, 1]), 0, 10, 0), '25000000001');
+  // DECIMAL(18,9): a 4-byte fraction group holding 1000000000 (10 digits).
+  assert.equal(decodeDecimal(Buffer.from([0x80, 0, 0, 7, 0x3b, 0x9a, 0xca, 0]), 0, 18, 9), '7.1000000000');
+});
+
 // ---- temporal types --------------------------------------------------------------------------
 
 function fracBytes(micro: number, fsp: number): number[] {
@@ -196,6 +203,23 @@ test('old DATE/TIME/DATETIME, YEAR', () => {
   assert.equal(decode(col(MysqlType.YEAR, 0), [0]), 0);
 });
 
+test('temporal values outside the usual digit counts keep their general rendering', () => {
+  // DATETIME2 can encode years up to 10082 (17 bits of year*13+month).
+  assert.equal(
+    decode(col(MysqlType.DATETIME2, 3), datetime2(10000, 1, 2, 3, 4, 5, 678000, 3)),
+    '10000-01-02 03:04:05.678',
+  );
+  // Three fraction bytes above 999999 (not written by a server, but decodable).
+  assert.equal(
+    decode(
+      col(MysqlType.DATETIME2, 6),
+      Buffer.concat([datetime2(2024, 1, 2, 3, 4, 5, 0, 0), Buffer.from([0xff, 0xff, 0xff])]),
+    ),
+    '2024-01-02 03:04:05.7777215',
+  );
+  assert.equal(decode(col(MysqlType.TIME2, 5), time2(false, 100, 0, 1, 12340, 5)), '100:00:01.01234');
+});
+
 // ---- integers, BIT, ENUM/SET, strings -----------------------------------------------------------
 
 test('integers: signed, unsigned exact, bigint for 8 bytes', () => {
@@ -209,6 +233,33 @@ test('integers: signed, unsigned exact, bigint for 8 bytes', () => {
     decode(col(MysqlType.LONGLONG, 0, { unsigned: true }), Buffer.alloc(8, 0xff)),
     18446744073709551615n,
   );
+  // Exact on both sides of 2^53 (below it a bigint is built from one number).
+  const big = (v: bigint, unsigned: boolean): Buffer => {
+    const b = Buffer.alloc(8);
+    if (unsigned) b.writeBigUInt64LE(v);
+    else b.writeBigInt64LE(v);
+    return b;
+  };
+  const edges = [
+    0n,
+    1n,
+    2n ** 32n - 1n,
+    2n ** 32n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    2n ** 53n + 1n,
+    2n ** 63n - 1n,
+  ];
+  for (const v of edges) {
+    assert.equal(decode(col(MysqlType.LONGLONG, 0, { unsigned: true }), big(v, true)), v);
+    assert.equal(
+      decode(col(MysqlType.LONGLONG, 0, { unsigned: true }), big(2n ** 64n - 1n - v, true)),
+      2n ** 64n - 1n - v,
+    );
+    assert.equal(decode(col(MysqlType.LONGLONG, 0), big(v, false)), v);
+    assert.equal(decode(col(MysqlType.LONGLONG, 0), big(-v - 1n, false)), -v - 1n);
+    assert.equal(decode(col(MysqlType.LONGLONG, 0), big(-v, false)), -v);
+  }
 });
 
 test('FLOAT is the stored float32 value exactly (as SELECT c + 0e0 reads it), DOUBLE exact', () => {
@@ -252,6 +303,8 @@ test('strings: charset decoding, binary bytes, BINARY(n) padded back, CHAR > 255
   assert.equal(decode(utf8, Buffer.concat([Buffer.from([text.length, 0]), text])), '한국어');
   const latin1 = col(MysqlType.VARCHAR, 100, { collationId: 8 });
   assert.equal(decode(latin1, [3, 0x80, 0xe9, 0x41]), '€éA');
+  assert.equal(decode(latin1, [4, 0x63, 0x61, 0x66, 0xe9]), 'café'); // no 0x80..0x9F: ISO-8859-1
+  assert.equal(decode(latin1, [3, 0xa0, 0xff, 0x9f]), '\u00a0ÿŸ');
   const varbinary = col(MysqlType.VARCHAR, 100, { collationId: 63 });
   assert.deepEqual(decode(varbinary, [2, 0, 1]), new Uint8Array([0, 1]));
   const binary4 = col(MysqlType.STRING, (MysqlType.STRING << 8) | 4, { collationId: 63 });

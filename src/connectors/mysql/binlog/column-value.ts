@@ -216,6 +216,11 @@ export interface ColumnPlan {
   /** Bytes of a value with a fixed width (NEWDECIMAL); 0 otherwise. */
   readonly fixedSize: number;
   readonly columnName: string;
+  /**
+   * The value is an immutable text built at some cost (string, DECIMAL, temporal): an UPDATE's
+   * after image may take the before image's value when the bytes are the same.
+   */
+  readonly reuse: boolean;
 }
 
 /** ColumnPlan.strMode: keep bytes. */
@@ -369,8 +374,26 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     scale,
     fixedSize,
     columnName: col.name ?? columnName,
+    reuse: REUSABLE_TYPES.has(type),
   };
 }
+
+/** Types whose decoded value is a string worth reusing (see ColumnPlan.reuse). */
+const REUSABLE_TYPES = new Set<number>([
+  MysqlType.STRING,
+  MysqlType.VARCHAR,
+  MysqlType.VAR_STRING,
+  MysqlType.BLOB,
+  MysqlType.JSON,
+  MysqlType.NEWDECIMAL,
+  MysqlType.DATETIME2,
+  MysqlType.TIMESTAMP2,
+  MysqlType.TIME2,
+  MysqlType.NEWDATE,
+  MysqlType.DATETIME,
+  MysqlType.TIMESTAMP,
+  MysqlType.TIME,
+]);
 
 /** Reads a little-endian unsigned integer of 1..4 bytes. */
 function readUIntLE(buf: Buffer, pos: number, n: number): number {
@@ -391,6 +414,20 @@ function readUIntLE(buf: Buffer, pos: number, n: number): number {
 /** Read position holder; `decodeColumnValue` advances `pos`. */
 export interface Cursor {
   pos: number;
+}
+
+/**
+ * A BIGINT as a bigint: one BigInt(number) when the value fits 53 bits (ids, counters: the usual
+ * case), Buffer's two-halves construction otherwise.
+ */
+function readInt64(buf: Buffer, pos: number, unsigned: boolean): bigint {
+  const lo = buf[pos]! + buf[pos + 1]! * 0x100 + buf[pos + 2]! * 0x10000 + buf[pos + 3]! * 0x1000000;
+  const hi = buf[pos + 4]! + buf[pos + 5]! * 0x100 + buf[pos + 6]! * 0x10000 + buf[pos + 7]! * 0x1000000;
+  if (hi < 0x200000) return BigInt(hi * 0x100000000 + lo);
+  if (unsigned) return buf.readBigUInt64LE(pos);
+  // Negative values above -2^53: hi is 0xffe00000..0xffffffff.
+  if (hi >= 0xffe00000) return BigInt((hi - 0x100000000) * 0x100000000 + lo);
+  return buf.readBigInt64LE(pos);
 }
 
 function copyBytes(buf: Buffer, start: number, end: number, padTo = 0): Uint8Array {
@@ -454,7 +491,7 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
     }
     case MysqlType.LONGLONG:
       cur.pos = pos + 8;
-      return plan.unsigned ? buf.readBigUInt64LE(pos) : buf.readBigInt64LE(pos);
+      return readInt64(buf, pos, plan.unsigned);
     case MysqlType.TINY:
       cur.pos = pos + 1;
       return plan.unsigned ? buf.readUInt8(pos) : buf.readInt8(pos);
@@ -529,7 +566,7 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
       if (n <= 4) {
         const bits = readUIntLE(buf, pos, n);
         if (values === undefined) return bits;
-        return setMembers(BigInt(bits), values);
+        return values.length <= 32 ? setMembers32(bits, values) : setMembers(BigInt(bits), values);
       }
       const bits = buf.readUIntLE(pos, Math.min(n, 6)) + 0;
       let big = BigInt(bits);
@@ -569,6 +606,16 @@ function decodeString(buf: Buffer, start: number, end: number, plan: ColumnPlan)
   }
 }
 
+/** SET members of a bitmask of up to 32 bits. */
+function setMembers32(bits: number, values: readonly string[]): string {
+  let s = '';
+  const n = values.length < 32 ? values.length : 32;
+  for (let i = 0; i < n; i++) {
+    if ((bits >>> i) & 1) s = s === '' ? values[i]! : `${s},${values[i]!}`;
+  }
+  return s;
+}
+
 function setMembers(bits: bigint, values: readonly string[]): string {
   let s = '';
   for (let i = 0; i < values.length; i++) {
@@ -604,11 +651,123 @@ function pad9(v: number, width = 9): string {
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
+/** Decimal digits of 0 <= v < 1e10 (1 for 0). */
+function digitCount(v: number): number {
+  let d = 1;
+  while (d < 10 && v >= POW10[d]!) d++;
+  return d;
+}
+
+/**
+ * Digit groups of the DECIMAL being decoded: room for any precision and scale a metadata byte can
+ * say (255 digits = 28 groups + 1 partial), servers write at most 65 and 38.
+ */
+const INT_GROUPS = new Int32Array(32);
+const FRAC_GROUPS = new Int32Array(32);
+
+/** Reusable char-code arrays by length: the text is built in place and made a string in one call. */
+const CODES: number[][] = [];
+
+function codesOfLength(n: number): number[] {
+  let a = CODES[n];
+  if (a === undefined) CODES[n] = a = new Array<number>(n).fill(48);
+  return a;
+}
+
+/** Writes the `width` low decimal digits of v (zero-padded) as char codes ending before `end`. */
+function putDigits(out: number[], end: number, v: number, width: number): void {
+  for (let i = end - 1; i >= end - width; i--) {
+    const q = (v / 10) | 0;
+    out[i] = 48 + v - q * 10;
+    v = q;
+  }
+}
+
 /**
  * Decodes MySQL's binary DECIMAL (groups of 9 digits in 4 big-endian bytes, sign in the top bit,
  * negative values stored one's-complemented) to exact text with exactly `scale` fraction digits.
+ * The digits are written as char codes into one array and turned into a flat string at once.
  */
 export function decodeDecimal(buf: Buffer, pos: number, precision: number, scale: number): string {
+  const intg = precision - scale;
+  const intg0 = (intg / 9) | 0;
+  const intg0x = intg - intg0 * 9;
+  const frac0 = (scale / 9) | 0;
+  const frac0x = scale - frac0 * 9;
+  const negative = (buf[pos]! & 0x80) === 0;
+  const mask = negative ? 0xff : 0;
+  let p = pos;
+  let flip = 0x80;
+  let ni = 0;
+  let zero = true;
+  // A group holding more than its digits (corrupt bytes) takes the general path below.
+  let valid = true;
+  if (intg0x > 0) {
+    const n = DIG2BYTES[intg0x]!;
+    const v = readMaskedBE(buf, p, n, mask, flip);
+    flip = 0;
+    p += n;
+    if (v >= POW10[intg0x]!) valid = false;
+    INT_GROUPS[ni++] = v;
+  }
+  for (let i = 0; i < intg0; i++) {
+    const v = readMaskedBE(buf, p, 4, mask, flip);
+    flip = 0;
+    p += 4;
+    if (v > 999999999) valid = false;
+    INT_GROUPS[ni++] = v;
+  }
+  let first = 0;
+  while (first < ni && INT_GROUPS[first] === 0) first++;
+  if (first < ni) zero = false;
+  let nf = 0;
+  for (let i = 0; i < frac0; i++) {
+    const v = readMaskedBE(buf, p, 4, mask, flip);
+    flip = 0;
+    p += 4;
+    if (v > 999999999) valid = false;
+    if (v !== 0) zero = false;
+    FRAC_GROUPS[nf++] = v;
+  }
+  if (frac0x > 0) {
+    const v = readMaskedBE(buf, p, DIG2BYTES[frac0x]!, mask, flip);
+    if (v >= POW10[frac0x]!) valid = false;
+    if (v !== 0) zero = false;
+    FRAC_GROUPS[nf++] = v;
+  }
+  if (!valid) return decodeDecimalGeneral(buf, pos, precision, scale);
+  const sign = negative && !zero ? 1 : 0;
+  const firstDigits = first < ni ? digitCount(INT_GROUPS[first]!) : 1;
+  const intDigits = first < ni ? firstDigits + (ni - first - 1) * 9 : 1;
+  const out = codesOfLength(sign + intDigits + (scale > 0 ? scale + 1 : 0));
+  let o = 0;
+  if (sign) out[o++] = 45; // -
+  if (first < ni) {
+    putDigits(out, o + firstDigits, INT_GROUPS[first]!, firstDigits);
+    o += firstDigits;
+    for (let g = first + 1; g < ni; g++) {
+      putDigits(out, o + 9, INT_GROUPS[g]!, 9);
+      o += 9;
+    }
+  } else {
+    out[o++] = 48; // 0
+  }
+  if (scale > 0) {
+    out[o++] = 46; // .
+    for (let g = 0; g < frac0; g++) {
+      putDigits(out, o + 9, FRAC_GROUPS[g]!, 9);
+      o += 9;
+    }
+    if (frac0x > 0) putDigits(out, o + frac0x, FRAC_GROUPS[nf - 1]!, frac0x);
+  }
+  return String.fromCharCode.apply(null, out);
+}
+
+/**
+ * decodeDecimal for any bytes, groups that hold more than their digits (corrupt values) included:
+ * the previous implementation, kept as it was so that such bytes render as they always did.
+ */
+function decodeDecimalGeneral(buf: Buffer, pos: number, precision: number, scale: number): string {
   const intg = precision - scale;
   const intg0 = (intg / 9) | 0;
   const intg0x = intg - intg0 * 9;
@@ -728,21 +887,130 @@ function readFraction(buf: Buffer, pos: number, fsp: number): number {
   }
 }
 
+// The texts below are built with one String.fromCharCode call: a flat one-byte string, without
+// number-to-string conversions or concatenations. Out-of-range fields take the general path.
+
+const fcc = String.fromCharCode;
+
+/** "YYYY-MM-DD HH:MM:SS[.f]" (fields as they are: no range checks beyond the digit counts). */
+function datetimeText(
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  mi: number,
+  s: number,
+  micro: number,
+  fsp: number,
+): string {
+  if (
+    year > 9999 ||
+    month > 99 ||
+    day > 99 ||
+    h > 99 ||
+    mi > 99 ||
+    s > 99 ||
+    micro > 999999 ||
+    (year | month | day | h | mi | s | micro) < 0
+  ) {
+    return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(h)}:${d2(mi)}:${d2(s)}${fractionText(micro, fsp)}`;
+  }
+  const y1 = (year / 1000) | 0;
+  const y2 = ((year / 100) | 0) - y1 * 10;
+  const y3 = ((year / 10) | 0) % 10;
+  const mo1 = (month / 10) | 0;
+  const d1 = (day / 10) | 0;
+  const h1 = (h / 10) | 0;
+  const mi1 = (mi / 10) | 0;
+  const s1 = (s / 10) | 0;
+  if (fsp === 6) {
+    // prettier-ignore
+    return fcc(
+      48 + y1, 48 + y2, 48 + y3, 48 + (year % 10), 45, 48 + mo1, 48 + month - mo1 * 10, 45, 48 + d1,
+      48 + day - d1 * 10, 32, 48 + h1, 48 + h - h1 * 10, 58, 48 + mi1, 48 + mi - mi1 * 10, 58, 48 + s1,
+      48 + s - s1 * 10, 46, 48 + ((micro / 100000) | 0), 48 + (((micro / 10000) | 0) % 10),
+      48 + (((micro / 1000) | 0) % 10), 48 + (((micro / 100) | 0) % 10), 48 + (((micro / 10) | 0) % 10),
+      48 + (micro % 10),
+    );
+  }
+  // prettier-ignore
+  const text = fcc(
+    48 + y1, 48 + y2, 48 + y3, 48 + (year % 10), 45, 48 + mo1, 48 + month - mo1 * 10, 45, 48 + d1,
+    48 + day - d1 * 10, 32, 48 + h1, 48 + h - h1 * 10, 58, 48 + mi1, 48 + mi - mi1 * 10, 58, 48 + s1,
+    48 + s - s1 * 10,
+  );
+  return fsp === 0 ? text : text + fractionText(micro, fsp);
+}
+
+/** "YYYY-MM-DD". */
+function dateText(year: number, month: number, day: number): string {
+  if (year > 9999 || month > 99 || day > 99 || (year | month | day) < 0)
+    return `${d4(year)}-${d2(month)}-${d2(day)}`;
+  const y1 = (year / 1000) | 0;
+  const mo1 = (month / 10) | 0;
+  const d1 = (day / 10) | 0;
+  // prettier-ignore
+  return fcc(
+    48 + y1, 48 + ((year / 100) | 0) - y1 * 10, 48 + (((year / 10) | 0) % 10), 48 + (year % 10), 45,
+    48 + mo1, 48 + month - mo1 * 10, 45, 48 + d1, 48 + day - d1 * 10,
+  );
+}
+
+/** "[-]HH:MM:SS[.f]" (hours may have three digits: the general path). */
+function timeText(neg: boolean, h: number, mi: number, s: number, micro: number, fsp: number): string {
+  if (
+    neg ||
+    h > 99 ||
+    mi > 99 ||
+    s > 99 ||
+    micro > 999999 ||
+    (h | mi | s | micro) < 0 ||
+    (fsp !== 0 && fsp !== 3 && fsp !== 6)
+  ) {
+    return `${neg ? '-' : ''}${d2(h)}:${d2(mi)}:${d2(s)}${fractionText(micro, fsp)}`;
+  }
+  const h1 = (h / 10) | 0;
+  const mi1 = (mi / 10) | 0;
+  const s1 = (s / 10) | 0;
+  if (fsp === 0) {
+    return fcc(48 + h1, 48 + h - h1 * 10, 58, 48 + mi1, 48 + mi - mi1 * 10, 58, 48 + s1, 48 + s - s1 * 10);
+  }
+  const f1 = (micro / 100000) | 0;
+  const f2 = ((micro / 10000) | 0) % 10;
+  const f3 = ((micro / 1000) | 0) % 10;
+  if (fsp === 3) {
+    // prettier-ignore
+    return fcc(
+      48 + h1, 48 + h - h1 * 10, 58, 48 + mi1, 48 + mi - mi1 * 10, 58, 48 + s1, 48 + s - s1 * 10, 46,
+      48 + f1, 48 + f2, 48 + f3,
+    );
+  }
+  // prettier-ignore
+  return fcc(
+    48 + h1, 48 + h - h1 * 10, 58, 48 + mi1, 48 + mi - mi1 * 10, 58, 48 + s1, 48 + s - s1 * 10, 46,
+    48 + f1, 48 + f2, 48 + f3, 48 + (((micro / 100) | 0) % 10), 48 + (((micro / 10) | 0) % 10),
+    48 + (micro % 10),
+  );
+}
+
 function formatPackedDate(v: number): string {
-  const day = v & 31;
-  const month = (v >> 5) & 15;
-  const year = v >> 9;
-  return `${d4(year)}-${d2(month)}-${d2(day)}`;
+  return dateText(v >> 9, (v >> 5) & 15, v & 31);
 }
 
 function formatDatetime2(intpart: number, micro: number, fsp: number): string {
   const ymd = Math.floor(intpart / 131072);
   const hms = intpart % 131072;
   const ym = ymd >> 5;
-  const day = ymd & 31;
-  const month = ym % 13;
-  const year = Math.floor(ym / 13);
-  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(hms >> 12)}:${d2((hms >> 6) & 63)}:${d2(hms & 63)}${fractionText(micro, fsp)}`;
+  return datetimeText(
+    Math.floor(ym / 13),
+    ym % 13,
+    ymd & 31,
+    hms >> 12,
+    (hms >> 6) & 63,
+    hms & 63,
+    micro,
+    fsp,
+  );
 }
 
 function formatOldDatetime(v: number): string {
@@ -751,14 +1019,23 @@ function formatOldDatetime(v: number): string {
   const year = Math.floor(date / 10000);
   const month = Math.floor(date / 100) % 100;
   const day = date % 100;
-  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(Math.floor(time / 10000))}:${d2(Math.floor(time / 100) % 100)}:${d2(time % 100)}`;
+  return datetimeText(
+    year,
+    month,
+    day,
+    Math.floor(time / 10000),
+    Math.floor(time / 100) % 100,
+    time % 100,
+    0,
+    0,
+  );
 }
 
 function formatOldTime(v: number): string {
   const neg = v < 0;
   const a = neg ? -v : v;
   const h = Math.floor(a / 10000);
-  return `${neg ? '-' : ''}${d2(h)}:${d2(Math.floor(a / 100) % 100)}:${d2(a % 100)}`;
+  return timeText(neg, h, Math.floor(a / 100) % 100, a % 100, 0, 0);
 }
 
 /** Formats epoch seconds (+ microseconds) as UTC "YYYY-MM-DD HH:MM:SS[.f]"; 0 is the zero date. */
@@ -778,10 +1055,16 @@ export function formatEpoch(sec: number, micro: number, fsp: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  const h = Math.floor(rem / 3600);
-  const m = Math.floor(rem / 60) % 60;
-  const s = rem % 60;
-  return `${d4(year)}-${d2(month)}-${d2(day)} ${d2(h)}:${d2(m)}:${d2(s)}${fractionText(micro, fsp)}`;
+  return datetimeText(
+    year,
+    month,
+    day,
+    Math.floor(rem / 3600),
+    Math.floor(rem / 60) % 60,
+    rem % 60,
+    micro,
+    fsp,
+  );
 }
 
 const TWO_POW_24 = 16777216;
@@ -831,10 +1114,7 @@ export function formatPackedTime(packed: number, fsp: number): string {
   const a = neg ? -packed : packed;
   const hms = Math.floor(a / TWO_POW_24);
   const micro = a % TWO_POW_24;
-  const hour = (hms >> 12) % 1024;
-  const minute = (hms >> 6) & 63;
-  const second = hms & 63;
-  return `${neg ? '-' : ''}${d2(hour)}:${d2(minute)}:${d2(second)}${fractionText(micro, fsp)}`;
+  return timeText(neg, (hms >> 12) % 1024, (hms >> 6) & 63, hms & 63, micro, fsp);
 }
 
 /** Formats MySQL's packed DATETIME (as used inside binary JSON). */
@@ -848,9 +1128,8 @@ export function formatPackedDatetime(packed: bigint, fsp: number, dateOnly: bool
   const day = ymd & 31;
   const month = ym % 13;
   const year = Math.floor(ym / 13);
-  const date = `${d4(year)}-${d2(month)}-${d2(day)}`;
-  if (dateOnly) return date;
-  return `${date} ${d2(hms >> 12)}:${d2((hms >> 6) & 63)}:${d2(hms & 63)}${fractionText(micro, fsp)}`;
+  if (dateOnly) return dateText(year, month, day);
+  return datetimeText(year, month, day, hms >> 12, (hms >> 6) & 63, hms & 63, micro, fsp);
 }
 
 // ---- ColumnType mapping ----------------------------------------------------------------------
