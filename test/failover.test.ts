@@ -95,7 +95,7 @@ test('a checkpoint taken during a snapshot cannot move to another server: a clea
   // The same table on both servers, each written directly.
   for (const db of [primary, replica]) {
     await db.query(`CREATE DATABASE fo_snap; CREATE TABLE fo_snap.t (id INT PRIMARY KEY, pad CHAR(200));
-      INSERT INTO fo_snap.t SELECT seq, 'x' FROM fo_snap.seq_1_to_30000;`);
+      INSERT INTO fo_snap.t SELECT seq, 'x' FROM fo_snap.seq_1_to_200000;`);
   }
   const dir = tempDir();
   const duck = join(dir, 'sink.duckdb');
@@ -106,9 +106,10 @@ test('a checkpoint taken during a snapshot cannot move to another server: a clea
       tables: 'fo_snap.\\.*',
       duckdbPath: duck,
       name: 'fo-snap',
-      extraSource: { 'scan.incremental.snapshot.chunk.size': 100 },
+      extraSource: { 'scan.incremental.snapshot.chunk.size': 50 },
     });
-  // Killed right after its first checkpoint: 300 chunks, so the snapshot is far from done.
+  // Killed right after its first commit (the runner commits once a second): 4000 chunks with two
+  // watermark queries each take far longer, so the snapshot is far from done.
   const child = startTidemark(['run', pipeline(primary), '--state-dir', state], {
     TIDEMARK_LOG_LEVEL: 'debug',
   });
