@@ -1,6 +1,6 @@
 import type { DataChangeEvent } from '../event/change-event.js';
 import { assertNever } from '../event/column-type.js';
-import { errorMessage } from '../event/tidemark-error.js';
+import { TidemarkError, errorMessage } from '../event/tidemark-error.js';
 import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
@@ -56,6 +56,8 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
   const commitIntervalMs = spec.pipeline['checkpoint.interval'];
 
   const store = await StateStore.open(opts.stateDir, pipelineName);
+  let committing: Promise<void> | undefined; // the commit in flight (see commit below)
+  let commitError: Error | undefined;
   let sourceOpen = false;
   let sinkOpen = false;
   try {
@@ -110,9 +112,19 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       await sink.write(events);
       rowsWritten += events.length;
     };
+    // A commit runs while the runner reads on: the sink applies calls in call order, so the rows
+    // written after flush() belong to the next transaction. The checkpoint is saved to the state
+    // directory (and becomes lastCheckpoint) only once the sink has committed it; one commit is
+    // in flight at a time, so checkpoints are saved in order.
+    const settleCommit = async (): Promise<void> => {
+      if (committing) await committing;
+      committing = undefined;
+      if (commitError !== undefined) throw commitError;
+    };
     const commit = async (): Promise<void> => {
       if (pendingState === undefined) return;
       await drain();
+      await settleCommit();
       const cp: Checkpoint = {
         seq: ++seq,
         pipeline: pipelineName,
@@ -120,12 +132,21 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
         runtime: schemas.snapshotState(),
         createdAt: Date.now(),
       };
-      await sink.flush(cp);
-      await store.save(cp);
-      lastCheckpoint = cp;
       pendingState = undefined;
       lastCommitAt = Date.now();
-      logger.debug('checkpoint committed', { seq: cp.seq });
+      committing = sink.flush(cp).then(
+        async () => {
+          await store.save(cp);
+          lastCheckpoint = cp;
+          logger.debug('checkpoint committed', { seq: cp.seq });
+        },
+        (e: unknown) => {
+          commitError = asError(e);
+        },
+      );
+      committing = committing.catch((e: unknown) => {
+        commitError ??= asError(e);
+      });
     };
 
     let reason: RunResult['reason'] = 'source-ended';
@@ -193,6 +214,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             atBoundary = true;
             if (caughtUp && opts.exitWhenCaughtUp) {
               await commit();
+              await settleCommit();
               reason = 'caught-up';
               break outer;
             }
@@ -206,6 +228,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             if (atBoundary) await commit();
             else commitAtBoundary = true;
             if (opts.exitWhenCaughtUp && atBoundary) {
+              await settleCommit();
               reason = 'caught-up';
               break outer;
             }
@@ -219,6 +242,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       }
       if (atBoundary && pendingState !== undefined && Date.now() - lastCommitAt >= commitIntervalMs)
         await commit();
+      if (commitError !== undefined) await settleCommit();
       if (signal.aborted) {
         reason = 'stopped';
         break;
@@ -238,8 +262,11 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       // close, so commit is only possible for transactional sinks that hold nothing newer.
       logger.info('stopping inside a source transaction: it will be read again on restart');
     }
+    await settleCommit();
     return { reason, lastCheckpoint, rowsWritten };
   } finally {
+    // a commit still running when the run failed: let it end before the sink closes
+    await committing?.catch(() => undefined);
     if (sourceOpen)
       await source.close().catch((e: unknown) => logger.warn('source close failed', { error: String(e) }));
     if (sinkOpen)
@@ -251,6 +278,10 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
 const IDLE = Symbol('idle');
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
+}
 
 function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
   if (!a) return b;

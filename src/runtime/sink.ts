@@ -11,7 +11,10 @@ export interface SinkContext {
 /**
  * A sink is a writer plus a schema applier (Flink CDC's DataSink = EventSinkProvider + MetadataApplier).
  *
- * Protocol (driven by the runner, never concurrently):
+ * Protocol (driven by the runner). Calls are made one after another, except that the runner does
+ * not wait for `flush` to settle before it calls `write`, `applySchemaChange` or the next `flush`
+ * (it reads on while the sink commits; it never has two flushes in flight). A sink applies calls in
+ * call order: a flush covers exactly the writes called before it.
  * - `applySchemaChange` is called after every earlier `write` was flushed (the schema-change
  *   barrier). It must be idempotent against the sink's catalog: on restart the source replays
  *   `create-table` for every table and may replay DDL that was applied before a crash.

@@ -22,8 +22,9 @@ export const duckDbSinkOptionsSchema = z
       .default(10_000)
       .describe(
         'Rows buffered in memory before they are written into the open DuckDB transaction. ' +
-          'Within a batch only the last change per primary key is written. The transaction is ' +
-          'committed at each pipeline checkpoint, so memory stays bounded by this number of rows.',
+          'Within a batch only the last change per primary key is written. A batch is written ' +
+          'while the next one is buffered, and the transaction is committed at each pipeline ' +
+          'checkpoint, so memory stays bounded by twice this number of rows.',
       ),
     'memory.limit': opt
       .string()

@@ -13,6 +13,12 @@
  * non-retryable SINK_WRITE / SINK_SCHEMA TidemarkError; the sink must then be closed (the runner
  * restarts from the committed checkpoint).
  *
+ * Writing a batch: its rows are staged column-wise into a temp table (duckdb-chunk-writer.ts), then
+ * moved into the table with INSERT OR REPLACE, or a plain INSERT when the batch's keys cannot be in
+ * the table yet (see KeyRanges: a snapshot's chunks). DuckDB work runs in a queue, in call order:
+ * `write` returns once its batch is staged and queued, so that the next rows are read while
+ * DuckDB inserts, and the runner reads on while `flush` commits.
+ *
  * Schema changes (idempotent against DuckDB's catalog, applied inside the transaction):
  * - create-table: CREATE SCHEMA / TABLE IF NOT EXISTS; an existing table gets the missing columns.
  *   Only primary key columns are NOT NULL in DuckDB, so that kept (dropped) columns accept NULL.
@@ -33,7 +39,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
-import type { Value } from '../../event/column-type.js';
+import type { ColumnType, Value } from '../../event/column-type.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
@@ -41,8 +47,8 @@ import type { Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Sink, SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
-import { columnAppender, duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
-import type { ColumnAppender } from './duckdb-type-mapping.js';
+import { StagingChunkWriter } from './duckdb-chunk-writer.js';
+import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
 
 /** Quotes a DuckDB identifier: `"` around, `"` doubled. */
 /** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
@@ -60,10 +66,19 @@ export const CHECKPOINT_SCHEMA = '_tidemark';
 export const DEFAULT_MEMORY_LIMIT = '128MB';
 const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
 const OP_COLUMN = '__tidemark_op';
-const OP_DELETE = 'D';
-const OP_UPSERT = 'U';
+/** Op codes of the staging table: upsert, delete, and from OP_PARTIAL on one per partial-image mask. */
+const OP_UPSERT = 0;
+const OP_DELETE = 1;
+const OP_PARTIAL = 2;
 
 type Entry = { readonly op: 'delete'; readonly row: Row } | { readonly op: 'upsert'; readonly row: Row };
+
+/** Rows of one table taken from the buffer, to be written into DuckDB. */
+interface PendingBatch {
+  readonly t: TableState;
+  readonly byKey: Map<string, Entry>;
+  readonly rows: Row[];
+}
 
 interface TableState {
   readonly id: TableId;
@@ -79,7 +94,13 @@ interface TableState {
   targetSource: number[];
   /** Schema column indexes of the DuckDB primary key (upsert table), or undefined (append). */
   keyIndexes: number[] | undefined;
-  appenders: ColumnAppender[];
+  /**
+   * Upsert tables with one integer key column: ranges that hold every key the DuckDB table may
+   * have (a superset). A batch whose keys lie outside them all is written with a plain INSERT.
+   */
+  keyRanges: KeyRanges | undefined;
+  /** Fills the staging table column-wise; created with the staging table. */
+  chunkWriter: StagingChunkWriter | undefined;
   /** Temp staging table name, once created in the open transaction. */
   staging: string | undefined;
   readonly stagingName: string;
@@ -106,6 +127,10 @@ export class DuckDbSink implements Sink {
   private buffered = 0;
   private stagingSeq = 0;
   private failed: TidemarkError | undefined;
+  /** The error of a queued write nobody awaited, thrown by the next call. */
+  private unreported: TidemarkError | undefined;
+  /** The queued DuckDB operations (see enqueue); never rejects. */
+  private tail: Promise<void> = Promise.resolve();
   /**
    * Tables whose committed rows the open transaction updated or deleted. DuckDB cannot commit a
    * transaction that does that and then adds a column or changes a column type of the same table
@@ -160,6 +185,7 @@ export class DuckDbSink implements Sink {
   }
 
   async committedCheckpoint(): Promise<Checkpoint | undefined> {
+    await this.tail;
     const conn = this.connection();
     let text: unknown;
     try {
@@ -197,14 +223,16 @@ export class DuckDbSink implements Sink {
     schemaAfter: TableSchema | undefined,
   ): Promise<void> {
     this.checkUsable();
-    await this.writeBuffered();
+    this.writeBuffered();
     const label = tableIdToString(tableId);
-    try {
-      await this.begin();
-      await this.applyDdl(tableId, change, schemaAfter);
-    } catch (e) {
-      await this.fail(e, 'SINK_SCHEMA', `applying ${change.type} to ${label}`, label);
-    }
+    await this.enqueue(async () => {
+      try {
+        await this.begin();
+        await this.applyDdl(tableId, change, schemaAfter);
+      } catch (e) {
+        await this.fail(e, 'SINK_SCHEMA', `applying ${change.type} to ${label}`, label);
+      }
+    });
   }
 
   async write(events: readonly DataChangeEvent[]): Promise<void> {
@@ -212,6 +240,7 @@ export class DuckDbSink implements Sink {
     for (const ev of events) {
       const t = this.tables.get(tableKey(ev.tableId));
       if (!t) {
+        await this.tail;
         await this.fail(
           new Error('no schema was given for it (create-table missing)'),
           'SINK_WRITE',
@@ -223,31 +252,45 @@ export class DuckDbSink implements Sink {
       try {
         this.buffer(t, ev);
       } catch (e) {
+        await this.tail;
         await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
       }
-      if (this.buffered >= this.options['batch.size']) await this.writeBuffered();
+      if (this.buffered >= this.options['batch.size']) {
+        // One batch may be in DuckDB while the next one is buffered: wait for it first.
+        await this.tail;
+        this.checkUsable();
+        this.writeBuffered();
+      }
     }
   }
 
+  /**
+   * Commits everything written before this call, and the checkpoint, in one transaction. The
+   * rows buffered so far are taken at once: rows written while the commit runs belong to the next
+   * transaction.
+   */
   async flush(checkpoint: Checkpoint): Promise<void> {
     this.checkUsable();
-    await this.writeBuffered();
-    try {
-      await this.begin();
-      await this.connection().run(
-        `INSERT OR REPLACE INTO ${CHECKPOINT_TABLE} VALUES ($1, $2, CAST($3 AS JSON), now())`,
-        [this.pipelineName, BigInt(checkpoint.seq), JSON.stringify(checkpoint)],
-      );
-      await this.connection().run('COMMIT');
-      this.inTransaction = false;
-      this.dirty.clear();
-      this.createdInTxn.clear();
-    } catch (e) {
-      await this.fail(e, 'SINK_WRITE', `committing checkpoint ${checkpoint.seq}`, undefined);
-    }
+    this.writeBuffered();
+    await this.enqueue(async () => {
+      try {
+        await this.begin();
+        await this.connection().run(
+          `INSERT OR REPLACE INTO ${CHECKPOINT_TABLE} VALUES ($1, $2, CAST($3 AS JSON), now())`,
+          [this.pipelineName, BigInt(checkpoint.seq), JSON.stringify(checkpoint)],
+        );
+        await this.connection().run('COMMIT');
+        this.inTransaction = false;
+        this.dirty.clear();
+        this.createdInTxn.clear();
+      } catch (e) {
+        await this.fail(e, 'SINK_WRITE', `committing checkpoint ${checkpoint.seq}`, undefined);
+      }
+    });
   }
 
   async close(): Promise<void> {
+    await this.tail;
     if (this.conn) {
       if (this.inTransaction) await this.rollback();
       this.conn.closeSync();
@@ -405,6 +448,15 @@ export class DuckDbSink implements Sink {
         table: label,
       });
     }
+    let keyRanges: KeyRanges | undefined;
+    if (keyIndexes?.length === 1 && schema.columns[keyIndexes[0]!]!.type.kind === 'integer') {
+      // the keys the table holds now lie between its smallest and largest key
+      const k = quoteIdent(target.find((c) => sameName(c.name, pk[0]!))!.name);
+      const r = await this.connection().runAndReadAll(`SELECT min(${k}), max(${k}) FROM ${qualified}`);
+      const [lo, hi] = r.getRowsJS()[0] ?? [];
+      keyRanges = new KeyRanges();
+      if (lo !== null && lo !== undefined) keyRanges.add(BigInt(lo as bigint), BigInt(hi as bigint));
+    }
     const prev = this.tables.get(tableKey(id));
     this.tables.set(tableKey(id), {
       id,
@@ -416,7 +468,8 @@ export class DuckDbSink implements Sink {
       targetColumns: target.map((c) => c.name),
       targetSource: target.map((c) => index(c.name)),
       keyIndexes,
-      appenders: schema.columns.map((c) => columnAppender(c.type)),
+      keyRanges,
+      chunkWriter: undefined,
       staging: undefined,
       stagingName: prev?.stagingName ?? `__tidemark_stage_${++this.stagingSeq}`,
       pendingByKey: new Map(),
@@ -448,13 +501,12 @@ export class DuckDbSink implements Sink {
 
   private buffer(t: TableState, ev: DataChangeEvent): void {
     const width = t.schema.columns.length;
-    const check = (row: Row | null, what: string): Row => {
-      if (!row) throw new Error(`${ev.op} event without ${what} image`);
-      if (row.length !== width) {
-        throw new Error(`${what} image has ${row.length} values, the table schema ${width} columns`);
-      }
-      return row;
-    };
+    if (ev.op === 'insert' && t.keyIndexes) {
+      // the common case first, before the closure below is made
+      this.upsert(t, checkImage(ev, ev.after, 'after', width), t.keyIndexes);
+      return;
+    }
+    const check = (row: Row | null, what: string): Row => checkImage(ev, row, what, width);
     if (!t.keyIndexes) {
       // Append table: DELETE ignored, UPDATE appends the after image.
       if (ev.op === 'delete') return;
@@ -505,60 +557,98 @@ export class DuckDbSink implements Sink {
     if (!had) this.buffered++;
   }
 
-  /** Writes every buffered row into the open transaction. */
-  private async writeBuffered(): Promise<void> {
-    if (this.buffered === 0) return;
-    for (const t of this.tables.values()) {
-      if (t.pendingByKey.size === 0 && t.pendingRows.length === 0) continue;
-      try {
-        await this.begin();
-        await this.writeTable(t);
-      } catch (e) {
-        await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
-      }
-    }
-    this.buffered = 0;
+  /**
+   * Runs `op` after every operation queued before it. DuckDB work is queued so that `write` can
+   * return while its batch is being inserted (the caller reads the next rows meanwhile); the order
+   * of operations is the order of the calls. A failing operation marks the sink failed (fail()),
+   * and the operations after it do not run.
+   */
+  private enqueue(op: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(async () => {
+      this.checkUsable();
+      await op();
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
-  private async writeTable(t: TableState): Promise<void> {
+  /**
+   * Takes every buffered row and queues its writing into the open transaction. Does not wait: the
+   * error of a failed write surfaces at the next call (the sink is failed by then).
+   */
+  private writeBuffered(): void {
+    if (this.buffered === 0) return;
+    const batches: PendingBatch[] = [];
+    for (const t of this.tables.values()) {
+      if (t.pendingByKey.size === 0 && t.pendingRows.length === 0) continue;
+      batches.push({ t, byKey: t.pendingByKey, rows: t.pendingRows });
+      t.pendingByKey = new Map();
+      t.pendingRows = [];
+    }
+    this.buffered = 0;
+    void this.enqueue(async () => {
+      for (const b of batches) {
+        try {
+          await this.begin();
+          await this.writeTable(b);
+        } catch (e) {
+          await this.fail(e, 'SINK_WRITE', `writing ${b.t.label}`, b.t.label);
+        }
+      }
+    }).catch((e: unknown) => {
+      // Nobody awaits this write: the next call reports its error.
+      this.unreported = e instanceof TidemarkError ? e : this.failed;
+    });
+  }
+
+  private async writeTable(b: PendingBatch): Promise<void> {
+    const t = b.t;
     const conn = this.connection();
     const stage = await this.stagingTable(t);
+    const writer = t.chunkWriter!;
     const appender = await conn.createAppender(stage, 'main', 'temp');
-    const partialMasks = new Set<string>();
+    const partialMasks = new Map<string, number>();
     let deletes = 0;
     let upserts = 0;
+    const ranges = t.keyRanges;
+    const keyIndex = t.keyIndexes?.[0] ?? 0;
+    let lo: number | bigint | undefined;
+    let hi: number | bigint | undefined;
     try {
-      const appendRow = (row: Row, op: string): void => {
-        for (let i = 0; i < t.appenders.length; i++) {
-          const v = row[i];
-          if (!t.appenders[i]!(appender, v)) this.warnZero(t, i, v);
-        }
-        appender.appendVarchar(op);
-        appender.endRow();
-      };
+      const onZero = (i: number, v: Value | undefined): void => this.warnZero(t, i, v);
       if (t.keyIndexes) {
-        for (const e of t.pendingByKey.values()) {
+        for (const e of b.byKey.values()) {
           if (e.op === 'delete') {
             deletes++;
-            appendRow(e.row, OP_DELETE);
-          } else if (e.row.includes(undefined)) {
-            const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
-            partialMasks.add(mask);
-            appendRow(e.row, mask);
+            writer.add(appender, e.row, OP_DELETE, onZero);
           } else {
-            upserts++;
-            appendRow(e.row, OP_UPSERT);
+            if (ranges) {
+              const k = e.row[keyIndex] as number | bigint;
+              if (lo === undefined || k < lo) lo = k;
+              if (hi === undefined || k > hi) hi = k;
+            }
+            if (e.row.includes(undefined)) {
+              const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
+              let code = partialMasks.get(mask);
+              if (code === undefined) partialMasks.set(mask, (code = OP_PARTIAL + partialMasks.size));
+              writer.add(appender, e.row, code, onZero);
+            } else {
+              upserts++;
+              writer.add(appender, e.row, OP_UPSERT, onZero);
+            }
           }
         }
       } else {
-        for (const row of t.pendingRows) appendRow(row, OP_UPSERT);
-        upserts = t.pendingRows.length;
+        for (const row of b.rows) writer.add(appender, row, OP_UPSERT, onZero);
+        upserts = b.rows.length;
       }
+      writer.flush(appender);
       appender.flushSync();
+    } catch (e) {
+      t.chunkWriter = undefined; // may hold half a row
+      throw e;
     } finally {
       appender.closeSync();
-      t.pendingByKey = new Map();
-      t.pendingRows = [];
     }
     if (t.keyIndexes && !this.createdInTxn.has(tableKey(t.id))) this.dirty.add(tableKey(t.id));
     const s = `temp.main.${quoteIdent(stage)}`;
@@ -568,19 +658,22 @@ export class DuckDbSink implements Sink {
       t.targetSource.map((i) => (i >= 0 && (!present || present(i)) ? `s.c${i}` : 'NULL')).join(', ');
     if (t.keyIndexes) {
       const keys = t.keyIndexes;
+      const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
       if (deletes > 0) {
-        const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
         await conn.run(
-          `DELETE FROM ${t.qualified} AS t USING ${s} AS s WHERE s.${op} = '${OP_DELETE}' AND ${on}`,
+          `DELETE FROM ${t.qualified} AS t USING ${s} AS s WHERE s.${op} = ${OP_DELETE} AND ${on}`,
         );
       }
       if (upserts > 0) {
+        // INSERT OR REPLACE costs about twice a plain INSERT (and its commit as much again): keys
+        // that cannot be in the table yet (a snapshot's chunks, new rows) are simply inserted.
+        const replace = !ranges || lo === undefined || ranges.overlaps(BigInt(lo), BigInt(hi!));
         await conn.run(
-          `INSERT OR REPLACE INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s ` +
-            `WHERE s.${op} = '${OP_UPSERT}'`,
+          `INSERT${replace ? ' OR REPLACE' : ''} INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s ` +
+            `WHERE s.${op} = ${OP_UPSERT}`,
         );
       }
-      for (const mask of partialMasks) {
+      for (const [mask, code] of partialMasks) {
         // Only the columns present in the image are written; the others keep their values.
         const present = t.targetColumns
           .map((name, j) => ({ name, i: t.targetSource[j]! }))
@@ -591,7 +684,7 @@ export class DuckDbSink implements Sink {
           .map(({ name }) => `${quoteIdent(name)} = excluded.${quoteIdent(name)}`);
         await conn.run(
           `INSERT INTO ${t.qualified} (${present.map((p) => quoteIdent(p.name)).join(', ')}) ` +
-            `SELECT ${present.map((p) => `s.c${p.i}`).join(', ')} FROM ${s} AS s WHERE s.${op} = '${mask}' ` +
+            `SELECT ${present.map((p) => `s.c${p.i}`).join(', ')} FROM ${s} AS s WHERE s.${op} = ${code} ` +
             `ON CONFLICT (${keyNames.map(quoteIdent).join(', ')}) ` +
             (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'),
         );
@@ -599,14 +692,19 @@ export class DuckDbSink implements Sink {
     } else if (upserts > 0) {
       await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s`);
     }
+    if (ranges && lo !== undefined) ranges.add(BigInt(lo), BigInt(hi!));
     await conn.run(`DELETE FROM ${s}`);
   }
 
-  /** The temp staging table of `t` (created in the open transaction): one column per schema column. */
+  /**
+   * The temp staging table of `t` (created in the open transaction): one column per schema column,
+   * typed as the chunk writer fills it (JSON as VARCHAR, cast by the INSERT), and the op code.
+   */
   private async stagingTable(t: TableState): Promise<string> {
+    t.chunkWriter ??= new StagingChunkWriter(t.schema.columns.map((c) => c.type));
     if (t.staging) return t.staging;
-    const cols = t.schema.columns.map((c, i) => `c${i} ${duckDbType(c.type)}`);
-    cols.push(`${quoteIdent(OP_COLUMN)} VARCHAR`);
+    const cols = t.schema.columns.map((c, i) => `c${i} ${stagingType(c.type)}`);
+    cols.push(`${quoteIdent(OP_COLUMN)} UINTEGER`);
     await this.connection().run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(t.stagingName)} (${cols.join(', ')})`,
     );
@@ -682,6 +780,11 @@ export class DuckDbSink implements Sink {
   }
 
   private checkUsable(): void {
+    const unreported = this.unreported;
+    if (unreported) {
+      this.unreported = undefined;
+      throw unreported;
+    }
     if (this.failed) {
       throw new TidemarkError(
         'SINK_WRITE',
@@ -714,6 +817,37 @@ export function createDuckDbSink(options: DuckDbSinkOptions): DuckDbSink {
   return new DuckDbSink(options);
 }
 
+/**
+ * Disjoint, sorted integer ranges [lo, hi]; adjacent ranges are merged, so that a table written in
+ * key order (a snapshot's chunks) stays one range. Past MAX_RANGES ranges, the smallest and largest
+ * bound make one range (still a superset).
+ */
+export class KeyRanges {
+  private static readonly MAX_RANGES = 1000;
+  private ranges: [bigint, bigint][] = [];
+
+  /** True when [lo, hi] meets a range. */
+  overlaps(lo: bigint, hi: bigint): boolean {
+    return this.ranges.some(([a, b]) => lo <= b && hi >= a);
+  }
+
+  add(lo: bigint, hi: bigint): void {
+    const out: [bigint, bigint][] = [];
+    let cur: [bigint, bigint] = [lo, hi];
+    let placed = false;
+    for (const r of this.ranges) {
+      if (r[1] + 1n < cur[0]) out.push(r);
+      else if (cur[1] + 1n < r[0]) {
+        if (!placed) out.push(cur);
+        placed = true;
+        out.push(r);
+      } else cur = [r[0] < cur[0] ? r[0] : cur[0], r[1] > cur[1] ? r[1] : cur[1]];
+    }
+    if (!placed) out.push(cur);
+    this.ranges = out.length > KeyRanges.MAX_RANGES ? [[out[0]![0], out[out.length - 1]![1]]] : out;
+  }
+}
+
 /** tableKey per TableId object (ids are immutable): every row event carries one, most share it. */
 const tableKeys = new WeakMap<TableId, string>();
 
@@ -724,6 +858,11 @@ function tableKey(id: TableId): string {
     tableKeys.set(id, key);
   }
   return key;
+}
+
+/** The staging table's type of a column: the sink table's, but JSON as VARCHAR (cast on INSERT). */
+function stagingType(t: ColumnType): string {
+  return t.kind === 'json' ? 'VARCHAR' : duckDbType(t);
 }
 
 function sameName(a: string, b: string): boolean {
@@ -742,6 +881,14 @@ function normalizeType(t: string): string {
     STRING: 'VARCHAR',
   };
   return aliases[u] ?? u;
+}
+
+function checkImage(ev: DataChangeEvent, row: Row | null, what: string, width: number): Row {
+  if (!row) throw new Error(`${ev.op} event without ${what} image`);
+  if (row.length !== width) {
+    throw new Error(`${what} image has ${row.length} values, the table schema ${width} columns`);
+  }
+  return row;
 }
 
 /** The after image with undefined key values taken from the before image (MINIMAL images). */

@@ -1,9 +1,9 @@
 /**
- * ColumnType → DuckDB type, and Value → what the DuckDB Appender receives.
+ * ColumnType → DuckDB type, and Value → the input the sink stages for DuckDB.
  *
  * Decisions (all exact; nothing passes through a JS double that was not a double at the source):
- * - DECIMAL(p,s) with p ≤ 38 → DECIMAL(p,s), appended as its decimal text (DuckDB parses text
- *   into DECIMAL exactly). p > 38 (MySQL allows 65) → VARCHAR holding the exact decimal text.
+ * - DECIMAL(p,s) with p ≤ 38 → DECIMAL(p,s), staged as its scaled integer (computed exactly from
+ *   the decimal text). p > 38 (MySQL allows 65) → VARCHAR holding the exact decimal text.
  * - TIME → INTERVAL: MySQL TIME is a duration from -838:59:59 to 838:59:59, which a DuckDB TIME
  *   (00:00:00–24:00:00) cannot hold. The INTERVAL holds the exact microseconds; DuckDB renders it
  *   as `[-]HH:MM:SS[.ffffff]` (trailing zero fraction digits are not shown: `01:00:00.500000`
@@ -20,7 +20,6 @@
  *   18446744073709551615).
  */
 import { DuckDBIntervalValue } from '@duckdb/node-api';
-import type { DuckDBAppender } from '@duckdb/node-api';
 import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, ColumnKind, Value } from '../../event/column-type.js';
 
@@ -150,14 +149,14 @@ export const DUCKDB_TYPE_MAPPING: readonly DuckDbTypeMappingRow[] = [
 ];
 
 /**
- * What the sink hands to the DuckDB Appender for one value: text for types DuckDB parses exactly
- * (DECIMAL, DATE, TIMESTAMP, TIMESTAMPTZ with an explicit `+00`), numbers/bigints for integers and
- * floats, bytes for BLOB, an interval for TIME.
+ * One value checked against its column type, before the chunk writer (duckdb-chunk-writer.ts)
+ * stages it: text for DECIMAL, DATE, TIMESTAMP, TIMESTAMPTZ (with an explicit `+00`), which the
+ * writer converts exactly, numbers/bigints for integers and floats, bytes for BLOB, an interval for TIME.
  */
 export type DuckDbInput = null | boolean | number | bigint | string | Uint8Array | DuckDBIntervalValue;
 
 /**
- * Converts a Value to the Appender input for a column of type `t`. Returns null for NULL and for
+ * Converts a Value to the staged input for a column of type `t`. Returns null for NULL and for
  * values DuckDB cannot represent (zero dates: see `isZeroDateText`). Throws on a value whose JS
  * type does not fit the column type.
  */
@@ -218,86 +217,6 @@ export function toDuckDbInput(t: ColumnType, v: Value): DuckDbInput {
     case 'time':
       if (typeof v !== 'string') return mismatch(t, v);
       return new DuckDBIntervalValue(0, 0, parseTimeMicros(v));
-    default:
-      return assertNever(t, 'column type');
-  }
-}
-
-/**
- * An appender for one column: appends the value (NULL for null/undefined) with the Appender
- * method of the column's DuckDB type. Returns false when a non-null value had to become NULL
- * (a zero date), so that the caller can warn.
- */
-export type ColumnAppender = (appender: DuckDBAppender, v: Value | undefined) => boolean;
-
-export function columnAppender(t: ColumnType): ColumnAppender {
-  const append = appendFunction(t);
-  return (a, v) => {
-    if (v === null || v === undefined) {
-      a.appendNull();
-      return true;
-    }
-    const input = toDuckDbInput(t, v);
-    if (input === null) {
-      a.appendNull();
-      return false;
-    }
-    append(a, input);
-    return true;
-  };
-}
-
-type AppendFn = (a: DuckDBAppender, input: Exclude<DuckDbInput, null>) => void;
-
-function appendFunction(t: ColumnType): AppendFn {
-  switch (t.kind) {
-    case 'boolean':
-      return (a, x) => a.appendBoolean(x as boolean);
-    case 'integer':
-      switch (t.bytes) {
-        case 1:
-          return t.unsigned
-            ? (a, x) => a.appendUTinyInt(x as number)
-            : (a, x) => a.appendTinyInt(x as number);
-        case 2:
-          return t.unsigned
-            ? (a, x) => a.appendUSmallInt(x as number)
-            : (a, x) => a.appendSmallInt(x as number);
-        case 3:
-        case 4:
-          return t.unsigned
-            ? (a, x) => a.appendUInteger(x as number)
-            : (a, x) => a.appendInteger(x as number);
-        case 8:
-          return t.unsigned ? (a, x) => a.appendUBigInt(x as bigint) : (a, x) => a.appendBigInt(x as bigint);
-        default:
-          return assertNever(t.bytes, 'integer width');
-      }
-    case 'float':
-      return (a, x) => a.appendFloat(x as number);
-    case 'double':
-      return (a, x) => a.appendDouble(x as number);
-    case 'year':
-      return (a, x) => a.appendSmallInt(x as number);
-    case 'bit':
-      return t.length === 1
-        ? (a, x) => a.appendBoolean(x as boolean)
-        : (a, x) => a.appendBlob(x as Uint8Array);
-    case 'binary':
-    case 'geometry':
-      return (a, x) => a.appendBlob(x as Uint8Array);
-    case 'time':
-      return (a, x) => a.appendInterval(x as DuckDBIntervalValue);
-    case 'decimal':
-    case 'string':
-    case 'enum':
-    case 'set':
-    case 'json':
-    case 'date':
-    case 'timestamp':
-    case 'timestamp_ltz':
-      // Text the Appender casts to the column type (DECIMAL/DATE/TIMESTAMP parsing is exact).
-      return (a, x) => a.appendVarchar(x as string);
     default:
       return assertNever(t, 'column type');
   }

@@ -1,3 +1,4 @@
+import type { FieldPacket } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import type { DataChangeEvent, Row } from '../../../event/change-event.js';
 import { tableIdToString } from '../../../event/table-schema.js';
@@ -9,13 +10,7 @@ import { BinlogChangeReader } from '../binlog-change-reader.js';
 import { BinlogDecoder } from '../binlog/binlog-decoder.js';
 import type { MysqlConnectionOptions } from '../mysql-connection.js';
 import { currentBinlogPosition } from '../server-checks.js';
-import {
-  rowFromTextValues,
-  snapshotSelectSql,
-  snapshotTypeCast,
-  textValueConverter,
-  type RawTextValue,
-} from '../snapshot-reader.js';
+import { snapshotSelectSql, valueTypeCast } from '../snapshot-reader.js';
 import {
   keyOf,
   keyText,
@@ -124,10 +119,10 @@ export async function readChunk(
 }
 
 async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Promise<Row[]> {
-  const converters = ts.schema.columns.map((c) => textValueConverter(c.type));
+  const types = ts.schema.columns.map((c) => c.type);
+  let result: [unknown, FieldPacket[]];
   try {
-    const [raw] = await conn.query({ sql, rowsAsArray: true, typeCast: snapshotTypeCast as never });
-    return (raw as RawTextValue[][]).map((r) => rowFromTextValues(converters, r));
+    result = await conn.query({ sql, rowsAsArray: true, typeCast: valueTypeCast(types) as never });
   } catch (e) {
     throw new TidemarkError(
       'SOURCE_QUERY',
@@ -139,6 +134,15 @@ async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Pro
       },
     );
   }
+  const [rows, fields] = result;
+  if (fields.length !== types.length) {
+    throw new TidemarkError(
+      'SOURCE_SCHEMA',
+      `snapshot of ${ts.table}: the server returned ${fields.length} columns, the schema has ${types.length}`,
+      { details: { table: ts.table } },
+    );
+  }
+  return rows as Row[];
 }
 
 /** Replays the binlog [lw, hw) of the chunk's table onto its rows. */
