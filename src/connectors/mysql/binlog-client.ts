@@ -98,6 +98,8 @@ interface IncomingPacket {
 /** The part of the mysql2 connection internals a command uses. */
 interface ConnectionInternals {
   stream: Socket;
+  /** The server's handshake (MariaDB's version string reads like `5.5.5-10.11.6-MariaDB`). */
+  _handshakePacket?: { serverVersion?: string };
   _resetSequenceId(): void;
   writePacket(packet: OutgoingPacket): void;
   addCommand(cmd: object): unknown;
@@ -440,7 +442,10 @@ export class BinlogClient {
     if (opts.nonBlocking) flags |= BINLOG_DUMP_NON_BLOCK;
     const viaGtidCommand = this.mysqlGtid !== undefined || pos > 0xffffffff;
     // 0x02 means BINLOG_THROUGH_POSITION to COM_BINLOG_DUMP_GTID: only for MariaDB's COM_BINLOG_DUMP.
-    if (!viaGtidCommand && (opts.sendAnnotateRows ?? true)) flags |= BINLOG_SEND_ANNOTATE_ROWS_EVENT;
+    // To MySQL (8.0.26+) the same bit asks for HEARTBEAT_V2 events: send it to MariaDB only.
+    const mariadb = /mariadb/i.test(internals._handshakePacket?.serverVersion ?? '');
+    if (!viaGtidCommand && mariadb && (opts.sendAnnotateRows ?? true))
+      flags |= BINLOG_SEND_ANNOTATE_ROWS_EVENT;
     const dumpPayload = viaGtidCommand
       ? binlogDumpGtidPayload(file, pos, flags, opts.serverId, this.mysqlGtid)
       : binlogDumpPayload(file, pos, flags, opts.serverId);
