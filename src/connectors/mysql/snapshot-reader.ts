@@ -7,42 +7,11 @@ import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { QueryRunner } from './schema-loader.js';
 
-/**
- * A value as the text protocol delivers it through {@link snapshotTypeCast}: text for everything
- * except binary strings, BIT and GEOMETRY, which come as bytes. null is SQL NULL.
- */
-export type RawTextValue = string | Buffer | null;
-
 /** mysql2's typeCast field (the subset we use). mysql2 does not expose the column's charset here. */
 interface TypeCastField {
   readonly type: string;
   string(encoding?: string): string | null;
   buffer(): Buffer | null;
-}
-
-/** Column types whose values may be bytes: read raw, the converter decodes text from UTF-8. */
-const BYTES_TYPES = new Set([
-  'BIT',
-  'GEOMETRY',
-  'STRING',
-  'VAR_STRING',
-  'VARCHAR',
-  'BLOB',
-  'TINY_BLOB',
-  'MEDIUM_BLOB',
-  'LONG_BLOB',
-]);
-
-/**
- * mysql2 `typeCast` that leaves every value as the server sent it: the raw bytes for the string,
- * BLOB, BIT and GEOMETRY wire types (binary and text alike: mysql2 does not tell them apart here),
- * text for numbers and temporal types. Text columns arrive as UTF-8 whatever their charset (the
- * session's character_set_results is utf8mb4), and so does JSON (whose column definition MySQL marks
- * binary). {@link rowFromTextValues} then converts exactly, by our column type.
- */
-export function snapshotTypeCast(field: TypeCastField, _next: () => unknown): RawTextValue {
-  if (BYTES_TYPES.has(field.type)) return field.buffer();
-  return field.string('utf8');
 }
 
 type Converter = (raw: string | Buffer) => Value;
@@ -111,10 +80,11 @@ export function textValueConverter(t: ColumnType): Converter {
 }
 
 /**
- * A mysql2 `typeCast` that gives our Values directly, for a result whose columns are `types` (in
- * order; one function per query, since it counts the columns as mysql2 reads them). Text is
- * decoded once from the packet, without the Buffer snapshotTypeCast makes; the values are the
- * same as rowFromTextValues gives.
+ * The mysql2 `typeCast` of every snapshot query: gives our Values directly, for a result whose
+ * columns are `types` (in order; one function per query, since it counts the columns as mysql2
+ * reads them). Text columns arrive as UTF-8 whatever their charset (the session's
+ * character_set_results is utf8mb4), and so does JSON; binary strings, BIT and GEOMETRY are read as
+ * bytes; {@link textValueConverter} says what each type becomes.
  */
 export function valueTypeCast(
   types: readonly ColumnType[],
@@ -156,16 +126,6 @@ function fieldReader(t: ColumnType): (f: TypeCastField) => Value {
         return text === null ? null : convert(text);
       };
   }
-}
-
-/** Converts one row of {@link snapshotTypeCast} values to a Row, with one converter per column. */
-export function rowFromTextValues(converters: readonly Converter[], raw: readonly RawTextValue[]): Row {
-  const row: Value[] = new Array<Value>(converters.length);
-  for (let i = 0; i < converters.length; i++) {
-    const v = raw[i];
-    row[i] = v === null || v === undefined ? null : converters[i]!(v);
-  }
-  return row;
 }
 
 export function quoteIdentifier(name: string): string {
@@ -216,7 +176,7 @@ export async function* readTableSnapshot(
 ): AsyncGenerator<Row[], void, undefined> {
   const core = coreOf(conn);
   const fetchSize = Math.max(1, Math.floor(opts.fetchSize));
-  const converters = schema.columns.map((c) => textValueConverter(c.type));
+  const types = schema.columns.map((c) => c.type);
   const signal = opts.signal;
   signal?.throwIfAborted();
 
@@ -233,27 +193,18 @@ export async function* readTableSnapshot(
   };
 
   const sql = snapshotSelectSql(table, schema);
-  const query: Query = core.query({ sql, rowsAsArray: true, typeCast: snapshotTypeCast as never });
+  const query: Query = core.query({ sql, rowsAsArray: true, typeCast: valueTypeCast(types) as never });
   query.on('fields', (fields: FieldPacket[]) => {
-    if (fields.length !== converters.length) {
+    if (fields.length !== types.length) {
       failure = new TidemarkError(
         'SOURCE_SCHEMA',
-        `snapshot of ${tableIdToString(table)}: the server returned ${fields.length} columns, the schema has ${converters.length}`,
+        `snapshot of ${tableIdToString(table)}: the server returned ${fields.length} columns, the schema has ${types.length}`,
       );
     }
   });
-  query.on('result', (raw: unknown) => {
+  query.on('result', (row: unknown) => {
     if (failure !== undefined) return;
-    try {
-      batch.push(rowFromTextValues(converters, raw as RawTextValue[]));
-    } catch (e) {
-      failure = new TidemarkError(
-        'SOURCE_QUERY',
-        `snapshot of ${tableIdToString(table)}: cannot convert a row: ${errorMessage(e)}`,
-        { cause: e },
-      );
-      return;
-    }
+    batch.push(row as Row);
     if (batch.length >= fetchSize) {
       ready.push(batch);
       batch = [];

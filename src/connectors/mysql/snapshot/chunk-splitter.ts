@@ -2,13 +2,7 @@ import type { Connection } from 'mysql2/promise';
 import type { TableId } from '../../../event/table-schema.js';
 import { tableIdToString } from '../../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../../event/tidemark-error.js';
-import {
-  quoteIdentifier,
-  rowFromTextValues,
-  snapshotTypeCast,
-  textValueConverter,
-} from '../snapshot-reader.js';
-import type { RawTextValue } from '../snapshot-reader.js';
+import { quoteIdentifier, valueTypeCast } from '../snapshot-reader.js';
 import {
   afterCondition,
   compareKeys,
@@ -38,10 +32,9 @@ export function fromClause(id: TableId): string {
 
 /** Runs a query whose columns are the key columns; rows converted like snapshot rows. */
 export async function queryKeys(conn: Connection, key: ChunkKey, sql: string): Promise<KeyTuple[]> {
-  const converters = key.types.map((t) => textValueConverter(t));
   try {
-    const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: snapshotTypeCast as never });
-    return (rows as RawTextValue[][]).map((r) => rowFromTextValues(converters, r));
+    const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: valueTypeCast(key.types) as never });
+    return rows as KeyTuple[];
   } catch (e) {
     throw new TidemarkError('SOURCE_QUERY', `splitting the table into chunks failed: ${errorMessage(e)}`, {
       cause: e,
