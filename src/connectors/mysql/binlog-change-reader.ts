@@ -96,6 +96,8 @@ export class BinlogChangeReader {
    */
   private explicitTx = false;
   private readonly serverZone: MysqlTimeZone | undefined;
+  /** Session zones named by QUERY events, parsed once each (a named zone builds an Intl formatter). */
+  private readonly zones = new Map<string, MysqlTimeZone | undefined>();
   /** Where the current event group (transaction) starts: its GTID, or its BEGIN without GTIDs. */
   private groupStart: Pos | undefined;
   /** The XA transaction being read: its rows wait until its XA COMMIT (or are dropped at XA ROLLBACK). */
@@ -169,6 +171,11 @@ export class BinlogChangeReader {
   /** Where the next event starts (for error messages). */
   get position(): { readonly file: string; readonly pos: number } {
     return { file: this.file, pos: this.pos };
+  }
+
+  private zone(name: string): MysqlTimeZone | undefined {
+    if (!this.zones.has(name)) this.zones.set(name, parseMysqlTimeZone(name));
+    return this.zones.get(name);
   }
 
   /** The decoder hook: tracked column types of a table (charsets, unsigned, ENUM values). */
@@ -283,14 +290,24 @@ export class BinlogChangeReader {
           break;
         }
         if (head.startsWith('SAVEPO') || head.startsWith('ROLLBA')) break;
-        const zone =
-          ev.statusVars.timeZone === undefined ? undefined : parseMysqlTimeZone(ev.statusVars.timeZone);
-        const micros = ev.statusVars.microseconds ?? ev.statusVars.hrNowMicros;
-        const changes = this.trackDdl(sql, ev.schema || undefined, `${at.file}:${at.pos}`, {
-          seconds: h.timestamp,
-          ...(micros !== undefined ? { micros } : {}),
-          ...((zone ?? this.serverZone) ? { zone: zone ?? this.serverZone } : {}),
-        });
+        // When and where the statement ran: needed only for a column added with a time default.
+        const clock = (): DdlClock => {
+          const micros = ev.statusVars.microseconds ?? ev.statusVars.hrNowMicros;
+          const named = ev.statusVars.timeZone;
+          const zone = named === undefined ? this.serverZone : this.zone(named);
+          return {
+            seconds: h.timestamp,
+            ...(micros !== undefined ? { micros } : {}),
+            ...(zone ? { zone } : {}),
+          };
+        };
+        const changes = this.trackDdl(
+          sql,
+          ev.schema || undefined,
+          `${at.file}:${at.pos}`,
+          h.timestamp,
+          clock,
+        );
         out.push(...changes);
         if (changes.length) this.schemaList = [...this.schemas.values()];
         // A DDL commits on its own; a statement inside BEGIN … COMMIT waits for the COMMIT/XID.
@@ -405,23 +422,11 @@ export class BinlogChangeReader {
         this.pos = ev.position;
         return;
       case 'gtid':
-      case 'anonymousGtid': {
-        this.xaGroup = undefined;
-        for (const [xid, x] of this.preparedXa) {
-          if (x.records === undefined && x.start.file === at.file && x.start.pos === at.pos) {
-            this.xaGroup = { start: at, records: [], xid };
-          }
-        }
+      case 'anonymousGtid':
+        this.xaGroup = this.pendingGroupAt(at);
         return;
-      }
       case 'query':
-        if (!this.xaGroup && /^\s*BEGIN/i.test(ev.sql)) {
-          for (const [xid, x] of this.preparedXa) {
-            if (x.records === undefined && x.start.file === at.file && x.start.pos === at.pos) {
-              this.xaGroup = { start: at, records: [], xid };
-            }
-          }
-        }
+        if (!this.xaGroup && /^\s*BEGIN/i.test(ev.sql)) this.xaGroup = this.pendingGroupAt(at);
         return;
       case 'rows':
         if (this.xaGroup) this.rowRecords(ev, at, decoder, this.xaGroup.records);
@@ -438,6 +443,16 @@ export class BinlogChangeReader {
       default:
         return;
     }
+  }
+
+  /** The pending XA transaction whose event group starts at `at` and is not read again yet. */
+  private pendingGroupAt(at: Pos): { start: Pos; records: DataChangeEvent[]; xid: string } | undefined {
+    for (const [xid, x] of this.preparedXa) {
+      if (x.records === undefined && x.start.file === at.file && x.start.pos === at.pos) {
+        return { start: at, records: [], xid };
+      }
+    }
+    return undefined;
   }
 
   private endReplay(): void {
@@ -471,7 +486,8 @@ export class BinlogChangeReader {
     sql: string,
     defaultDb: string | undefined,
     location: string,
-    clock: DdlClock,
+    seconds: number,
+    clock: () => DdlClock,
   ): SchemaChangeEvent[] {
     let statements: DdlStatement[];
     try {
@@ -491,13 +507,13 @@ export class BinlogChangeReader {
       this.opts.logger.debug('DDL not understood; it concerns no captured table', { at: location });
       return [];
     }
-    const meta = { tsMs: clock.seconds * 1000, location };
+    const meta = { tsMs: seconds * 1000, location };
     const out: SchemaChangeEvent[] = [];
     /** ADD COLUMN: the default becomes what the server put into the rows already there. */
     const withExistingRowValues = (table: TableId, change: SchemaChangeEvent['change']): typeof change => {
       if (change.type !== 'add-column') return change;
       const columns = change.columns.map((c) => {
-        const r = addedColumnDefault(c.column, clock);
+        const r = addedColumnDefault(c.column, clock());
         if (r.warning) {
           this.opts.logger.warn(r.warning, {
             table: tableIdToString(table),
