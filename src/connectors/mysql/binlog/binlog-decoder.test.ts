@@ -183,6 +183,33 @@ test('UPDATE rows: unchanged columns of the after image equal the before image, 
   ]);
 });
 
+test('a rows event large enough to batch its texts: values, repeats and NULs as one by one', () => {
+  const image = (id: number, name: string | null): number[] => {
+    const n = str(name ?? '');
+    return name === null ? [0b110, ...u32(id)] : [0b100, ...u32(id), n.length, ...n];
+  };
+  const nonAscii = ['plain', 'héllo', '東京 tower', 'emoji🌊', '', 'nul\u0000inside', 'x'.repeat(40)];
+  const ascii = ['plain', 'hello', 'tokyo', '', 'nul\u0000inside', 'x'.repeat(40), 'y'];
+  for (const names of [nonAscii, ascii]) {
+    const expected: { before: unknown[]; after: unknown[] }[] = [];
+    const body = [...u32(42), 0, 0, ...u16(1), ...u16(2), 3, 0b111, 0b111];
+    for (let i = 0; i < 120; i++) {
+      const before = i % 11 === 0 ? null : names[i % names.length]!;
+      // every third row keeps its name (the after image repeats the before value), the rest change it
+      const after = i % 3 === 0 ? before : names[(i * 5 + 1) % names.length]!;
+      body.push(...image(i, before), ...image(i + 1000, after));
+      expected.push({ before: [i, before, null], after: [i + 1000, after, null] });
+    }
+    assert.ok(body.length > 2048); // large enough for the batch (TEXT_BATCH_MIN_BYTES)
+    const d = new BinlogDecoder();
+    d.decode(fde('8.0.36', 1));
+    d.decode(tableMap(42, true));
+    const ev = d.decode(event(E.UPDATE_ROWS_V2, body, { crc: true }));
+    assert.equal(ev.type, 'rows');
+    assert.deepEqual(ev.type === 'rows' && ev.rows, expected);
+  }
+});
+
 test('a CRC mismatch throws SOURCE_BINLOG_DECODE naming the position', () => {
   const d = new BinlogDecoder();
   d.decode(fde('8.0.36', 1));

@@ -30,6 +30,7 @@ import {
   columnPlan,
   columnTypeOf,
   decodeColumnValue,
+  textValueStart,
   isCharacterType,
   isEnumOrSetType,
   isNumericType,
@@ -42,6 +43,7 @@ import {
   type TableMapColumn,
 } from './column-value.js';
 import { BINARY_COLLATION, decodeWithCollation } from './charset.js';
+import { Utf8Batch } from './utf8-batch.js';
 import { applyJsonDiffs, parseJsonDiffs, parseMysqlJson, renderNode, type JsonDiff } from './mysql-json.js';
 
 export const EVENT_HEADER_LENGTH = 19;
@@ -310,7 +312,9 @@ export class BinlogDecoder {
   private readonly tables = new Map<number, CachedTable>();
   private readonly cursor: Cursor = { pos: 0 };
   /** Where each value of an UPDATE's before image lies: [start, end) per column. */
-  private spans = new Int32Array(64);
+  private spans = new Int32Array(96);
+  /** UTF-8 text values of the rows event being decoded (see readImage). */
+  private readonly texts = new Utf8Batch();
   private readonly options: BinlogDecoderOptions;
   private readonly verify: boolean;
 
@@ -335,7 +339,7 @@ export class BinlogDecoder {
   }
 
   private valueSpans(columns: number): Int32Array {
-    if (this.spans.length < 2 * columns) this.spans = new Int32Array(2 * columns);
+    if (this.spans.length < 3 * columns) this.spans = new Int32Array(3 * columns);
     return this.spans;
   }
 
@@ -945,16 +949,18 @@ export class BinlogDecoder {
     const kind = rt.kind;
     const presentCount = countTrue(present);
     const presentUpdateCount = presentUpdate === undefined ? 0 : countTrue(presentUpdate);
+    // A small event decodes its texts one by one: a batch's fixed cost (a few native calls) pays off only on more bytes.
+    const texts = dataEnd - pos >= TEXT_BATCH_MIN_BYTES ? this.texts : undefined;
     try {
       while (pos < dataEnd) {
         cur.pos = pos;
         if (kind === 'write') {
-          rows.push({ after: readImage(data, cur, plans, present, presentCount, dataEnd) });
+          rows.push({ after: readImage(data, cur, plans, present, presentCount, dataEnd, texts) });
         } else if (kind === 'delete') {
-          rows.push({ before: readImage(data, cur, plans, present, presentCount, dataEnd) });
+          rows.push({ before: readImage(data, cur, plans, present, presentCount, dataEnd, texts) });
         } else if (!rt.partial) {
           const spans = this.valueSpans(plans.length);
-          const before = readImage(data, cur, plans, present, presentCount, dataEnd, undefined, spans);
+          const before = readImage(data, cur, plans, present, presentCount, dataEnd, texts, undefined, spans);
           const after = readImage(
             data,
             cur,
@@ -962,6 +968,7 @@ export class BinlogDecoder {
             presentUpdate!,
             presentUpdateCount,
             dataEnd,
+            texts,
             before,
             spans,
           );
@@ -971,8 +978,11 @@ export class BinlogDecoder {
         }
         if (cur.pos <= pos) throw new Error('row image of zero bytes');
         pos = cur.pos;
+        if (texts !== undefined && texts.bytes > TEXT_BATCH_BYTES) texts.resolve();
       }
+      texts?.resolve();
     } catch (e) {
+      texts?.clear();
       const tm = cached.event;
       throw new Error(`${tm.schema}.${tm.table} row ${rows.length + 1}: ${errorMessage(e)}`, { cause: e });
     }
@@ -1077,6 +1087,11 @@ export class BinlogDecoder {
   }
 }
 
+/** A rows event's queued text values are decoded at the next row boundary past this many bytes. */
+const TEXT_BATCH_BYTES = 256 * 1024;
+/** Rows events smaller than this decode their text values one by one. */
+const TEXT_BATCH_MIN_BYTES = 2048;
+
 function countTrue(bits: readonly boolean[]): number {
   let n = 0;
   for (let i = 0; i < bits.length; i++) if (bits[i]) n++;
@@ -1087,10 +1102,13 @@ function countTrue(bits: readonly boolean[]): number {
  * Reads one row image at `cur.pos` (null bitmap, then the non-NULL present values) and advances
  * the cursor. The hot path of the decoder: one bounds check per value (`cur.pos` against `end`).
  *
+ * UTF-8 text values are queued in `texts`, when given (set when the caller resolves the batch, see Utf8Batch).
+ *
  * UPDATE images: the before image records where each value lies in `spans` ([start, end) per
- * column, 0/0 for NULL or absent); the after image then takes the before image's value for a
- * column whose bytes are the same (a column the UPDATE did not change), instead of decoding them
- * again. Only for immutable values (strings): never a shared Uint8Array.
+ * column, 0/0 for NULL or absent, then 1 + the value's entry in `texts`, or 0); the after image takes
+ * the before image's value for a column whose bytes are the same (a column the UPDATE did not
+ * change), instead of decoding them again. Only for immutable values (strings): never a shared
+ * Uint8Array.
  */
 function readImage(
   buf: Buffer,
@@ -1099,6 +1117,7 @@ function readImage(
   present: readonly boolean[],
   presentCount: number,
   end: number,
+  texts: Utf8Batch | undefined,
   before?: RowImage,
   spans?: Int32Array,
 ): RowImage {
@@ -1115,36 +1134,49 @@ function readImage(
     for (; i < n; i++) {
       if (!all && !present[i]) {
         row[i] = undefined;
-        if (record) spans[2 * i] = spans[2 * i + 1] = 0;
+        if (record) spans[3 * i] = spans[3 * i + 1] = spans[3 * i + 2] = 0;
         continue;
       }
       if ((buf[nullStart + (k >> 3)]! & (1 << (k & 7))) !== 0) {
         k++;
         row[i] = null;
-        if (record) spans[2 * i] = spans[2 * i + 1] = 0;
+        if (record) spans[3 * i] = spans[3 * i + 1] = spans[3 * i + 2] = 0;
         continue;
       }
       k++;
       const plan = plans[i]!;
       const start = cur.pos;
       if (before !== undefined && plan.reuse) {
-        const prev = before[i];
-        if (typeof prev === 'string') {
-          const ps = spans![2 * i]!;
-          const len = spans![2 * i + 1]! - ps;
+        const entry = spans![3 * i + 2]!;
+        if (entry > 0 || typeof before[i] === 'string') {
+          const ps = spans![3 * i]!;
+          const len = spans![3 * i + 1]! - ps;
           if (start + len <= end && sameBytes(buf, ps, start, len)) {
             // The encoding is self-delimiting: equal bytes up to the before value's end are that value.
-            row[i] = prev;
+            if (entry > 0) {
+              row[i] = null;
+              texts!.repeat(row, i, entry - 1);
+            } else {
+              row[i] = before[i];
+            }
             cur.pos = start + len;
             continue;
           }
         }
       }
-      row[i] = decodeColumnValue(buf, cur, plan);
+      let entry = 0;
+      if (plan.batchText && texts !== undefined) {
+        const textStart = textValueStart(buf, cur, plan);
+        row[i] = null;
+        entry = texts.add(buf, textStart, cur.pos, row, i) + 1;
+      } else {
+        row[i] = decodeColumnValue(buf, cur, plan);
+      }
       if (cur.pos > end) throw new Error('value runs past the end of the event');
       if (record) {
-        spans[2 * i] = start;
-        spans[2 * i + 1] = cur.pos;
+        spans[3 * i] = start;
+        spans[3 * i + 1] = cur.pos;
+        spans[3 * i + 2] = entry;
       }
     }
   } catch (e) {

@@ -221,6 +221,8 @@ export interface ColumnPlan {
    * after image may take the before image's value when the bytes are the same.
    */
   readonly reuse: boolean;
+  /** A CHAR/VARCHAR/TEXT value in UTF-8: the row reader may queue it in a Utf8Batch (see textValueStart). */
+  readonly batchText: boolean;
 }
 
 /** ColumnPlan.strMode: keep bytes. */
@@ -375,8 +377,17 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     fixedSize,
     columnName: col.name ?? columnName,
     reuse: REUSABLE_TYPES.has(type),
+    batchText: decode !== null && strModeOf(decode) === STR_UTF8 && TEXT_TYPES.has(type),
   };
 }
+
+/** Types whose value is a length-prefixed string (see textValueStart). */
+const TEXT_TYPES = new Set<number>([
+  MysqlType.STRING,
+  MysqlType.VARCHAR,
+  MysqlType.VAR_STRING,
+  MysqlType.BLOB,
+]);
 
 /** Types whose decoded value is a string worth reusing (see ColumnPlan.reuse). */
 const REUSABLE_TYPES = new Set<number>([
@@ -458,20 +469,8 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
     case MysqlType.VARCHAR:
     case MysqlType.VAR_STRING:
     case MysqlType.STRING: {
-      let start: number;
-      let len: number;
-      if (plan.meta < 256) {
-        len = buf[pos]!;
-        start = pos + 1;
-      } else {
-        len = buf[pos]! | (buf[pos + 1]! << 8);
-        start = pos + 2;
-      }
-      const end = start + len;
-      if (end > buf.length)
-        throw new Error(`string value runs past the end of the event (${end} > ${buf.length})`);
-      cur.pos = end;
-      return decodeString(buf, start, end, plan);
+      const start = textValueStart(buf, cur, plan);
+      return decodeString(buf, start, cur.pos, plan);
     }
     case MysqlType.NEWDECIMAL: {
       const end = pos + plan.fixedSize;
@@ -591,6 +590,31 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
     default:
       throw new Error(`unsupported column type ${mysqlTypeName(plan.type)} (${plan.type})`);
   }
+}
+
+/**
+ * Where the bytes of a CHAR/VARCHAR/BLOB-family value at cur.pos start (after its length prefix); moves
+ * cur.pos past the value.
+ */
+export function textValueStart(buf: Buffer, cur: Cursor, plan: ColumnPlan): number {
+  const pos = cur.pos;
+  let start: number;
+  let len: number;
+  if (plan.type === MysqlType.BLOB) {
+    start = pos + plan.meta;
+    len = readUIntLE(buf, pos, plan.meta);
+  } else if (plan.meta < 256) {
+    len = buf[pos]!;
+    start = pos + 1;
+  } else {
+    len = buf[pos]! | (buf[pos + 1]! << 8);
+    start = pos + 2;
+  }
+  const end = start + len;
+  if (end > buf.length)
+    throw new Error(`string value runs past the end of the event (${end} > ${buf.length})`);
+  cur.pos = end;
+  return start;
 }
 
 function decodeString(buf: Buffer, start: number, end: number, plan: ColumnPlan): string | Uint8Array {
