@@ -13,6 +13,7 @@ import { schemaTransformFromRules } from '../transforms/transform-rules.js';
 import { createLogger } from '../runtime/logger.js';
 import { runPipeline } from '../runtime/pipeline-runner.js';
 import { registerBinlogCommand } from './binlog-dump-command.js';
+import { tuneHeapForStreaming } from './heap-tuning.js';
 import { generatedReadmeSection } from './readme-docs.js';
 import { ProgressReporter } from './progress-reporter.js';
 
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (file: string, o: { stateDir: string; secrets?: string; exitWhenCaughtUp?: boolean }) => {
       const spec = await loadSpec(file, o.secrets);
       const logger = createLogger({ secrets: spec.secrets }, { pipeline: spec.pipeline.name });
+      logger.debug('V8 heap tuned for streaming', { heapGrowingPercent: tuneHeapForStreaming() });
       const router = routerFromSpec(spec);
       const schemaTransform = schemaTransformFromRules(spec.transforms);
       const source = registry.source(spec.source.type)!.create(spec.source.options, spec);
