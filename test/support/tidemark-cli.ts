@@ -15,12 +15,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the real CLI (`bin/tidemark.js`) as a child process. */
+/** Starts the real CLI (`bin/tidemark.js`, or `cliBin`: a compiled copy) as a child process. */
 export function startTidemark(
   args: readonly string[],
   env: Record<string, string> = {},
+  cliBin = bin,
 ): ChildProcess & { result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(process.execPath, [cliBin, ...args], {
     cwd: root,
     env: { ...process.env, TIDEMARK_LOG_LEVEL: process.env.TIDEMARK_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
