@@ -49,6 +49,8 @@ import type { Sink, SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
+import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import { quoteIdent } from './quote-ident.js';
 
 /** Quotes a DuckDB identifier: `"` around, `"` doubled. */
 /** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
@@ -57,13 +59,10 @@ function defaultClause(c: Column): string {
   return lit === undefined ? '' : ` DEFAULT ${lit}`;
 }
 
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
 export const CHECKPOINT_SCHEMA = '_tidemark';
-/** `memory.limit` when the pipeline sets none (see duckdb-sink-options.ts). */
+/** `memory.limit` when the pipeline sets none (see duckdb-sink-options.ts), before the indexes' share. */
 export const DEFAULT_MEMORY_LIMIT = '128MB';
+const DEFAULT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
 const OP_COLUMN = '__tidemark_op';
 /** Op codes of the staging table: upsert, delete, and from OP_PARTIAL on one per partial-image mask. */
@@ -137,6 +136,8 @@ export class DuckDbSink implements Sink {
    * ("another transaction has altered this table"), so such DDL needs a flush first.
    */
   private readonly dirty = new Set<string>();
+  /** Grows the default memory_limit with the indexes; undefined when the pipeline set one. */
+  private memoryLimit: DuckDbMemoryLimit | undefined;
   /** Tables created by the open transaction (no committed rows to conflict with). */
   private readonly createdInTxn = new Set<string>();
 
@@ -153,12 +154,18 @@ export class DuckDbSink implements Sink {
     this.pipelineName = ctx.pipelineName;
     this.logger = ctx.logger.child({ sink: this.options.name ?? 'duckdb', path: this.path });
     // DuckDB's own default (80% of RAM) lets its buffer pool keep every block the sink wrote: the
-    // process grows with the table (a 10M-row snapshot reached 1 GB RSS). A CDC sink needs little;
-    // an in-memory database holds all its data in that memory, so it keeps DuckDB's default.
+    // process grows with the table (a 10M-row snapshot reached 1 GB RSS). A CDC sink needs little
+    // beyond its primary-key indexes, which must fit: the default limit grows with them
+    // (DuckDbMemoryLimit). A limit the pipeline sets is kept as is. An in-memory database holds all
+    // its data in that memory, so it keeps DuckDB's default.
     const settings: Record<string, string> = {};
     const memoryLimit =
       this.options['memory.limit'] ?? (this.path === ':memory:' ? undefined : DEFAULT_MEMORY_LIMIT);
     if (memoryLimit !== undefined) settings.memory_limit = memoryLimit;
+    this.memoryLimit =
+      this.options['memory.limit'] === undefined && this.path !== ':memory:'
+        ? new DuckDbMemoryLimit(DEFAULT_MEMORY_LIMIT_BYTES)
+        : undefined;
     if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
@@ -181,6 +188,7 @@ export class DuckDbSink implements Sink {
       'SINK_OPEN',
       'creating the checkpoint table',
     );
+    await this.adjustMemoryLimit();
     this.logger.debug('duckdb sink opened');
   }
 
@@ -286,6 +294,7 @@ export class DuckDbSink implements Sink {
       } catch (e) {
         await this.fail(e, 'SINK_WRITE', `committing checkpoint ${checkpoint.seq}`, undefined);
       }
+      await this.adjustMemoryLimit();
     });
   }
 
@@ -735,6 +744,29 @@ export class DuckDbSink implements Sink {
     );
   }
 
+  /** Raises the default memory_limit to what the primary-key indexes need (outside a transaction). */
+  private async adjustMemoryLimit(): Promise<void> {
+    if (this.memoryLimit === undefined) return;
+    let change;
+    try {
+      change = await this.memoryLimit.adjust(this.connection());
+    } catch (e) {
+      // The data is committed; only the measurement failed. The limit stays; a commit that then
+      // needs more fails with the memory hint (see fail()).
+      this.logger?.warn('cannot measure the DuckDB indexes; memory_limit unchanged', {
+        error: errorMessage(e),
+        memoryLimitBytes: this.memoryLimit.limitBytes,
+      });
+      return;
+    }
+    if (change !== undefined) {
+      this.logger?.info('DuckDB memory_limit raised for the primary-key indexes', {
+        memoryLimitMB: Math.round(change.limitBytes / 2 ** 20),
+        indexMB: Math.round(change.indexBytes / 2 ** 20),
+      });
+    }
+  }
+
   private async begin(): Promise<void> {
     if (this.inTransaction) return;
     await this.connection().run('BEGIN TRANSACTION');
@@ -766,10 +798,15 @@ export class DuckDbSink implements Sink {
     table: string | undefined,
   ): Promise<never> {
     await this.rollback();
+    const msg = errorMessage(e);
+    const hint = /failed to pin block|could not allocate block|out of memory/i.test(msg)
+      ? ` — DuckDB ran out of its memory_limit; primary-key indexes must fit in it: set the sink's ` +
+        '`memory.limit` higher (or leave it unset: the default grows with the indexes)'
+      : '';
     const err =
       e instanceof TidemarkError
         ? e
-        : new TidemarkError(code, `duckdb sink: ${what} failed: ${errorMessage(e)}`, {
+        : new TidemarkError(code, `duckdb sink: ${what} failed: ${msg}${hint}`, {
             cause: e,
             retryable: false,
             details: { path: this.path, ...(table === undefined ? {} : { table }) },

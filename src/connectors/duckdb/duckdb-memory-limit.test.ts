@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import { tempDb } from './duckdb-test-support.js';
+
+const MB = 2 ** 20;
+const BASE = 16 * MB;
+
+/**
+ * Writes `rows` 32-character string keys (~66 bytes of index each) in transactions of 50k rows
+ * under a 16 MB memory_limit, adjusting it after each commit when `limit` is given.
+ */
+async function fillStringKeys(file: string, rows: number, limit?: DuckDbMemoryLimit): Promise<string> {
+  const db = await DuckDBInstance.create(file, { memory_limit: `${BASE}B`, threads: '1' });
+  const conn = await db.connect();
+  try {
+    await conn.run('CREATE TABLE "Odd name" (k VARCHAR PRIMARY KEY, v INTEGER)');
+    for (let i = 0; i < rows; i += 50_000) {
+      await conn.run(
+        `BEGIN; INSERT INTO "Odd name" SELECT md5(range::VARCHAR), range FROM range(${i}, ${i + 50_000}); COMMIT`,
+      );
+      if (limit !== undefined) await limit.adjust(conn);
+    }
+    const r = await conn.runAndReadAll(`SELECT current_setting('memory_limit')`);
+    return r.getRowsJS()[0]![0] as string;
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
+test('a fixed memory_limit stops taking rows once the primary-key index outgrows it', async () => {
+  const t = tempDb();
+  try {
+    await assert.rejects(
+      fillStringKeys(join(t.dir, 'fixed.duckdb'), 600_000),
+      /failed to pin block|could not allocate block|out of memory/i,
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('DuckDbMemoryLimit raises memory_limit as the index grows; a reopened file starts from its index', async () => {
+  const t = tempDb();
+  const file = join(t.dir, 'grows.duckdb');
+  try {
+    const limit = new DuckDbMemoryLimit(BASE);
+    const setting = await fillStringKeys(file, 600_000, limit);
+    // ~600k keys × ~66 bytes ≈ 38 MB of index: the limit follows it.
+    assert.ok(limit.limitBytes > 40 * MB, `limit ${limit.limitBytes / MB} MB`);
+    assert.ok(limit.limitBytes < 120 * MB, `limit ${limit.limitBytes / MB} MB`);
+    assert.match(setting, /MiB/);
+    assert.ok(
+      Math.abs(Number.parseFloat(setting) * MB - limit.limitBytes) < MB,
+      `${setting} vs ${limit.limitBytes}`,
+    );
+
+    // After a restart the index is on disk, not in memory: measured there.
+    const db = await DuckDBInstance.create(file, { memory_limit: `${BASE}B` });
+    const conn = await db.connect();
+    try {
+      const fresh = new DuckDbMemoryLimit(BASE);
+      const change = await fresh.adjust(conn);
+      assert.ok(change !== undefined && change.indexBytes > 30 * MB, JSON.stringify(change));
+      assert.equal(await fresh.adjust(conn), undefined, 'nothing changed: the limit stays');
+      // The reopened file takes more keys under the raised limit.
+      await conn.run(`INSERT INTO "Odd name" SELECT md5(range::VARCHAR), range FROM range(600000, 650000)`);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('limitFor: the base without indexes, then half the base plus 125% of the index bytes', () => {
+  const l = new DuckDbMemoryLimit(128 * MB);
+  assert.equal(l.limitFor(0), 128 * MB);
+  assert.equal(l.limitFor(40 * MB), 128 * MB);
+  assert.equal(l.limitFor(400 * MB), 64 * MB + 500 * MB);
+});

@@ -1,0 +1,110 @@
+/**
+ * DuckDB's memory_limit for the sink when the pipeline sets none: a small budget for buffers, plus
+ * what the primary-key indexes need.
+ *
+ * Why: an ART index (what a PRIMARY KEY is) must fit in DuckDB's memory, and a commit that
+ * checkpoints a changed index loads all of it. It takes ~8 bytes a key for sequential BIGINTs and
+ * ~66 for 32-character strings. With a fixed 128 MB limit, a table stopped accepting rows at ~14M
+ * BIGINT keys or ~1.6M string keys ("failed to pin block"). DuckDB's own default (80% of RAM) would
+ * let its buffer pool keep every block the sink wrote instead. So the limit follows the indexes: it
+ * is raised, never lowered, at open and after each commit.
+ *
+ * The index size is measured on disk — used blocks of the file minus the blocks of table data —
+ * because a checkpointed index is not in memory until something loads it; the ART memory in use
+ * (duckdb_memory) counts too, for indexes not checkpointed yet, and so do committed rows not yet
+ * checkpointed (IN_MEMORY_TABLE: they cannot be evicted either).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { quoteIdent } from './quote-ident.js';
+
+/** Index bytes are re-measured (a per-table storage scan) once the file grew by this fraction. */
+const REMEASURE_GROWTH = 0.05;
+/** Head-room on top of the index bytes: keys added by the next transactions, a checkpoint's buffers. */
+const INDEX_FACTOR = 1.25;
+
+export interface MemoryLimitChange {
+  /** The new memory_limit, bytes. */
+  readonly limitBytes: number;
+  /** What the primary-key indexes take, bytes (on disk or loaded, the larger). */
+  readonly indexBytes: number;
+  /** Committed rows not checkpointed yet, bytes (held in memory until the next checkpoint). */
+  readonly unflushedBytes: number;
+}
+
+export class DuckDbMemoryLimit {
+  private limit: number;
+  /** Used blocks of the file and the index bytes measured then. */
+  private measuredAt = -1;
+  private indexOnDisk = 0;
+
+  /** `baseBytes`: the limit when there is no index (also the floor). */
+  constructor(private readonly baseBytes: number) {
+    this.limit = baseBytes;
+  }
+
+  /** The limit in force, bytes. */
+  get limitBytes(): number {
+    return this.limit;
+  }
+
+  /** Bytes DuckDB should be allowed when `pinnedBytes` (indexes, unflushed rows) cannot be evicted. */
+  limitFor(pinnedBytes: number): number {
+    return Math.max(this.baseBytes, Math.ceil(this.baseBytes / 2 + INDEX_FACTOR * pinnedBytes));
+  }
+
+  /**
+   * Measures the indexes and raises memory_limit when they need more. Returns the change, or
+   * undefined when the limit stays. Runs on the sink's connection between its statements.
+   */
+  async adjust(conn: DuckDBConnection): Promise<MemoryLimitChange | undefined> {
+    const size = await conn.runAndReadAll(
+      'SELECT used_blocks, block_size FROM pragma_database_size() WHERE database_name = current_database()',
+    );
+    const [usedRaw, blockRaw] = size.getRowsJS()[0] ?? [0, 0];
+    const used = Number(usedRaw);
+    const blockSize = Number(blockRaw);
+    if (this.measuredAt < 0 || used - this.measuredAt > REMEASURE_GROWTH * this.measuredAt) {
+      this.indexOnDisk = Math.max(0, used - (await tableDataBlocks(conn))) * blockSize;
+      this.measuredAt = used;
+    }
+    // Blocks added since the last measurement may all be index: count them until the next one.
+    const onDisk = this.indexOnDisk + Math.max(0, used - this.measuredAt) * blockSize;
+    const mem = await conn.runAndReadAll(
+      "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE tag IN ('ART_INDEX', 'IN_MEMORY_TABLE')",
+    );
+    let loaded = 0;
+    let unflushed = 0;
+    for (const [tag, bytes] of mem.getRowsJS()) {
+      if (tag === 'ART_INDEX') loaded = Number(bytes);
+      else unflushed = Number(bytes);
+    }
+    // Rows committed but not yet checkpointed stay in memory too (up to the WAL's checkpoint size).
+    const indexBytes = Math.max(onDisk, loaded);
+    const want = this.limitFor(indexBytes + unflushed);
+    if (want <= this.limit) return undefined;
+    await conn.run(`SET memory_limit = '${want}B'`);
+    this.limit = want;
+    return { limitBytes: want, indexBytes, unflushedBytes: unflushed };
+  }
+}
+
+/** Blocks of the file that hold table data (every table of the database). */
+async function tableDataBlocks(conn: DuckDBConnection): Promise<number> {
+  const tables = await conn.runAndReadAll(
+    'SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database()',
+  );
+  let blocks = 0;
+  for (const row of tables.getRowsJS()) {
+    const [s, t] = row as [string, string];
+    // pragma_storage_info cannot name a table whose name holds a double quote: its data then counts
+    // as index, which only makes the limit higher.
+    if (s.includes('"') || t.includes('"')) continue;
+    const name = `${quoteIdent(s)}.${quoteIdent(t)}`;
+    const r = await conn.runAndReadAll(
+      'SELECT count(DISTINCT block_id) FROM pragma_storage_info($1) WHERE block_id >= 0',
+      [name],
+    );
+    blocks += Number(r.getRowsJS()[0]?.[0] ?? 0);
+  }
+  return blocks;
+}
