@@ -6,11 +6,11 @@ import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
 import { tempDb } from './duckdb-test-support.js';
 
 const MB = 2 ** 20;
-const BASE = 16 * MB;
+const BASE = 32 * MB;
 
 /**
  * Writes `rows` 32-character string keys (~66 bytes of index each) in transactions of 50k rows
- * under a 16 MB memory_limit, adjusting it after each commit when `limit` is given.
+ * under a 32 MB memory_limit, adjusting it after each commit when `limit` is given.
  */
 async function fillStringKeys(file: string, rows: number, limit?: DuckDbMemoryLimit): Promise<string> {
   const db = await DuckDBInstance.create(file, { memory_limit: `${BASE}B`, threads: '1' });
@@ -35,7 +35,7 @@ test('a fixed memory_limit stops taking rows once the primary-key index outgrows
   const t = tempDb();
   try {
     await assert.rejects(
-      fillStringKeys(join(t.dir, 'fixed.duckdb'), 600_000),
+      fillStringKeys(join(t.dir, 'fixed.duckdb'), 800_000),
       /failed to pin block|could not allocate block|out of memory/i,
     );
   } finally {
@@ -48,9 +48,9 @@ test('DuckDbMemoryLimit raises memory_limit as the index grows; a reopened file 
   const file = join(t.dir, 'grows.duckdb');
   try {
     const limit = new DuckDbMemoryLimit(BASE);
-    const setting = await fillStringKeys(file, 600_000, limit);
-    // ~600k keys × ~66 bytes ≈ 38 MB of index: the limit follows it.
-    assert.ok(limit.limitBytes > 40 * MB, `limit ${limit.limitBytes / MB} MB`);
+    const setting = await fillStringKeys(file, 800_000, limit);
+    // ~800k keys × ~66 bytes ≈ 50 MB of index: the limit follows it.
+    assert.ok(limit.limitBytes > 55 * MB, `limit ${limit.limitBytes / MB} MB`);
     assert.ok(limit.limitBytes < 120 * MB, `limit ${limit.limitBytes / MB} MB`);
     assert.match(setting, /MiB/);
     assert.ok(
@@ -67,7 +67,7 @@ test('DuckDbMemoryLimit raises memory_limit as the index grows; a reopened file 
       assert.ok(change !== undefined && change.indexBytes > 30 * MB, JSON.stringify(change));
       assert.equal(await fresh.adjust(conn), undefined, 'nothing changed: the limit stays');
       // The reopened file takes more keys under the raised limit.
-      await conn.run(`INSERT INTO "Odd name" SELECT md5(range::VARCHAR), range FROM range(600000, 650000)`);
+      await conn.run(`INSERT INTO "Odd name" SELECT md5(range::VARCHAR), range FROM range(800000, 850000)`);
     } finally {
       conn.closeSync();
       db.closeSync();
@@ -77,9 +77,9 @@ test('DuckDbMemoryLimit raises memory_limit as the index grows; a reopened file 
   }
 });
 
-test('limitFor: the base without indexes, then half the base plus 125% of the index bytes', () => {
+test('limitFor: the base without indexes, then half the base plus 110% of the pinned bytes', () => {
   const l = new DuckDbMemoryLimit(128 * MB);
   assert.equal(l.limitFor(0), 128 * MB);
-  assert.equal(l.limitFor(40 * MB), 128 * MB);
-  assert.equal(l.limitFor(400 * MB), 64 * MB + 500 * MB);
+  assert.equal(l.limitFor(50 * MB), 128 * MB);
+  assert.equal(l.limitFor(400 * MB), 64 * MB + 440 * MB);
 });

@@ -19,8 +19,6 @@ import { quoteIdent } from './quote-ident.js';
 
 /** Index bytes are re-measured (a per-table storage scan) once the file grew by this fraction. */
 const REMEASURE_GROWTH = 0.05;
-/** Head-room on top of the index bytes: keys added by the next transactions, a checkpoint's buffers. */
-const INDEX_FACTOR = 1.25;
 
 export interface MemoryLimitChange {
   /** The new memory_limit, bytes. */
@@ -49,7 +47,12 @@ export class DuckDbMemoryLimit {
 
   /** Bytes DuckDB should be allowed when `pinnedBytes` (indexes, unflushed rows) cannot be evicted. */
   limitFor(pinnedBytes: number): number {
-    return Math.max(this.baseBytes, Math.ceil(this.baseBytes / 2 + INDEX_FACTOR * pinnedBytes));
+    // Half the base plus a tenth of the pinned bytes is head-room for the next transaction's keys
+    // and a checkpoint's buffers; more would only let DuckDB cache more table blocks (RSS).
+    return Math.max(
+      this.baseBytes,
+      Math.ceil(this.baseBytes / 2) + pinnedBytes + Math.ceil(pinnedBytes / 10),
+    );
   }
 
   /**

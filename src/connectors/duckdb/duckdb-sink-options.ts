@@ -33,7 +33,7 @@ export const duckDbSinkOptionsSchema = z
       .describe(
         "DuckDB's `memory_limit` for the sink, e.g. `1GB`. Primary-key indexes (ART) must fit in " +
           'it: about 8 bytes a key for sequential integers, 66 for 32-character strings. Default for ' +
-          'a file: `128MB`, raised as the indexes grow (64MB plus 125% of what they and the rows not ' +
+          'a file: `128MB`, raised as the indexes grow (to 64MB plus 110% of what they and the rows not ' +
           "yet checkpointed take); a limit set here stays as set. DuckDB's own default, 80% of " +
           'RAM, would let its buffer pool grow with the table. DuckDB spills to a temporary ' +
           'directory next to the file when a statement needs more.',
