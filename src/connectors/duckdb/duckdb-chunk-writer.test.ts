@@ -105,6 +105,11 @@ test('text, bytes and integers keep every value (NUL characters, limits)', async
 
 test('impossible values are errors, not other values', () => {
   assert.throws(() => parseDateDays('2023-02-29'), /invalid date/);
+  assert.throws(() => parseDateDays('2024-0a-01'), /invalid DATE value/);
+  assert.equal(parseDateDays('1970-01-01'), 0);
+  assert.equal(parseDateDays('2024-02-29'), 19782);
+  assert.equal(parseDateDays('2024-02-29'), 19782, 'the cached day');
+  assert.equal(parseDateDays('0001-01-01'), -719162);
   assert.throws(() => parseTimestampMicros('2023-04-31 00:00:00'), /invalid date/);
   assert.throws(() => parseTimestampMicros('2023-04-30 24:00:00'), /invalid time/);
   assert.throws(() => scaledDecimal('1000.00', 5, 2), /does not fit/);

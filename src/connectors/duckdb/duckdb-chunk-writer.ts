@@ -334,6 +334,10 @@ function checkDate(text: string, y: number, m: number, d: number): void {
 
 /** "YYYY-MM-DD" → days since the epoch. */
 export function parseDateDays(text: string): number {
+  if (text.length === 10 && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
+    const days = leadingDateDays(text);
+    if (days !== undefined) return days;
+  }
   const m = DATE_TEXT.exec(text);
   if (!m) throw new Error(`invalid DATE value ${JSON.stringify(text)}`);
   const y = Number(m[1]);
@@ -497,30 +501,36 @@ function timestampMicros(text: string): number | bigint {
   ) {
     return parseTimestampMicros(text);
   }
-  const y = digits(text, 0, 4);
-  const mo = digits(text, 5, 7);
-  const d = digits(text, 8, 10);
+  const days = leadingDateDays(text);
   const h = digits(text, 11, 13);
   const mi = digits(text, 14, 16);
   const sec = digits(text, 17, 19);
   const frac = len > 20 ? digits(text, 20, len) * 10 ** (26 - len) : 0;
-  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || sec < 0 || frac < 0) return parseTimestampMicros(text);
-  let days: number;
-  if (y === lastDay.y && mo === lastDay.m && d === lastDay.d) {
-    days = lastDay.days;
-  } else {
-    checkDate(text, y, mo, d);
-    days = daysFromCivil(y, mo, d);
-    lastDay = { y, m: mo, d, days };
-  }
+  if (days === undefined || h < 0 || mi < 0 || sec < 0 || frac < 0) return parseTimestampMicros(text);
   if (h > 23 || mi > 59 || sec > 59) throw new Error(`invalid time of day in ${JSON.stringify(text)}`);
   const seconds = days * 86400 + h * 3600 + mi * 60 + sec;
   const micros = seconds * 1_000_000 + frac;
   return Number.isSafeInteger(micros) ? micros : BigInt(seconds) * 1_000_000n + BigInt(frac);
 }
 
-/** The last date timestampMicros converted (rows often share a day). */
+/** The last date leadingDateDays converted (rows often share a day). */
 let lastDay = { y: -1, m: -1, d: -1, days: 0 };
+
+/**
+ * Days since the epoch of the "YYYY-MM-DD" that starts `text` (the caller checked the dashes);
+ * undefined when one of its characters is not a digit. Throws on a date that does not exist.
+ */
+function leadingDateDays(text: string): number | undefined {
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 7);
+  const d = digits(text, 8, 10);
+  if (y < 0 || mo < 0 || d < 0) return undefined;
+  if (y === lastDay.y && mo === lastDay.m && d === lastDay.d) return lastDay.days;
+  checkDate(text, y, mo, d);
+  const days = daysFromCivil(y, mo, d);
+  lastDay = { y, m: mo, d, days };
+  return days;
+}
 
 /** The decimal number of text[from, to), or -1 when a character is not a digit. */
 function digits(text: string, from: number, to: number): number {
