@@ -77,6 +77,39 @@ test('DuckDbMemoryLimit raises memory_limit as the index grows; a reopened file 
   }
 });
 
+test('index bytes: table data is not counted, also when only some tables changed since the last scan', async () => {
+  const t = tempDb();
+  const db = await DuckDBInstance.create(join(t.dir, 'two.duckdb'));
+  const conn = await db.connect();
+  try {
+    await conn.run('CREATE TABLE keyed (k VARCHAR PRIMARY KEY); CREATE TABLE plain (v VARCHAR)');
+    await conn.run('INSERT INTO keyed SELECT md5(range::VARCHAR) FROM range(300000)');
+    await conn.run("INSERT INTO plain SELECT repeat('x', 100) || range FROM range(300000)");
+    await conn.run('CHECKPOINT');
+    const limit = new DuckDbMemoryLimit(BASE);
+    await limit.adjust(conn);
+    const first = limit.indexBytes;
+    // ~300k keys × ~66 bytes: ~20 MB; the 30+ MB of table data is not in it.
+    assert.ok(first > 12 * MB && first < 28 * MB, `index ${first / MB} MB`);
+    // Only the table without an index grows: the index stays the same size.
+    for (let i = 1; i <= 4; i++) {
+      await conn.run(
+        `INSERT INTO plain SELECT repeat('y', 100) || range FROM range(${i * 300000}, ${(i + 1) * 300000})`,
+      );
+      await conn.run('CHECKPOINT');
+      await limit.adjust(conn);
+    }
+    assert.ok(
+      Math.abs(limit.indexBytes - first) < 3 * MB,
+      `index ${first / MB} → ${limit.indexBytes / MB} MB`,
+    );
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    t.cleanup();
+  }
+});
+
 test('limitFor: the base without indexes, then half the base plus 110% of the pinned bytes', () => {
   const l = new DuckDbMemoryLimit(128 * MB);
   assert.equal(l.limitFor(0), 128 * MB);

@@ -34,10 +34,18 @@ export class DuckDbMemoryLimit {
   /** Used blocks of the file and the index bytes measured then. */
   private measuredAt = -1;
   private indexOnDisk = 0;
+  private lastIndexBytes = 0;
+  /** Per table (quoted name): its estimated row count and data blocks when last scanned. */
+  private tableBlocks = new Map<string, { rows: number; blocks: number }>();
 
   /** `baseBytes`: the limit when there is no index (also the floor). */
   constructor(private readonly baseBytes: number) {
     this.limit = baseBytes;
+  }
+
+  /** The index bytes of the last measurement (on disk or loaded, the larger). */
+  get indexBytes(): number {
+    return this.lastIndexBytes;
   }
 
   /** The limit in force, bytes. */
@@ -67,7 +75,7 @@ export class DuckDbMemoryLimit {
     const used = Number(usedRaw);
     const blockSize = Number(blockRaw);
     if (this.measuredAt < 0 || used - this.measuredAt > REMEASURE_GROWTH * this.measuredAt) {
-      this.indexOnDisk = Math.max(0, used - (await tableDataBlocks(conn))) * blockSize;
+      this.indexOnDisk = Math.max(0, used - (await this.tableDataBlocks(conn))) * blockSize;
       this.measuredAt = used;
     }
     // Blocks added since the last measurement may all be index: count them until the next one.
@@ -83,31 +91,45 @@ export class DuckDbMemoryLimit {
     }
     // Rows committed but not yet checkpointed stay in memory too (up to the WAL's checkpoint size).
     const indexBytes = Math.max(onDisk, loaded);
+    this.lastIndexBytes = indexBytes;
     const want = this.limitFor(indexBytes + unflushed);
     if (want <= this.limit) return undefined;
     await conn.run(`SET memory_limit = '${want}B'`);
     this.limit = want;
     return { limitBytes: want, indexBytes, unflushedBytes: unflushed };
   }
-}
 
-/** Blocks of the file that hold table data (every table of the database). */
-async function tableDataBlocks(conn: DuckDBConnection): Promise<number> {
-  const tables = await conn.runAndReadAll(
-    'SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary AND database_name = current_database()',
-  );
-  let blocks = 0;
-  for (const row of tables.getRowsJS()) {
-    const [s, t] = row as [string, string];
-    // pragma_storage_info cannot name a table whose name holds a double quote: its data then counts
-    // as index, which only makes the limit higher.
-    if (s.includes('"') || t.includes('"')) continue;
-    const name = `${quoteIdent(s)}.${quoteIdent(t)}`;
-    const r = await conn.runAndReadAll(
-      'SELECT count(DISTINCT block_id) FROM pragma_storage_info($1) WHERE block_id >= 0',
-      [name],
+  /**
+   * Blocks of the file that hold table data (every table of the database). A table whose row count
+   * did not change since the last call keeps its count: with many tables, only those being written
+   * are scanned. (Updates that rewrite blocks then count as index: the limit only comes out higher.)
+   */
+  private async tableDataBlocks(conn: DuckDBConnection): Promise<number> {
+    const tables = await conn.runAndReadAll(
+      'SELECT schema_name, table_name, estimated_size FROM duckdb_tables() ' +
+        'WHERE NOT temporary AND database_name = current_database()',
     );
-    blocks += Number(r.getRowsJS()[0]?.[0] ?? 0);
+    const seen = new Map<string, { rows: number; blocks: number }>();
+    let blocks = 0;
+    for (const row of tables.getRowsJS()) {
+      const [s, t, size] = row as [string, string, bigint | number];
+      // pragma_storage_info cannot name a table whose name holds a double quote: its data then
+      // counts as index, which only makes the limit higher.
+      if (s.includes('"') || t.includes('"')) continue;
+      const name = `${quoteIdent(s)}.${quoteIdent(t)}`;
+      const rows = Number(size);
+      let entry = this.tableBlocks.get(name);
+      if (entry?.rows !== rows) {
+        const r = await conn.runAndReadAll(
+          'SELECT count(DISTINCT block_id) FROM pragma_storage_info($1) WHERE block_id >= 0',
+          [name],
+        );
+        entry = { rows, blocks: Number(r.getRowsJS()[0]?.[0] ?? 0) };
+      }
+      seen.set(name, entry);
+      blocks += entry.blocks;
+    }
+    this.tableBlocks = seen;
+    return blocks;
   }
-  return blocks;
 }
