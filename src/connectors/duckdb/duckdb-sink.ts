@@ -138,6 +138,8 @@ export class DuckDbSink implements Sink {
   private readonly dirty = new Set<string>();
   /** Grows the default memory_limit with the indexes; undefined when the pipeline set one. */
   private memoryLimit: DuckDbMemoryLimit | undefined;
+  /** The memory_limit last reported at info level. */
+  private memoryLimitLogged = DEFAULT_MEMORY_LIMIT_BYTES;
   /** Tables created by the open transaction (no committed rows to conflict with). */
   private readonly createdInTxn = new Set<string>();
 
@@ -760,7 +762,10 @@ export class DuckDbSink implements Sink {
       return;
     }
     if (change !== undefined) {
-      this.logger?.info('DuckDB memory_limit raised for the primary-key indexes', {
+      // Raised a little at most commits while a table grows: said at info level each 25% more.
+      const loud = change.limitBytes >= this.memoryLimitLogged * 1.25;
+      if (loud) this.memoryLimitLogged = change.limitBytes;
+      this.logger?.[loud ? 'info' : 'debug']('DuckDB memory_limit raised for the primary-key indexes', {
         memoryLimitMB: Math.round(change.limitBytes / 2 ** 20),
         indexMB: Math.round(change.indexBytes / 2 ** 20),
       });
