@@ -577,12 +577,8 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
     case MysqlType.GEOMETRY:
     case MysqlType.JSON:
     case MysqlType.VECTOR: {
-      const lenBytes = plan.meta;
-      const len = readUIntLE(buf, pos, lenBytes);
-      const start = pos + lenBytes;
-      const end = start + len;
-      checkBounds(buf, end, 'BLOB value');
-      cur.pos = end;
+      const start = textValueStart(buf, cur, plan);
+      const end = cur.pos;
       if (plan.type === MysqlType.JSON) return mysqlJsonToText(buf, start, end);
       if (plan.type === MysqlType.BLOB) return decodeString(buf, start, end, plan);
       return copyBytes(buf, start, end);
@@ -593,14 +589,16 @@ export function decodeColumnValue(buf: Buffer, cur: Cursor, plan: ColumnPlan): V
 }
 
 /**
- * Where the bytes of a CHAR/VARCHAR/BLOB-family value at cur.pos start (after its length prefix); moves
- * cur.pos past the value.
+ * Where the bytes of a length-prefixed value at cur.pos start (after the prefix); moves cur.pos past
+ * the value. CHAR/VARCHAR: a 1- or 2-byte length by the column's maximum; BLOB family, JSON,
+ * GEOMETRY, VECTOR: `meta` bytes of length.
  */
 export function textValueStart(buf: Buffer, cur: Cursor, plan: ColumnPlan): number {
   const pos = cur.pos;
   let start: number;
   let len: number;
-  if (plan.type === MysqlType.BLOB) {
+  const t = plan.type;
+  if (t !== MysqlType.VARCHAR && t !== MysqlType.VAR_STRING && t !== MysqlType.STRING) {
     start = pos + plan.meta;
     len = readUIntLE(buf, pos, plan.meta);
   } else if (plan.meta < 256) {
@@ -611,8 +609,7 @@ export function textValueStart(buf: Buffer, cur: Cursor, plan: ColumnPlan): numb
     start = pos + 2;
   }
   const end = start + len;
-  if (end > buf.length)
-    throw new Error(`string value runs past the end of the event (${end} > ${buf.length})`);
+  if (end > buf.length) throw new Error(`value runs past the end of the event (${end} > ${buf.length})`);
   cur.pos = end;
   return start;
 }
