@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
-import { tempDb } from './duckdb-test-support.js';
+import { openSink, tempDb } from './duckdb-test-support.js';
 
 const MB = 2 ** 20;
 const BASE = 32 * MB;
@@ -106,6 +106,33 @@ test('index bytes: table data is not counted, also when only some tables changed
   } finally {
     conn.closeSync();
     db.closeSync();
+    t.cleanup();
+  }
+});
+
+test('the sink raises its default limit at open for a file whose index outgrew 128 MB, not a set one', async () => {
+  const t = tempDb();
+  const file = join(t.dir, 'big.duckdb');
+  try {
+    const db = await DuckDBInstance.create(file);
+    const conn = await db.connect();
+    await conn.run('CREATE TABLE big (k VARCHAR PRIMARY KEY)');
+    await conn.run('INSERT INTO big SELECT md5(range::VARCHAR) FROM range(1200000)'); // ~80 MB of index
+    conn.closeSync();
+    db.closeSync();
+    const raised = (logs: Record<string, unknown>[]) =>
+      logs.filter((l) => l.msg === 'DuckDB memory_limit raised for the primary-key indexes');
+
+    const byDefault = await openSink(file);
+    await byDefault.sink.close();
+    const [change] = raised(byDefault.logs);
+    assert.ok(change !== undefined, JSON.stringify(byDefault.logs));
+    assert.ok(Number(change.indexMB) > 60 && Number(change.memoryLimitMB) > 128, JSON.stringify(change));
+
+    const set = await openSink(file, { 'memory.limit': '512MB' });
+    await set.sink.close();
+    assert.deepEqual(raised(set.logs), []);
+  } finally {
     t.cleanup();
   }
 });

@@ -52,7 +52,6 @@ import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
 import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
 import { quoteIdent } from './quote-ident.js';
 
-/** Quotes a DuckDB identifier: `"` around, `"` doubled. */
 /** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
 function defaultClause(c: Column): string {
   const lit = duckDbDefaultLiteral(c.defaultValue);
@@ -60,8 +59,7 @@ function defaultClause(c: Column): string {
 }
 
 export const CHECKPOINT_SCHEMA = '_tidemark';
-/** `memory.limit` when the pipeline sets none (see duckdb-sink-options.ts), before the indexes' share. */
-export const DEFAULT_MEMORY_LIMIT = '128MB';
+/** DuckDB's memory_limit when the pipeline sets none (duckdb-sink-options.ts), before the indexes' share. */
 const DEFAULT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
 const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
 const OP_COLUMN = '__tidemark_op';
@@ -162,7 +160,8 @@ export class DuckDbSink implements Sink {
     // its data in that memory, so it keeps DuckDB's default.
     const settings: Record<string, string> = {};
     const memoryLimit =
-      this.options['memory.limit'] ?? (this.path === ':memory:' ? undefined : DEFAULT_MEMORY_LIMIT);
+      this.options['memory.limit'] ??
+      (this.path === ':memory:' ? undefined : `${DEFAULT_MEMORY_LIMIT_BYTES}B`);
     if (memoryLimit !== undefined) settings.memory_limit = memoryLimit;
     this.memoryLimit =
       this.options['memory.limit'] === undefined && this.path !== ':memory:'
