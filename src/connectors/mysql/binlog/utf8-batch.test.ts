@@ -87,7 +87,7 @@ test('Utf8Batch: repeats, values past the direct-decode size, a scratch that gro
   batch.resolve();
   assert.deepEqual(row, ['Grüße', long.toString(), longAscii.toString(), 'Grüße', 'a\0b', null]);
 
-  // Many values: the scratch grows past its 64 KiB, then shrinks back after the batch.
+  // Many values: the scratch grows past its first 64 KiB; the batch empties after resolve.
   const many = Array.from({ length: 9000 }, (_, i) => Buffer.from(`välue ${i}`));
   const laid = layout(many);
   const out: (Value | undefined)[] = new Array<Value | undefined>(many.length).fill(null);

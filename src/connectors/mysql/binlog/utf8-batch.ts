@@ -26,8 +26,13 @@ interface SliceBuffer extends Buffer {
 
 /** A value this long is decoded at once, not copied into the batch. */
 const DIRECT_BYTES = 16 * 1024;
-/** The scratch buffer shrinks back to this size after a batch that needed more. */
+/** The scratch buffer's first size. */
 const SCRATCH_BYTES = 64 * 1024;
+/**
+ * A scratch buffer grown past this (a row with many long texts) shrinks back after its batch; below
+ * it, it is kept: events that need 128 or 256 KB would otherwise re-grow it every time.
+ */
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
 
 /** Node built without ICU (`--without-intl`) has no transcode: one utf8Slice per batch then. */
 const HAS_TRANSCODE = (() => {
@@ -120,7 +125,8 @@ export class Utf8Batch {
     this.rows.fill(undefined as unknown as Row, 0, this.count);
     this.count = 0;
     this.used = 0;
-    if (this.scratch.length > SCRATCH_BYTES) this.scratch = Buffer.allocUnsafe(SCRATCH_BYTES) as SliceBuffer;
+    if (this.scratch.length > SCRATCH_KEEP_BYTES)
+      this.scratch = Buffer.allocUnsafe(SCRATCH_BYTES) as SliceBuffer;
   }
 
   /** The value entry k was resolved to (entries resolve in order). */
