@@ -1,0 +1,466 @@
+/**
+ * Runs a scenario's log entries: source operations through one MariaDB session (its sql_mode and
+ * time zone), the real CLI for pipeline actions, and after each run to caught-up the comparison of
+ * the DuckDB file with the model. Knows nothing of the generator: a recorded log replays as is.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Connection } from 'mysql2/promise';
+import { startTidemark, type CliResult } from '../support/tidemark-cli.js';
+import type { MariaDbInstance } from '../support/mariadb.js';
+import { compareModelWithSource, compareSink, readSink, type Mismatch } from './compare.js';
+import type { GenState, ScenarioConfig } from './generator.js';
+import { isDml, renderSql, tablesOf, type LogEntry, type Op, type PipelineAction } from './operations.js';
+import { ModelError, SinkModel } from './sink-model.js';
+import { readSource, tableKey, type SourceTable } from './source-state.js';
+
+export interface FuzzEnv {
+  readonly db: MariaDbInstance;
+  /** bin/tidemark.js of the sources, or of a compiled copy. */
+  readonly cliBin: string;
+  /** A directory of its own for this scenario (state directories, DuckDB files). */
+  readonly workDir: string;
+  /** Distinct per scenario running at the same time: the replica server ids derive from it. */
+  readonly slot: number;
+  readonly runTimeoutMs: number;
+  readonly verbose?: (line: string) => void;
+}
+
+export type FailureKind =
+  | 'mismatch'
+  | 'run-failed'
+  | 'stop-failed'
+  | 'missing-error'
+  | 'unclear-error'
+  | 'missing-warning'
+  | 'model'
+  | 'timeout';
+
+export interface Failure {
+  readonly kind: FailureKind;
+  /** Same signature = most likely the same bug (used to de-duplicate and to shrink). */
+  readonly sig: string;
+  readonly message: string;
+  /** Index of the log entry at which it showed. */
+  readonly at: number;
+}
+
+/** The log entry cannot run in this order (only shrunk logs produce this): not a failure. */
+export const INVALID = 'invalid' as const;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Background {
+  readonly child: ReturnType<typeof startTidemark>;
+  firstOutput: Promise<void>;
+}
+
+export class Executor {
+  private conn: Connection | undefined;
+  private source = new Map<string, SourceTable>();
+  private model: SinkModel | undefined;
+  private pendingFresh = false;
+  private pipelineNo = 0;
+  private pipelineDir = '';
+  private started = false;
+  private snapshotDone = false;
+  private bg: Background | undefined;
+  private stderr = '';
+  /** Statements the server refused (strict mode, duplicate keys, ...): skipped, but in the log. */
+  readonly skipped: { at: number; error: string }[] = [];
+
+  constructor(
+    private readonly env: FuzzEnv,
+    private readonly config: ScenarioConfig,
+  ) {}
+
+  private get dbs(): string[] {
+    return [...this.config.dbs];
+  }
+
+  /** Fresh databases and the scenario's session. */
+  async open(): Promise<void> {
+    const drop = this.dbs.map((d) => `DROP DATABASE IF EXISTS \`${d}\``).join('; ');
+    const create = this.dbs.map((d) => `CREATE DATABASE \`${d}\``).join('; ');
+    await this.env.db.query(`${drop}; ${create}`);
+    mkdirSync(this.env.workDir, { recursive: true });
+    this.conn = await this.env.db.connect();
+    if (this.config.sqlMode !== undefined)
+      await this.conn.query(`SET SESSION sql_mode = ?`, [this.config.sqlMode]);
+    if (this.config.timeZone) await this.conn.query(`SET SESSION time_zone = ?`, [this.config.timeZone]);
+  }
+
+  async close(keepFiles: boolean): Promise<void> {
+    if (this.bg) {
+      this.bg.child.kill('SIGKILL');
+      await this.bg.child.result;
+      this.bg = undefined;
+    }
+    await this.conn?.end().catch(() => undefined);
+    this.conn = undefined;
+    await this.env.db
+      .query(this.dbs.map((d) => `DROP DATABASE IF EXISTS \`${d}\``).join('; '))
+      .catch(() => undefined);
+    if (!keepFiles) rmSync(this.env.workDir, { recursive: true, force: true });
+  }
+
+  state(): GenState {
+    return {
+      source: this.source,
+      model: this.pendingFresh ? undefined : this.model,
+      running: this.bg !== undefined,
+      snapshotDone: this.snapshotDone,
+      started: this.started,
+    };
+  }
+
+  async execute(e: LogEntry, at: number): Promise<Failure | typeof INVALID | undefined> {
+    try {
+      if (e.t === 'op') return await this.runOp(e.op, at);
+      return await this.runAction(e.action, at);
+    } catch (err) {
+      if (err instanceof ModelError) {
+        return {
+          kind: 'model',
+          sig: 'model:error',
+          message: `the fuzzer's model failed: ${err.message}`,
+          at,
+        };
+      }
+      throw err;
+    }
+  }
+
+  // ---- source operations ----------------------------------------------------------------------
+
+  private async runOp(op: Op, at: number): Promise<typeof INVALID | undefined> {
+    // Statements while a stopped pipeline's snapshot is unfinished would make the expected
+    // snapshot depend on timing (which chunks were done): the generator never does that.
+    if (this.started && !this.snapshotDone && !this.bg) return INVALID;
+    if (op.k === 'txn') {
+      await this.runTxn(op, at);
+      return undefined;
+    }
+    const before = this.source;
+    const ok = await this.sql(renderSql(op), at);
+    await this.refresh(op);
+    const model = this.pendingFresh ? undefined : this.model;
+    if (!model) return undefined;
+    if (isDml(op)) {
+      const k = tableKey(tablesOf(op)[0]!.db, tablesOf(op)[0]!.name);
+      const b = before.get(k);
+      const a = this.source.get(k);
+      if (b && a) model.applyRows(b, a);
+    } else if (ok) {
+      model.applyDdl(op, before, this.source);
+    }
+    return undefined;
+  }
+
+  private async runTxn(op: Extract<Op, { k: 'txn' }>, at: number): Promise<void> {
+    const model = this.pendingFresh ? undefined : this.model;
+    const saved = model?.clone();
+    await this.sql('BEGIN', at);
+    for (const sub of op.ops) {
+      const before = this.source;
+      await this.sql(renderSql(sub), at);
+      await this.refresh(sub);
+      const k = tableKey(tablesOf(sub)[0]!.db, tablesOf(sub)[0]!.name);
+      const b = before.get(k);
+      const a = this.source.get(k);
+      if (model && b && a) model.applyRows(b, a);
+    }
+    await this.sql(op.rollback ? 'ROLLBACK' : 'COMMIT', at);
+    if (op.rollback) {
+      await this.refresh(op);
+      if (saved) this.model = saved;
+    }
+  }
+
+  /** Runs one statement; a refused statement is recorded and skipped. */
+  private async sql(text: string, at: number): Promise<boolean> {
+    try {
+      await this.conn!.query(text);
+      return true;
+    } catch (e) {
+      const msg = (e as Error).message;
+      this.skipped.push({ at, error: msg });
+      this.env.verbose?.(`  skipped (${msg.slice(0, 120)})`);
+      if (/closed state|ECONNRESET|Connection lost/i.test(msg)) {
+        this.conn = undefined;
+        await this.reconnect();
+      }
+      return false;
+    }
+  }
+
+  private async reconnect(): Promise<void> {
+    this.conn = await this.env.db.connect();
+    if (this.config.sqlMode !== undefined)
+      await this.conn.query(`SET SESSION sql_mode = ?`, [this.config.sqlMode]);
+    if (this.config.timeZone) await this.conn.query(`SET SESSION time_zone = ?`, [this.config.timeZone]);
+  }
+
+  /** Re-reads the tables the operation touched (DML), or everything (DDL). */
+  private async refresh(op: Op): Promise<void> {
+    if (isDml(op) && op.k !== 'txn') {
+      const k = tableKey(tablesOf(op)[0]!.db, tablesOf(op)[0]!.name);
+      const fresh = await readSource(this.conn!, this.dbs, new Set([k]));
+      const next = new Map(this.source);
+      next.delete(k);
+      for (const [kk, t] of fresh) next.set(kk, t);
+      this.source = next;
+      return;
+    }
+    this.source = await readSource(this.conn!, this.dbs);
+  }
+
+  // ---- pipeline actions -------------------------------------------------------------------------
+
+  private async runAction(a: PipelineAction, at: number): Promise<Failure | typeof INVALID | undefined> {
+    if (this.pipelineNo === 0 && a.k !== 'fresh') return INVALID;
+    switch (a.k) {
+      case 'fresh':
+        if (this.bg) return INVALID;
+        this.fresh(a);
+        return undefined;
+      case 'run': {
+        if (this.bg) return INVALID;
+        this.begin();
+        const r = await this.runToCaughtUp(at);
+        if ('kind' in r) return r;
+        return this.verify(r, at);
+      }
+      case 'kill': {
+        if (this.bg) return INVALID;
+        this.begin();
+        this.startBackground();
+        await this.bg!.firstOutput;
+        await sleep(a.afterMs);
+        return this.stopBackground(a.signal, at);
+      }
+      case 'start':
+        if (this.bg || !this.snapshotDone) return INVALID;
+        this.begin();
+        this.startBackground();
+        await this.bg!.firstOutput;
+        return undefined;
+      case 'stop':
+        if (!this.bg) return undefined;
+        return this.stopBackground(a.signal, at);
+    }
+  }
+
+  private fresh(a: Extract<PipelineAction, { k: 'fresh' }>): void {
+    this.pipelineNo++;
+    this.pipelineDir = join(this.env.workDir, `p${this.pipelineNo}`);
+    rmSync(this.pipelineDir, { recursive: true, force: true });
+    mkdirSync(this.pipelineDir, { recursive: true });
+    const slot = this.env.slot;
+    const lines = [
+      'source:',
+      '  type: mysql',
+      `  hostname: ${this.env.db.host}`,
+      `  port: ${this.env.db.port}`,
+      `  username: ${this.env.db.rootUser}`,
+      `  password: ${JSON.stringify(this.env.db.rootPassword)}`,
+      `  tables: ${JSON.stringify(this.dbs.map((d) => `${d}.\\.*`).join(','))}`,
+      `  server-id: ${6000 + slot * 8}-${6000 + slot * 8 + 7}`,
+      `  scan.incremental.snapshot.chunk.size: ${a.chunkSize}`,
+    ];
+    if (a.chunkKeys.length) {
+      const v = a.chunkKeys.map((c) => `${c.table.db}.${c.table.name}:${c.column}`).join(';');
+      lines.push(`  scan.incremental.snapshot.chunk.key-column: ${JSON.stringify(v)}`);
+    }
+    lines.push(
+      '',
+      'sink:',
+      '  type: duckdb',
+      `  path: ${JSON.stringify(join(this.pipelineDir, 'sink.duckdb'))}`,
+      '',
+      'pipeline:',
+      `  name: fuzz ${this.config.seed}`,
+      `  parallelism: ${a.parallelism}`,
+      `  schema.change.behavior: ${this.config.behavior}`,
+      '',
+    );
+    writeFileSync(join(this.pipelineDir, 'pipeline.yaml'), lines.join('\n'));
+    this.pendingFresh = true;
+    this.started = false;
+    this.snapshotDone = false;
+    this.model = undefined;
+    this.stderr = '';
+  }
+
+  /** The first run of a new pipeline snapshots the source as it is now. */
+  private begin(): void {
+    if (this.pendingFresh || !this.model) {
+      this.model = SinkModel.fromSnapshot(this.config.behavior, this.source);
+      this.pendingFresh = false;
+    }
+    this.started = true;
+  }
+
+  private cliArgs(exitWhenCaughtUp: boolean): string[] {
+    const args = [
+      'run',
+      join(this.pipelineDir, 'pipeline.yaml'),
+      '--state-dir',
+      join(this.pipelineDir, 'state'),
+    ];
+    return exitWhenCaughtUp ? [...args, '--exit-when-caught-up'] : args;
+  }
+
+  private async runToCaughtUp(at: number): Promise<CliResult | Failure> {
+    const child = startTidemark(this.cliArgs(true), { TIDEMARK_LOG_LEVEL: 'info' }, this.env.cliBin);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, this.env.runTimeoutMs);
+    const r = await child.result;
+    clearTimeout(timer);
+    this.stderr += r.stderr;
+    if (timedOut) {
+      return {
+        kind: 'timeout',
+        sig: 'timeout:run',
+        message: `run did not catch up within ${this.env.runTimeoutMs} ms\n${tail(r.stderr)}`,
+        at,
+      };
+    }
+    return r;
+  }
+
+  private startBackground(): void {
+    const child = startTidemark(this.cliArgs(false), { TIDEMARK_LOG_LEVEL: 'info' }, this.env.cliBin);
+    const firstOutput = new Promise<void>((resolve) => {
+      child.stderr?.once('data', () => resolve());
+      child.once('close', () => resolve());
+    });
+    this.bg = { child, firstOutput };
+  }
+
+  private async stopBackground(signal: 'SIGTERM' | 'SIGKILL', at: number): Promise<Failure | undefined> {
+    const { child } = this.bg!;
+    this.bg = undefined;
+    const exitedBefore = child.exitCode !== null || child.signalCode !== null;
+    if (!exitedBefore) child.kill(signal);
+    const hang = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const r = await child.result;
+    clearTimeout(hang);
+    this.stderr += r.stderr;
+    if (this.model?.frozen) return undefined; // a failing run is expected; the next run checks it
+    if (exitedBefore || signal === 'SIGTERM') {
+      if (r.code !== 0) {
+        const what = exitedBefore ? 'the background run exited on its own' : 'SIGTERM did not stop cleanly';
+        return {
+          kind: exitedBefore ? 'run-failed' : 'stop-failed',
+          sig: errorSig(r, exitedBefore ? 'run-failed' : 'stop-failed'),
+          message: `${what} (code ${r.code}, signal ${r.signal})\n${tail(r.stderr)}`,
+          at,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  // ---- comparison -------------------------------------------------------------------------------
+
+  private async verify(r: CliResult, at: number): Promise<Failure | undefined> {
+    const model = this.model!;
+    if (model.frozen) {
+      if (r.code === 0) {
+        return {
+          kind: 'missing-error',
+          sig: `missing-error:${model.frozen.what}`,
+          message: `schema.change.behavior exception: the run succeeded after a ${model.frozen.what} on ${model.frozen.table}`,
+          at,
+        };
+      }
+      const line = errorLine(r.stderr);
+      const table = model.frozen.table.split('.').pop()!;
+      if (!line || !line.toLowerCase().includes(table)) {
+        return {
+          kind: 'unclear-error',
+          sig: `unclear-error:${model.frozen.what}`,
+          message: `the exception error does not name table ${model.frozen.table}: ${line ?? tail(r.stderr)}`,
+          at,
+        };
+      }
+    } else if (r.code !== 0) {
+      return {
+        kind: 'run-failed',
+        sig: errorSig(r, 'run-failed'),
+        message: `run failed (code ${r.code}, signal ${r.signal})\n${tail(r.stderr)}`,
+        at,
+      };
+    } else {
+      this.snapshotDone = true;
+    }
+    const sink = await readSink(join(this.pipelineDir, 'sink.duckdb')).catch((e: unknown) => {
+      if (model.frozen && model.tables.size === 0) return new Map();
+      throw e;
+    });
+    const mismatches: Mismatch[] = compareSink(model, sink);
+    if (mismatches.length) return mismatchFailure(mismatches, at, 'mismatch');
+    if (this.config.behavior === 'evolve' || this.config.behavior === 'try_evolve') {
+      const own = compareModelWithSource(model, this.source);
+      if (own.length && !model.frozen) return mismatchFailure(own, at, 'model');
+    }
+    return this.checkWarnings(model, at);
+  }
+
+  private checkWarnings(model: SinkModel, at: number): Failure | undefined {
+    const warnings = this.stderr
+      .split('\n')
+      .filter((l) => l.includes('"level":"warn"'))
+      .map((l) => l.toLowerCase());
+    for (const w of model.expectedWarnings) {
+      if (!warnings.some((l) => l.includes(w.column.toLowerCase()))) {
+        return {
+          kind: 'missing-warning',
+          sig: 'missing-warning:expression-default',
+          message: `no warning names column ${w.column} of ${w.table}, added with an expression default (existing rows cannot be known)`,
+          at,
+        };
+      }
+    }
+    return undefined;
+  }
+}
+
+function tail(text: string, lines = 12): string {
+  return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+function errorLine(stderr: string): string | undefined {
+  return stderr.split('\n').find((l) => l.startsWith('error ['));
+}
+
+/** A run failure's signature: the error code and its message with names and numbers blanked. */
+function errorSig(r: CliResult, prefix: string): string {
+  const line = errorLine(r.stderr);
+  if (!line) return `${prefix}:${r.signal ?? `code ${r.code}`}`;
+  const norm = line
+    .replace(/`[^`]*`|'[^']*'|"[^"]*"/g, '…')
+    .replace(/\b[\w$]+\.[\w$]+\b/g, 'T')
+    .replace(/\d+/g, 'N')
+    .slice(0, 160);
+  return `${prefix}:${norm}`;
+}
+
+function mismatchFailure(ms: readonly Mismatch[], at: number, kind: 'mismatch' | 'model'): Failure {
+  // schema differences first: a missing column explains the values that differ in it
+  const rank = (sig: string): string => (sig.includes('schema:') ? '0' : '1') + sig;
+  const sigs = [...new Set(ms.map((m) => m.sig))].sort((a, b) => (rank(a) < rank(b) ? -1 : 1));
+  return {
+    kind,
+    sig: `${kind}:${sigs[0]}`,
+    message: ms
+      .slice(0, 12)
+      .map((m) => `${m.table}: ${m.detail}`)
+      .join('\n'),
+    at,
+  };
+}
