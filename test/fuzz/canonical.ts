@@ -128,6 +128,8 @@ export function duckSelectExpr(name: string, duckType: string): string {
   if (t === 'BLOB') return `hex(${c})`;
   if (t === 'BOOLEAN') return `CAST(${c} AS INTEGER)`;
   if (t === 'TIMESTAMP') return `strftime(${c}, '%Y-%m-%d %H:%M:%S.%f')`;
+  // DuckDB writes year 0 as "0001-01-01 (BC)"; strftime writes the year number as MySQL does
+  if (t === 'DATE') return `strftime(${c}, '%Y-%m-%d')`;
   if (t === 'TIMESTAMP WITH TIME ZONE') return `epoch_us(${c})`;
   return `CAST(${c} AS VARCHAR)`;
 }

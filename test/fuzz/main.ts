@@ -123,7 +123,17 @@ async function main(): Promise<number> {
       const seed = args.seeds[next++]!;
       const config = scenarioConfig(seed, args.behaviors, features, args.ops);
       const env = envFor(slot, `seed-${seed}`);
-      const r = await runScenario(env, config);
+      let r;
+      try {
+        r = await runScenario(env, config);
+      } catch (e) {
+        // the fuzzer itself broke (a bug of the fuzzer, or the server went away): count and go on
+        console.log(`ERROR seed ${seed}: ${(e as Error).stack ?? String(e)}`);
+        const sig = 'fuzzer-error';
+        const entry = bySig.get(sig) ?? { count: 0, seeds: [] };
+        bySig.set(sig, { ...entry, count: entry.count + 1, seeds: [...entry.seeds, seed] });
+        continue;
+      }
       if (!r.failure) {
         passed++;
         console.log(

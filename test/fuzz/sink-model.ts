@@ -419,7 +419,8 @@ export class SinkModel {
     t.key = [...a.key];
     t.keyed = new Map();
     t.append = [];
-    for (const r of updated) this.put(t, r);
+    // as under evolve: an image without a value in the new key cannot be keyed
+    for (const r of updated) if (t.key.length === 0 || keyString(r, t.key) !== undefined) this.put(t, r);
   }
 
   /** A deep copy (the state at a point of the log). */
