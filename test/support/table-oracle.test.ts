@@ -9,6 +9,7 @@ import { sharedMariaDb, type MariaDbInstance } from './mariadb.js';
 import { tempDir } from './tidemark-cli.js';
 import {
   compareDatabase,
+  compareDatabases,
   compareTable,
   formatDiff,
   openDuckDbReadOnly,
@@ -87,15 +88,20 @@ after(() => {
   duckDb.closeSync();
 });
 
-/** Runs `sql` on the sink inside a transaction, compares, and rolls the change back. */
-async function diffsAfter(sql: string, opts: OracleOptions = OPTS): Promise<OracleDiff[]> {
+/** Runs `sql` on the sink inside a transaction, runs `compare`, and rolls the change back. */
+async function diffsOf(compare: () => Promise<OracleDiff[]>, sql: string): Promise<OracleDiff[]> {
   await duck.run('BEGIN TRANSACTION');
   try {
     await duck.run(sql);
-    return await compareDatabase(db, DB, duck, opts);
+    return await compare();
   } finally {
     await duck.run('ROLLBACK');
   }
+}
+
+/** compareDatabase of DB after `sql` ran on the sink. */
+function diffsAfter(sql: string, opts: OracleOptions = OPTS): Promise<OracleDiff[]> {
+  return diffsOf(() => compareDatabase(db, DB, duck, opts), sql);
 }
 
 test('equal data passes, with the sink’s zero dates as NULL', async () => {
@@ -313,6 +319,26 @@ test('a table without primary key is compared as a multiset', async () => {
       ['(no primary key) a="1", b="x"', 'b', 'x', 'y'],
     ],
   );
+});
+
+test('compareDatabases compares several databases with one metadata query each', async () => {
+  await db.query(`DROP DATABASE IF EXISTS ${DB}_2; CREATE DATABASE ${DB}_2;
+    CREATE TABLE ${DB}_2.t (id INT PRIMARY KEY); INSERT INTO ${DB}_2.t VALUES (1)`);
+  try {
+    const diffs = await diffsOf(
+      () => compareDatabases(db, [DB, `${DB}_2`], duck, OPTS),
+      `${ROW1} y = 1999 WHERE id = 1`,
+    );
+    assert.deepEqual(
+      diffs.map((d) => [d.kind, d.table, d.column ?? null]),
+      [
+        ['value', `${DB}.types`, 'y'],
+        ['missing-table', `${DB}_2.t`, null],
+      ],
+    );
+  } finally {
+    await db.query(`DROP DATABASE ${DB}_2`);
+  }
 });
 
 test('compareTable on a read-only file names the sink table it compares', async () => {

@@ -65,13 +65,15 @@ export type OracleSource = Pick<MariaDbInstance, 'query'>;
 
 interface SourceTable {
   readonly name: string;
-  readonly columns: readonly SourceColumn[];
-  readonly key: readonly string[];
+  readonly columns: SourceColumn[];
+  /** Primary key columns, in key order (empty: none). */
+  readonly key: string[];
 }
 
 interface SinkTable {
+  readonly schema: string;
   readonly name: string;
-  readonly columns: ReadonlyMap<string, { readonly name: string; readonly type: string }>;
+  readonly columns: Map<string, { readonly name: string; readonly type: string }>;
 }
 
 type CanonicalRow = readonly (string | null)[];
@@ -124,18 +126,12 @@ export async function compareTable(
   sink: { readonly schema: string; readonly table: string },
   opts: OracleOptions,
 ): Promise<OracleDiff[]> {
-  const src = (await loadSourceTables(maria, source.database, source.table)).get(source.table);
+  const src = (await loadSourceTables(maria, [source.database], source.table))
+    .get(source.database)
+    ?.get(source.table);
   if (!src) throw new Error(`table oracle: source table ${source.database}.${source.table} does not exist`);
-  const sinkTables = await loadSinkTables(duck, sink.schema, sink.table);
-  return compareLoaded(
-    maria,
-    source.database,
-    src,
-    duck,
-    sink.schema,
-    findByName(sinkTables, sink.table),
-    opts,
-  );
+  const sinkTable = findByName(findByName(await loadSinkTables(duck), sink.schema)?.tables, sink.table);
+  return compareLoaded(maria, source.database, src, duck, sinkTable, opts);
 }
 
 /**
@@ -148,26 +144,60 @@ export async function compareDatabase(
   duck: DuckDBConnection,
   opts: OracleOptions & { readonly sinkSchema?: string },
 ): Promise<OracleDiff[]> {
-  const schema = opts.sinkSchema ?? database;
-  const sources = await loadSourceTables(maria, database);
-  const sinks = await loadSinkTables(duck, schema);
+  return compareSchemas(maria, [{ database, schema: opts.sinkSchema ?? database }], duck, opts);
+}
+
+/**
+ * compareDatabase for several databases at once (each with the sink schema of its name), with one
+ * metadata query per kind for all of them: for suites of many small databases.
+ */
+export async function compareDatabases(
+  maria: OracleSource,
+  databases: readonly string[],
+  duck: DuckDBConnection,
+  opts: OracleOptions,
+): Promise<OracleDiff[]> {
+  return compareSchemas(
+    maria,
+    databases.map((database) => ({ database, schema: database })),
+    duck,
+    opts,
+  );
+}
+
+async function compareSchemas(
+  maria: OracleSource,
+  pairs: readonly { readonly database: string; readonly schema: string }[],
+  duck: DuckDBConnection,
+  opts: OracleOptions,
+): Promise<OracleDiff[]> {
+  if (pairs.length === 0) return [];
+  const sources = await loadSourceTables(
+    maria,
+    pairs.map((p) => p.database),
+  );
+  const sinkSchemas = await loadSinkTables(duck);
   const diffs: OracleDiff[] = [];
-  const matched = new Set<SinkTable>();
-  for (const src of sources.values()) {
-    const sink = findByName(sinks, src.name);
-    if (sink) matched.add(sink);
-    diffs.push(...(await compareLoaded(maria, database, src, duck, schema, sink, opts)));
-  }
-  for (const sink of sinks.values()) {
-    if (!matched.has(sink)) diffs.push({ kind: 'extra-table', table: `${schema}.${sink.name}` });
+  for (const { database, schema } of pairs) {
+    const sinks = findByName(sinkSchemas, schema)?.tables ?? new Map<string, SinkTable>();
+    const matched = new Set<SinkTable>();
+    for (const src of sources.get(database)?.values() ?? []) {
+      const sink = findByName(sinks, src.name);
+      if (sink) matched.add(sink);
+      diffs.push(...(await compareLoaded(maria, database, src, duck, sink, opts)));
+    }
+    for (const sink of sinks.values()) {
+      if (!matched.has(sink)) diffs.push({ kind: 'extra-table', table: `${sink.schema}.${sink.name}` });
+    }
   }
   return diffs;
 }
 
 function findByName<T extends { readonly name: string }>(
-  m: ReadonlyMap<string, T>,
+  m: ReadonlyMap<string, T> | undefined,
   name: string,
 ): T | undefined {
+  if (!m) return undefined;
   const exact = m.get(name);
   if (exact) return exact;
   const lower = name.toLowerCase();
@@ -179,7 +209,6 @@ async function compareLoaded(
   database: string,
   src: SourceTable,
   duck: DuckDBConnection,
-  schema: string,
   sink: SinkTable | undefined,
   opts: OracleOptions,
 ): Promise<OracleDiff[]> {
@@ -193,7 +222,7 @@ async function compareLoaded(
     else diffs.push({ kind: 'missing-column', table: id, column: c.name, sourceType: c.columnType });
   }
   const srcRows = await readSourceRows(maria, database, src, pairs, opts.zeroDates);
-  const sinkRows = await readSinkRows(duck, schema, sink.name, pairs);
+  const sinkRows = await readSinkRows(duck, sink, pairs);
   const keyIdx = src.key.map((k) => pairs.findIndex((p) => p.source.name === k));
   const rowDiffs =
     keyIdx.length > 0 && keyIdx.every((i) => i >= 0)
@@ -211,61 +240,78 @@ interface ColumnPair {
   readonly sinkType: string;
 }
 
-/** Source tables of a database (or the one named): columns in order, render kinds, primary key. */
+type SourceTables = Map<string, Map<string, SourceTable>>;
+
+/** Source tables of the databases (or the one table named): columns, render kinds, primary key. */
 async function loadSourceTables(
   maria: OracleSource,
-  database: string,
+  databases: readonly string[],
   table?: string,
-): Promise<Map<string, SourceTable>> {
-  const params = table === undefined ? [database] : [database, table];
+): Promise<SourceTables> {
   const one = (col: string): string => (table === undefined ? '' : ` AND ${col} = ?`);
-  const columnRows = await maria.query<
-    { t: string; n: string; dt: string; ct: string; j: string | number }[]
-  >(
-    `SELECT c.TABLE_NAME AS t, c.COLUMN_NAME AS n, c.DATA_TYPE AS dt, c.COLUMN_TYPE AS ct,
-            EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS k
-                     WHERE k.CONSTRAINT_SCHEMA = c.TABLE_SCHEMA AND k.TABLE_NAME = c.TABLE_NAME
-                       AND k.CHECK_CLAUSE = CONCAT('json_valid(\`', REPLACE(c.COLUMN_NAME, '\`', '\`\`'), '\`)')) AS j
+  const params = table === undefined ? [databases] : [databases, table];
+  const columnRows = await maria.query<{ s: string; t: string; n: string; dt: string; ct: string }[]>(
+    `SELECT c.TABLE_SCHEMA AS s, c.TABLE_NAME AS t, c.COLUMN_NAME AS n, c.DATA_TYPE AS dt, c.COLUMN_TYPE AS ct
        FROM information_schema.COLUMNS c
        JOIN information_schema.TABLES tb ON tb.TABLE_SCHEMA = c.TABLE_SCHEMA AND tb.TABLE_NAME = c.TABLE_NAME
-      WHERE tb.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND c.TABLE_SCHEMA = ?${one('c.TABLE_NAME')}
-      ORDER BY c.TABLE_NAME, c.ORDINAL_POSITION`,
+      WHERE tb.TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND c.TABLE_SCHEMA IN (?)${one('c.TABLE_NAME')}
+      ORDER BY c.TABLE_SCHEMA, c.TABLE_NAME, c.ORDINAL_POSITION`,
     params,
   );
-  const keyRows = await maria.query<{ t: string; n: string }[]>(
-    `SELECT TABLE_NAME AS t, COLUMN_NAME AS n FROM information_schema.STATISTICS
-      WHERE INDEX_NAME = 'PRIMARY' AND TABLE_SCHEMA = ?${one('TABLE_NAME')}
-      ORDER BY TABLE_NAME, SEQ_IN_INDEX`,
+  const keyRows = await maria.query<{ s: string; t: string; n: string }[]>(
+    `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS n FROM information_schema.STATISTICS
+      WHERE INDEX_NAME = 'PRIMARY' AND TABLE_SCHEMA IN (?)${one('TABLE_NAME')}
+      ORDER BY TABLE_SCHEMA, TABLE_NAME, SEQ_IN_INDEX`,
     params,
   );
-  const out = new Map<string, { name: string; columns: SourceColumn[]; key: string[] }>();
-  const entry = (t: string): { name: string; columns: SourceColumn[]; key: string[] } => {
-    let e = out.get(t);
-    if (!e) out.set(t, (e = { name: t, columns: [], key: [] }));
+  const isJson = await jsonColumns(maria, databases);
+  const out: SourceTables = new Map();
+  const entry = (s: string, t: string): SourceTable => {
+    let tables = out.get(s);
+    if (!tables) out.set(s, (tables = new Map()));
+    let e = tables.get(t);
+    if (!e) tables.set(t, (e = { name: t, columns: [], key: [] }));
     return e;
   };
-  for (const r of columnRows) entry(r.t).columns.push(sourceColumn(r.n, r.dt, r.ct, Number(r.j) === 1));
-  for (const r of keyRows) out.get(r.t)?.key.push(r.n);
+  for (const r of columnRows) {
+    entry(r.s, r.t).columns.push(sourceColumn(r.n, r.dt, r.ct, isJson(r.s, r.t, r.n)));
+  }
+  for (const r of keyRows) out.get(r.s)?.get(r.t)?.key.push(r.n);
   return out;
 }
 
-/** Sink tables of a schema (or the one named) with their columns and DuckDB types. */
-async function loadSinkTables(
-  duck: DuckDBConnection,
-  schema: string,
-  table?: string,
-): Promise<Map<string, SinkTable>> {
-  const reader = await duck.runAndReadAll(
-    `SELECT table_name, column_name, data_type FROM information_schema.columns
-      WHERE table_schema = $1 ${table === undefined ? '' : 'AND lower(table_name) = lower($2)'}
-      ORDER BY table_name, ordinal_position`,
-    table === undefined ? [schema] : [schema, table],
+/** MariaDB's JSON is LONGTEXT with CHECK (json_valid(`c`)): which columns have that check. */
+async function jsonColumns(
+  maria: OracleSource,
+  databases: readonly string[],
+): Promise<(s: string, t: string, column: string) => boolean> {
+  const checks = await maria.query<{ s: string; t: string; c: string }[]>(
+    `SELECT CONSTRAINT_SCHEMA AS s, TABLE_NAME AS t, CHECK_CLAUSE AS c
+       FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA IN (?)`,
+    [databases],
   );
-  const out = new Map<string, { name: string; columns: Map<string, { name: string; type: string }> }>();
-  for (const [t, c, type] of reader.getRows() as [string, string, string][]) {
-    let e = out.get(t);
-    if (!e) out.set(t, (e = { name: t, columns: new Map() }));
-    e.columns.set(c, { name: c, type });
+  const set = new Set(checks.map((k) => JSON.stringify([k.s, k.t, k.c])));
+  return (s, t, column) => set.has(JSON.stringify([s, t, `json_valid(\`${column.replace(/`/g, '``')}\`)`]));
+}
+
+interface SinkSchema {
+  readonly name: string;
+  readonly tables: Map<string, SinkTable>;
+}
+
+/** Every table of the DuckDB file, by schema, with its columns and DuckDB types (one query). */
+async function loadSinkTables(duck: DuckDBConnection): Promise<Map<string, SinkSchema>> {
+  const reader = await duck.runAndReadAll(
+    `SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns
+      WHERE table_catalog = current_database() ORDER BY table_schema, table_name, ordinal_position`,
+  );
+  const out = new Map<string, SinkSchema>();
+  for (const [s, t, c, type] of reader.getRows() as [string, string, string, string][]) {
+    let schema = out.get(s);
+    if (!schema) out.set(s, (schema = { name: s, tables: new Map() }));
+    let table = schema.tables.get(t);
+    if (!table) schema.tables.set(t, (table = { schema: s, name: t, columns: new Map() }));
+    table.columns.set(c, { name: c, type });
   }
   return out;
 }
@@ -295,14 +341,13 @@ async function readSourceRows(
 
 async function readSinkRows(
   duck: DuckDBConnection,
-  schema: string,
-  table: string,
+  table: SinkTable,
   pairs: readonly ColumnPair[],
 ): Promise<CanonicalRow[]> {
   if (pairs.length === 0) return [];
   const q = (s: string): string => `"${s.replace(/"/g, '""')}"`;
   const reader = await duck.runAndReadAll(
-    `SELECT ${pairs.map((p) => q(p.sinkName)).join(', ')} FROM ${q(schema)}.${q(table)}`,
+    `SELECT ${pairs.map((p) => q(p.sinkName)).join(', ')} FROM ${q(table.schema)}.${q(table.name)}`,
   );
   return reader.getRows().map((r) => pairs.map((p, i) => canonicalSink(p.source, r[i])));
 }
