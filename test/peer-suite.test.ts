@@ -15,7 +15,7 @@
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
@@ -243,6 +243,8 @@ test(
     const findings = await compareAll(server, join(dir, 'sink.duckdb'), files);
     lap('compared');
     if (findings.length > 0) problems.push(`${findings.length} differences:\n${report(t, findings)}`);
+    if (problems.length === 0) rmSync(dir, { recursive: true, force: true });
+    else problems.push(`the sink and the pipeline state are kept in ${dir}`);
     assert.deepEqual(problems, []);
   },
 );

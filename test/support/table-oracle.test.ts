@@ -3,6 +3,7 @@
 // value is reported with its table, key, column and both canonical values.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { sharedMariaDb, type MariaDbInstance } from './mariadb.js';
@@ -71,13 +72,19 @@ let db: MariaDbInstance;
 let duckDb: DuckDBInstance;
 let duck: DuckDBConnection;
 let duckPath: string;
+const dirs: string[] = [];
+const oracleDir = (): string => {
+  const d = tempDir('tidemark-oracle-');
+  dirs.push(d);
+  return d;
+};
 
 before(async () => {
   db = await sharedMariaDb();
   await db.query(
     `DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB}; SET SESSION sql_mode = ''; ${MARIA_DDL}`,
   );
-  duckPath = join(tempDir('tidemark-oracle-'), 'sink.duckdb');
+  duckPath = join(oracleDir(), 'sink.duckdb');
   duckDb = await DuckDBInstance.create(duckPath);
   duck = await duckDb.connect();
   await duck.run(DUCK_DDL);
@@ -86,6 +93,7 @@ before(async () => {
 after(() => {
   duck.closeSync();
   duckDb.closeSync();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** Runs `sql` on the sink inside a transaction, runs `compare`, and rolls the change back. */
@@ -343,7 +351,7 @@ test('compareDatabases compares several databases with one metadata query each',
 
 test('compareTable on a read-only file names the sink table it compares', async () => {
   await duck.run('CHECKPOINT');
-  const copy = join(tempDir('tidemark-oracle-'), 'copy.duckdb');
+  const copy = join(oracleDir(), 'copy.duckdb');
   await duck.run(`ATTACH '${copy}' AS copy; COPY FROM DATABASE sink TO copy; DETACH copy`);
   const ro = await openDuckDbReadOnly(copy);
   try {
