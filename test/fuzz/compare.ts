@@ -4,7 +4,7 @@
  * the model with the source itself.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ANY, canonicalDuck, duckSelectExpr, showCell, type Cell } from './canonical.js';
+import { ANY, canonicalDuck, showCell, type Cell } from './canonical.js';
 import { keyString, type ModelRow, type ModelTable, type SinkModel } from './sink-model.js';
 import { tableKey, type SourceSnapshot } from './source-state.js';
 import { expectedDuckType } from './type-spec.js';
@@ -20,7 +20,8 @@ export interface SinkTable {
   readonly name: string;
   readonly columns: readonly SinkColumn[];
   readonly key: readonly string[];
-  readonly rows: readonly (readonly Cell[])[];
+  /** Values as the DuckDB node API returns them; canonical once the model says the MySQL type. */
+  readonly rows: readonly (readonly unknown[])[];
 }
 
 export interface Mismatch {
@@ -65,10 +66,9 @@ export async function readSink(path: string): Promise<Map<string, SinkTable>> {
     }
     const out = new Map<string, SinkTable>();
     for (const [k, t] of tables) {
-      const exprs = t.columns.map((c) => duckSelectExpr(c.name, c.type)).join(', ');
-      const reader = await conn.runAndReadAll(`SELECT ${exprs} FROM ${quote(t.db)}.${quote(t.name)}`);
-      const rows = reader.getRows().map((r) => t.columns.map((c, i) => canonicalDuck(c.type, r[i])));
-      out.set(k, { ...t, rows });
+      const cols = t.columns.map((c) => quote(c.name)).join(', ');
+      const reader = await conn.runAndReadAll(`SELECT ${cols} FROM ${quote(t.db)}.${quote(t.name)}`);
+      out.set(k, { ...t, rows: reader.getRows() });
     }
     return out;
   } finally {
@@ -158,14 +158,14 @@ function compareSchema(label: string, t: ModelTable, s: SinkTable): Mismatch[] {
   return out;
 }
 
-/** The sink's rows as model rows (lower-case names), only the columns the model has. */
+/** The sink's rows as model rows (lower-case names, canonical text), only the columns the model has. */
 function sinkRows(t: ModelTable, s: SinkTable): ModelRow[] {
   const idx = t.columns.map((c) => s.columns.findIndex((x) => lc(x.name) === lc(c.name)));
-  return s.rows.map((cells) => {
+  return s.rows.map((values) => {
     const r: ModelRow = new Map();
     t.columns.forEach((c, i) => {
       const j = idx[i]!;
-      if (j >= 0) r.set(lc(c.name), cells[j] ?? null);
+      if (j >= 0) r.set(lc(c.name), canonicalDuck(c.name, c.type, values[j]));
     });
     return r;
   });

@@ -11,7 +11,7 @@
  * - under ignore/lenient/exception no table name is used twice, key columns are not renamed, and
  *   under ignore a MODIFY keeps the DuckDB type and key changes keep the old key columns.
  */
-import { isZeroDate, type Cell } from './canonical.js';
+import type { Cell } from './canonical.js';
 import type { Feature } from './features.js';
 import { modifiedType, Names, randomColumn, randomDefault, randomLayout } from './layout.js';
 import type {
@@ -581,9 +581,6 @@ export function cellLiteral(t: TypeSpec, v: string): string {
     case 'decimal':
     case 'year':
       return v;
-    case 'date':
-    case 'datetime':
-      return isZeroDate(v) ? "'0000-00-00'" : quoteString(v);
     default:
       return quoteString(v);
   }

@@ -1,6 +1,6 @@
 /**
  * `npm run fuzz -- --seeds N [--start S] [--behaviors evolve,lenient] [--features all,-spatial]
- *  [--parallel P] [--out DIR] [--no-shrink] [--compiled] [--verbose]`
+ *  [--parallel P] [--out DIR] [--no-shrink] [--compiled] [--verbose] [--ops N] [--slot-base K]`
  * `npm run fuzz -- --replay DIR/seed-123.json` replays a saved (shrunk) log.
  *
  * Runs seeded scenarios against a private MariaDB (or TIDEMARK_TEST_MYSQL_PORT) and the real CLI,
@@ -29,6 +29,7 @@ interface Args {
   verbose: boolean;
   replay: string | undefined;
   ops: number | undefined;
+  slotBase: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -52,6 +53,8 @@ function parseArgs(argv: readonly string[]): Args {
     verbose: argv.includes('--verbose'),
     replay: get('--replay'),
     ops: get('--ops') === undefined ? undefined : Number(get('--ops')),
+    // replica server ids are 6000 + 8 * slot: fuzz processes sharing a server need distinct slots
+    slotBase: Number(get('--slot-base') ?? 0),
   };
 }
 
@@ -94,7 +97,7 @@ async function main(): Promise<number> {
     db,
     cliBin,
     workDir: join(args.out, 'work', name),
-    slot,
+    slot: args.slotBase + slot,
     runTimeoutMs: 120_000,
     ...(args.verbose ? { verbose: (l: string) => console.log(l) } : {}),
   });

@@ -101,5 +101,5 @@ async function readRows(
     sql: `SELECT ${exprs} FROM ${qi(db)}.${qi(name)}`,
     rowsAsArray: true,
   });
-  return rows.map((r) => columns.map((c, i) => canonicalSource(c.type, r[i])));
+  return rows.map((r) => columns.map((c, i) => canonicalSource(c.name, c.type, r[i])));
 }
