@@ -72,7 +72,9 @@ export class Executor {
   private snapshotDone = false;
   private bg: Background | undefined;
   private stderr = '';
-  /** Exception behaviour: model states since the last comparison (see verify). */
+  /** Runs that stopped with an accepted clear error (see tolerate). */
+  tolerated = 0;
+  /** Model states since the last comparison (a run refused at a DDL may stop before its rows). */
   private earlier: SinkModel[] = [];
   /** Statements the server refused (strict mode, duplicate keys, ...): skipped, but in the log. */
   readonly skipped: { at: number; error: string }[] = [];
@@ -148,7 +150,7 @@ export class Executor {
     if (op.k === 'txn') {
       await this.runTxn(op, at);
       const m = this.pendingFresh ? undefined : this.model;
-      if (m && this.config.behavior === 'exception' && !m.frozen) this.earlier.push(m.clone());
+      if (m && !m.frozen) this.earlier.push(m.clone());
       return undefined;
     }
     const before = this.source;
@@ -165,7 +167,7 @@ export class Executor {
       // DROP TABLE a, b drops a even when b does not exist (and fails)
       model.applyDdl(op, before, this.source);
     }
-    if (this.config.behavior === 'exception' && !model.frozen) this.earlier.push(model.clone());
+    if (!model.frozen) this.earlier.push(model.clone());
     return undefined;
   }
 
@@ -364,6 +366,7 @@ export class Executor {
     const r = await child.result;
     clearTimeout(hang);
     this.stderr += r.stderr;
+    if (this.model && r.code !== 0) this.tolerate(this.model, r.stderr);
     if (this.model?.frozen) return undefined; // a failing run is expected; the next run checks it
     if (r.code !== 0 && errorLine(r.stderr)) {
       // it failed with an error (on its own, or while stopping): a run failure
@@ -390,8 +393,24 @@ export class Executor {
 
   // ---- comparison -------------------------------------------------------------------------------
 
+  /**
+   * A run that stopped with a clear schema error on a table whose column types changed lossily is
+   * an accepted outcome (DuckDB cannot convert as MySQL did): the pipeline is then done, like one
+   * refused by the exception behaviour.
+   */
+  private tolerate(model: SinkModel, stderr: string): boolean {
+    const line = errorLine(stderr)?.toLowerCase();
+    if (!line || model.frozen || !/^error \[(sink_schema|source_schema)\]/.test(line)) return false;
+    const table = [...model.lossy].find((t) => line.includes(t) || line.includes(t.split('.')[1]!));
+    if (!table) return false;
+    model.frozen = { table, what: 'type change refused' };
+    this.tolerated++;
+    return true;
+  }
+
   private async verify(r: CliResult, at: number): Promise<Failure | undefined> {
     const model = this.model!;
+    if (r.code !== 0) this.tolerate(model, r.stderr);
     if (model.frozen) {
       if (r.code === 0) {
         return {

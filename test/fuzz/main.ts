@@ -1,7 +1,7 @@
 /**
  * `npm run fuzz -- --seeds N [--start S] [--behaviors evolve,lenient] [--features all,-spatial]
  *  [--parallel P] [--out DIR] [--no-shrink] [--compiled] [--verbose] [--ops N] [--slot-base K]`
- * `npm run fuzz -- --replay DIR/seed-123.json` replays a saved (shrunk) log.
+ * `npm run fuzz -- --replay DIR/seed-123.json [--shrink-saved]` replays a saved log (and shrinks it).
  *
  * Runs seeded scenarios against a private MariaDB (or TIDEMARK_TEST_MYSQL_PORT) and the real CLI,
  * prints each failing seed with its minimal statement log, and a summary by failure signature.
@@ -30,6 +30,7 @@ interface Args {
   replay: string | undefined;
   ops: number | undefined;
   slotBase: number;
+  shrinkSaved: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -55,6 +56,7 @@ function parseArgs(argv: readonly string[]): Args {
     ops: get('--ops') === undefined ? undefined : Number(get('--ops')),
     // replica server ids are 6000 + 8 * slot: fuzz processes sharing a server need distinct slots
     slotBase: Number(get('--slot-base') ?? 0),
+    shrinkSaved: argv.includes('--shrink-saved'),
   };
 }
 
@@ -103,12 +105,31 @@ async function main(): Promise<number> {
   });
 
   if (args.replay) {
+    // a saved log: replayed as is, and with --shrink-saved shrunk when it fails
     const saved = JSON.parse(readFileSync(args.replay, 'utf8')) as Saved;
-    const r = await replayLog(envFor(0, 'replay'), saved.config, saved.log);
+    const env = envFor(0, 'replay');
+    const r = await replayLog(env, saved.config, saved.log);
     if (r.invalid) console.log('the log cannot run in this order');
-    else if (r.failure)
+    else if (!r.failure) console.log('replay passed');
+    else if (!args.shrinkSaved) {
       console.log(failureReport(saved.config, r.failure, saved.log.slice(0, r.failure.at + 1), 'replayed'));
-    else console.log('replay passed');
+    } else {
+      const s = await shrink(env, saved.config, saved.log, r.failure, {
+        maxReplays: 80,
+        deadline: Date.now() + 40 * 60_000,
+      });
+      const note = `shrunk from ${r.failure.at + 1} to ${s.log.length} entries in ${s.replays} replays`;
+      console.log(failureReport(saved.config, s.failure, s.log, note));
+      const name = `shrunk-${saved.config.seed}`;
+      writeFileSync(
+        join(args.out, `${name}.txt`),
+        failureReport(saved.config, s.failure, s.log, note) + '\n',
+      );
+      writeFileSync(
+        join(args.out, `${name}.json`),
+        JSON.stringify({ config: saved.config, log: s.log }, null, 1),
+      );
+    }
     return r.failure ? 1 : 0;
   }
 
@@ -140,7 +161,7 @@ async function main(): Promise<number> {
       if (!r.failure) {
         passed++;
         console.log(
-          `ok   seed ${seed} (${config.behavior}, ${r.log.length} entries, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s)`,
+          `ok   seed ${seed} (${config.behavior}, ${r.log.length} entries, ${r.skipped} skipped, ${r.tolerated} accepted errors, ${(r.ms / 1000).toFixed(1)} s, ${(r.pipelineMs / 1000).toFixed(1)} s of it in pipeline actions)`,
         );
         continue;
       }

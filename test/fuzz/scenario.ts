@@ -14,7 +14,11 @@ export interface ScenarioResult {
   readonly failure: Failure | undefined;
   /** Statements the server refused (skipped). */
   readonly skipped: number;
+  /** Runs that stopped with an accepted clear error (a lossy type change DuckDB cannot apply). */
+  readonly tolerated: number;
   readonly ms: number;
+  /** Of which in pipeline actions (runs, kills, streaming windows). */
+  readonly pipelineMs: number;
 }
 
 /** Generates and runs the scenario of `config.seed`; stops at the first failure. */
@@ -24,12 +28,15 @@ export async function runScenario(env: FuzzEnv, config: ScenarioConfig): Promise
   const ex = new Executor(env, config);
   const log: LogEntry[] = [];
   let failure: Failure | undefined;
+  let pipelineMs = 0;
   await ex.open();
   try {
     const step = async (e: LogEntry): Promise<boolean> => {
       log.push(e);
       env.verbose?.(`[${config.seed}] #${log.length - 1} ${describe(e)}`);
+      const t = Date.now();
       const r = await ex.execute(e, log.length - 1);
+      if (e.t === 'pipeline') pipelineMs += Date.now() - t;
       if (r === INVALID)
         throw new Error(`fuzzer: the generator produced an entry that cannot run: ${describe(e)}`);
       failure = r;
@@ -45,7 +52,15 @@ export async function runScenario(env: FuzzEnv, config: ScenarioConfig): Promise
   } finally {
     await ex.close(false);
   }
-  return { config, log, failure, skipped: ex.skipped.length, ms: Date.now() - t0 };
+  return {
+    config,
+    log,
+    failure,
+    skipped: ex.skipped.length,
+    tolerated: ex.tolerated,
+    ms: Date.now() - t0,
+    pipelineMs,
+  };
 }
 
 export interface ReplayResult {

@@ -111,6 +111,11 @@ export class SinkModel {
   /** Set once a change the exception behaviour refuses happened: later changes do not reach the sink. */
   frozen: ExpectedFailure | undefined;
   readonly expectedWarnings: ExpectedWarning[] = [];
+  /**
+   * Tables whose columns changed type in a way that converts values (narrowing, another family):
+   * DuckDB's casts are not MySQL's, so a clear error naming the table is an accepted outcome.
+   */
+  readonly lossy = new Set<string>();
 
   constructor(readonly behavior: Behavior) {}
 
@@ -359,7 +364,15 @@ export class SinkModel {
     return out;
   }
 
+  private noteLossy(b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    const changed = [...intent.modified].some(
+      (m) => a.columns.some((c) => lc(c.name) === m) && !keepsModified(b, a, intent, m),
+    );
+    if (changed) this.lossy.add(`${a.db}.${a.name}`.toLowerCase());
+  }
+
   private alterEvolve(t: ModelTable, b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    this.noteLossy(b, a, intent);
     const anyCols = this.exprColumns(a, intent);
     const historical = [...t.keyed.values(), ...t.append];
     t.columns = a.columns.map((c) => ({ name: c.name, type: c.type }));
@@ -383,6 +396,7 @@ export class SinkModel {
   }
 
   private alterLenient(t: ModelTable, b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    this.noteLossy(b, a, intent);
     const anyCols = this.exprColumns(a, intent);
     const has = (n: string): boolean => t.columns.some((c) => lc(c.name) === lc(n));
     const newCols: string[] = [];
@@ -438,6 +452,7 @@ export class SinkModel {
     for (const [k, v] of this.routes) m.routes.set(k, v);
     m.frozen = this.frozen;
     m.expectedWarnings.push(...this.expectedWarnings);
+    for (const l of this.lossy) m.lossy.add(l);
     return m;
   }
 }
