@@ -1,6 +1,7 @@
 // The differential fuzzer's fixed seed set (test/fuzz/, README "Differential fuzzer"): short
 // scenarios over all five schema.change.behavior values and every feature, each compared with the
-// model after every run. Today's code fails most of them (issue #9), so the test runs only with
+// model after every run; about two minutes on an idle 2-core machine (the timeout allows for a
+// loaded one). Today's code fails most of them (issue #9), so the test runs only with
 // TIDEMARK_FUZZ=1; a failure prints the seed and its statement log (`npm run fuzz -- --seed-list S`
 // reproduces and shrinks it).
 import { test } from 'node:test';
@@ -15,14 +16,14 @@ import { BEHAVIORS } from './fuzz/sink-model.js';
 
 /** Ten seeds: two per behaviour (seed % 5 picks it). */
 export const CI_SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-const OPERATIONS = 10;
+const OPERATIONS = 6;
 
 test(
   `fuzz: seeds ${CI_SEEDS.join(',')} pass (${OPERATIONS} operations each)`,
   {
     skip:
       process.env.TIDEMARK_FUZZ === '1' ? false : 'set TIDEMARK_FUZZ=1 (fails on today’s code, see issue #9)',
-    timeout: 170_000,
+    timeout: 900_000,
   },
   async () => {
     const db = await sharedMariaDb();
@@ -35,7 +36,13 @@ test(
       while (next < CI_SEEDS.length) {
         const seed = CI_SEEDS[next++]!;
         const config = scenarioConfig(seed, BEHAVIORS, features, OPERATIONS);
-        const env = { db, cliBin: bin, workDir: join(dir, `seed-${seed}`), slot, runTimeoutMs: 60_000 };
+        const env = {
+          db,
+          cliBin: bin,
+          workDir: join(dir, `seed-${seed}`),
+          slot: 60 + slot,
+          runTimeoutMs: 60_000,
+        };
         const r = await runScenario(env, config);
         if (r.failure) reports.push(failureReport(config, r.failure, r.log, 'full log'));
       }
