@@ -460,7 +460,7 @@ export class Executor {
     if (this.config.behavior === 'evolve' || this.config.behavior === 'try_evolve') {
       const own = compareModelWithSource(model, this.source);
       if (own.length && !model.frozen) return mismatchFailure(own, at, 'model');
-      const direct = await this.oracleCheck(model, file);
+      const direct = model.frozen ? undefined : await this.oracleCheck(model, file);
       if (direct) return { ...direct, at };
     }
     return this.checkWarnings(model, at);

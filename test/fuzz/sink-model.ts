@@ -89,6 +89,8 @@ function sameSchema(a: SourceTable, b: SourceTable): boolean {
   return sig(a) === sig(b);
 }
 
+const SIZE_ORDER = ['tiny', 'text', 'medium', 'long'];
+
 /** True when converting a value of type `from` to `to` keeps its canonical text. */
 function keepsText(from: TypeSpec, to: TypeSpec): boolean {
   if (JSON.stringify(from) === JSON.stringify(to)) return true;
@@ -101,6 +103,18 @@ function keepsText(from: TypeSpec, to: TypeSpec): boolean {
       t.f === 'char' ? t.len : t.f === 'text' && t.size === 'tiny' ? 63 : 1e9;
     return from.charset === to.charset && len(to) >= len(from) && !(to.f === 'char' && to.fixed);
   }
+  if (from.f === 'decimal' && to.f === 'decimal') {
+    return from.s === to.s && to.p - to.s >= from.p - from.s && (from.unsigned || !to.unsigned);
+  }
+  if ((from.f === 'datetime' || from.f === 'time' || from.f === 'timestamp') && to.f === from.f) {
+    return to.fsp >= from.fsp; // the canonical text has six fraction digits either way
+  }
+  if ((from.f === 'enum' || from.f === 'set') && to.f === from.f) {
+    return from.values.every((v) => to.values.includes(v));
+  }
+  if (from.f === 'binary' && to.f === 'binary') return !from.fixed && !to.fixed && to.len >= from.len;
+  if (from.f === 'blob' && to.f === 'blob')
+    return SIZE_ORDER.indexOf(to.size) >= SIZE_ORDER.indexOf(from.size);
   return false;
 }
 
