@@ -144,6 +144,19 @@ export async function shrink(
     const f = await fails(simpler);
     if (f) [current, last] = [simpler, f];
   }
+  // Then only the runs that must be there: the first after each new pipeline, and the last.
+  const runs = current.filter((e, i) => {
+    if (e.t !== 'pipeline' || e.action.k !== 'run' || i === current.length - 1) return true;
+    const prev = current
+      .slice(0, i)
+      .reverse()
+      .find((x) => x.t === 'pipeline');
+    return prev?.t === 'pipeline' && prev.action.k === 'fresh';
+  });
+  if (runs.length < current.length) {
+    const f = await fails(runs);
+    if (f) [current, last] = [runs, f];
+  }
   // ddmin over all entries but the last (the run that shows the failure)
   let n = 2;
   while (current.length > 2) {
