@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sharedMariaDb } from '../support/mariadb.js';
 import type { FuzzEnv } from './executor.js';
-import { ALL_FEATURES, parseFeatures } from './features.js';
+import { ALL_FEATURES, FEATURES, parseFeatures } from './features.js';
 import { scenarioConfig, type ScenarioConfig } from './generator.js';
 import type { LogEntry } from './operations.js';
 import { failureReport, replayLog, runScenario, shrink } from './scenario.js';
@@ -89,7 +89,21 @@ interface Saved {
   readonly log: readonly LogEntry[];
 }
 
+const USAGE = `npm run fuzz -- [--seeds N] [--start S] [--seed-list A,B,...] [--ops N]
+    [--behaviors evolve,try_evolve,lenient,ignore,exception] [--features all,-name,...]
+    [--parallel P] [--slot-base K] [--out DIR] [--no-shrink] [--compiled] [--verbose]
+npm run fuzz -- --replay DIR/seed-S.json [--shrink-saved]
+
+features (all on by default):
+${Object.entries(FEATURES)
+  .map(([name, what]) => `  ${name.padEnd(18)} ${what}`)
+  .join('\n')}`;
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
   const args = parseArgs(process.argv.slice(2));
   const features = parseFeatures(args.features);
   const db = await sharedMariaDb();
