@@ -121,7 +121,7 @@ async function main(): Promise<number> {
   if (args.replay) {
     // a saved log: replayed as is, and with --shrink-saved shrunk when it fails
     const saved = JSON.parse(readFileSync(args.replay, 'utf8')) as Saved;
-    const env = envFor(0, 'replay');
+    const env = envFor(0, `replay-${process.pid}`);
     const r = await replayLog(env, saved.config, saved.log);
     if (r.invalid) console.log('the log cannot run in this order');
     else if (!r.failure) console.log('replay passed');
