@@ -431,7 +431,16 @@ export class Executor {
           at,
         };
       }
-      if (!line || !line.toLowerCase().includes(table)) {
+      if (line && !line.toLowerCase().includes(table)) {
+        // an error about another table: a change the model did not see as one was refused
+        return {
+          kind: 'run-failed',
+          sig: errorSig(r, 'run-failed'),
+          message: `run failed before the expected error on ${model.frozen.table} (code ${r.code})\n${tail(r.stderr)}`,
+          at,
+        };
+      }
+      if (!line) {
         return {
           kind: 'unclear-error',
           sig: `unclear-error:${model.frozen.what}`,
