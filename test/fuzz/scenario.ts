@@ -157,6 +157,14 @@ export async function shrink(
     const f = await fails(runs);
     if (f) [current, last] = [runs, f];
   }
+  // Committed transactions as their statements, so that the statements can go one by one.
+  const flat = current.flatMap((e): LogEntry[] =>
+    e.t === 'op' && e.op.k === 'txn' && !e.op.rollback ? e.op.ops.map((op) => ({ t: 'op', op })) : [e],
+  );
+  if (flat.length > current.length) {
+    const f = await fails(flat);
+    if (f) [current, last] = [flat, f];
+  }
   // ddmin over all entries but the last (the run that shows the failure)
   let n = 2;
   while (current.length > 2) {
