@@ -516,46 +516,71 @@ export class Generator {
         return { k: 'drop', name: c.name, ifExists: ifx() };
       }
       case 'modify':
-      case 'change': {
-        const c = this.rng.pick(changeable);
-        taken.add(lc(c.name));
-        const type = modifiedType(this.rng, c.type, f.has('modify-lossy'), this.config.behavior === 'ignore');
-        const isKey = t.key.includes(c.name);
-        const nn = isKey || (this.rng.chance(0.25) ? c.nullable : !c.nullable);
-        const dflt = randomDefault(this.rng, type, nn, f);
-        const pos = this.position(t);
-        const isChange = this.rng.chance(0.5) && f.has('change-column');
-        const name = isChange && this.rng.chance(0.7) ? this.names.column() : c.name;
-        taken.add(lc(name));
-        const col: ColumnDef = { name, type, notNull: nn, ...(dflt ? { default: dflt } : {}) };
-        return isChange
-          ? { k: 'change', from: c.name, col, ifExists: ifx(), ...(pos ? { pos } : {}) }
-          : { k: 'modify', col, ifExists: ifx(), ...(pos ? { pos } : {}) };
-      }
-      case 'rename': {
-        const c = this.rng.pick(changeable);
-        taken.add(lc(c.name));
-        // now and then a swap with a column renamed in the same statement
-        // (evolve only: under lenient a rename to a name the sink has would be a type change)
-        const swap = this.evolve ? earlier.find((e) => e.k === 'rename-column') : undefined;
-        const to =
-          swap && swap.k === 'rename-column' && this.rng.chance(0.5) ? swap.from : this.names.column();
-        taken.add(lc(to));
-        return { k: 'rename-column', from: c.name, to };
-      }
+        return this.retypeClause(false, t, changeable, taken, ifx);
+      case 'change':
+        return this.retypeClause(true, t, changeable, taken, ifx);
+      case 'rename':
+        return this.renameClause(changeable, taken, earlier);
       case 'pk': {
         const [first, ...rest] = this.pkClauses(t, taken);
         this.extra.push(...rest);
         return first;
       }
-      default: {
-        // IF [NOT] EXISTS on what is (not) there: a no-op clause
-        const c = this.rng.pick(t.columns);
-        return this.rng.chance(0.5)
-          ? { k: 'drop', name: `gone_${this.rng.int(0, 99)}`, ifExists: true }
-          : { k: 'add', col: { name: c.name, type: c.type, notNull: false }, ifNotExists: true };
-      }
+      default:
+        return this.noopClause(t);
     }
+  }
+
+  /** MODIFY, or CHANGE (mostly to a new name): another type, NULL-ness, default, position. */
+  private retypeClause(
+    isChange: boolean,
+    t: SourceTable,
+    changeable: readonly SourceTable['columns'][number][],
+    taken: Set<string>,
+    ifx: () => boolean,
+  ): AlterClause {
+    const c = this.rng.pick(changeable);
+    taken.add(lc(c.name));
+    const type = modifiedType(
+      this.rng,
+      c.type,
+      this.f.has('modify-lossy'),
+      this.config.behavior === 'ignore',
+    );
+    const notNull = t.key.includes(c.name) || (this.rng.chance(0.25) ? c.nullable : !c.nullable);
+    const dflt = randomDefault(this.rng, type, notNull, this.f);
+    const pos = this.position(t);
+    const name = isChange && this.rng.chance(0.7) ? this.names.column() : c.name;
+    taken.add(lc(name));
+    const col: ColumnDef = { name, type, notNull, ...(dflt ? { default: dflt } : {}) };
+    return isChange
+      ? { k: 'change', from: c.name, col, ifExists: ifx(), ...(pos ? { pos } : {}) }
+      : { k: 'modify', col, ifExists: ifx(), ...(pos ? { pos } : {}) };
+  }
+
+  /**
+   * RENAME COLUMN, now and then swapping with a column renamed in the same statement (evolve
+   * only: under lenient a rename to a name the sink has would be a type change).
+   */
+  private renameClause(
+    changeable: readonly SourceTable['columns'][number][],
+    taken: Set<string>,
+    earlier: readonly AlterClause[],
+  ): AlterClause {
+    const c = this.rng.pick(changeable);
+    taken.add(lc(c.name));
+    const swap = this.evolve ? earlier.find((e) => e.k === 'rename-column') : undefined;
+    const to = swap && swap.k === 'rename-column' && this.rng.chance(0.5) ? swap.from : this.names.column();
+    taken.add(lc(to));
+    return { k: 'rename-column', from: c.name, to };
+  }
+
+  /** IF [NOT] EXISTS on what is (not) there: a clause the server skips. */
+  private noopClause(t: SourceTable): AlterClause {
+    const c = this.rng.pick(t.columns);
+    return this.rng.chance(0.5)
+      ? { k: 'drop', name: `gone_${this.rng.int(0, 99)}`, ifExists: true }
+      : { k: 'add', col: { name: c.name, type: c.type, notNull: false }, ifNotExists: true };
   }
 
   /** DROP PRIMARY KEY, ADD PRIMARY KEY (...), or both (re-keying on other columns). */
