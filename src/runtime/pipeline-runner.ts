@@ -94,6 +94,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       opts.router,
       spec.pipeline['schema.change.behavior'],
       restored?.runtime,
+      opts.schemaTransform,
     );
     let seq = restored?.seq ?? 0;
     let lastCheckpoint = restored;
