@@ -742,6 +742,9 @@ export class MysqlSource implements Source {
     };
     const reachedTarget = (): boolean =>
       target !== undefined && !changeReader.inTransaction && comparePos(changeReader.committed, target) >= 0;
+    // The checkpoint first: the position reached (also past events of no transaction, e.g. a
+    // rotation) is committed before a pipeline that exits when caught up stops.
+    const caughtUpRecords = (): SourceRecord[] => [checkpoint(), { kind: 'caught-up' }];
 
     try {
       yield [checkpoint(), ...(anyWork ? [snapshotProgress()] : [])];
@@ -770,7 +773,7 @@ export class MysqlSource implements Source {
         }
         if (!caughtUp && snapshotDone && reachedTarget()) {
           caughtUp = true;
-          yield [{ kind: 'caught-up' }, checkpoint()];
+          yield caughtUpRecords();
         }
         // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
         if (!iter) connectStream();
@@ -861,7 +864,7 @@ export class MysqlSource implements Source {
           }
           if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
-            out.push({ kind: 'caught-up' });
+            out.push(...caughtUpRecords());
           }
         }
         if (Date.now() - lastStreamProgress > 5000 && snapshotDone) {
