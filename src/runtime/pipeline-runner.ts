@@ -7,6 +7,7 @@ import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Logger } from './logger.js';
+import { restorePoint } from './restore-point.js';
 import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
 import type { Sink } from './sink.js';
 import type { Source, SourceProgress, SourceRecord } from './source.js';
@@ -71,18 +72,13 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
     sinkOpen = true;
 
-    const fromStore = await store.load();
-    const fromSink = sink.transactional ? await sink.committedCheckpoint() : undefined;
-    const restored = newest(fromStore, fromSink);
-    if (fromSink && fromStore && fromSink.seq < fromStore.seq) {
-      logger.warn(
-        'the state directory is ahead of the sink: the sink lost committed data or is another file',
-        {
-          stateSeq: fromStore.seq,
-          sinkSeq: fromSink.seq,
-        },
-      );
-    }
+    const restored = await restorePoint({
+      pipelineName,
+      fromStore: await store.load(),
+      storePath: store.dir,
+      sink,
+      logger,
+    });
     opts.onStart?.({ tables: info.tables, resumedFrom: restored });
     if (restored)
       logger.info('resuming from checkpoint', {
@@ -282,10 +278,4 @@ const IDLE_COMMIT_MS = 100;
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-}
-
-function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return b.seq >= a.seq ? b : a;
 }
