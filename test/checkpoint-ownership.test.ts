@@ -1,8 +1,9 @@
-// A checkpoint is never resumed into a sink that lacks the data before it: a deleted, replaced or
-// restored DuckDB file.
+// A checkpoint is only resumed by the pipeline it belongs to, and never into a sink that lacks the
+// data before it: two pipelines of the same (default) name, a deleted, replaced or restored DuckDB
+// file, and checkpoints written before checkpoints recorded what they belong to.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { sharedMariaDb, type MariaDbInstance } from './support/mariadb.js';
@@ -56,6 +57,57 @@ async function duckExec(path: string, sql: string, params?: string[]): Promise<v
     inst.closeSync();
   }
 }
+
+test('two pipelines without pipeline.name in one state directory: the second is refused, naming both sinks', async () => {
+  await createDb('own_a');
+  await createDb('own_b');
+  const root = tempDir();
+  const state = join(root, 'state'); // shared, like the default .tidemark of one working directory
+  const dirA = join(root, 'a');
+  const dirB = join(root, 'b');
+  mkdirSync(dirA);
+  mkdirSync(dirB);
+  const duckA = join(dirA, 'a.duckdb');
+  const duckB = join(dirB, 'b.duckdb');
+  const pA = writePipeline(dirA, { port: db.port, tables: 'own_a.t', duckdbPath: duckA, name: null });
+  const pB = writePipeline(dirB, { port: db.port, tables: 'own_b.t', duckdbPath: duckB, name: null });
+  await runOk(pA, state);
+
+  const r = await run(pB, state);
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stderr, /error \[PIPELINE_MISMATCH\]/);
+  assert.ok(r.stderr.includes(duckA) && r.stderr.includes(duckB), r.stderr);
+  assert.match(r.stderr, /pipeline\.name/);
+  const written = existsSync(duckB) ? await duckRows(duckB, 'SELECT 1 FROM _tidemark.checkpoints') : [];
+  assert.deepEqual(written, [], 'nothing was committed into the second sink');
+
+  // with a name of its own it runs; the first one still resumes its own checkpoint
+  const pB2 = writePipeline(dirB, { port: db.port, tables: 'own_b.t', duckdbPath: duckB, name: 'b' });
+  await runOk(pB2, state);
+  await sameRows(duckB, 'own_b.t');
+  await db.query(`INSERT INTO own_a.t VALUES (100, 'new')`);
+  assert.match((await runOk(pA, state)).stdout, /Resuming from checkpoint/);
+  await sameRows(duckA, 'own_a.t');
+});
+
+test('two pipelines without pipeline.name into one DuckDB file: the second is refused (no table in common)', async () => {
+  await createDb('own_c');
+  await createDb('own_d');
+  const root = tempDir();
+  const duck = join(root, 'shared.duckdb');
+  const dirC = join(root, 'c');
+  const dirD = join(root, 'd');
+  mkdirSync(dirC);
+  mkdirSync(dirD);
+  const pC = writePipeline(dirC, { port: db.port, tables: 'own_c.t', duckdbPath: duck, name: null });
+  const pD = writePipeline(dirD, { port: db.port, tables: 'own_d.t', duckdbPath: duck, name: null });
+  await runOk(pC, join(dirC, 'state'));
+  const r = await run(pD, join(dirD, 'state'));
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(r.stderr, /error \[PIPELINE_MISMATCH\]/);
+  assert.match(r.stderr, /no table in common/);
+  assert.ok(r.stderr.includes('own_c.t') && r.stderr.includes('own_d.t'), r.stderr);
+});
 
 test('a deleted DuckDB file is rebuilt with a new snapshot, said in the log', async () => {
   await createDb('own_del', 20);
@@ -115,4 +167,31 @@ test('a DuckDB file restored from a backup resumes from its own, older checkpoin
   const r = await runOk(p, state);
   await sameRows(duck, 'own_bak.t');
   assert.match(r.stderr, /older checkpoint than the state directory/);
+});
+
+test('a checkpoint written before checkpoints recorded their pipeline is resumed, and then records it', async () => {
+  await createDb('own_old');
+  const dir = tempDir();
+  const duck = join(dir, 'sink.duckdb');
+  const state = join(dir, 'state');
+  const p = writePipeline(dir, { port: db.port, tables: 'own_old.t', duckdbPath: duck, name: 'old' });
+  await runOk(p, state);
+  // strip the identity from both copies, as an earlier version wrote them
+  const file = join(state, 'pipelines', 'old', 'checkpoint.json');
+  const cp = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  assert.ok(cp.identity, 'the checkpoint records its identity');
+  delete cp.identity;
+  writeFileSync(file, JSON.stringify(cp));
+  await duckExec(duck, 'UPDATE _tidemark.checkpoints SET checkpoint = CAST($1 AS JSON)', [
+    JSON.stringify(cp),
+  ]);
+
+  await db.query(`INSERT INTO own_old.t VALUES (80, 'v')`);
+  assert.match((await runOk(p, state)).stdout, /Resuming from checkpoint/);
+  await sameRows(duck, 'own_old.t');
+  const tables = await duckRows(
+    duck,
+    `SELECT CAST(checkpoint->'$.identity.tables' AS VARCHAR) FROM _tidemark.checkpoints WHERE pipeline = 'old'`,
+  );
+  assert.deepEqual(tables, [['["own_old.t"]']]);
 });

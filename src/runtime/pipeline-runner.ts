@@ -5,7 +5,7 @@ import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
 import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
@@ -72,8 +72,16 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
     sinkOpen = true;
 
+    // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
+    const capturedTables = new Set(info.tables.map(tableIdToString));
+    const identity = (): PipelineIdentity => ({
+      ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
+      sink: sink.target,
+      tables: [...capturedTables],
+    });
     const restored = await restorePoint({
       pipelineName,
+      identity: identity(),
       fromStore: await store.load(),
       storePath: store.dir,
       sink,
@@ -128,6 +136,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
         source: pendingState,
         runtime: schemas.snapshotState(),
         createdAt: Date.now(),
+        identity: identity(),
       };
       pendingState = undefined;
       lastCommitAt = Date.now();
@@ -174,6 +183,8 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       if (step.done) break;
       const batch = step.value;
       for (const rec of batch) {
+        if (rec.kind === 'schema' && rec.change.type === 'create-table')
+          capturedTables.add(tableIdToString(rec.tableId));
         switch (rec.kind) {
           case 'data':
             buffer.push(schemas.onDataChange(rec));

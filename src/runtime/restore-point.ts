@@ -1,10 +1,12 @@
 import { TidemarkError } from '../event/tidemark-error.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import type { Sink } from './sink.js';
 
 export interface RestoreInput {
   readonly pipelineName: string;
+  /** This pipeline's identity now. */
+  readonly identity: PipelineIdentity;
   /** The copy in the state directory, and where it is (for messages). */
   readonly fromStore: Checkpoint | undefined;
   readonly storePath: string;
@@ -13,8 +15,9 @@ export interface RestoreInput {
 }
 
 /**
- * The checkpoint to resume from, or undefined to start afresh. A checkpoint is never resumed into a
- * sink that lacks the data before it:
+ * The checkpoint to resume from, or undefined to start afresh. A checkpoint is only ever resumed by
+ * the pipeline it belongs to (otherwise PIPELINE_MISMATCH), and never into a sink that lacks the
+ * data before it:
  * - a transactional sink's own checkpoint is the truth (it was committed with the sink's rows). One
  *   older than the state directory's (a sink restored from a backup) is resumed as it is;
  * - a transactional sink without a checkpoint while the state directory has one lost its data (the
@@ -24,9 +27,11 @@ export interface RestoreInput {
  */
 export async function restorePoint(input: RestoreInput): Promise<Checkpoint | undefined> {
   const { fromStore, sink, logger } = input;
+  if (fromStore) checkOwner(input, fromStore, 'state');
   if (!sink.transactional) return fromStore;
   const fromSink = await sink.committedCheckpoint();
   if (fromSink) {
+    checkOwner(input, fromSink, 'sink');
     if (fromStore && fromStore.seq > fromSink.seq) {
       logger.warn(
         "the sink holds an older checkpoint than the state directory (restored from a backup?): resuming from the sink's own checkpoint, which matches its rows",
@@ -51,6 +56,40 @@ export async function restorePoint(input: RestoreInput): Promise<Checkpoint | un
       `snapshot, remove it (or point the pipeline at a new one); to resume, put back the sink that holds checkpoint #${fromStore.seq}.`,
     { details: { sink: sink.target, stateSeq: fromStore.seq } },
   );
+}
+
+/** Throws PIPELINE_MISMATCH when `cp` belongs to another pipeline of the same name. */
+function checkOwner(input: RestoreInput, cp: Checkpoint, kept: 'state' | 'sink'): void {
+  const was = cp.identity;
+  if (!was) return; // written by an earlier version: its next commit records the identity
+  const now = input.identity;
+  const reasons: string[] = [];
+  // the sink's own checkpoint is in the sink by construction, wherever the sink was moved
+  if (kept === 'state' && was.sink !== now.sink) reasons.push('another sink');
+  const tables = new Set(now.tables);
+  if (was.tables.length > 0 && tables.size > 0 && !was.tables.some((t) => tables.has(t)))
+    reasons.push('no table in common');
+  if (reasons.length === 0) return;
+  const where =
+    kept === 'state' ? `the state directory (${input.storePath})` : `the sink (${input.sink.target})`;
+  const hint =
+    kept === 'state'
+      ? 'give each its own `pipeline.name` or --state-dir. If it is the same pipeline and only its sink moved, ' +
+        `remove ${input.storePath} (a transactional sink keeps its own checkpoint)`
+      : 'give each its own `pipeline.name` (or its own sink)';
+  throw new TidemarkError(
+    'PIPELINE_MISMATCH',
+    `checkpoint #${cp.seq} in ${where} belongs to another pipeline named "${input.pipelineName}" ` +
+      `(${reasons.join(', ')}): it was taken by the pipeline with ${identityText(was)}; this one has ${identityText(now)}. ` +
+      `Two pipelines share the name (pipelines without \`pipeline.name\` all get the default one): ${hint}.`,
+    { details: { checkpointSeq: cp.seq, was, now } },
+  );
+}
+
+function identityText(id: PipelineIdentity): string {
+  const shown = id.tables.slice(0, 5).join(', ');
+  const more = id.tables.length > 5 ? ` and ${id.tables.length - 5} more` : '';
+  return `${id.source ? `source ${id.source}, ` : ''}tables ${shown || '(none)'}${more}, sink ${id.sink}`;
 }
 
 function at(cp: Checkpoint): string {

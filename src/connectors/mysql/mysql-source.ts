@@ -173,7 +173,7 @@ export class MysqlSource implements Source {
             `using ${this.serverIds[0]}-${this.serverIds[this.serverIds.length - 1]}: make sure no other replica uses them`,
         );
       }
-      return { tables: this.tables };
+      return { tables: this.tables, endpoint: `mysql ${describeEndpoint(this.conn)}` };
     } finally {
       await c.end().catch(() => undefined);
     }
