@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { SchemaChangeEvent } from '../../event/change-event.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId, tableIdToString } from '../../event/table-schema.js';
@@ -153,7 +153,10 @@ export class MysqlBinlogFilesSource implements Source {
       last: basename(this.files[this.files.length - 1]!),
       schemasKnown: this.initial.size,
     });
-    return { tables: [...this.initial.values()].map((t) => t.id) };
+    return {
+      tables: [...this.initial.values()].map((t) => t.id),
+      endpoint: `binlog files ${resolve(this.options.path)}`,
+    };
   }
 
   async *read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
