@@ -502,3 +502,58 @@ test(
     assert.deepEqual(found, ['case-068 test.tb1 write 1', 'case-217 demo.movies update 1']);
   },
 );
+
+/** A Table_map of test.f with the given column types and metadata bytes, and raw optional metadata. */
+function tableMapOf(tableId: number, types: number[], meta: number[], opt: number[]): Buffer {
+  const n = types.length;
+  const body = [
+    ...u32(tableId),
+    0,
+    0,
+    ...u16(1),
+    4,
+    ...str('test'),
+    0,
+    1,
+    ...str('f'),
+    0,
+    n,
+    ...types,
+    meta.length,
+    ...meta,
+    ...new Array<number>((n + 7) >> 3).fill(0xff),
+    ...opt,
+  ];
+  return event(E.TABLE_MAP, body, { crc: true });
+}
+
+test("the optional metadata's per-kind lists follow the flavor: MariaDB counts YEAR as numeric, GEOMETRY as character", () => {
+  // (yr YEAR, m MEDIUMINT, g GEOMETRY, v VARCHAR(10)); SIGNEDNESS and DEFAULT_CHARSET as each flavor
+  // writes them for this table: MariaDB has a bit for YEAR (unsigned) and a charset entry for GEOMETRY.
+  const types = [13, 9, 255, 15];
+  const meta = [4, 10, 0];
+  const mariadbMap = tableMapOf(7, types, meta, [1, 1, 0b10000000, 2, 3, 63, 1, 8]);
+  const mysqlMap = tableMapOf(7, types, meta, [1, 1, 0b00000000, 2, 1, 8]);
+  // (2024, -7, an empty GEOMETRY, 'x')
+  const row = [0, 124, 0xf9, 0xff, 0xff, ...u32(0), 1, 0x78];
+  const rows = event(E.WRITE_ROWS_V1, [...u32(7), 0, 0, ...u16(0), 4, 0b1111, ...row], { crc: true });
+  for (const [server, map] of [
+    ['10.11.6-MariaDB-log', mariadbMap],
+    ['8.0.36', mysqlMap],
+  ] as const) {
+    const d = new BinlogDecoder();
+    const [, tm, r] = decodeAll(d, [fde(server, 1), map, rows]);
+    assert.ok(tm?.type === 'tableMap' && r?.type === 'rows', server);
+    assert.deepEqual(
+      tm.columns.map((c) => [c.unsigned, c.collationId]),
+      [
+        [server.includes('MariaDB') ? true : undefined, undefined],
+        [false, undefined],
+        [undefined, server.includes('MariaDB') ? 63 : undefined],
+        [undefined, 8],
+      ],
+      server,
+    );
+    assert.deepEqual(r.rows, [{ after: [2024, -7, new Uint8Array(0), 'x'] }], server);
+  }
+});

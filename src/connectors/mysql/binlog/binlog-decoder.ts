@@ -368,6 +368,8 @@ export class BinlogDecoder {
       };
       if (typeCode === E.FORMAT_DESCRIPTION) {
         const fde = this.decodeFormatDescription(buf, header);
+        // Table_maps are folded by flavor (see foldColumns): another flavor's maps do not carry over.
+        if (this.fde !== undefined && this.fde.mariadb !== fde.mariadb) this.tables.clear();
         this.fde = fde;
         return fde;
       }
@@ -803,7 +805,13 @@ export class BinlogDecoder {
     r.pos = metaEnd;
     const nullability = r.bitmap(n);
     const optionalMetadata = parseOptionalMetadata(r);
-    const columns = foldColumns(columnTypes, columnMeta, nullability, optionalMetadata);
+    const columns = foldColumns(
+      columnTypes,
+      columnMeta,
+      nullability,
+      optionalMetadata,
+      this.fde?.mariadb === true,
+    );
     let hints = this.options.columnTypesFor?.(schema, table);
     if (hints !== undefined && hints.length !== n) hints = undefined;
     const columnTypesMapped = columns.map((c, i) => columnTypeOf(c, hints?.[i]));
@@ -1573,11 +1581,18 @@ function memberNames(raw: readonly string[], collationId: number | undefined): s
   });
 }
 
+/**
+ * What the Table_map's optional metadata says of each column. Its per-kind lists (signedness,
+ * charsets, ENUM/SET members, geometry types) hold one entry per column of that kind, and MySQL and
+ * MariaDB count different columns as numeric and as character ones (see isNumericType,
+ * isCharacterType): `mariadb` is the flavor of the server that wrote the binlog.
+ */
 function foldColumns(
   types: Uint8Array,
   meta: readonly number[],
   nullability: readonly boolean[],
   opt: TableMapOptionalMetadata,
+  mariadb: boolean,
 ): TableMapColumn[] {
   const charsetOf = charsetLookup(opt.defaultCharset, opt.columnCharsets);
   const enumSetCharsetOf = charsetLookup(opt.enumAndSetDefaultCharset, opt.enumAndSetColumnCharsets);
@@ -1609,11 +1624,11 @@ function foldColumns(
     } = { typeCode, realType, meta: m, nullable: nullability[i] ?? true };
     const name = opt.columnNames?.[i];
     if (name !== undefined) col.name = name;
-    if (isNumericType(realType)) {
+    if (isNumericType(realType, mariadb)) {
       const s = opt.signedness?.[numeric];
       if (s !== undefined) col.unsigned = s;
       numeric++;
-    } else if (isCharacterType(realType)) {
+    } else if (isCharacterType(realType, mariadb)) {
       const c = charsetOf?.(character);
       if (c !== undefined) col.collationId = c;
       character++;
@@ -1630,7 +1645,8 @@ function foldColumns(
         if (v !== undefined) col.setValues = opt.setValues![sets] = memberNames(v, col.collationId);
         sets++;
       }
-    } else if (realType === MysqlType.GEOMETRY) {
+    }
+    if (realType === MysqlType.GEOMETRY) {
       const g = opt.geometryTypes?.[geometry++];
       if (g !== undefined) col.geometryType = g;
     }

@@ -135,9 +135,15 @@ export function resolveStringMeta(meta: number): { realType: number; length: num
   return { realType: realType === 0 ? MysqlType.STRING : realType, length };
 }
 
-/** Numeric columns, in the order the SIGNEDNESS optional metadata counts them. */
-export function isNumericType(realType: number): boolean {
+/**
+ * Numeric columns, in the order the SIGNEDNESS optional metadata counts them. MariaDB counts every
+ * column whose field is a number (its Binlog_type_info has a signedness), YEAR included; MySQL
+ * counts only the integer, DECIMAL and floating-point types.
+ */
+export function isNumericType(realType: number, mariadb = false): boolean {
   switch (realType) {
+    case MysqlType.YEAR:
+      return mariadb;
     case MysqlType.TINY:
     case MysqlType.SHORT:
     case MysqlType.INT24:
@@ -153,9 +159,15 @@ export function isNumericType(realType: number): boolean {
   }
 }
 
-/** Character columns, in the order the (DEFAULT_|COLUMN_)CHARSET optional metadata counts them. */
-export function isCharacterType(realType: number): boolean {
+/**
+ * Character columns, in the order the (DEFAULT_|COLUMN_)CHARSET optional metadata counts them.
+ * MariaDB counts every column whose field has a character set (GEOMETRY included, with the binary
+ * one; ENUM and SET have their own list); MySQL counts CHAR, VARCHAR, the BLOB/TEXT family and VECTOR.
+ */
+export function isCharacterType(realType: number, mariadb = false): boolean {
   switch (realType) {
+    case MysqlType.GEOMETRY:
+      return mariadb;
     case MysqlType.STRING:
     case MysqlType.VAR_STRING:
     case MysqlType.VARCHAR:
