@@ -557,3 +557,31 @@ test("the optional metadata's per-kind lists follow the flavor: MariaDB counts Y
     assert.deepEqual(r.rows, [{ after: [2024, -7, new Uint8Array(0), 'x'] }], server);
   }
 });
+
+test('a skipped table never fails on what the decoder does not know; a captured one names table and column', () => {
+  // (v VARCHAR(10), e ENUM('a','b')), both in a collation id no server has: 9999
+  const unknown = [0xfc, 0x0f, 0x27];
+  const opt = [2, 3, ...unknown, 10, 3, ...unknown, 6, 5, 2, 1, 0x61, 1, 0x62];
+  const map = tableMapOf(8, [15, 254], [10, 0, 0xf7, 1], opt);
+  const rows = event(E.WRITE_ROWS_V1, [...u32(8), 0, 0, ...u16(0), 2, 0b11, 0, 1, 0x78, 1], { crc: true });
+  let skip = true;
+  const d = new BinlogDecoder({ skipRowsOf: () => skip });
+  const [, tm, r] = decodeAll(d, [fde('10.11.6-MariaDB-log', 1), map, rows]);
+  assert.ok(tm?.type === 'tableMap' && r?.type === 'rows');
+  assert.deepEqual([r.schema, r.table, r.rows], ['test', 'f', []]);
+  skip = false;
+  assert.throws(
+    () =>
+      d.decode(tableMapOf(8, [15, 254], [10, 0, 0xf7, 1], opt.slice(0, 5)), {
+        file: 'test-bin.000001',
+        pos: 800,
+      }),
+    (e: unknown) => isTidemarkError(e) && /800: test\.f column @1: unknown collation id 9999/.test(e.message),
+  );
+  assert.throws(
+    () => d.decode(map, { file: 'test-bin.000001', pos: 900 }),
+    (e: unknown) =>
+      isTidemarkError(e) &&
+      /test-bin\.000001:900: test\.f: column @2 member names: unknown collation id 9999/.test(e.message),
+  );
+});

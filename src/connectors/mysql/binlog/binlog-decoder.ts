@@ -81,6 +81,11 @@ interface CachedTable {
   readonly hints: readonly ColumnType[] | undefined;
   /** skipRowsOf's answer at the last Table_map. */
   skip: boolean;
+  /**
+   * Built for a skipped table: no plans, and what could not be read of its columns (a charset or
+   * type this decoder does not know) left out instead of thrown. Rebuilt when its rows are needed.
+   */
+  readonly lenient: boolean;
 }
 
 /** More columns than any server allows (MySQL 4096, MariaDB 4096): a corrupt count. */
@@ -759,8 +764,9 @@ export class BinlogDecoder {
       const ce = cached.event;
       let hints = this.options.columnTypesFor?.(ce.schema, ce.table);
       if (hints !== undefined && hints.length !== ce.columnCount) hints = undefined;
-      if (sameHints(hints, cached.hints)) {
-        cached.skip = this.options.skipRowsOf?.(ce.schema, ce.table) ?? false;
+      const skip = this.options.skipRowsOf?.(ce.schema, ce.table) ?? false;
+      if (sameHints(hints, cached.hints) && (skip || !cached.lenient)) {
+        cached.skip = skip;
         const event: TableMapEvent = {
           type: 'tableMap',
           header,
@@ -805,16 +811,29 @@ export class BinlogDecoder {
     r.pos = metaEnd;
     const nullability = r.bitmap(n);
     const optionalMetadata = parseOptionalMetadata(r);
-    const columns = foldColumns(
-      columnTypes,
-      columnMeta,
-      nullability,
-      optionalMetadata,
-      this.fde?.mariadb === true,
-    );
+    // A table whose rows are skipped must never stop the stream: nothing of it is decoded that
+    // could fail on a charset or type this decoder does not know.
+    const skip = this.options.skipRowsOf?.(schema, table) ?? false;
+    let columns: TableMapColumn[];
+    try {
+      columns = foldColumns(
+        columnTypes,
+        columnMeta,
+        nullability,
+        optionalMetadata,
+        this.fde?.mariadb === true,
+        skip,
+      );
+    } catch (e) {
+      throw new Error(`${schema}.${table}: ${errorMessage(e)}`, { cause: e });
+    }
     let hints = this.options.columnTypesFor?.(schema, table);
     if (hints !== undefined && hints.length !== n) hints = undefined;
-    const columnTypesMapped = columns.map((c, i) => columnTypeOf(c, hints?.[i]));
+    const columnTypesMapped = columns.map((c, i) =>
+      skip
+        ? columnTypeOrBytes(c, hints?.[i])
+        : columnOf(schema, table, c, i, () => columnTypeOf(c, hints?.[i])),
+    );
     const event: TableMapEvent = {
       type: 'tableMap',
       header,
@@ -830,7 +849,9 @@ export class BinlogDecoder {
       columns,
       columnTypesMapped,
     };
-    const plans = columns.map((c, i) => columnPlan(c, hints?.[i], `@${i + 1}`));
+    const plans = skip
+      ? []
+      : columns.map((c, i) => columnOf(schema, table, c, i, () => columnPlan(c, hints?.[i], `@${i + 1}`)));
     const jsonColumns: number[] = [];
     columns.forEach((c, i) => {
       if (c.realType === MysqlType.JSON) jsonColumns.push(i);
@@ -841,7 +862,8 @@ export class BinlogDecoder {
       jsonColumns,
       raw: Buffer.from(r.buf.subarray(idStart, r.end)),
       hints,
-      skip: this.options.skipRowsOf?.(schema, table) ?? false,
+      skip,
+      lenient: skip,
     });
     return event;
   }
@@ -1572,6 +1594,24 @@ class LazySqlEvent<K extends 'rowsQuery' | 'mariadbAnnotateRows'> {
   }
 }
 
+/** `f()` for one column of a Table_map, its errors naming the table and column. */
+function columnOf<T>(schema: string, table: string, col: TableMapColumn, i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`${schema}.${table} column ${col.name ?? `@${i + 1}`}: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** columnTypeOf, or bytes for a column type this decoder does not know (a skipped table's). */
+function columnTypeOrBytes(col: TableMapColumn, hint: ColumnType | undefined): ColumnType {
+  try {
+    return columnTypeOf(col, hint);
+  } catch {
+    return { kind: 'binary' };
+  }
+}
+
 /** ENUM/SET member names read byte-for-byte (latin1), decoded with the column's charset (UTF-8 when unknown). */
 function memberNames(raw: readonly string[], collationId: number | undefined): string[] {
   return raw.map((v) => {
@@ -1585,7 +1625,8 @@ function memberNames(raw: readonly string[], collationId: number | undefined): s
  * What the Table_map's optional metadata says of each column. Its per-kind lists (signedness,
  * charsets, ENUM/SET members, geometry types) hold one entry per column of that kind, and MySQL and
  * MariaDB count different columns as numeric and as character ones (see isNumericType,
- * isCharacterType): `mariadb` is the flavor of the server that wrote the binlog.
+ * isCharacterType): `mariadb` is the flavor of the server that wrote the binlog. `lenient` (a skipped
+ * table's columns) leaves out the ENUM/SET member names it cannot decode instead of throwing.
  */
 function foldColumns(
   types: Uint8Array,
@@ -1593,7 +1634,17 @@ function foldColumns(
   nullability: readonly boolean[],
   opt: TableMapOptionalMetadata,
   mariadb: boolean,
+  lenient: boolean,
 ): TableMapColumn[] {
+  /** ENUM/SET names; a lenient fold leaves out those it cannot decode. */
+  const names = (raw: readonly string[], col: TableMapColumn, i: number): string[] | undefined => {
+    try {
+      return memberNames(raw, col.collationId);
+    } catch (e) {
+      if (lenient) return undefined;
+      throw new Error(`column ${col.name ?? `@${i + 1}`} member names: ${errorMessage(e)}`, { cause: e });
+    }
+  };
   const charsetOf = charsetLookup(opt.defaultCharset, opt.columnCharsets);
   const enumSetCharsetOf = charsetLookup(opt.enumAndSetDefaultCharset, opt.enumAndSetColumnCharsets);
   let numeric = 0;
@@ -1638,11 +1689,13 @@ function foldColumns(
       enumSet++;
       if (realType === MysqlType.ENUM) {
         const v = opt.enumValues?.[enums];
-        if (v !== undefined) col.enumValues = opt.enumValues![enums] = memberNames(v, col.collationId);
+        const decoded = v && names(v, col, i);
+        if (decoded) col.enumValues = opt.enumValues![enums] = decoded;
         enums++;
       } else {
         const v = opt.setValues?.[sets];
-        if (v !== undefined) col.setValues = opt.setValues![sets] = memberNames(v, col.collationId);
+        const decoded = v && names(v, col, i);
+        if (decoded) col.setValues = opt.setValues![sets] = decoded;
         sets++;
       }
     }
