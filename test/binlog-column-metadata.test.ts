@@ -61,3 +61,83 @@ test('a GEOMETRY column takes its entry of the charset list on MariaDB: later st
   const duckSql = 'SELECT id, hex(g), v, l, hex(g2), c, hex(b) FROM geo_cs.t';
   assert.deepEqual(await duckRows(duck, duckSql), await mariaRows(db, sql));
 });
+
+test('columns of every legacy charset reach the sink from the binlog as MariaDB converts them', async () => {
+  // text in each charset's own script, and every charset of the issue's list that MariaDB has
+  const columns: [string, string, string][] = [
+    ['big5', 'VARCHAR(20) CHARACTER SET big5', "'大五碼'"],
+    ['gbk', 'VARCHAR(20) CHARACTER SET gbk', "'中文汉字'"],
+    ['gb2312', 'VARCHAR(20) CHARACTER SET gb2312', "'简体'"],
+    ['sjis', 'VARCHAR(20) CHARACTER SET sjis', "'日本語ｶﾅ'"],
+    ['cp932', 'VARCHAR(20) CHARACTER SET cp932', "'①髙﨑'"],
+    ['ujis', 'VARCHAR(20) CHARACTER SET ujis', "'日本語'"],
+    ['eucjpms', 'VARCHAR(20) CHARACTER SET eucjpms', "'①日本'"],
+    ['euckr', 'VARCHAR(20) CHARACTER SET euckr', "'한국어'"],
+    ['tis620', 'VARCHAR(20) CHARACTER SET tis620', "'ภาษาไทย'"],
+    ['latin2', 'VARCHAR(20) CHARACTER SET latin2', "'Łódź Žďár'"],
+    ['cp1250', 'VARCHAR(20) CHARACTER SET cp1250', "'Šťastný „x“'"],
+    ['cp1257', 'VARCHAR(20) CHARACTER SET cp1257', "'Ąžuolas ų'"],
+    ['hebrew', 'VARCHAR(20) CHARACTER SET hebrew', "'עברית'"],
+    ['macroman', 'VARCHAR(20) CHARACTER SET macroman', "'café ∑π'"],
+    ['koi8r', 'TEXT CHARACTER SET koi8r', "'Русский'"],
+    ['greek', 'CHAR(10) CHARACTER SET greek', "'Ελληνικά'"],
+    ['ucs2', 'VARCHAR(20) CHARACTER SET ucs2', "'ucs2 ü'"],
+    ['utf32', 'VARCHAR(20) CHARACTER SET utf32', "'𝄞 utf32'"],
+  ];
+  const defs = columns.map(([n, t]) => `c_${n} ${t}`).join(', ');
+  const values = columns.map(([, , v]) => v).join(', ');
+  await db.query(`CREATE DATABASE legacy_cs; CREATE TABLE legacy_cs.t (id INT PRIMARY KEY, ${defs});
+    INSERT INTO legacy_cs.t VALUES (1, ${values});`);
+  const duck = await snapshotThenStream(
+    'legacy_cs',
+    'legacy_cs.t',
+    `INSERT INTO legacy_cs.t VALUES (2, ${values});
+     UPDATE legacy_cs.t SET c_big5 = '大五', c_sjis = 'ﾃｽﾄ', c_latin2 = 'ő' WHERE id = 1;`,
+  );
+  const sql = `SELECT id, ${columns.map(([n]) => `c_${n}`).join(', ')} FROM legacy_cs.t`;
+  const want = await mariaRows(db, sql);
+  assert.deepEqual(await duckRows(duck, sql), want);
+  assert.equal(want[0]![1], '大五');
+});
+
+test('a table the pipeline does not capture never stops it, whatever its charsets hold', async () => {
+  await db.query(`CREATE DATABASE uncaptured_cs;
+    CREATE TABLE uncaptured_cs.kept (id INT PRIMARY KEY, v VARCHAR(10));
+    CREATE TABLE uncaptured_cs.other (id INT PRIMARY KEY, b VARCHAR(10) CHARACTER SET big5, a VARCHAR(4) CHARACTER SET ascii);
+    INSERT INTO uncaptured_cs.kept VALUES (1, 'a');`);
+  const duck = await snapshotThenStream(
+    'uncaptured_cs',
+    'uncaptured_cs.kept',
+    // a big5 value, and bytes neither charset can convert (stored as they are)
+    `INSERT INTO uncaptured_cs.other VALUES (1, '大五', 'x'), (2, CONVERT(X'A3E1' USING big5), CONVERT(X'FF' USING ascii));
+     INSERT INTO uncaptured_cs.kept VALUES (2, 'b');`,
+  );
+  const sql = 'SELECT id, v FROM uncaptured_cs.kept';
+  assert.deepEqual(await duckRows(duck, sql), await mariaRows(db, sql));
+});
+
+test('a captured value the server itself cannot convert stops the pipeline naming table, column and position', async () => {
+  await db.query(`CREATE DATABASE unconvertible; CREATE TABLE unconvertible.t (id INT PRIMARY KEY, b VARCHAR(10) CHARACTER SET big5);
+    INSERT INTO unconvertible.t VALUES (1, '大');`);
+  const dir = tempDir();
+  const duck = join(dir, 'sink.duckdb');
+  const pipeline = writePipeline(dir, {
+    port: db.port,
+    tables: 'unconvertible.t',
+    duckdbPath: duck,
+    name: 'unconv',
+  });
+  const state = join(dir, 'state');
+  const first = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(first.code, 0, first.stderr);
+  // A3E1 is well-formed big5 that maps to no Unicode character: SELECT shows '?'
+  await db.query("INSERT INTO unconvertible.t VALUES (2, CONCAT('x', CONVERT(X'A3E1' USING big5)))");
+  assert.deepEqual(await mariaRows(db, 'SELECT b FROM unconvertible.t WHERE id = 2'), [['x?']]);
+  const second = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
+  assert.notEqual(second.code, 0, second.stdout);
+  assert.match(
+    second.stderr,
+    /SOURCE_BINLOG_DECODE.*mysql-bin\.\d+:\d+.*unconvertible\.t row 1: column b: big5 bytes a3e1 at byte 1 of the value/,
+  );
+  assert.deepEqual(await duckRows(duck, 'SELECT id, b FROM unconvertible.t'), [['1', '大']]);
+});

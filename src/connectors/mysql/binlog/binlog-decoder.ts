@@ -981,6 +981,7 @@ export class BinlogDecoder {
     const presentUpdateCount = presentUpdate === undefined ? 0 : countTrue(presentUpdate);
     // A small event decodes its texts one by one: a batch's fixed cost (a few native calls) pays off only on more bytes.
     const texts = dataEnd - pos >= TEXT_BATCH_MIN_BYTES ? this.texts : undefined;
+    const columnName = (col: number): string => plans[col]?.columnName ?? `@${col + 1}`;
     try {
       while (pos < dataEnd) {
         cur.pos = pos;
@@ -1008,9 +1009,9 @@ export class BinlogDecoder {
         }
         if (cur.pos <= pos) throw new Error('row image of zero bytes');
         pos = cur.pos;
-        if (texts !== undefined && texts.bytes > TEXT_BATCH_BYTES) texts.resolve();
+        if (texts !== undefined && texts.bytes > TEXT_BATCH_BYTES) texts.resolve(columnName);
       }
-      texts?.resolve();
+      texts?.resolve(columnName);
     } catch (e) {
       texts?.clear();
       const tm = cached.event;

@@ -11,6 +11,7 @@ import type { ColumnType, Value } from '../../../event/column-type.js';
 import {
   BINARY_COLLATION,
   charsetMaxBytes,
+  checkUtf8,
   charsetOfCollation,
   normalizeCharset,
   stringDecoderFor,
@@ -216,7 +217,7 @@ export interface ColumnPlan {
   readonly unsigned: boolean;
   /** String decoder; null → the value stays bytes (binary charset or unknown for BLOBs). */
   readonly decode: StringDecoderFn | null;
-  /** How `decode` runs on the hot path: STR_BYTES, STR_UTF8, STR_ASCII or STR_OTHER (call it). */
+  /** How `decode` runs on the hot path: STR_BYTES, STR_UTF8 or STR_OTHER (call it). */
   readonly strMode: number;
   readonly enumValues: readonly string[] | undefined;
   readonly setValues: readonly string[] | undefined;
@@ -241,21 +242,17 @@ export interface ColumnPlan {
 export const STR_BYTES = 0;
 /** ColumnPlan.strMode: UTF-8 (utf8mb3/utf8mb4), decoded inline. */
 export const STR_UTF8 = 1;
-/** ColumnPlan.strMode: ASCII, decoded inline. */
-export const STR_ASCII = 2;
 /** ColumnPlan.strMode: another charset: call `decode`. */
 export const STR_OTHER = 3;
 
 /** Buffer's internal slice methods: no argument juggling, a RangeError past the end. */
 interface SliceBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
 }
 
 function strModeOf(d: StringDecoderFn | null): number {
   if (d === null) return STR_BYTES;
   if (d === stringDecoderFor('utf8mb4')) return STR_UTF8;
-  if (d === stringDecoderFor('ascii')) return STR_ASCII;
   return STR_OTHER;
 }
 
@@ -628,10 +625,12 @@ export function textValueStart(buf: Buffer, cur: Cursor, plan: ColumnPlan): numb
 
 function decodeString(buf: Buffer, start: number, end: number, plan: ColumnPlan): string | Uint8Array {
   switch (plan.strMode) {
-    case STR_UTF8:
-      return (buf as SliceBuffer).utf8Slice(start, end);
-    case STR_ASCII:
-      return (buf as SliceBuffer).latin1Slice(start, end);
+    case STR_UTF8: {
+      const s = (buf as SliceBuffer).utf8Slice(start, end);
+      // ill-formed UTF-8 is an error, not U+FFFD (one string scan on the hot path)
+      if (s.indexOf('\uFFFD') >= 0) checkUtf8(buf, start, end);
+      return s;
+    }
     case STR_OTHER:
       return plan.decode!(buf, start, end);
     default:
