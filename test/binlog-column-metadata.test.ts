@@ -141,3 +141,46 @@ test('a captured value the server itself cannot convert stops the pipeline namin
   );
   assert.deepEqual(await duckRows(duck, 'SELECT id, b FROM unconvertible.t'), [['1', '大']]);
 });
+
+test("MariaDB's UUID and INET6 (INET4 needs 11.3): the binlog's bytes reach the sink as the text SELECT shows", async () => {
+  // UUIDs of all kinds (MariaDB orders time-based ones by node first), one per chunk of 3 rows
+  const uuids = [
+    'f47ac10b-58cc-4372-a567-0e02b2c3d479',
+    '6ccd780c-baba-1026-9564-5b8c656024db',
+    '11223344-5566-1788-8899-aabbccddee00',
+    '00000000-0000-0000-0000-000000000000',
+    '11223344-5566-7788-c899-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    '11223344-5566-1788-0899-aabbccddeeff',
+  ];
+  for (let i = 0; i < 30; i++)
+    uuids.push(
+      `${(0x10000000 + i * 0x7654321).toString(16)}-0000-1${i.toString(16).padStart(3, '0')}-8000-00000000000${i % 10}`,
+    );
+  const rows = uuids.map(
+    (u, i) => `('${u}', '2001:db8::${i.toString(16)}', ${i % 3 ? `'::ffff:10.0.0.${i}'` : 'NULL'})`,
+  );
+  await db.query(`CREATE DATABASE uuid_db; CREATE TABLE uuid_db.t (id UUID PRIMARY KEY, a INET6, b INET6 NULL);
+    INSERT INTO uuid_db.t VALUES ${rows.join(', ')};`);
+  const dir = tempDir();
+  const duck = join(dir, 'sink.duckdb');
+  const pipeline = writePipeline(dir, {
+    port: db.port,
+    tables: 'uuid_db.t',
+    duckdbPath: duck,
+    name: 'uuid',
+    extraSource: { 'scan.incremental.snapshot.chunk.size': 3 },
+  });
+  const state = join(dir, 'state');
+  const first = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(first.code, 0, first.stderr);
+  await db.query(`INSERT INTO uuid_db.t VALUES ('01234567-89ab-4def-8123-456789abcdef', '::', '::1.2.3.4');
+    UPDATE uuid_db.t SET a = 'fe80::1', b = '1::2:3:4:5:6:7' WHERE id = '6ccd780c-baba-1026-9564-5b8c656024db';
+    DELETE FROM uuid_db.t WHERE id = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';`);
+  const second = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(second.code, 0, second.stderr);
+  const sql = 'SELECT id, a, b FROM uuid_db.t';
+  const want = await mariaRows(db, sql);
+  assert.deepEqual(await duckRows(duck, sql), want);
+  assert.equal(want.length, uuids.length);
+});

@@ -7,7 +7,8 @@
  * allocates only the returned value (strings, bigints, byte copies), and keeps the read position in
  * a caller-owned cursor object.
  */
-import type { ColumnType, Value } from '../../../event/column-type.js';
+import type { ColumnType, FixedBinaryFormat, Value } from '../../../event/column-type.js';
+import { FIXED_BINARY_BYTES, fixedBinaryText } from '../fixed-binary-text.js';
 import {
   BINARY_COLLATION,
   charsetMaxBytes,
@@ -301,6 +302,31 @@ function hintUnsigned(hint: ColumnType | undefined): boolean | undefined {
   }
 }
 
+/**
+ * The MariaDB type (UUID, INET4, INET6) of a CHAR column of binary bytes the caller's schema says
+ * it is: the Table_map calls it BINARY(16) or BINARY(4).
+ */
+function fixedBinaryFormatOf(
+  col: TableMapColumn,
+  hint: ColumnType | undefined,
+  length: number,
+): FixedBinaryFormat | undefined {
+  if (hint?.kind !== 'string' || hint.format === undefined) return undefined;
+  if (col.collationId !== undefined && col.collationId !== BINARY_COLLATION) return undefined;
+  return length === FIXED_BINARY_BYTES[hint.format] ? hint.format : undefined;
+}
+
+/** Renders a UUID/INET value's bytes (trailing zero bytes stripped, as for BINARY(n)) as the server's text. */
+function fixedBinaryDecoder(format: FixedBinaryFormat): StringDecoderFn {
+  const size = FIXED_BINARY_BYTES[format];
+  return (buf, start, end) => {
+    if (end - start > size) throw new Error(`a ${format.toUpperCase()} value of ${end - start} bytes`);
+    const bytes = new Uint8Array(size);
+    bytes.set(buf.subarray(start, end));
+    return fixedBinaryText(format, bytes);
+  };
+}
+
 function charsetDecoder(
   col: TableMapColumn,
   hintDecode: StringDecoderFn | null | undefined,
@@ -335,6 +361,11 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     case MysqlType.STRING: {
       const { length } = resolveStringMeta(col.meta);
       meta = length;
+      const format = fixedBinaryFormatOf(col, hint, length);
+      if (format !== undefined) {
+        decode = fixedBinaryDecoder(format);
+        break;
+      }
       decode = charsetDecoder(col, hintDecode);
       if (decode === null) {
         if (col.collationId === BINARY_COLLATION) fixedLength = length;
@@ -1240,6 +1271,7 @@ export function columnTypeOf(col: TableMapColumn, hint?: ColumnType): ColumnType
     case MysqlType.STRING: {
       const fixed = col.realType === MysqlType.STRING;
       const bytes = fixed ? resolveStringMeta(col.meta).length : col.meta;
+      if (fixed && fixedBinaryFormatOf(col, hint, bytes) !== undefined) return hint!;
       const cs = charsetName(col, hint);
       if (cs === 'binary') return { kind: 'binary', length: bytes, fixed };
       if (cs === undefined) {
