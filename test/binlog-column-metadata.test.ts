@@ -166,7 +166,7 @@ test("MariaDB's UUID and INET6 (INET4 needs 11.3): the binlog's bytes reach the 
   const duck = join(dir, 'sink.duckdb');
   const pipeline = writePipeline(dir, {
     port: db.port,
-    tables: 'uuid_db.t',
+    tables: 'uuid_db.\\.*',
     duckdbPath: duck,
     name: 'uuid',
     extraSource: { 'scan.incremental.snapshot.chunk.size': 3 },
@@ -174,7 +174,10 @@ test("MariaDB's UUID and INET6 (INET4 needs 11.3): the binlog's bytes reach the 
   const state = join(dir, 'state');
   const first = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
   assert.equal(first.code, 0, first.stderr);
-  await db.query(`INSERT INTO uuid_db.t VALUES ('01234567-89ab-4def-8123-456789abcdef', '::', '::1.2.3.4');
+  // and a table whose schema comes from its CREATE TABLE in the binlog
+  await db.query(`CREATE TABLE uuid_db.later (id INT PRIMARY KEY, u UUID, i INET6);
+    INSERT INTO uuid_db.later VALUES (1, '6ccd780c-baba-1026-9564-5b8c656024db', '::ffff:1.2.3.4'), (2, NULL, 'fe80::');
+    INSERT INTO uuid_db.t VALUES ('01234567-89ab-4def-8123-456789abcdef', '::', '::1.2.3.4');
     UPDATE uuid_db.t SET a = 'fe80::1', b = '1::2:3:4:5:6:7' WHERE id = '6ccd780c-baba-1026-9564-5b8c656024db';
     DELETE FROM uuid_db.t WHERE id = 'f47ac10b-58cc-4372-a567-0e02b2c3d479';`);
   const second = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
@@ -183,4 +186,6 @@ test("MariaDB's UUID and INET6 (INET4 needs 11.3): the binlog's bytes reach the 
   const want = await mariaRows(db, sql);
   assert.deepEqual(await duckRows(duck, sql), want);
   assert.equal(want.length, uuids.length);
+  const later = 'SELECT id, u, i FROM uuid_db.later';
+  assert.deepEqual(await duckRows(duck, later), await mariaRows(db, later));
 });
