@@ -3,8 +3,8 @@
  * converter (TextDecoder) where the two agree. They differ in 20 codes, taken from MySQL's own
  * mapping (strings/ctype-gb18030): ICU follows GB18030-2022 (and the WHATWG index), which moved
  * 18 two-byte codes from Private Use code points to the characters since encoded in Unicode, and
- * maps A3A0 and the single byte 0x80 where MySQL does not. Four-byte codes MySQL maps to nothing
- * (beyond U+FFFF outside the supplementary planes' range) are errors, as ICU's are.
+ * maps A3A0 and the single byte 0x80 differently (MySQL: U+E5E5, and no character). Four-byte
+ * codes outside the ranges MySQL maps (it shows them as '?') are errors, as they are for ICU.
  */
 import { undecodableBytes } from './charset-table-decoder.js';
 
