@@ -195,7 +195,10 @@ export class MysqlBinlogFilesSource implements Source {
     if (!restored) yield [{ kind: 'checkpoint', state: start as unknown as JsonValue }];
 
     const reader = new BinlogChangeReader({ selector: this.selector, start, logger: ctx.logger });
-    const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+    const decoder = new BinlogDecoder({
+      columnTypesFor: reader.columnTypesFor,
+      skipRowsOf: (db, table) => !this.selector.matches(db, table),
+    });
     // The committed position, or an earlier one when prepared XA transactions are read again.
     const first = reader.resumePosition;
     const files = this.files.filter((f) => comparePositions(basename(f), 0, first.file, 0) >= 0);
