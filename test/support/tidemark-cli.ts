@@ -60,8 +60,10 @@ export interface PipelineFileOptions {
   readonly password?: string;
   readonly tables: string;
   readonly duckdbPath: string;
-  readonly name?: string;
+  /** `pipeline.name`; null writes none (the default name). */
+  readonly name?: string | null;
   readonly routes?: readonly { source: string; sink: string }[];
+  readonly transforms?: readonly { source: string; primaryKeys: string }[];
   readonly extraSource?: Record<string, string | number>;
   readonly host?: string;
 }
@@ -90,7 +92,19 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
     for (const r of o.routes) lines.push(`  - source-table: ${r.source}`, `    sink-table: ${r.sink}`);
     lines.push('');
   }
-  lines.push('pipeline:', `  name: ${o.name ?? 'test pipeline'}`, '  parallelism: 1', '');
+  if (o.transforms?.length) {
+    lines.push('transform:');
+    for (const t of o.transforms)
+      lines.push(
+        `  - source-table: ${t.source}`,
+        '    projection: \\*',
+        `    primary-keys: ${t.primaryKeys}`,
+      );
+    lines.push('');
+  }
+  lines.push('pipeline:');
+  if (o.name !== null) lines.push(`  name: ${o.name ?? 'test pipeline'}`);
+  lines.push('  parallelism: 1', '');
   const file = join(dir, 'pipeline.yaml');
   writeFileSync(file, lines.join('\n'));
   return file;

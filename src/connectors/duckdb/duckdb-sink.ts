@@ -187,6 +187,26 @@ export class DuckDbSink implements Sink {
     this.logger.debug('duckdb sink opened');
   }
 
+  get target(): string {
+    return `duckdb ${this.path}`;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    await this.tail;
+    try {
+      const r = await this.connection().runAndReadAll(
+        'SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() ' +
+          'AND NOT internal AND NOT temporary AND schema_name <> $1',
+        [CHECKPOINT_SCHEMA],
+      );
+      return Number(r.getRowObjectsJS()[0]?.n ?? 0) === 0;
+    } catch (e) {
+      throw new TidemarkError('SINK_OPEN', `cannot list the tables of ${this.path}: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+  }
+
   async committedCheckpoint(): Promise<Checkpoint | undefined> {
     await this.tail;
     const conn = this.connection();

@@ -114,6 +114,12 @@ export const DUCKDB_TYPE_MAPPING: readonly DuckDbTypeMappingRow[] = [
     duckdb: 'VARCHAR',
     note: 'UTF-8; length not enforced',
   },
+  {
+    kind: 'string',
+    source: 'UUID, INET4, INET6 (MariaDB)',
+    duckdb: 'VARCHAR',
+    note: 'the text the server shows (the binlog carries bytes)',
+  },
   { kind: 'binary', source: 'BINARY, VARBINARY, BLOB types', duckdb: 'BLOB', note: '' },
   { kind: 'date', source: 'DATE', duckdb: 'DATE', note: 'zero date 0000-00-00 → NULL (warning)' },
   {

@@ -2,6 +2,7 @@ import mysql from 'mysql2';
 import type { Row } from '../../../event/change-event.js';
 import type { ColumnType, Value } from '../../../event/column-type.js';
 import type { JsonValue } from '../../../event/json-value.js';
+import { fixedBinarySortKey } from '../fixed-binary-text.js';
 import { quoteIdentifier } from '../snapshot-reader.js';
 
 /**
@@ -94,6 +95,10 @@ export function compareValues(t: ColumnType, collation: string, a: Value, b: Val
       if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
       return compareBytes(Buffer.from(String(a)), Buffer.from(String(b)));
     case 'string': {
+      if (t.format) {
+        // MariaDB's UUID/INET4/INET6: ordered by their bytes, not their text
+        return compareBytes(fixedBinarySortKey(t.format, String(a)), fixedBinarySortKey(t.format, String(b)));
+      }
       const x = trimPad(String(a));
       const y = trimPad(String(b));
       if (collation === '' || collation.endsWith('_bin') || collation === 'binary') {
