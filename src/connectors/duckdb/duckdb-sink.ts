@@ -333,7 +333,7 @@ export class DuckDbSink implements Sink {
     schemaAfter: TableSchema | undefined,
   ): Promise<void> {
     const key = tableKey(tableId);
-    const t = this.target(tableId);
+    const t = this.duckTarget(tableId);
     switch (change.type) {
       case 'create-table':
         await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.duckSchema)}`);
@@ -372,9 +372,9 @@ export class DuckDbSink implements Sink {
         this.dirty.add(key);
         break;
       case 'rename-table':
-        await this.renameTable(t, this.target(change.to), schemaAfter);
+        await this.renameTable(t, this.duckTarget(change.to), schemaAfter);
         this.tables.delete(key);
-        if (schemaAfter) await this.refreshTable(change.to, this.target(change.to), schemaAfter);
+        if (schemaAfter) await this.refreshTable(change.to, this.duckTarget(change.to), schemaAfter);
         return;
       default:
         assertNever(change, 'schema change');
@@ -388,7 +388,7 @@ export class DuckDbSink implements Sink {
   }
 
   /** The DuckDB schema, table and quoted name of a sink table. */
-  private target(id: TableId): DuckTarget {
+  private duckTarget(id: TableId): DuckTarget {
     const duckSchema = id.schemaName ?? 'main';
     return {
       id,
@@ -530,7 +530,7 @@ export class DuckDbSink implements Sink {
    */
   private async rebuildTable(t: DuckTarget, schema: TableSchema): Promise<void> {
     this.checkNotDirty(tableKey(t.id), t.label, 'change the primary key');
-    const tmp = this.target({ ...t.id, tableName: `__tidemark_rebuild_${++this.stagingSeq}` });
+    const tmp = this.duckTarget({ ...t.id, tableName: `__tidemark_rebuild_${++this.stagingSeq}` });
     await this.copyTable(t, tmp, schema, 'create');
     await this.exec(`DROP TABLE ${t.qualified}`);
     await this.exec(`ALTER TABLE ${tmp.qualified} RENAME TO ${quoteIdent(t.table)}`);

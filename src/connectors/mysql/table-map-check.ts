@@ -176,6 +176,7 @@ function charsetDifference(
   c: TableMapColumn,
 ): string | undefined {
   if (c.collationId === undefined) return undefined;
+  if (t.kind === 'string' && t.format !== undefined) return undefined; // UUID/INET: stored as BINARY(n)
   const binary = c.collationId === BINARY_COLLATION;
   if (binary !== (t.kind === 'binary')) return binary ? 'binary charset' : 'a character charset';
   if (t.kind === 'binary' || t.charset === undefined) return undefined;
