@@ -68,6 +68,11 @@ export type SchemaChange =
         readonly column: string;
         readonly type: ColumnType;
         readonly nullable: boolean;
+        /**
+         * Set when the source converted the existing values in a way a sink cannot redo from its
+         * copy (rounding, padding, reformatting): why. A sink holding rows cannot apply it exactly.
+         */
+        readonly existingUnknown?: string;
       }[];
     }
   /** The new order of all columns (MODIFY/CHANGE … FIRST|AFTER); names and types unchanged. */

@@ -493,11 +493,20 @@ export class DuckDbSink implements Sink {
   /** SET DATA TYPE; DuckDB cannot change the type of a key column: the table is rebuilt then. */
   private async alterColumnTypes(
     t: DuckTarget,
-    changes: readonly { column: string; type: ColumnType }[],
+    changes: readonly { column: string; type: ColumnType; existingUnknown?: string }[],
     after: TableSchema | undefined,
   ): Promise<void> {
     const existing = await this.catalogColumns(t.duckSchema, t.table);
     const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
+    const unknown = changes.find((ch) => ch.existingUnknown !== undefined);
+    if (unknown && (await this.hasRows(t))) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot change column ${unknown.column} of ${t.label} exactly: ${unknown.existingUnknown}. The DuckDB table ` +
+          'has rows whose converted values are unknown here; snapshot the table again (a new sink file and state directory)',
+        { details: { table: t.label, column: unknown.column } },
+      );
+    }
     const todo = changes.flatMap((ch) => {
       const col = existing.find((c) => sameName(c.name, ch.column));
       const type = duckDbType(ch.type);

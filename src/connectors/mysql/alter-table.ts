@@ -3,6 +3,7 @@ import type { ColumnType } from '../../event/column-type.js';
 import { applySchemaChange } from '../../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import type { AlterClause } from './ddl-parser.js';
+import { conversionLoss } from './type-conversion.js';
 
 type AddClause = Extract<AlterClause, { kind: 'add-column' }>;
 type ChangeClause = Extract<AlterClause, { kind: 'change-column' }>;
@@ -43,6 +44,7 @@ export function applyAlterTable(
   before: TableSchema,
   clauses: readonly AlterClause[],
   existing: (clause: AddClause) => Omit<AddedColumn, 'column' | 'position'>,
+  strict = false,
 ): AlterResult {
   const plan = planAlter(before, clauses);
   const { live, renames, dropped } = plan;
@@ -92,7 +94,7 @@ export function applyAlterTable(
   });
   return {
     schema,
-    changes: changesBetween(before, schema, { dropped, renames, added: adds }),
+    changes: changesBetween(before, schema, { dropped, renames, added: adds, strict }),
     ...(renameTo?.kind === 'rename-table' ? { renameTo: renameTo.to } : {}),
   };
 }
@@ -254,6 +256,7 @@ function changesBetween(
     dropped: ReadonlySet<string>;
     renames: ReadonlyMap<string, string>;
     added: readonly AddedColumn[];
+    strict: boolean;
   },
 ): SchemaChange[] {
   const out: SchemaChange[] = [];
@@ -272,9 +275,11 @@ function changesBetween(
   const types = cur.columns.flatMap((c) => {
     const a = byName.get(lower(c.name));
     if (!a || addedNames.has(lower(c.name))) return [];
-    return sameType(a.type, c.type) && a.nullable === c.nullable
-      ? []
-      : [{ column: a.name, type: a.type, nullable: a.nullable }];
+    if (sameType(a.type, c.type) && a.nullable === c.nullable) return [];
+    const loss = conversionLoss(c.type, a.type, { from: c.nullable, to: a.nullable }, intent.strict);
+    return [
+      { column: a.name, type: a.type, nullable: a.nullable, ...(loss ? { existingUnknown: loss } : {}) },
+    ];
   });
   if (types.length) out.push({ type: 'alter-column-type', changes: types });
   if (intent.added.length) out.push({ type: 'add-column', columns: intent.added });

@@ -17,6 +17,7 @@ import type { TableMapColumn } from './binlog/column-value.js';
 import { parseDdl, type AlterClause, type DdlStatement } from './ddl-parser.js';
 import { existingRowValue, type DdlClock } from './existing-row-value.js';
 import { tableMapDifferences } from './table-map-check.js';
+import { strictMode } from './type-conversion.js';
 import { tableSchemaFromTableMap } from './table-map-schema.js';
 import { GtidSet, type Gtid } from './gtid-set.js';
 import { parseMysqlTimeZone, type MysqlTimeZone } from './mysql-time-zone.js';
@@ -191,7 +192,8 @@ export class BinlogChangeReader {
     this.schemas.get(`${db}.${table}`)?.schema.columns.map((c) => c.type);
 
   /** The decoder hook: rows of tables the reader does not track are not decoded at all. */
-  readonly skipRowsOf = (db: string, table: string): boolean => !this.schemas.has(`${db}.${table}`);
+  readonly skipRowsOf = (db: string, table: string): boolean =>
+    !this.schemas.has(`${db}.${table}`) && !this.pending.has(`${db}.${table}`);
 
   state(): MysqlSourceState {
     return {
@@ -323,6 +325,7 @@ export class BinlogChangeReader {
           location: `${at.file}:${at.pos}`,
           seconds: h.timestamp,
           clock,
+          strict: strictMode(ev.statusVars.sqlMode),
         });
         out.push(...changes);
         if (changes.length) this.schemaList = [...this.schemas.values()];
@@ -611,6 +614,8 @@ interface DdlContext {
   readonly location: string;
   readonly seconds: number;
   readonly clock: () => DdlClock;
+  /** The statement ran in a strict sql_mode (ALTER refuses conversions that lose data). */
+  readonly strict: boolean;
 }
 
 /**
@@ -722,7 +727,7 @@ class DdlTracker {
     }
     let result: AlterResult;
     try {
-      result = applyAlterTable(cur.schema, clauses, (c) => this.existing(id, c));
+      result = applyAlterTable(cur.schema, clauses, (c) => this.existing(id, c), this.ctx.strict);
     } catch (e) {
       if (!(e instanceof AlterMismatch)) throw e;
       throw new TidemarkError(
@@ -733,8 +738,22 @@ class DdlTracker {
         { details: { table: key, position: this.ctx.location, ddl: this.sql } },
       );
     }
-    for (const change of result.changes) this.emit(id, change);
+    for (const change of result.changes) this.emit(id, this.located(id, change));
     if (result.renameTo) this.rename(id, result.renameTo);
+  }
+
+  /** Type changes whose existing values are unknown name the table, the DDL and its position. */
+  private located(id: TableId, change: SchemaChange): SchemaChange {
+    if (change.type !== 'alter-column-type' || !change.changes.some((c) => c.existingUnknown)) return change;
+    const where = `${tableIdToString(id)}: ALTER TABLE at ${this.ctx.location}`;
+    return {
+      ...change,
+      changes: change.changes.map((c) =>
+        c.existingUnknown
+          ? { ...c, existingUnknown: `${where}: ${c.existingUnknown} (DDL: ${this.sql})` }
+          : c,
+      ),
+    };
   }
 
   /** What the rows already in the table hold in an added column. */

@@ -115,6 +115,7 @@ function trackedFamilies(t: ColumnType): readonly Family[] | undefined {
       return ['json', 'blob'];
     case 'string':
     case 'binary':
+      if (t.kind === 'string' && t.format !== undefined) return ['fixed']; // UUID/INET: BINARY(n)
       if (t.kind === 'string' ? t.text : t.blob) return ['blob'];
       return t.fixed ? ['fixed'] : ['varying'];
     default:
