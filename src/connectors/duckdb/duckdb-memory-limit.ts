@@ -106,17 +106,18 @@ export class DuckDbMemoryLimit {
    */
   private async tableDataBlocks(conn: DuckDBConnection): Promise<number> {
     const tables = await conn.runAndReadAll(
-      'SELECT schema_name, table_name, estimated_size FROM duckdb_tables() ' +
+      'SELECT database_name, schema_name, table_name, estimated_size FROM duckdb_tables() ' +
         'WHERE NOT temporary AND database_name = current_database()',
     );
     const seen = new Map<string, { rows: number; blocks: number }>();
     let blocks = 0;
     for (const row of tables.getRowsJS()) {
-      const [s, t, size] = row as [string, string, bigint | number];
+      const [d, s, t, size] = row as [string, string, string, bigint | number];
       // pragma_storage_info cannot name a table whose name holds a double quote: its data then
       // counts as index, which only makes the limit higher.
-      if (s.includes('"') || t.includes('"')) continue;
-      const name = `${quoteIdent(s)}.${quoteIdent(t)}`;
+      if (d.includes('"') || s.includes('"') || t.includes('"')) continue;
+      // catalog.schema.table: `schema.table` is ambiguous when a catalog has the schema's name
+      const name = [d, s, t].map(quoteIdent).join('.');
       const rows = Number(size);
       let entry = this.tableBlocks.get(name);
       if (entry?.rows !== rows) {

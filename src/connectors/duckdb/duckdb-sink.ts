@@ -1,6 +1,8 @@
 /**
  * The embedded default sink: one DuckDB file, one DuckDB schema per source database
  * (`tableId.schemaName`, `main` when undefined; the namespace is ignored), one table per table.
+ * The file is attached as catalog `tidemark_sink` and every table is named with it
+ * (duckdb-open.ts): a file named like a schema (app_db.duckdb) cannot make names ambiguous.
  *
  * Tables with a primary key are **upsert tables** (DuckDB PRIMARY KEY; within each batch only the
  * last change per key is written, a key-changing update deletes the old key). Tables without one
@@ -35,8 +37,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
@@ -50,6 +51,7 @@ import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
 import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import { openDuckDb, qualifiedTableName } from './duckdb-open.js';
 import { quoteIdent } from './quote-ident.js';
 
 /** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
@@ -61,7 +63,7 @@ function defaultClause(c: Column): string {
 export const CHECKPOINT_SCHEMA = '_tidemark';
 /** DuckDB's memory_limit when the pipeline sets none (duckdb-sink-options.ts), before the indexes' share. */
 const DEFAULT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
-const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
+const CHECKPOINT_TABLE = qualifiedTableName(CHECKPOINT_SCHEMA, 'checkpoints');
 const OP_COLUMN = '__tidemark_op';
 /** Op codes of the staging table: upsert, delete, and from OP_PARTIAL on one per partial-image mask. */
 const OP_UPSERT = 0;
@@ -170,8 +172,7 @@ export class DuckDbSink implements Sink {
     if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      this.instance = await DuckDBInstance.create(this.path, settings);
-      this.conn = await this.instance.connect();
+      ({ instance: this.instance, connection: this.conn } = await openDuckDb(this.path, { settings }));
     } catch (e) {
       const msg = errorMessage(e);
       const locked = /lock/i.test(msg);
@@ -321,7 +322,7 @@ export class DuckDbSink implements Sink {
     const key = tableKey(tableId);
     const label = tableIdToString(tableId);
     const duckSchema = tableId.schemaName ?? 'main';
-    const qualified = `${quoteIdent(duckSchema)}.${quoteIdent(tableId.tableName)}`;
+    const qualified = qualifiedTableName(duckSchema, tableId.tableName);
     const log = this.logger;
     switch (change.type) {
       case 'create-table': {
