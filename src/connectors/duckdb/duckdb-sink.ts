@@ -24,6 +24,8 @@
  * Schema changes (idempotent against DuckDB's catalog, applied inside the transaction):
  * - create-table: CREATE SCHEMA / TABLE IF NOT EXISTS; an existing table gets the missing columns.
  *   Only primary key columns are NOT NULL in DuckDB, so that kept (dropped) columns accept NULL.
+ *   Primary-key columns of type DATE, TIME, DATETIME, TIMESTAMP are VARCHAR holding the value's
+ *   key text (duckDbKeyType); the writer follows the DuckDB column type (TableState.keyText).
  * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (positions are ignored).
  * - drop-column: the DuckDB column is kept; old rows keep their values, rows written afterwards
  *   (inserts and updates, which write the whole row) get NULL.
@@ -49,7 +51,13 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Sink, SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
-import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
+import {
+  duckDbColumnType,
+  duckDbDefaultLiteral,
+  duckDbKeyType,
+  duckDbType,
+  hasKeyText,
+} from './duckdb-type-mapping.js';
 import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
 import { openDuckDb, qualifiedTableName } from './duckdb-open.js';
 import { quoteIdent } from './quote-ident.js';
@@ -93,6 +101,8 @@ interface TableState {
   targetSource: number[];
   /** Schema column indexes of the DuckDB primary key (upsert table), or undefined (append). */
   keyIndexes: number[] | undefined;
+  /** Per schema column: a temporal column the DuckDB table holds as key text (VARCHAR). */
+  keyText: boolean[];
   /**
    * Upsert tables with one integer key column: ranges that hold every key the DuckDB table may
    * have (a superset). A batch whose keys lie outside them all is written with a plain INSERT.
@@ -329,7 +339,7 @@ export class DuckDbSink implements Sink {
         const s = change.schema;
         const cols = s.columns.map((c) => {
           const pk = s.primaryKeys.some((k) => k.toLowerCase() === c.name.toLowerCase());
-          return `${quoteIdent(c.name)} ${duckDbType(c.type)}${pk ? ' NOT NULL' : ''}`;
+          return `${quoteIdent(c.name)} ${duckDbColumnType(c.type, pk)}${pk ? ' NOT NULL' : ''}`;
         });
         if (s.primaryKeys.length > 0) {
           cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
@@ -370,9 +380,10 @@ export class DuckDbSink implements Sink {
       }
       case 'alter-column-type': {
         const existing = await this.catalogColumns(duckSchema, tableId.tableName);
+        const keys = await this.catalogPrimaryKey(duckSchema, tableId.tableName);
         for (const ch of change.changes) {
           const col = existing.find((c) => sameName(c.name, ch.column));
-          const type = duckDbType(ch.type);
+          const type = this.alteredColumnType(key, label, ch, keys);
           if (!col || normalizeType(col.type) === normalizeType(type)) continue;
           this.checkNotDirty(key, label, `change the type of column ${col.name}`);
           try {
@@ -479,6 +490,10 @@ export class DuckDbSink implements Sink {
       targetColumns: target.map((c) => c.name),
       targetSource: target.map((c) => index(c.name)),
       keyIndexes,
+      keyText: schema.columns.map((c) => {
+        const stored = target.find((tc) => sameName(tc.name, c.name));
+        return hasKeyText(c.type) && stored !== undefined && normalizeType(stored.type) === 'VARCHAR';
+      }),
       keyRanges,
       chunkWriter: undefined,
       staging: undefined,
@@ -712,9 +727,12 @@ export class DuckDbSink implements Sink {
    * typed as the chunk writer fills it (JSON as VARCHAR, cast by the INSERT), and the op code.
    */
   private async stagingTable(t: TableState): Promise<string> {
-    t.chunkWriter ??= new StagingChunkWriter(t.schema.columns.map((c) => c.type));
+    t.chunkWriter ??= new StagingChunkWriter(
+      t.schema.columns.map((c) => c.type),
+      t.keyText,
+    );
     if (t.staging) return t.staging;
-    const cols = t.schema.columns.map((c, i) => `c${i} ${stagingType(c.type)}`);
+    const cols = t.schema.columns.map((c, i) => `c${i} ${t.keyText[i] ? 'VARCHAR' : stagingType(c.type)}`);
     cols.push(`${quoteIdent(OP_COLUMN)} UINTEGER`);
     await this.connection().run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(t.stagingName)} (${cols.join(', ')})`,
@@ -725,6 +743,16 @@ export class DuckDbSink implements Sink {
 
   private warnZero(t: TableState, i: number, v: Value | undefined): void {
     const col = t.schema.columns[i]!.name;
+    if (t.keyIndexes?.includes(i)) {
+      // A table created before temporal key columns were stored as text (see duckDbKeyType).
+      throw new TidemarkError(
+        'SINK_WRITE',
+        `zero date ${String(v)} in primary key column ${col} of ${t.label}: the DuckDB table holds ` +
+          `the column as a ${duckDbType(t.schema.columns[i]!.type)}, which has no zero date. Drop the ` +
+          'DuckDB table and snapshot it again: a new table keeps temporal key columns as text',
+        { details: { table: t.label, column: col } },
+      );
+    }
     if (t.zeroWarned.has(col)) return;
     t.zeroWarned.add(col);
     this.logger?.warn('zero date/time value written as NULL (DuckDB has no zero date)', {
@@ -732,6 +760,32 @@ export class DuckDbSink implements Sink {
       column: col,
       value: typeof v === 'string' ? v : String(v),
     });
+  }
+
+  /**
+   * The DuckDB type of a column whose source type changes: a primary-key column keeps its key type.
+   * A key column held as key text cannot change its kind (DATETIME to DATE, VARCHAR to DATETIME):
+   * MySQL rewrites the values in place, without row events, and the DuckDB keys would stay the old
+   * texts.
+   */
+  private alteredColumnType(
+    key: string,
+    label: string,
+    ch: { readonly column: string; readonly type: ColumnType },
+    primaryKey: readonly string[],
+  ): string {
+    if (!primaryKey.some((k) => sameName(k, ch.column))) return duckDbType(ch.type);
+    const old = this.tables.get(key)?.schema.columns.find((c) => sameName(c.name, ch.column))?.type;
+    if (old && old.kind !== ch.type.kind && (hasKeyText(old) || hasKeyText(ch.type))) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot change primary key column ${ch.column} of ${label} from ${old.kind} to ` +
+          `${ch.type.kind}: the DuckDB table keys it by the value's text, which the source rewrote ` +
+          'without row events. Drop the DuckDB table and snapshot it again',
+        { details: { table: label, column: ch.column } },
+      );
+    }
+    return duckDbKeyType(ch.type);
   }
 
   // ---- transactions and errors ----------------------------------------------------------------
