@@ -110,6 +110,29 @@ test('index bytes: table data is not counted, also when only some tables changed
   }
 });
 
+test('index bytes: long BLOB and TEXT values (overflow blocks) are table data, not index', async () => {
+  const t = tempDb();
+  const db = await DuckDBInstance.create(join(t.dir, 'blobs.duckdb'));
+  const conn = await db.connect();
+  try {
+    await conn.run('CREATE TABLE docs (id INTEGER PRIMARY KEY, b BLOB, s VARCHAR)');
+    // 100 rows of 512 KB + 256 KB: ~77 MB of values, a few KB of index
+    await conn.run(
+      'INSERT INTO docs SELECT range, repeat(md5(range::VARCHAR)::BLOB, 16384), ' +
+        'repeat(md5(range::VARCHAR), 8192) FROM range(100)',
+    );
+    await conn.run('CHECKPOINT');
+    const limit = new DuckDbMemoryLimit(BASE);
+    await limit.adjust(conn);
+    assert.ok(limit.indexBytes < 2 * MB, `index ${limit.indexBytes / MB} MB`);
+    assert.equal(limit.limitBytes, BASE);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    t.cleanup();
+  }
+});
+
 test('the sink raises its default limit at open for a file whose index outgrew 128 MB, not a set one', async () => {
   const t = tempDb();
   const file = join(t.dir, 'big.duckdb');

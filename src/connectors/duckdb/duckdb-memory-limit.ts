@@ -121,8 +121,11 @@ export class DuckDbMemoryLimit {
       const rows = Number(size);
       let entry = this.tableBlocks.get(name);
       if (entry?.rows !== rows) {
+        // A segment's block and its overflow blocks (BLOB/TEXT values too long for the segment)
         const r = await conn.runAndReadAll(
-          'SELECT count(DISTINCT block_id) FROM pragma_storage_info($1) WHERE block_id >= 0',
+          'WITH s AS (SELECT block_id, additional_block_ids FROM pragma_storage_info($1)) ' +
+            'SELECT count(*) FROM (SELECT block_id FROM s WHERE block_id >= 0 ' +
+            'UNION SELECT unnest(additional_block_ids) FROM s)',
           [name],
         );
         entry = { rows, blocks: Number(r.getRowsJS()[0]?.[0] ?? 0) };
