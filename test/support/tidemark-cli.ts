@@ -63,6 +63,7 @@ export interface PipelineFileOptions {
   readonly name?: string;
   readonly routes?: readonly { source: string; sink: string }[];
   readonly extraSource?: Record<string, string | number>;
+  readonly extraSink?: Record<string, string | number>;
   readonly host?: string;
 }
 
@@ -83,6 +84,7 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
     'sink:',
     '  type: duckdb',
     `  path: ${o.duckdbPath}`,
+    ...Object.entries(o.extraSink ?? {}).map(([k, v]) => `  ${k}: ${v}`),
     '',
   ];
   if (o.routes?.length) {

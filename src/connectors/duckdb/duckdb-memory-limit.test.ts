@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import { DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
 import { openSink, tempDb } from './duckdb-test-support.js';
 
 const MB = 2 ** 20;
@@ -165,4 +165,35 @@ test('limitFor: the base without indexes, then half the base plus 110% of the pi
   assert.equal(l.limitFor(0), 128 * MB);
   assert.equal(l.limitFor(50 * MB), 128 * MB);
   assert.equal(l.limitFor(400 * MB), 64 * MB + 440 * MB);
+});
+
+test('fitTransaction raises the limit while a transaction needs more; endTransaction sets it back', async () => {
+  const db = await DuckDBInstance.create(':memory:', { memory_limit: `${BASE}B` });
+  const conn = await db.connect();
+  const setting = async (): Promise<number> => {
+    const r = await conn.runAndReadAll(`SELECT current_setting('memory_limit')`);
+    return Number.parseFloat(r.getRowsJS()[0]![0] as string);
+  };
+  try {
+    const l = new DuckDbMemoryLimit(BASE);
+    assert.equal(await l.fitTransaction(conn, 10 * MB), undefined, 'fits the base');
+    const change = await l.fitTransaction(conn, 100 * MB);
+    assert.equal(change?.limitBytes, l.limitFor(100 * MB));
+    assert.equal(l.limitBytes, 16 * MB + 110 * MB);
+    assert.equal(await setting(), 126);
+    assert.equal(await l.fitTransaction(conn, 50 * MB), undefined, 'never lowered in a transaction');
+    await l.endTransaction(conn);
+    assert.equal(l.limitBytes, BASE);
+    assert.equal(await setting(), 32);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+});
+
+test('memoryLimitBytes reads sizes as DuckDB does', () => {
+  assert.equal(memoryLimitBytes('64MB'), 64e6);
+  assert.equal(memoryLimitBytes(' 1.5 GiB '), 1.5 * 2 ** 30);
+  assert.equal(memoryLimitBytes('512kb'), 512e3);
+  assert.equal(memoryLimitBytes('lots'), undefined);
 });
