@@ -873,3 +873,34 @@ test('a zero date in a key column DuckDB holds as TIMESTAMP (an older table) is 
     t.cleanup();
   }
 });
+
+test('rows with large values (DELETE + INSERT): the same key in several batches of one transaction', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file, { 'batch.size': 2 });
+    const id = tableId('app_db', 'docs');
+    await createTable(sink, id, {
+      columns: [col('id', INT, false), col('body', VARCHAR)],
+      primaryKeys: ['id'],
+    });
+    const body = (k: number, v: number): string => `${k}/${v}:`.padEnd(300, 'x');
+    await sink.write([1, 2, 3].map((k) => ins(id, [k, body(k, 0)])));
+    await sink.flush(checkpoint(1));
+    // one transaction, batches of two rows: key 1 updated three times, key 2 deleted and inserted
+    // again, key 3 updated then deleted, key 4 inserted then updated
+    await sink.write([upd(id, [1, body(1, 0)], [1, body(1, 1)]), del(id, [2, body(2, 0)])]);
+    await sink.write([upd(id, [1, body(1, 1)], [1, body(1, 2)]), ins(id, [2, body(2, 1)])]);
+    await sink.write([upd(id, [3, body(3, 0)], [3, body(3, 1)]), ins(id, [4, body(4, 0)])]);
+    await sink.write([upd(id, [1, body(1, 2)], [1, body(1, 3)]), del(id, [3, body(3, 1)])]);
+    await sink.write([upd(id, [4, body(4, 0)], [4, body(4, 1)])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, body FROM app_db.docs ORDER BY id'), [
+      ['1', body(1, 3)],
+      ['2', body(2, 1)],
+      ['4', body(4, 1)],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
