@@ -105,7 +105,7 @@ test('kill -9 right after a DDL: the restart equals a clean run (issue #5)', asy
   const s = await scenario(
     'ddl_kill',
     'evolve',
-    'CREATE TABLE t (id INT PRIMARY KEY, a INT); INSERT INTO t VALUES (1, 10)',
+    'CREATE TABLE t (id INT PRIMARY KEY, a INT); INSERT INTO t VALUES (1, 10); CREATE TABLE busy (id INT PRIMARY KEY)',
     {
       'checkpoint.interval': '60s',
     },
@@ -115,9 +115,17 @@ test('kill -9 right after a DDL: the restart equals a clean run (issue #5)', asy
   let out = '';
   child.stderr?.on('data', (b: Buffer) => (out += b.toString()));
   await waitFor(() => /caught up/.test(out), 60_000, 'the pipeline to catch up');
+  // A busy source (no idle moment for the runner to commit in; interval 60 s), and the kill as
+  // soon as the rename reached the sink: between the DDL and the commit of its checkpoint.
+  let busy = true;
+  const load = (async () => {
+    for (let i = 0; busy; i++) await s.sql(`INSERT INTO busy VALUES (${i})`);
+  })();
   await s.sql('ALTER TABLE t RENAME COLUMN a TO b; INSERT INTO t VALUES (2, 20)');
-  await new Promise((r) => setTimeout(r, 2000));
+  await waitFor(() => /"change":"rename-column"/.test(out), 60_000, 'the rename to be applied');
   child.kill('SIGKILL');
+  busy = false;
+  await load;
   await child.result;
   await s.sync();
   assert.deepEqual(await s.diff(), []);
