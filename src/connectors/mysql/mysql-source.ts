@@ -26,9 +26,17 @@ import {
   type ServerInfo,
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-import { FULL_RANGE, keyOf, keyText, type ChunkKey } from './snapshot/chunk-key.js';
+import {
+  FULL_RANGE,
+  keyOf,
+  keyText,
+  type ChunkKey,
+  type CollationOrder,
+  type KeyTuple,
+} from './snapshot/chunk-key.js';
 import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
+import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
 import {
   comparePos,
   formatPos,
@@ -343,8 +351,16 @@ export class MysqlSource implements Source {
     });
   }
 
-  /** The split key of a table: the configured chunk key column, else the primary key, else none. */
-  private chunkKey(t: TrackedTable, collations: Map<string, string>): ChunkKey | null {
+  /**
+   * The split key of a table: the configured chunk key column, else the primary key, else none;
+   * with how the server orders each of its columns (collations probed once per `probes`).
+   */
+  private async chunkKey(
+    c: Connection2,
+    t: TrackedTable,
+    info: Map<string, KeyColumnInfo>,
+    probes: Map<string, Promise<CollationOrder>>,
+  ): Promise<ChunkKey | null> {
     const configured = this.keyColumns.find((k) => k.selector.matches(t.id.schemaName ?? '', t.id.tableName));
     let columns: string[];
     if (configured) {
@@ -371,33 +387,49 @@ export class MysqlSource implements Source {
         .map((k) => k.toLowerCase())
         .sort()
         .every((k, i) => k === pk[i]);
+    const columnInfo = columns.map(
+      (col): KeyColumnInfo =>
+        info.get(`${t.table}.${col.toLowerCase()}`) ?? { dataType: '', collation: null, charset: null },
+    );
     return {
       columns,
       indexes,
       types: indexes.map((i) => t.schema.columns[i]!.type),
-      collations: columns.map((col) => collations.get(`${t.table}.${col.toLowerCase()}`) ?? ''),
+      orders: await keyColumnOrders(c, columnInfo, probes),
       unique,
     };
   }
 
-  private async collations(c: Connection2, tables: readonly TrackedTable[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /** information_schema's type, collation and character set of the tables' columns. */
+  private async columnInfo(
+    c: Connection2,
+    tables: readonly TrackedTable[],
+  ): Promise<Map<string, KeyColumnInfo>> {
+    const out = new Map<string, KeyColumnInfo>();
     if (!tables.length) return out;
     const [rows] = await c.query(
-      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, COLLATION_NAME AS k FROM information_schema.COLUMNS WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?) AND COLLATION_NAME IS NOT NULL',
+      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d, COLLATION_NAME AS k, CHARACTER_SET_NAME AS cs FROM information_schema.COLUMNS WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?)',
       [tables.map((t) => [t.id.schemaName, t.id.tableName])],
     );
-    for (const r of rows as { s: string; t: string; c: string; k: string }[]) {
-      out.set(`${r.s}.${r.t}.${r.c.toLowerCase()}`, r.k.toLowerCase());
+    for (const r of rows as {
+      s: string;
+      t: string;
+      c: string;
+      d: string;
+      k: string | null;
+      cs: string | null;
+    }[]) {
+      out.set(`${r.s}.${r.t}.${r.c.toLowerCase()}`, { dataType: r.d, collation: r.k, charset: r.cs });
     }
     return out;
   }
 
   private async newSnapshots(c: Connection2, tables: readonly TrackedTable[]): Promise<TableSnapshot[]> {
-    const coll = await this.collations(c, tables);
+    const info = await this.columnInfo(c, tables);
+    const probes = new Map<string, Promise<CollationOrder>>();
     const out: TableSnapshot[] = [];
     for (const t of tables) {
-      const ts = new TableSnapshot(t.table, t.id, t.schema, this.chunkKey(t, coll));
+      const ts = new TableSnapshot(t.table, t.id, t.schema, await this.chunkKey(c, t, info, probes));
       ts.rowsEstimated = await estimateRowCount(c, t.id);
       out.push(ts);
     }
@@ -413,13 +445,15 @@ export class MysqlSource implements Source {
       const t = byName.get(j.table);
       return t ? [{ j, t }] : [];
     });
-    const coll = await this.collations(
+    const info = await this.columnInfo(
       c,
       tracked.map((x) => x.t),
     );
+    const probes = new Map<string, Promise<CollationOrder>>();
     const out: TableSnapshot[] = [];
     for (const { j, t } of tracked) {
-      const ts = TableSnapshot.restore(j, t.id, t.schema, this.chunkKey(t, coll));
+      const key = await this.chunkKey(c, t, info, probes);
+      const ts = await TableSnapshot.restore(j, t.id, t.schema, key, c);
       ts.rowsEstimated = await estimateRowCount(c, t.id);
       out.push(ts);
     }
@@ -487,6 +521,7 @@ export class MysqlSource implements Source {
             unboundedFirst: opts['scan.incremental.snapshot.unbounded-chunk-first.enabled'],
           },
           ts.rowsEstimated,
+          ts.weigher,
         ),
       );
     }
@@ -662,7 +697,13 @@ export class MysqlSource implements Source {
         }
       }
       ts.passed(streaming ? changeReader.committed : { file: '', pos: 0 });
-      if (ts.complete) logger.info('snapshot of table done', { table: ts.table, rows: ts.rowsRead });
+      if (ts.complete) {
+        logger.info('snapshot of table done', {
+          table: ts.table,
+          rows: ts.rowsRead,
+          ...(ts.weigher ? { keyWeights: ts.weigher.stats } : {}),
+        });
+      }
       const tail: SourceRecord[] = [snapshotProgress()];
       if (streamAtBoundary()) tail.push(checkpoint());
       yield tail;
@@ -721,6 +762,29 @@ export class MysqlSource implements Source {
         return [];
       }
       return verdict(ts.decide(bk ?? ak, at), ev);
+    };
+
+    /**
+     * Weighs the keys of a batch's row events whose table is in snapshot with a key ordered by a
+     * collation: one query per table and batch (the filter then compares them with chunk bounds).
+     */
+    let weighConn: Promise<Connection2> | undefined;
+    const weighing = snapshot.some((ts) => ts.weigher);
+    const weighStreamKeys = async (records: readonly SourceRecord[]): Promise<void> => {
+      if (!weighing) return;
+      const keys = new Map<TableSnapshot, (KeyTuple | null)[]>();
+      for (const rec of records) {
+        if (rec.kind !== 'data') continue;
+        const ts = inSnapshot.get(tableIdToString(rec.tableId));
+        if (!ts?.weigher || !ts.key) continue;
+        let list = keys.get(ts);
+        if (!list) keys.set(ts, (list = []));
+        list.push(rec.before && keyOf(ts.key, rec.before), rec.after && keyOf(ts.key, rec.after));
+      }
+      if (keys.size === 0) return;
+      weighConn ??= openMysqlConnection(this.conn, logger);
+      const conn = await weighConn;
+      for (const [ts, list] of keys) await ts.weigher!.weigh(conn, list);
     };
 
     let caughtUp = false;
@@ -819,49 +883,50 @@ export class MysqlSource implements Source {
         if (r.done) return; // the server ended the stream
         retries = 0;
         let out: SourceRecord[] = [];
+        const raw: SourceRecord[] = [];
         for (const buf of r.value) {
-          const raw: SourceRecord[] = [];
           changeReader.processRaw(decoder, buf, raw);
-          for (const rec of raw) {
-            if (rec.kind === 'data') {
-              lastEventMs = rec.meta.tsMs;
-              if (skipped(rec)) continue;
-              for (;;) {
-                const v = filter(rec);
-                if (Array.isArray(v)) {
-                  out.push(...v);
-                  break;
-                }
-                // a chunk of this key is being finished: emit it first
-                if (out.length) {
-                  yield out;
-                  out = [];
-                }
-                let released = false;
-                void v.wait.then(() => (released = true));
-                while (!released) {
-                  checkFailure();
-                  if (queue.length) yield* drainQueue.call(this);
-                  else {
-                    queuedWait ??= queued.wait().then(() => {
-                      queuedWait = undefined;
-                    });
-                    await Promise.race([v.wait, queuedWait]);
-                  }
-                }
-              }
-            } else if (rec.kind === 'checkpoint') {
-              out.push({ kind: 'checkpoint', state: state(rec.state as unknown as MysqlSourceState) });
-            } else if (rec.kind === 'schema') {
-              const s = this.schemaEvent(rec, captured, logger);
-              if (s) out.push(s);
-            } else {
-              out.push(rec);
-            }
-          }
           if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
-            out.push({ kind: 'caught-up' });
+            raw.push({ kind: 'caught-up' });
+          }
+        }
+        await weighStreamKeys(raw);
+        for (const rec of raw) {
+          if (rec.kind === 'data') {
+            lastEventMs = rec.meta.tsMs;
+            if (skipped(rec)) continue;
+            for (;;) {
+              const v = filter(rec);
+              if (Array.isArray(v)) {
+                out.push(...v);
+                break;
+              }
+              // a chunk of this key is being finished: emit it first
+              if (out.length) {
+                yield out;
+                out = [];
+              }
+              let released = false;
+              void v.wait.then(() => (released = true));
+              while (!released) {
+                checkFailure();
+                if (queue.length) yield* drainQueue.call(this);
+                else {
+                  queuedWait ??= queued.wait().then(() => {
+                    queuedWait = undefined;
+                  });
+                  await Promise.race([v.wait, queuedWait]);
+                }
+              }
+            }
+          } else if (rec.kind === 'checkpoint') {
+            out.push({ kind: 'checkpoint', state: state(rec.state as unknown as MysqlSourceState) });
+          } else if (rec.kind === 'schema') {
+            const s = this.schemaEvent(rec, captured, logger);
+            if (s) out.push(s);
+          } else {
+            out.push(rec);
           }
         }
         if (Date.now() - lastStreamProgress > 5000 && snapshotDone) {
@@ -879,6 +944,7 @@ export class MysqlSource implements Source {
       space.notify();
       await client?.close();
       this.client = undefined;
+      await weighConn?.then((c) => c.end()).catch(() => undefined);
     }
   }
 

@@ -1,22 +1,53 @@
 import mysql from 'mysql2';
 import type { Row } from '../../../event/change-event.js';
-import type { ColumnType, Value } from '../../../event/column-type.js';
+import { assertNever, type ColumnType, type Value } from '../../../event/column-type.js';
 import type { JsonValue } from '../../../event/json-value.js';
+import { TidemarkError } from '../../../event/tidemark-error.js';
 import { quoteIdentifier } from '../snapshot-reader.js';
 
 /**
  * The key a table is split by (its primary key, or `scan.incremental.snapshot.chunk.key-column`):
- * column positions and types, and the JS comparison that mirrors the server's ORDER BY.
+ * column positions and types, and how the server orders each column (see {@link compareKeys}).
  */
 export interface ChunkKey {
   readonly columns: readonly string[];
   readonly indexes: readonly number[];
   readonly types: readonly ColumnType[];
-  /** Collation of each key column (string types), lower case; '' when not a string. */
-  readonly collations: readonly string[];
+  /** How the server orders each key column (and so ORDER BY, `>=` and `=` on it). */
+  readonly orders: readonly KeyColumnOrder[];
   /** True when the key identifies a row (a primary key). */
   readonly unique: boolean;
 }
+
+/** How the server orders the values of one key column. */
+export type KeyColumnOrder =
+  /** By the value itself (numbers, DECIMAL, temporal types, ENUM, SET, BIT, binary strings): {@link compareValues}. */
+  | { readonly by: 'value' }
+  /** A utf8/ascii `_bin` collation: by Unicode code point (not UTF-16 unit); PAD SPACE ignores trailing blanks. */
+  | { readonly by: 'code-point'; readonly padSpace: boolean }
+  /** Any other collation: by the server's weights of each value, read by KeyWeigher (key-order.ts). */
+  | { readonly by: 'weights'; readonly collation: CollationOrder }
+  /** MariaDB's UUID type: by its stored form (versions 1-5 with their segments swapped). */
+  | { readonly by: 'uuid' }
+  /** INET4 / INET6: by the address bytes. */
+  | { readonly by: 'inet'; readonly bytes: 4 | 16 };
+
+export const VALUE_ORDER: KeyColumnOrder = { by: 'value' };
+
+/** What the server said about a collation (see probeCollation in key-order.ts). */
+export interface CollationOrder {
+  readonly name: string;
+  readonly charset: string;
+  /** PAD SPACE: values compare as if padded with spaces ('a' = 'a ', 'a\t' < 'a'). */
+  readonly padSpace: boolean;
+  /** `WEIGHT_STRING(… LEVEL n)` of each level compared, in order; empty: WEIGHT_STRING whole, as one level. */
+  readonly levels: readonly number[];
+  /** The weight of one space at each compared level. */
+  readonly spaceWeights: readonly Uint8Array[];
+}
+
+/** A string's weights under its column's collation: one per compared level (PAD SPACE: trailing space weights cut). */
+export type ValueWeights = readonly Uint8Array[];
 
 /** A key tuple: one value per key column. */
 export type KeyTuple = readonly (Value | undefined)[];
@@ -28,8 +59,6 @@ export interface KeyRange {
 }
 
 export const FULL_RANGE: KeyRange = { lo: null, hi: null };
-
-const ciCollator = new Intl.Collator('en', { sensitivity: 'base' });
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
@@ -63,10 +92,26 @@ function timeMicros(t: string): number {
   return neg ? -v : v;
 }
 
-const trimPad = (s: string): string => s.replace(/ +$/, '');
+/** A SET value's bitmask: the server orders SET values by it. */
+function setBits(members: readonly string[], v: Value): bigint {
+  const text = String(v);
+  let bits = 0n;
+  if (text === '') return bits;
+  for (const m of text.split(',')) {
+    const i = members.indexOf(m);
+    if (i >= 0) bits |= 1n << BigInt(i);
+  }
+  return bits;
+}
 
-/** Compares two non-null values of one column the way the server orders them (see collations). */
-export function compareValues(t: ColumnType, collation: string, a: Value, b: Value): number {
+function bytesOf(v: Value): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  if (typeof v === 'boolean') return Uint8Array.of(v ? 1 : 0);
+  return Buffer.from(String(v));
+}
+
+/** Compares two non-null values of a column ordered by value (see {@link KeyColumnOrder}). */
+export function compareValues(t: ColumnType, a: Value, b: Value): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
   switch (t.kind) {
     case 'integer':
@@ -83,26 +128,19 @@ export function compareValues(t: ColumnType, collation: string, a: Value, b: Val
       return compareDecimalText(String(a), String(b));
     case 'time':
       return timeMicros(String(a)) - timeMicros(String(b));
-    case 'enum': {
-      const ia = t.values.indexOf(String(a));
-      const ib = t.values.indexOf(String(b));
-      return ia - ib;
+    case 'enum':
+      return t.values.indexOf(String(a)) - t.values.indexOf(String(b));
+    case 'set': {
+      const x = setBits(t.values, a);
+      const y = setBits(t.values, b);
+      return x < y ? -1 : x > y ? 1 : 0;
     }
     case 'binary':
     case 'bit':
     case 'geometry':
-      if (a instanceof Uint8Array && b instanceof Uint8Array) return compareBytes(a, b);
-      return compareBytes(Buffer.from(String(a)), Buffer.from(String(b)));
-    case 'string': {
-      const x = trimPad(String(a));
-      const y = trimPad(String(b));
-      if (collation === '' || collation.endsWith('_bin') || collation === 'binary') {
-        return x < y ? -1 : x > y ? 1 : 0;
-      }
-      // Case- and accent-insensitive collations: an approximation of the server's UCA weights.
-      return ciCollator.compare(x, y);
-    }
+      return compareBytes(bytesOf(a), bytesOf(b));
     default: {
+      // DATE, DATETIME and TIMESTAMP text (fixed width per column); code units otherwise
       const x = String(a);
       const y = String(b);
       return x < y ? -1 : x > y ? 1 : 0;
@@ -110,16 +148,203 @@ export function compareValues(t: ColumnType, collation: string, a: Value, b: Val
   }
 }
 
+/** The rest of a PAD SPACE string against the padding: the first code point that is not a space decides. */
+function tailAgainstSpace(s: string, from: number): number {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20) return c < 0x20 ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Unicode code point order (a `_bin` collation of utf8mb4), with PAD SPACE when asked. */
+export function compareCodePoints(a: string, b: string, padSpace: boolean): number {
+  if (a === b) return 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a.codePointAt(i)!;
+    const y = b.codePointAt(j)!;
+    if (x !== y) return x < y ? -1 : 1;
+    i += x > 0xffff ? 2 : 1;
+    j += y > 0xffff ? 2 : 1;
+  }
+  if (i < a.length) return padSpace ? tailAgainstSpace(a, i) : 1;
+  if (j < b.length) return padSpace ? -tailAgainstSpace(b, j) : -1;
+  return 0;
+}
+
+/** Compares weights, the shorter one padded with the space weight (PAD SPACE). */
+function comparePadded(a: Uint8Array, b: Uint8Array, space: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  if (a.length === b.length || space.length === 0) return a.length - b.length;
+  const [longer, sign] = a.length > b.length ? [a, 1] : [b, -1];
+  for (let i = n, k = 0; i < longer.length; i++, k = (k + 1) % space.length) {
+    if (longer[i] !== space[k]) return longer[i]! < space[k]! ? -sign : sign;
+  }
+  return 0;
+}
+
+/** Compares two strings' weights level by level, as the server's collation does. */
+export function compareWeights(c: CollationOrder, a: ValueWeights, b: ValueWeights): number {
+  for (let l = 0; l < c.spaceWeights.length; l++) {
+    const x = a[l]!;
+    const y = b[l]!;
+    const d = c.padSpace ? comparePadded(x, y, c.spaceWeights[l]!) : compareBytes(x, y);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+function hexBytes(hex: string, n: number): Uint8Array | undefined {
+  if (hex.length !== n * 2 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
+  return new Uint8Array(Buffer.from(hex, 'hex'));
+}
+
+/** A UUID in its stored (index) form: MariaDB swaps the segments of versions 1-5 (variant 1). */
+export function uuidStoredBytes(v: Value): Uint8Array {
+  const m = v instanceof Uint8Array && v.length === 16 ? v : hexBytes(String(v).replace(/-/g, ''), 16);
+  if (!m) throw unorderable('UUID', v);
+  if (!(m[6]! > 0 && m[6]! < 0x60 && m[8]! & 0x80)) return m;
+  const out = new Uint8Array(16);
+  out.set(m.subarray(10, 16), 0);
+  out.set(m.subarray(8, 10), 6);
+  out.set(m.subarray(6, 8), 8);
+  out.set(m.subarray(4, 6), 10);
+  out.set(m.subarray(0, 4), 12);
+  return out;
+}
+
+function ipv4Bytes(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256)) return undefined;
+  return parts.map(Number);
+}
+
+function ipv6Bytes(text: string): Uint8Array | undefined {
+  let t = text;
+  const v4At = t.lastIndexOf(':') + 1;
+  if (t.includes('.', v4At)) {
+    const v4 = ipv4Bytes(t.slice(v4At));
+    if (!v4) return undefined;
+    t = `${t.slice(0, v4At)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+  }
+  const halves = t.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (h: string | undefined): string[] => (h ? h.split(':') : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const fill = 8 - head.length - tail.length;
+  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
+  const all = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...tail];
+  if (all.length !== 8 || !all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return hexBytes(all.map((g) => g.padStart(4, '0')).join(''), 16);
+}
+
+/** INET4 / INET6 address bytes (network order), from the text or the 4/16 bytes. */
+export function inetBytes(v: Value, n: 4 | 16): Uint8Array {
+  if (v instanceof Uint8Array && v.length === n) return v;
+  const text = String(v);
+  const b = n === 4 ? ipv4Bytes(text) : ipv6Bytes(text);
+  if (!b) throw unorderable(n === 4 ? 'INET4' : 'INET6', v);
+  return Uint8Array.from(b);
+}
+
+function unorderable(type: string, v: Value): TidemarkError {
+  const shown = v instanceof Uint8Array ? `0x${Buffer.from(v).toString('hex')}` : JSON.stringify(String(v));
+  return new TidemarkError(
+    'SOURCE_SCHEMA',
+    `cannot order the chunk key value ${shown}: it is not a ${type} value; split the table by another column (scan.incremental.snapshot.chunk.key-column)`,
+  );
+}
+
+/** Weights of key tuples, attached by identity (see KeyWeigher); gone with the tuple. */
+const tupleWeights = new WeakMap<KeyTuple, readonly (ValueWeights | undefined)[]>();
+
+export function setKeyWeights(k: KeyTuple, w: readonly (ValueWeights | undefined)[]): void {
+  tupleWeights.set(k, w);
+}
+
+/** True when a column of the key is ordered by server weights: its tuples must be weighed first. */
+export function keyNeedsWeights(key: ChunkKey): boolean {
+  return key.orders.some((o) => o.by === 'weights');
+}
+
+/** True when the tuple has a value whose weights are needed and not read yet. */
+export function lacksWeights(key: ChunkKey, k: KeyTuple): boolean {
+  if (tupleWeights.has(k)) return false;
+  return key.orders.some((o, i) => o.by === 'weights' && (k[i] ?? null) !== null);
+}
+
+function weightsAt(k: KeyTuple, i: number, c: CollationOrder): ValueWeights {
+  const w = tupleWeights.get(k)?.[i];
+  if (!w) {
+    throw new TidemarkError(
+      'INTERNAL',
+      `chunk key value ${JSON.stringify(String(k[i]))} compared before its ${c.name} weights were read`,
+    );
+  }
+  return w;
+}
+
+function compareColumn(key: ChunkKey, i: number, a: KeyTuple, b: KeyTuple): number {
+  const x = a[i] ?? null;
+  const y = b[i] ?? null;
+  if (x === null || y === null) return x === y ? 0 : x === null ? -1 : 1;
+  const order = key.orders[i]!;
+  switch (order.by) {
+    case 'value':
+      return compareValues(key.types[i]!, x, y);
+    case 'code-point':
+      return compareCodePoints(String(x), String(y), order.padSpace);
+    case 'weights':
+      return compareWeights(
+        order.collation,
+        weightsAt(a, i, order.collation),
+        weightsAt(b, i, order.collation),
+      );
+    case 'uuid':
+      return compareBytes(uuidStoredBytes(x), uuidStoredBytes(y));
+    case 'inet':
+      return compareBytes(inetBytes(x, order.bytes), inetBytes(y, order.bytes));
+    default:
+      return assertNever(order);
+  }
+}
+
+/**
+ * Compares two key tuples the way the server orders them (ORDER BY, `>=`; 0 = the server's `=`,
+ * e.g. 'a' and 'A ' under a PAD SPACE `_ci` collation). NULL first. Tuples of a key ordered by
+ * weights must have been weighed (KeyWeigher), else this throws an INTERNAL error.
+ */
 export function compareKeys(key: ChunkKey, a: KeyTuple, b: KeyTuple): number {
   for (let i = 0; i < key.types.length; i++) {
-    const c = compareValues(key.types[i]!, key.collations[i]!, a[i] ?? null, b[i] ?? null);
+    const c = compareColumn(key, i, a, b);
     if (c !== 0) return c < 0 ? -1 : 1;
   }
   return 0;
 }
 
+/** Range bounds equal for the server (null = unbounded). */
+export function sameBound(key: ChunkKey, a: KeyTuple | null, b: KeyTuple | null): boolean {
+  if (a === null || b === null) return a === b;
+  return compareKeys(key, a, b) === 0;
+}
+
+const keyMemo = new WeakMap<ChunkKey, WeakMap<Row, KeyTuple>>();
+
+/**
+ * The key tuple of a row. For a key ordered by weights, one tuple per row object (so the weights
+ * read for it stay with the row until it is dropped).
+ */
 export function keyOf(key: ChunkKey, row: Row): KeyTuple {
-  return key.indexes.map((i) => row[i] ?? null);
+  if (!keyNeedsWeights(key)) return key.indexes.map((i) => row[i] ?? null);
+  let memo = keyMemo.get(key);
+  if (!memo) keyMemo.set(key, (memo = new WeakMap()));
+  let k = memo.get(row);
+  if (!k) memo.set(row, (k = key.indexes.map((i) => row[i] ?? null)));
+  return k;
 }
 
 export function rangeContains(key: ChunkKey, r: KeyRange, k: KeyTuple): boolean {
@@ -128,7 +353,10 @@ export function rangeContains(key: ChunkKey, r: KeyRange, k: KeyTuple): boolean 
   return true;
 }
 
-/** Text identity of a key tuple (for maps and equality of range bounds). */
+/**
+ * Text identity of a key tuple: the exact values, not the server's equality (for that, see
+ * {@link compareKeys}): 'a' and 'A' differ here even where the collation makes them one key.
+ */
 export function keyText(k: KeyTuple | null): string {
   if (k === null) return '~';
   return JSON.stringify(encodeKey(k));

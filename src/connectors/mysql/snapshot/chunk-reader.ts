@@ -12,6 +12,7 @@ import type { MysqlConnectionOptions } from '../mysql-connection.js';
 import { currentBinlogPosition } from '../server-checks.js';
 import { snapshotSelectSql, valueTypeCast } from '../snapshot-reader.js';
 import {
+  compareKeys,
   keyOf,
   keyText,
   orderBy,
@@ -19,6 +20,7 @@ import {
   rangeContains,
   describeRange,
   type KeyRange,
+  type KeyTuple,
 } from './chunk-key.js';
 import type { ChunkSplitter } from './chunk-splitter.js';
 import {
@@ -81,8 +83,8 @@ export async function readChunk(
       let rows = await selectRows(conn, ts, sql);
       if (rows.length > opts.maxRows) {
         const cut = keyOf(key, rows[opts.maxRows]!);
-        const cutText = keyText(cut);
-        if (r.lo !== null && keyText(r.lo) === cutText) {
+        await ts.weigher?.weigh(conn, [cut]);
+        if (r.lo !== null && compareKeys(key, r.lo, cut) === 0) {
           // more than maxRows rows share one value of a non-unique chunk key: read them all.
           rows = await selectRows(
             conn,
@@ -91,7 +93,7 @@ export async function readChunk(
           );
         } else {
           rows = rows.slice(0, opts.maxRows);
-          while (rows.length && keyText(keyOf(key, rows[rows.length - 1]!)) === cutText) rows.pop();
+          if (!key.unique) await dropKeyAtEnd(conn, ts, rows, cut);
           chunk.range = { lo: r.lo, hi: cut };
           splitter.pushFront({ lo: cut, hi: r.hi });
         }
@@ -99,7 +101,7 @@ export async function readChunk(
       chunk.phase = 'closing';
       const hw = await binlogPosition(conn);
       if (comparePos(hw, lw) <= 0) return { table: ts, chunk, rows, hw };
-      const b = await backfill(ts, chunk.range, rows, lw, hw, opts);
+      const b = await backfill(conn, ts, chunk.range, rows, lw, hw, opts);
       // A non-unique key cannot tell whether the SELECT already saw a replayed row: read again
       // until no change of the chunk's keys falls between the watermarks.
       if (key.unique || !b.touched) return { table: ts, chunk, rows: b.rows, hw };
@@ -115,6 +117,25 @@ export async function readChunk(
   } catch (e) {
     ts.abandon(chunk);
     throw e;
+  }
+}
+
+/**
+ * Drops the rows of key `cut` from the end of `rows` (sorted by key): they belong to the chunk
+ * starting at `cut`. The server's equality decides ('a' = 'A' in a `_ci` collation), so the rows
+ * at the end are weighed, a few at a time, until a smaller key shows.
+ */
+async function dropKeyAtEnd(conn: Connection, ts: TableSnapshot, rows: Row[], cut: KeyTuple): Promise<void> {
+  const key = ts.key!;
+  for (let step = 16; rows.length > 0; step *= 2) {
+    await ts.weigher?.weigh(
+      conn,
+      rows.slice(-step).map((r) => keyOf(key, r)),
+    );
+    for (let i = 0; i < step && rows.length > 0; i++) {
+      if (compareKeys(key, keyOf(key, rows[rows.length - 1]!), cut) !== 0) return;
+      rows.pop();
+    }
   }
 }
 
@@ -145,8 +166,14 @@ async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Pro
   return rows as Row[];
 }
 
-/** Replays the binlog [lw, hw) of the chunk's table onto its rows. */
+/**
+ * Replays the binlog [lw, hw) of the chunk's table onto its rows. Rows are matched by their exact
+ * key values (keyText): a row image holds the stored value exactly, so the replay in binlog order
+ * ends with the row's last image, even where the collation makes 'a' and 'A' one key. Whether an
+ * event's key lies in the chunk is the server's order (its keys are weighed on `conn` first).
+ */
 async function backfill(
+  conn: Connection,
   ts: TableSnapshot,
   range: KeyRange,
   rows: Row[],
@@ -217,6 +244,14 @@ async function backfill(
           break;
         }
       }
+      await ts.weigher?.weigh(
+        conn,
+        out.flatMap((rec) =>
+          rec.kind === 'data'
+            ? [rec.before && keyOf(key, rec.before), rec.after && keyOf(key, rec.after)]
+            : [],
+        ),
+      );
       for (const rec of out) {
         if (rec.kind === 'data') apply(rec);
         else if (rec.kind === 'schema') {
