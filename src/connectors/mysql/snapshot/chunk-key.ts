@@ -383,20 +383,26 @@ export function decodeKey(j: readonly JsonValue[]): KeyTuple {
   });
 }
 
-function literal(v: Value | undefined): string {
-  if (v === undefined) return 'NULL';
+function literal(t: ColumnType, v: Value | undefined): string {
+  if (v === undefined || v === null) return 'NULL';
+  // ENUM and SET compare with a string as strings, and sort by their number; BIT compares
+  // with a hex string oddly: compare numbers
+  if (t.kind === 'enum') return String(t.values.indexOf(String(v)) + 1);
+  if (t.kind === 'set') return setBits(t.values, v).toString();
+  if (t.kind === 'bit') return BigInt(`0x0${Buffer.from(bytesOf(v)).toString('hex')}`).toString();
   if (v instanceof Uint8Array) return mysql.escape(Buffer.from(v));
   if (typeof v === 'bigint') return v.toString();
   return mysql.escape(v);
 }
 
 /** `(k1, k2) >= (v1, v2)` expanded so the range optimizer uses the index; `strict` for `>`. */
-function tupleAtLeast(cols: readonly string[], vals: KeyTuple, strict: boolean): string {
+function tupleAtLeast(key: ChunkKey, vals: KeyTuple, strict: boolean): string {
+  const cols = key.columns.map(quoteIdentifier);
   const n = cols.length;
-  let sql = `${cols[n - 1]} ${strict ? '>' : '>='} ${literal(vals[n - 1] ?? null)}`;
+  let sql = `${cols[n - 1]} ${strict ? '>' : '>='} ${literal(key.types[n - 1]!, vals[n - 1])}`;
   for (let i = n - 2; i >= 0; i--) {
     const c = cols[i]!;
-    const v = literal(vals[i] ?? null);
+    const v = literal(key.types[i]!, vals[i]);
     sql = `${c} > ${v} OR (${c} = ${v} AND (${sql}))`;
   }
   return n > 1 ? `(${sql})` : sql;
@@ -406,9 +412,9 @@ function tupleAtLeast(cols: readonly string[], vals: KeyTuple, strict: boolean):
 export function rangeCondition(key: ChunkKey, r: KeyRange): string | undefined {
   const cols = key.columns.map(quoteIdentifier);
   const parts: string[] = [];
-  if (r.lo !== null) parts.push(tupleAtLeast(cols, r.lo, false));
+  if (r.lo !== null) parts.push(tupleAtLeast(key, r.lo, false));
   if (r.hi !== null) {
-    const below = `NOT ${tupleAtLeast(cols, r.hi, false)}`;
+    const below = `NOT ${tupleAtLeast(key, r.hi, false)}`;
     // NOT (x >= v) is NULL for NULL keys: keep them in the first range.
     parts.push(
       r.lo === null && !key.unique ? `(${below} OR ${cols.map((c) => `${c} IS NULL`).join(' OR ')})` : below,
@@ -419,7 +425,7 @@ export function rangeCondition(key: ChunkKey, r: KeyRange): string | undefined {
 
 /** `k > v` for key walking. */
 export function afterCondition(key: ChunkKey, v: KeyTuple): string {
-  return tupleAtLeast(key.columns.map(quoteIdentifier), v, true);
+  return tupleAtLeast(key, v, true);
 }
 
 export function orderBy(key: ChunkKey): string {
