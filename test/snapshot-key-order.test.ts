@@ -3,7 +3,8 @@
 // `xa` rows during the snapshot (and across a kill -9 and a restart) must reach the sink: the
 // stream has to place their keys in chunks the way the server orders them. The same for other
 // collations (PAD SPACE, latin1, uca1400, `_bin` with supplementary characters) and key types
-// (ENUM, SET, BIT, UUID, INET6, DECIMAL).
+// (ENUM, SET, BIT, DECIMAL); the order of UUID and INET6 keys is checked against the server by
+// key-order.integration.test.ts.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -95,7 +96,7 @@ async function assertSinkEqualsSource(duckPath: string, sql: string, mariaSql = 
   assert.deepEqual(sink, source);
 }
 
-/** Starts the CLI with debug logs; `commits()` counts the checkpoints it committed so far. */
+/** Starts the CLI with debug logs; `waitCommits(n)` waits for n committed checkpoints (or the exit). */
 function startRun(pipeline: string, state: string, exitWhenCaughtUp: boolean) {
   const args = [
     'run',
@@ -206,13 +207,6 @@ const KEY_TABLES: { table: string; key: string; values: () => string }[] = [
     key: 'DECIMAL(12,3)',
     values: () => `${rnd(2) ? '-' : ''}${rnd(10 ** rnd(9))}.${rnd(1000)}`,
   },
-  { table: 't_uuid', key: 'UUID', values: () => `'${uuid()}'` },
-  {
-    table: 't_inet',
-    key: 'INET6',
-    values: () =>
-      `'${pick(['::ffff:', 'fe80::', '::', '2001:db8::'])}${rnd(65536).toString(16)}:${rnd(65536).toString(16)}'`,
-  },
 ];
 const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
 const text = (alphabet: readonly string[]): string => {
@@ -220,15 +214,8 @@ const text = (alphabet: readonly string[]): string => {
   for (let n = 1 + rnd(6); n > 0; n--) s += pick(alphabet);
   return `_utf8mb4 X'${Buffer.from(s).toString('hex')}'`;
 };
-const uuid = (): string => {
-  const h = Array.from({ length: 32 }, () => rnd(16).toString(16));
-  h[12] = pick(['1', '4', '7']);
-  h[16] = pick(['8', 'b', '3']);
-  const x = h.join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-};
 
-test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL, UUID, INET6): UPDATEs during the snapshot reach the sink', async () => {
+test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL): UPDATEs during the snapshot reach the sink', async () => {
   const name = 'key_orders';
   await db.query(`DROP DATABASE IF EXISTS ${name}; CREATE DATABASE ${name}`);
   for (const t of KEY_TABLES) {
@@ -239,12 +226,38 @@ test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL
     await db.query(`INSERT IGNORE INTO ${name}.${t.table} VALUES ${rows.join(', ')}`);
   }
   const { pipeline, duckPath, state } = pipelineFor(name, 10);
-  const update = (): string => {
-    const t = pick(KEY_TABLES).table;
-    return `UPDATE ${name}.${t} SET v = v + 1 WHERE id = ${rnd(800)}`;
+  // Tables are read one after the other (in name order): the UPDATEs go mostly to the table being
+  // read, and stop for each table once it is done, so that an update lost there stays lost.
+  const run = startRun(pipeline, state, true);
+  const pending = (): string[] => {
+    const done = new Set(
+      [...run.stderr().matchAll(/snapshot of table done[^\n]*"table":"[^."]+\.(\w+)"/g)].map((m) => m[1]),
+    );
+    return KEY_TABLES.map((t) => t.table)
+      .filter((t) => !done.has(t))
+      .sort();
   };
-  const run = await runWithUpdatesUntilMidSnapshot(update, pipeline, state);
+  const updates = await startUpdates(() => {
+    const left = pending();
+    const t = rnd(10) < 7 ? left[0] : pick(left);
+    return t === undefined ? 'DO 0' : `UPDATE ${name}.${t} SET v = v + 1 WHERE id = ${rnd(800)}`;
+  });
+  try {
+    await waitFor(() => run.child.exitCode !== null || pending().length === 0, 120_000, 'the snapshot');
+  } catch (e) {
+    run.child.kill('SIGKILL');
+    throw e;
+  } finally {
+    const n = await updates.stop();
+    assert.ok(n > 100, `the workload ran ${n} updates`);
+  }
   const r = await run.child.result;
   assert.equal(r.code, 0, r.stderr);
-  for (const t of KEY_TABLES) await assertSinkEqualsSource(duckPath, `SELECT id, v FROM ${name}.${t.table}`);
+  const failed: string[] = [];
+  for (const t of KEY_TABLES) {
+    await assertSinkEqualsSource(duckPath, `SELECT id, v FROM ${name}.${t.table}`).catch((e: Error) =>
+      failed.push(e.message.split('\n')[0]!),
+    );
+  }
+  assert.deepEqual(failed, []);
 });
