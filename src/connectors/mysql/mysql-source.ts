@@ -26,17 +26,11 @@ import {
   type ServerInfo,
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-import {
-  FULL_RANGE,
-  keyOf,
-  keyText,
-  type ChunkKey,
-  type CollationOrder,
-  type KeyTuple,
-} from './snapshot/chunk-key.js';
+import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
 import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
+import { StreamKeyWeigher } from './snapshot/stream-key-weigher.js';
 import {
   comparePos,
   formatPos,
@@ -639,7 +633,11 @@ export class MysqlSource implements Source {
     const state = (base: MysqlSourceState): JsonValue => {
       if (streaming) {
         const at = { file: base.file, pos: base.pos };
-        for (const [name, ts] of inSnapshot) if (ts.passed(at)) inSnapshot.delete(name);
+        for (const [name, ts] of inSnapshot) {
+          if (!ts.passed(at)) continue;
+          inSnapshot.delete(name);
+          ts.weigher?.clear();
+        }
       }
       const tables = [...inSnapshot.values()].map((t) => t.toJson());
       const s: MysqlSnapshotSourceState = {
@@ -750,6 +748,13 @@ export class MysqlSource implements Source {
       if (!key) return verdict(ts.decide(null, at), ev);
       const bk = ev.before ? keyOf(key, ev.before) : null;
       const ak = ev.after ? keyOf(key, ev.after) : null;
+      const weighing = weigher.pending(ts, [bk, ak]);
+      if (weighing) {
+        const failed = (e: unknown): void => {
+          failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
+        };
+        return { wait: weighing.catch(failed) };
+      }
       if (bk && ak && keyText(bk) !== keyText(ak)) {
         // the key moved: the delete belongs to the old key's chunk, the insert to the new one's
         const db = ts.decide(bk, at);
@@ -764,28 +769,8 @@ export class MysqlSource implements Source {
       return verdict(ts.decide(bk ?? ak, at), ev);
     };
 
-    /**
-     * Weighs the keys of a batch's row events whose table is in snapshot with a key ordered by a
-     * collation: one query per table and batch (the filter then compares them with chunk bounds).
-     */
-    let weighConn: Promise<Connection2> | undefined;
-    const weighing = snapshot.some((ts) => ts.weigher);
-    const weighStreamKeys = async (records: readonly SourceRecord[]): Promise<void> => {
-      if (!weighing) return;
-      const keys = new Map<TableSnapshot, (KeyTuple | null)[]>();
-      for (const rec of records) {
-        if (rec.kind !== 'data') continue;
-        const ts = inSnapshot.get(tableIdToString(rec.tableId));
-        if (!ts?.weigher || !ts.key) continue;
-        let list = keys.get(ts);
-        if (!list) keys.set(ts, (list = []));
-        list.push(rec.before && keyOf(ts.key, rec.before), rec.after && keyOf(ts.key, rec.after));
-      }
-      if (keys.size === 0) return;
-      weighConn ??= openMysqlConnection(this.conn, logger);
-      const conn = await weighConn;
-      for (const [ts, list] of keys) await ts.weigher!.weigh(conn, list);
-    };
+    const weigher = new StreamKeyWeigher(() => openMysqlConnection(this.conn, logger));
+    const weighKeys = snapshot.some((ts) => ts.weigher);
 
     let caughtUp = false;
     let target: BinlogPos | undefined;
@@ -891,12 +876,19 @@ export class MysqlSource implements Source {
             raw.push({ kind: 'caught-up' });
           }
         }
-        await weighStreamKeys(raw);
+        // keys ordered by a collation: weighed for the whole batch at once
+        if (weighKeys && inSnapshot.size > 0) {
+          await weigher.weighBatch(
+            raw.filter((rec) => rec.kind === 'data'),
+            (ev) => inSnapshot.get(tableIdToString(ev.tableId)),
+          );
+        }
         for (const rec of raw) {
           if (rec.kind === 'data') {
             lastEventMs = rec.meta.tsMs;
             if (skipped(rec)) continue;
             for (;;) {
+              checkFailure();
               const v = filter(rec);
               if (Array.isArray(v)) {
                 out.push(...v);
@@ -944,7 +936,7 @@ export class MysqlSource implements Source {
       space.notify();
       await client?.close();
       this.client = undefined;
-      await weighConn?.then((c) => c.end()).catch(() => undefined);
+      await weigher.close();
     }
   }
 

@@ -209,6 +209,11 @@ export class KeyWeigher {
     }
   }
 
+  /** Forgets the cached weights (the table no longer needs them). */
+  clear(): void {
+    for (const col of this.columns) col.cache.clear();
+  }
+
   /** The text whose weights stand for a value: PAD SPACE drops trailing blanks (they weigh nothing). */
   private text(c: CollationOrder, v: unknown): string | undefined {
     if (v === null || v === undefined) return undefined;

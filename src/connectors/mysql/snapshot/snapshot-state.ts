@@ -247,6 +247,11 @@ export class TableSnapshot {
     return this.complete && this.finished.every((f) => f.hw === null);
   }
 
+  /** True once a chunk began: decide() compares keys with chunk bounds from then on. */
+  get hasRanges(): boolean {
+    return this.active.size > 0 || this.finished.length > 0;
+  }
+
   /** Finished key ranges (merged where possible). */
   get finishedCount(): number {
     return this.finished.length;
