@@ -30,7 +30,7 @@ import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from '
 import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
-import { StreamKeyWeigher } from './snapshot/stream-key-weigher.js';
+import { StreamKeyWeigher, type EventKeys } from './snapshot/stream-key-weigher.js';
 import {
   comparePos,
   formatPos,
@@ -633,11 +633,7 @@ export class MysqlSource implements Source {
     const state = (base: MysqlSourceState): JsonValue => {
       if (streaming) {
         const at = { file: base.file, pos: base.pos };
-        for (const [name, ts] of inSnapshot) {
-          if (!ts.passed(at)) continue;
-          inSnapshot.delete(name);
-          ts.weigher?.clear();
-        }
+        for (const [name, ts] of inSnapshot) if (ts.passed(at)) inSnapshot.delete(name);
       }
       const tables = [...inSnapshot.values()].map((t) => t.toJson());
       const s: MysqlSnapshotSourceState = {
@@ -737,8 +733,11 @@ export class MysqlSource implements Source {
       return false;
     };
 
-    /** The stream's verdict on one row event: records to emit, or a chunk to wait for. */
-    const filter = (ev: DataChangeEvent): DataChangeEvent[] | { wait: Promise<void> } => {
+    /**
+     * The stream's verdict on one row event: records to emit, or a chunk (or weights of its keys)
+     * to wait for. `keys`: the event's key tuples, when the batch computed (and weighed) them.
+     */
+    const filter = (ev: DataChangeEvent, keys?: EventKeys): DataChangeEvent[] | { wait: Promise<void> } => {
       const name = tableIdToString(ev.tableId);
       if (!captured.has(name)) return [];
       const ts = inSnapshot.get(name);
@@ -746,8 +745,8 @@ export class MysqlSource implements Source {
       const at = ev.meta.location ? parsePos(ev.meta.location) : changeReader.position;
       const key = ts.key;
       if (!key) return verdict(ts.decide(null, at), ev);
-      const bk = ev.before ? keyOf(key, ev.before) : null;
-      const ak = ev.after ? keyOf(key, ev.after) : null;
+      const bk = keys ? keys.before : ev.before && keyOf(key, ev.before);
+      const ak = keys ? keys.after : ev.after && keyOf(key, ev.after);
       const weighing = weigher.pending(ts, [bk, ak]);
       if (weighing) {
         const failed = (e: unknown): void => {
@@ -877,19 +876,20 @@ export class MysqlSource implements Source {
           }
         }
         // keys ordered by a collation: weighed for the whole batch at once
-        if (weighKeys && inSnapshot.size > 0) {
-          await weigher.weighBatch(
-            raw.filter((rec) => rec.kind === 'data'),
-            (ev) => inSnapshot.get(tableIdToString(ev.tableId)),
-          );
-        }
+        const keys =
+          weighKeys && inSnapshot.size > 0
+            ? await weigher.keysOf(
+                raw.filter((rec) => rec.kind === 'data'),
+                (ev) => inSnapshot.get(tableIdToString(ev.tableId)),
+              )
+            : undefined;
         for (const rec of raw) {
           if (rec.kind === 'data') {
             lastEventMs = rec.meta.tsMs;
             if (skipped(rec)) continue;
             for (;;) {
               checkFailure();
-              const v = filter(rec);
+              const v = filter(rec, keys?.get(rec));
               if (Array.isArray(v)) {
                 out.push(...v);
                 break;

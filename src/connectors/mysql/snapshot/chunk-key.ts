@@ -149,10 +149,10 @@ export function compareValues(t: ColumnType, a: Value, b: Value): number {
 }
 
 /** The rest of a PAD SPACE string against the padding: the first code point that is not a space decides. */
-function tailAgainstSpace(s: string, from: number): number {
+function tailAgainstSpace(s: string, from: number, sign: 1 | -1): number {
   for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c !== 0x20) return c < 0x20 ? -1 : 1;
+    if (c !== 0x20) return c < 0x20 ? -sign : sign;
   }
   return 0;
 }
@@ -169,8 +169,8 @@ export function compareCodePoints(a: string, b: string, padSpace: boolean): numb
     i += x > 0xffff ? 2 : 1;
     j += y > 0xffff ? 2 : 1;
   }
-  if (i < a.length) return padSpace ? tailAgainstSpace(a, i) : 1;
-  if (j < b.length) return padSpace ? -tailAgainstSpace(b, j) : -1;
+  if (i < a.length) return padSpace ? tailAgainstSpace(a, i, 1) : 1;
+  if (j < b.length) return padSpace ? tailAgainstSpace(b, j, -1) : -1;
   return 0;
 }
 
@@ -192,7 +192,7 @@ export function compareWeights(c: CollationOrder, a: ValueWeights, b: ValueWeigh
     const x = a[l]!;
     const y = b[l]!;
     const d = c.padSpace ? comparePadded(x, y, c.spaceWeights[l]!) : compareBytes(x, y);
-    if (d !== 0) return d;
+    if (d !== 0) return d < 0 ? -1 : 1;
   }
   return 0;
 }
@@ -259,11 +259,12 @@ function unorderable(type: string, v: Value): TidemarkError {
   );
 }
 
-/** Weights of key tuples, attached by identity (see KeyWeigher); gone with the tuple. */
-const tupleWeights = new WeakMap<KeyTuple, readonly (ValueWeights | undefined)[]>();
+/** The weights of a key tuple, on the tuple itself (see KeyWeigher): they go with it. */
+const WEIGHTS = Symbol('weights');
+type Weighed = { [WEIGHTS]?: readonly (ValueWeights | undefined)[] };
 
 export function setKeyWeights(k: KeyTuple, w: readonly (ValueWeights | undefined)[]): void {
-  tupleWeights.set(k, w);
+  (k as Weighed)[WEIGHTS] = w;
 }
 
 /** True when a column of the key is ordered by server weights: its tuples must be weighed first. */
@@ -273,12 +274,12 @@ export function keyNeedsWeights(key: ChunkKey): boolean {
 
 /** True when the tuple has a value whose weights are needed and not read yet. */
 export function lacksWeights(key: ChunkKey, k: KeyTuple): boolean {
-  if (tupleWeights.has(k)) return false;
+  if ((k as Weighed)[WEIGHTS]) return false;
   return key.orders.some((o, i) => o.by === 'weights' && (k[i] ?? null) !== null);
 }
 
 function weightsAt(k: KeyTuple, i: number, c: CollationOrder): ValueWeights {
-  const w = tupleWeights.get(k)?.[i];
+  const w = (k as Weighed)[WEIGHTS]?.[i];
   if (!w) {
     throw new TidemarkError(
       'INTERNAL',
@@ -332,19 +333,20 @@ export function sameBound(key: ChunkKey, a: KeyTuple | null, b: KeyTuple | null)
   return compareKeys(key, a, b) === 0;
 }
 
-const keyMemo = new WeakMap<ChunkKey, WeakMap<Row, KeyTuple>>();
-
-/**
- * The key tuple of a row. For a key ordered by weights, one tuple per row object (so the weights
- * read for it stay with the row until it is dropped).
- */
 export function keyOf(key: ChunkKey, row: Row): KeyTuple {
-  if (!keyNeedsWeights(key)) return key.indexes.map((i) => row[i] ?? null);
-  let memo = keyMemo.get(key);
-  if (!memo) keyMemo.set(key, (memo = new WeakMap()));
-  let k = memo.get(row);
-  if (!k) memo.set(row, (k = key.indexes.map((i) => row[i] ?? null)));
-  return k;
+  return key.indexes.map((i) => row[i] ?? null);
+}
+
+/** The key tuples of a row event's images; one tuple (weighed once) when the key did not change. */
+export function eventKeys(
+  key: ChunkKey,
+  before: Row | null,
+  after: Row | null,
+): { before: KeyTuple | null; after: KeyTuple | null } {
+  const b = before && keyOf(key, before);
+  if (!after) return { before: b, after: null };
+  const same = b !== null && key.indexes.every((c, i) => (after[c] ?? null) === b[i]);
+  return { before: b, after: same ? b : keyOf(key, after) };
 }
 
 export function rangeContains(key: ChunkKey, r: KeyRange, k: KeyTuple): boolean {

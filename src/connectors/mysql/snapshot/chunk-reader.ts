@@ -13,12 +13,14 @@ import { currentBinlogPosition } from '../server-checks.js';
 import { snapshotSelectSql, valueTypeCast } from '../snapshot-reader.js';
 import {
   compareKeys,
+  eventKeys,
   keyOf,
   keyText,
   orderBy,
   rangeCondition,
   rangeContains,
   describeRange,
+  type ChunkKey,
   type KeyRange,
   type KeyTuple,
 } from './chunk-key.js';
@@ -128,12 +130,10 @@ export async function readChunk(
 async function dropKeyAtEnd(conn: Connection, ts: TableSnapshot, rows: Row[], cut: KeyTuple): Promise<void> {
   const key = ts.key!;
   for (let step = 16; rows.length > 0; step *= 2) {
-    await ts.weigher?.weigh(
-      conn,
-      rows.slice(-step).map((r) => keyOf(key, r)),
-    );
-    for (let i = 0; i < step && rows.length > 0; i++) {
-      if (compareKeys(key, keyOf(key, rows[rows.length - 1]!), cut) !== 0) return;
+    const tail = rows.slice(-step).map((r) => keyOf(key, r));
+    await ts.weigher?.weigh(conn, tail);
+    while (tail.length > 0) {
+      if (compareKeys(key, tail.pop()!, cut) !== 0) return;
       rows.pop();
     }
   }
@@ -166,12 +166,80 @@ async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Pro
   return rows as Row[];
 }
 
+/** Row events replayed at once: their keys are weighed in one query (see KeyWeigher). */
+const REPLAY_BATCH = 512;
+
 /**
- * Replays the binlog [lw, hw) of the chunk's table onto its rows. Rows are matched by their exact
- * key values (keyText): a row image holds the stored value exactly, so the replay in binlog order
- * ends with the row's last image, even where the collation makes 'a' and 'A' one key. Whether an
- * event's key lies in the chunk is the server's order (its keys are weighed on `conn` first).
+ * The rows of a chunk with row events replayed onto them (upsert / delete by key). Rows are matched
+ * by their exact key values (keyText): a row image holds the stored value exactly, so the replay in
+ * binlog order ends with the row's last image, even where the collation makes 'a' and 'A' one key.
+ * Whether an event's key lies in the chunk is the server's order (keys weighed in batches first).
  */
+class ChunkReplay {
+  touched = false;
+  private readonly key: ChunkKey;
+  private readonly map = new Map<string, Row[]>();
+  private queued: DataChangeEvent[] = [];
+
+  constructor(
+    private readonly ts: TableSnapshot,
+    private readonly range: KeyRange,
+    rows: readonly Row[],
+  ) {
+    this.key = ts.key!;
+    for (const r of rows) this.put(r, keyOf(this.key, r));
+  }
+
+  async add(conn: Connection, ev: DataChangeEvent): Promise<void> {
+    this.queued.push(ev);
+    if (this.queued.length >= REPLAY_BATCH) await this.flush(conn);
+  }
+
+  async flush(conn: Connection): Promise<void> {
+    const events = this.queued;
+    this.queued = [];
+    const key = this.key;
+    const keys = events.map((ev) => eventKeys(key, ev.before, ev.after));
+    await this.ts.weigher?.weigh(
+      conn,
+      keys.flatMap((k) => [k.before, k.after]),
+    );
+    events.forEach((ev, i) => this.apply(ev, keys[i]!.before, keys[i]!.after));
+  }
+
+  rows(): Row[] {
+    return [...this.map.values()].flat();
+  }
+
+  /** Identity: the key when it is unique, else the whole row (a multiset of rows). */
+  private ident(r: Row, k: KeyTuple): string {
+    return this.key.unique ? keyText(k) : keyText(r);
+  }
+
+  private put(r: Row, k: KeyTuple): void {
+    const id = this.ident(r, k);
+    const list = this.map.get(id);
+    if (list && !this.key.unique) list.push(r);
+    else this.map.set(id, [r]);
+  }
+
+  private apply(ev: DataChangeEvent, bk: KeyTuple | null, ak: KeyTuple | null): void {
+    const before = ev.before && bk && rangeContains(this.key, this.range, bk);
+    const after = ev.after && ak && rangeContains(this.key, this.range, ak);
+    if (before || after) this.touched = true;
+    if (before) {
+      const id = this.ident(ev.before, bk);
+      const list = this.map.get(id);
+      if (list) {
+        if (this.key.unique || list.length <= 1) this.map.delete(id);
+        else list.pop();
+      }
+    }
+    if (after) this.put(ev.after, ak);
+  }
+}
+
+/** Replays the binlog [lw, hw) of the chunk's table onto its rows (see ChunkReplay). */
 async function backfill(
   conn: Connection,
   ts: TableSnapshot,
@@ -181,35 +249,7 @@ async function backfill(
   hw: BinlogPos,
   opts: ChunkReaderOptions,
 ): Promise<{ rows: Row[]; touched: boolean }> {
-  const key = ts.key!;
-  let touched = false;
-  // identity: the key when it is unique, else the whole row (a multiset of rows)
-  const ident = (r: Row): string => (key.unique ? keyText(keyOf(key, r)) : keyText(r));
-  const map = new Map<string, Row[]>();
-  for (const r of rows) {
-    const id = ident(r);
-    const list = map.get(id);
-    if (list) list.push(r);
-    else map.set(id, [r]);
-  }
-  const inRange = (r: Row | null): r is Row => r !== null && rangeContains(key, range, keyOf(key, r));
-  const apply = (ev: DataChangeEvent): void => {
-    if (inRange(ev.before) || inRange(ev.after)) touched = true;
-    if (inRange(ev.before)) {
-      const id = ident(ev.before);
-      const list = map.get(id);
-      if (list) {
-        if (key.unique || list.length <= 1) map.delete(id);
-        else list.pop();
-      }
-    }
-    if (inRange(ev.after)) {
-      const id = ident(ev.after);
-      const list = map.get(id);
-      if (key.unique || !list) map.set(id, [ev.after]);
-      else list.push(ev.after);
-    }
-  };
+  const replay = new ChunkReplay(ts, range, rows);
   const db = ts.id.schemaName ?? '';
   const name = ts.id.tableName;
   const reader = new BinlogChangeReader({
@@ -244,24 +284,9 @@ async function backfill(
           break;
         }
       }
-      await ts.weigher?.weigh(
-        conn,
-        out.flatMap((rec) =>
-          rec.kind === 'data'
-            ? [rec.before && keyOf(key, rec.before), rec.after && keyOf(key, rec.after)]
-            : [],
-        ),
-      );
       for (const rec of out) {
-        if (rec.kind === 'data') apply(rec);
-        else if (rec.kind === 'schema') {
-          throw new TidemarkError(
-            'SOURCE_SCHEMA',
-            `table ${ts.table} changed its schema (${rec.change.type}) at ${rec.meta.location ?? '?'} while chunk ${describeRange(range)} was read; ` +
-              'schema changes of a table during its snapshot are not supported: run the snapshot again once the change is done',
-            { details: { table: ts.table, position: rec.meta.location } },
-          );
-        }
+        if (rec.kind === 'data') await replay.add(conn, rec);
+        else if (rec.kind === 'schema') throw schemaChanged(ts, range, rec.change.type, rec.meta.location);
       }
       if (reached) break;
     }
@@ -276,5 +301,20 @@ async function backfill(
     opts.signal.removeEventListener('abort', onAbort);
     await client.close();
   }
-  return { rows: [...map.values()].flat(), touched };
+  await replay.flush(conn);
+  return { rows: replay.rows(), touched: replay.touched };
+}
+
+function schemaChanged(
+  ts: TableSnapshot,
+  range: KeyRange,
+  change: string,
+  at: string | undefined,
+): TidemarkError {
+  return new TidemarkError(
+    'SOURCE_SCHEMA',
+    `table ${ts.table} changed its schema (${change}) at ${at ?? '?'} while chunk ${describeRange(range)} was read; ` +
+      'schema changes of a table during its snapshot are not supported: run the snapshot again once the change is done',
+    { details: { table: ts.table, position: at } },
+  );
 }

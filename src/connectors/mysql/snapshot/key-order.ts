@@ -152,8 +152,42 @@ export async function keyColumnOrders(
 
 /** Values weighed per query (each one WEIGHT_STRING per level). */
 const BATCH = 256;
-/** Weights kept per key column for values seen again (bounded, least recently used dropped). */
-const CACHE_SIZE = 4096;
+
+/**
+ * Weights of the values weighed lately, per collation, shared by every table (a value weighed by
+ * the stream is often weighed again by a chunk's binlog replay). Bounded: the oldest are dropped
+ * (first in, first out: touching a Map entry on every hit costs more than reading it again).
+ */
+class WeightCache {
+  private readonly byCollation = new Map<string, Map<string, ValueWeights>>();
+  private readonly order: { c: Map<string, ValueWeights>; text: string }[] = [];
+  private head = 0;
+
+  constructor(private readonly size: number) {}
+
+  get(c: CollationOrder, text: string): ValueWeights | undefined {
+    return this.byCollation.get(c.name)?.get(text);
+  }
+
+  set(c: CollationOrder, text: string, w: ValueWeights): void {
+    let m = this.byCollation.get(c.name);
+    if (!m) this.byCollation.set(c.name, (m = new Map()));
+    if (m.has(text)) return;
+    m.set(text, w);
+    this.order.push({ c: m, text });
+    if (this.order.length - this.head > this.size) {
+      const old = this.order[this.head++]!;
+      old.c.delete(old.text);
+      if (this.head >= this.size) {
+        this.order.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+}
+
+/** About 10 MB of short keys. */
+const cache = new WeightCache(65536);
 
 export interface WeigherStats {
   /** Weight queries run, and the values they weighed. */
@@ -165,38 +199,40 @@ export interface WeigherStats {
 
 /**
  * Reads the server's weights of key values whose column is ordered by a collation, in batches (one
- * query for many values), and attaches them to the key tuples (see compareKeys). Remembers the
- * weights of the last CACHE_SIZE values of each column.
+ * query for many values), and attaches them to the key tuples (see compareKeys): a tuple is
+ * weighed once, and its weights go with it.
  */
 export class KeyWeigher {
   readonly stats: WeigherStats = { queries: 0, values: 0, cached: 0 };
-  private readonly columns: { index: number; collation: CollationOrder; cache: Map<string, ValueWeights> }[];
+  private readonly columns: { index: number; collation: CollationOrder }[];
 
   constructor(private readonly key: ChunkKey) {
     this.columns = key.orders.flatMap((o, index) =>
-      o.by === 'weights' ? [{ index, collation: o.collation, cache: new Map<string, ValueWeights>() }] : [],
+      o.by === 'weights' ? [{ index, collation: o.collation }] : [],
     );
   }
 
   /** Weighs every tuple that lacks weights (nulls and tuples weighed before are skipped). */
   async weigh(conn: Connection, tuples: Iterable<KeyTuple | null>): Promise<void> {
-    const todo = [
-      ...new Set([...tuples].filter((k): k is KeyTuple => k !== null && lacksWeights(this.key, k))),
-    ];
-    if (todo.length === 0) return;
+    const todo = new Set<KeyTuple>();
+    for (const k of tuples) if (k !== null && lacksWeights(this.key, k)) todo.add(k);
+    if (todo.size === 0) return;
     const byColumn = new Map<number, Map<string, ValueWeights | undefined>>();
     for (const col of this.columns) {
       const known = new Map<string, ValueWeights | undefined>();
+      const missing: string[] = [];
       for (const k of todo) {
         const text = this.text(col.collation, k[col.index]);
         if (text === undefined || known.has(text)) continue;
-        const w = col.cache.get(text);
+        const w = cache.get(col.collation, text);
         if (w) this.stats.cached++;
+        else missing.push(text);
         known.set(text, w);
       }
-      const missing = [...known].flatMap(([text, w]) => (w ? [] : [text]));
-      for (const [text, w] of await this.read(conn, col.collation, missing)) known.set(text, w);
-      for (const [text, w] of known) this.remember(col.cache, text, w!);
+      for (const [text, w] of await this.read(conn, col.collation, missing)) {
+        known.set(text, w);
+        cache.set(col.collation, text, w);
+      }
       byColumn.set(col.index, known);
     }
     for (const k of todo) {
@@ -209,24 +245,13 @@ export class KeyWeigher {
     }
   }
 
-  /** Forgets the cached weights (the table no longer needs them). */
-  clear(): void {
-    for (const col of this.columns) col.cache.clear();
-  }
-
   /** The text whose weights stand for a value: PAD SPACE drops trailing blanks (they weigh nothing). */
   private text(c: CollationOrder, v: unknown): string | undefined {
     if (v === null || v === undefined) return undefined;
     if (typeof v !== 'string') {
       throw new TidemarkError('INTERNAL', `a ${c.name} chunk key value is not a string: ${typeof v}`);
     }
-    return c.padSpace ? v.replace(/ +$/, '') : v;
-  }
-
-  private remember(cache: Map<string, ValueWeights>, text: string, w: ValueWeights): void {
-    cache.delete(text);
-    cache.set(text, w);
-    if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    return c.padSpace && v.endsWith(' ') ? v.replace(/ +$/, '') : v;
   }
 
   private async read(
@@ -238,7 +263,10 @@ export class KeyWeigher {
     const levels = c.levels.length ? c.levels.map((n) => ` LEVEL ${n}`) : [''];
     for (let i = 0; i < texts.length; i += BATCH) {
       const part = texts.slice(i, i + BATCH);
-      const exprs = part.flatMap((t) => levels.map((l) => `WEIGHT_STRING(${collated(t, c)}${l})`));
+      // named w0, w1…: the client reuses its row parser for every query of that many columns
+      const exprs = part.flatMap((t, j) =>
+        levels.map((l, n) => `WEIGHT_STRING(${collated(t, c)}${l}) AS w${j * levels.length + n}`),
+      );
       const row = await queryRow(
         conn,
         `SELECT ${exprs.join(', ')}`,
@@ -247,7 +275,8 @@ export class KeyWeigher {
       this.stats.queries++;
       this.stats.values += part.length;
       part.forEach((t, j) => {
-        const w = levels.map((_, l) => trimSpace(asBytes(row[j * levels.length + l]), c, l));
+        // copied: the client's buffers are views of the whole result packet
+        const w = levels.map((_, l) => trimSpace(new Uint8Array(asBytes(row[j * levels.length + l])), c, l));
         out.set(t, w);
       });
     }

@@ -213,11 +213,24 @@ export class TableSnapshot {
       if (!rangeContains(this.key, c.range, key)) continue;
       return c.phase === 'reading' ? 'drop' : { wait: c.emitted };
     }
-    for (const f of this.finished) {
-      if (!rangeContains(this.key, f.range, key)) continue;
-      return f.hw === null || comparePos(at, f.hw) >= 0 ? 'emit' : 'drop';
-    }
+    const f = this.finishedAt(key);
+    if (f) return f.hw === null || comparePos(at, f.hw) >= 0 ? 'emit' : 'drop';
     return 'drop';
+  }
+
+  /** The finished range holding `key` (binary search: the ranges are sorted and disjoint). */
+  private finishedAt(key: KeyTuple): FinishedChunk | undefined {
+    const k = this.key!;
+    let lo = 0;
+    let hi = this.finished.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const bound = this.finished[mid]!.range.lo;
+      if (bound === null || compareKeys(k, bound, key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const f = this.finished[lo - 1];
+    return f && rangeContains(k, f.range, key) ? f : undefined;
   }
 
   /**

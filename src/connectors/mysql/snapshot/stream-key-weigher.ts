@@ -1,7 +1,13 @@
 import type { Connection } from 'mysql2/promise';
 import type { DataChangeEvent } from '../../../event/change-event.js';
-import { keyOf, lacksWeights, type KeyTuple } from './chunk-key.js';
+import { eventKeys, lacksWeights, type KeyTuple } from './chunk-key.js';
 import type { TableSnapshot } from './snapshot-state.js';
+
+/** The chunk key tuples of one row event of a table in snapshot. */
+export interface EventKeys {
+  readonly before: KeyTuple | null;
+  readonly after: KeyTuple | null;
+}
 
 /**
  * Weighs the keys of the binlog stream's row events for tables in snapshot whose key is ordered by
@@ -15,20 +21,29 @@ export class StreamKeyWeigher {
 
   constructor(private readonly open: () => Promise<Connection>) {}
 
-  /** Weighs the keys of `events` whose table `tableOf` says is in snapshot and comparing keys. */
-  async weighBatch(
+  /**
+   * The key tuples of the events whose table `tableOf` says is in snapshot with a key, weighed
+   * where the table compares keys. The filter passes the same tuples to decide (weights go with
+   * the tuple).
+   */
+  async keysOf(
     events: Iterable<DataChangeEvent>,
     tableOf: (ev: DataChangeEvent) => TableSnapshot | undefined,
-  ): Promise<void> {
-    const keys = new Map<TableSnapshot, (KeyTuple | null)[]>();
+  ): Promise<Map<DataChangeEvent, EventKeys>> {
+    const out = new Map<DataChangeEvent, EventKeys>();
+    const toWeigh = new Map<TableSnapshot, (KeyTuple | null)[]>();
     for (const ev of events) {
       const ts = tableOf(ev);
-      if (!ts?.weigher || !ts.key || !ts.hasRanges) continue;
-      let list = keys.get(ts);
-      if (!list) keys.set(ts, (list = []));
-      list.push(ev.before && keyOf(ts.key, ev.before), ev.after && keyOf(ts.key, ev.after));
+      if (!ts?.key) continue;
+      const keys = eventKeys(ts.key, ev.before, ev.after);
+      out.set(ev, keys);
+      if (!ts.weigher || !ts.hasRanges) continue;
+      let list = toWeigh.get(ts);
+      if (!list) toWeigh.set(ts, (list = []));
+      list.push(keys.before, keys.after);
     }
-    for (const [ts, list] of keys) await ts.weigher!.weigh(await this.connection(), list);
+    for (const [ts, list] of toWeigh) await ts.weigher!.weigh(await this.connection(), list);
+    return out;
   }
 
   /** A promise to wait for when some of `keys` still need weights, else undefined. */
