@@ -3,8 +3,7 @@
 // `xa` rows during the snapshot (and across a kill -9 and a restart) must reach the sink: the
 // stream has to place their keys in chunks the way the server orders them. The same for other
 // collations (PAD SPACE, latin1, uca1400, `_bin` with supplementary characters) and key types
-// (ENUM, SET, BIT, DECIMAL); the order of UUID and INET6 keys is checked against the server by
-// key-order.integration.test.ts.
+// (ENUM, SET, BIT, DECIMAL, UUID, INET6).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -207,15 +206,29 @@ const KEY_TABLES: { table: string; key: string; values: () => string }[] = [
     key: 'DECIMAL(12,3)',
     values: () => `${rnd(2) ? '-' : ''}${rnd(10 ** rnd(9))}.${rnd(1000)}`,
   },
+  { table: 't_uuid', key: 'UUID', values: () => `'${uuid()}'` },
+  {
+    table: 't_inet',
+    key: 'INET6',
+    values: () =>
+      `'${pick(['::ffff:', 'fe80::', '::', '2001:db8::'])}${rnd(65536).toString(16)}:${rnd(65536).toString(16)}'`,
+  },
 ];
 const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+const uuid = (): string => {
+  const h = Array.from({ length: 32 }, () => rnd(16).toString(16));
+  h[12] = pick(['1', '4', '7']); // version
+  h[16] = pick(['8', 'b', '3']); // variant
+  const x = h.join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+};
 const text = (alphabet: readonly string[]): string => {
   let s = '';
   for (let n = 1 + rnd(6); n > 0; n--) s += pick(alphabet);
   return `_utf8mb4 X'${Buffer.from(s).toString('hex')}'`;
 };
 
-test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL): UPDATEs during the snapshot reach the sink', async () => {
+test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL, UUID, INET6): UPDATEs during the snapshot reach the sink', async () => {
   const name = 'key_orders';
   await db.query(`DROP DATABASE IF EXISTS ${name}; CREATE DATABASE ${name}`);
   for (const t of KEY_TABLES) {

@@ -8,6 +8,7 @@ import { tableId } from '../../event/table-schema.js';
 import type { TableSchema } from '../../event/table-schema.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import type { DuckDbSink } from './duckdb-sink.js';
+import { openDuckDb } from './duckdb-open.js';
 import { queryDuckDb } from './duckdb-query.js';
 import {
   BIGINT,
@@ -801,4 +802,105 @@ test('duckDbDefaultLiteral carries plain literals only', async () => {
   assert.equal(duckDbDefaultLiteral('CURRENT_TIMESTAMP'), undefined);
   assert.equal(duckDbDefaultLiteral(null), undefined);
   assert.equal(duckDbDefaultLiteral("'a' || 'b'"), undefined);
+});
+
+test('temporal primary keys: a TIME fsp change keeps row identity, a kind change is refused', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const id = tableId('app_db', 'shifts');
+    const s0: TableSchema = {
+      columns: [col('id', INT, false), col('tv', { kind: 'time', precision: 0 }, false), col('v', VARCHAR)],
+      primaryKeys: ['id', 'tv'],
+    };
+    await createTable(sink, id, s0);
+    await sink.write([ins(id, [1, '10:00:00', 'a']), ins(id, [1, '-838:59:59', 'b'])]);
+    await sink.flush(checkpoint(1));
+    const s1 = await change(sink, id, s0, {
+      type: 'alter-column-type',
+      changes: [{ column: 'tv', type: { kind: 'time', precision: 6 }, nullable: false }],
+    });
+    // the binlog now gives six fraction digits: the same key
+    await sink.write([upd(id, [1, '10:00:00.000000', 'a'], [1, '10:00:00.000000', 'a2'])]);
+    await sink.flush(checkpoint(2));
+    await assert.rejects(
+      change(sink, id, s1, {
+        type: 'alter-column-type',
+        changes: [{ column: 'tv', type: { kind: 'timestamp', precision: 0 }, nullable: false }],
+      }),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_SCHEMA' &&
+        /primary key column tv of app_db\.shifts/.test(e.message),
+    );
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT tv, v FROM app_db.shifts ORDER BY v'), [
+      ['10:00:00', 'a2'],
+      ['-838:59:59', 'b'],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a zero date in a key column DuckDB holds as TIMESTAMP (an older table) is a clear error', async () => {
+  const t = tempDb();
+  try {
+    const old = await openSink(t.file);
+    await old.sink.close();
+    const raw = await openDuckDb(t.file);
+    await raw.connection.run(
+      'CREATE SCHEMA app_db; CREATE TABLE app_db.ev (d TIMESTAMP PRIMARY KEY, v VARCHAR)',
+    );
+    raw.connection.closeSync();
+    raw.instance.closeSync();
+    const { sink } = await openSink(t.file);
+    const id = tableId('app_db', 'ev');
+    await createTable(sink, id, {
+      columns: [col('d', { kind: 'timestamp', precision: 0 }, false), col('v', VARCHAR)],
+      primaryKeys: ['d'],
+    });
+    await sink.write([ins(id, ['2024-01-01 00:00:00', 'ok']), ins(id, ['0000-00-00 00:00:00', 'zero'])]);
+    await assert.rejects(
+      sink.flush(checkpoint(1)),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_WRITE' &&
+        /zero date 0000-00-00 00:00:00 in primary key column d of app_db\.ev/.test(e.message),
+    );
+    await sink.close();
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('rows with large values (DELETE + INSERT): the same key in several batches of one transaction', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file, { 'batch.size': 2 });
+    const id = tableId('app_db', 'docs');
+    await createTable(sink, id, {
+      columns: [col('id', INT, false), col('body', VARCHAR)],
+      primaryKeys: ['id'],
+    });
+    const body = (k: number, v: number): string => `${k}/${v}:`.padEnd(300, 'x');
+    await sink.write([1, 2, 3].map((k) => ins(id, [k, body(k, 0)])));
+    await sink.flush(checkpoint(1));
+    // one transaction, batches of two rows: key 1 updated three times, key 2 deleted and inserted
+    // again, key 3 updated then deleted, key 4 inserted then updated
+    await sink.write([upd(id, [1, body(1, 0)], [1, body(1, 1)]), del(id, [2, body(2, 0)])]);
+    await sink.write([upd(id, [1, body(1, 1)], [1, body(1, 2)]), ins(id, [2, body(2, 1)])]);
+    await sink.write([upd(id, [3, body(3, 0)], [3, body(3, 1)]), ins(id, [4, body(4, 0)])]);
+    await sink.write([upd(id, [1, body(1, 2)], [1, body(1, 3)]), del(id, [3, body(3, 1)])]);
+    await sink.write([upd(id, [4, body(4, 0)], [4, body(4, 1)])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, body FROM app_db.docs ORDER BY id'), [
+      ['1', body(1, 3)],
+      ['2', body(2, 1)],
+      ['4', body(4, 1)],
+    ]);
+  } finally {
+    t.cleanup();
+  }
 });

@@ -271,8 +271,15 @@ export class BinlogChangeReader {
         }
         this.gtidSet = this.gtidSet ? this.gtidSet.union(prev) : prev;
         this.gtidSetText = undefined;
+        this.passBetweenGroups();
         break;
       }
+      case 'formatDescription':
+      case 'mariadbGtidList':
+      case 'mariadbBinlogCheckpoint':
+      case 'stop':
+        this.passBetweenGroups();
+        break;
       case 'query': {
         const sql = ev.sql.trim();
         const head = sql.slice(0, 6).toUpperCase();
@@ -461,6 +468,17 @@ export class BinlogChangeReader {
   }
 
   private pendingGtid: [string, string] | undefined;
+
+  /**
+   * An event that belongs to no transaction (a file's header events, the STOP at a shutdown): read
+   * outside any event group, the committed position moves past it. After a rotation or a restart
+   * these may be all there is up to the end of the log, which the reader must be able to reach.
+   */
+  private passBetweenGroups(): void {
+    if (this.inTx || this.groupStart !== undefined) return;
+    this.committedFile = this.file;
+    this.committedPos = this.pos;
+  }
 
   private commit(out: SourceRecord[] | undefined): void {
     this.inTx = this.explicitTx = false;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { SchemaChangeEvent } from '../../event/change-event.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId, tableIdToString } from '../../event/table-schema.js';
@@ -153,7 +153,10 @@ export class MysqlBinlogFilesSource implements Source {
       last: basename(this.files[this.files.length - 1]!),
       schemasKnown: this.initial.size,
     });
-    return { tables: [...this.initial.values()].map((t) => t.id) };
+    return {
+      tables: [...this.initial.values()].map((t) => t.id),
+      endpoint: `binlog files ${resolve(this.options.path)}`,
+    };
   }
 
   async *read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
@@ -192,7 +195,10 @@ export class MysqlBinlogFilesSource implements Source {
     if (!restored) yield [{ kind: 'checkpoint', state: start as unknown as JsonValue }];
 
     const reader = new BinlogChangeReader({ selector: this.selector, start, logger: ctx.logger });
-    const decoder = new BinlogDecoder({ columnTypesFor: reader.columnTypesFor });
+    const decoder = new BinlogDecoder({
+      columnTypesFor: reader.columnTypesFor,
+      skipRowsOf: (db, table) => !this.selector.matches(db, table),
+    });
     // The committed position, or an earlier one when prepared XA transactions are read again.
     const first = reader.resumePosition;
     const files = this.files.filter((f) => comparePositions(basename(f), 0, first.file, 0) >= 0);

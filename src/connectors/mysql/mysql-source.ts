@@ -175,7 +175,7 @@ export class MysqlSource implements Source {
             `using ${this.serverIds[0]}-${this.serverIds[this.serverIds.length - 1]}: make sure no other replica uses them`,
         );
       }
-      return { tables: this.tables };
+      return { tables: this.tables, endpoint: `mysql ${describeEndpoint(this.conn)}` };
     } finally {
       await c.end().catch(() => undefined);
     }
@@ -190,6 +190,7 @@ export class MysqlSource implements Source {
     let snapshot: TableSnapshot[] = [];
     let bounded = mode === 'snapshot';
     let fresh = false;
+    let notCaptured: string[] = [];
     const c = await openMysqlConnection(this.conn, ctx.logger);
     try {
       if (restored && restored.phase === 'binlog') {
@@ -205,11 +206,9 @@ export class MysqlSource implements Source {
           });
           schemas = [...schemas, ...loaded];
           addedSnapshots.push(...(await this.newSnapshots(c, loaded)));
-        } else if (added.length) {
-          ctx.logger.warn(
-            'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored (set scan.newly-added-table.enabled: true to snapshot them)',
-            { tables: added.map(tableIdToString) },
-          );
+        } else {
+          // warned about at catch-up, if the stream did not capture them from a CREATE TABLE
+          notCaptured = added.map(tableIdToString);
         }
         const byName = new Map(schemas.map((s) => [s.table, s]));
         const restoredSnaps = await this.restoreSnapshots(c, restored.snapshot?.tables ?? [], byName);
@@ -243,7 +242,7 @@ export class MysqlSource implements Source {
       await c.end().catch(() => undefined);
     }
     yield start.schemas.map((s) => createTableEvent(s.id, s.schema));
-    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset');
+    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset', notCaptured);
   }
 
   /**
@@ -461,6 +460,7 @@ export class MysqlSource implements Source {
     snapshot: readonly TableSnapshot[],
     bounded: boolean,
     applySkips: boolean,
+    notCaptured: readonly string[],
   ): AsyncGenerator<readonly SourceRecord[]> {
     const logger = ctx.logger;
     const opts = this.options;
@@ -790,6 +790,22 @@ export class MysqlSource implements Source {
     };
     const reachedTarget = (): boolean =>
       target !== undefined && !changeReader.inTransaction && comparePos(changeReader.committed, target) >= 0;
+    // The checkpoint first: the position reached (also past events of no transaction, e.g. a
+    // rotation) is committed before a pipeline that exits when caught up stops. By now the stream
+    // replayed every CREATE TABLE up to the end of the log: tables still not captured stay so.
+    const warnNotCaptured = (): void => {
+      const ignored = notCaptured.filter((t) => !captured.has(t));
+      if (ignored.length) {
+        logger.warn(
+          'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored (set scan.newly-added-table.enabled: true to snapshot them)',
+          { tables: ignored },
+        );
+      }
+    };
+    const caughtUpRecords = (): SourceRecord[] => {
+      warnNotCaptured();
+      return [checkpoint(), { kind: 'caught-up' }];
+    };
 
     try {
       yield [checkpoint(), ...(anyWork ? [snapshotProgress()] : [])];
@@ -803,14 +819,14 @@ export class MysqlSource implements Source {
           snapshotDone = true;
           logger.info('snapshot done', { tables: progressTables.length });
           if (!streaming) {
-            yield [snapshotProgress(), { kind: 'caught-up' }, checkpoint()];
+            yield [snapshotProgress(), ...caughtUpRecords()];
             return;
           }
           await setTarget();
         }
         if (!streaming) {
           if (!anyWork) {
-            yield [{ kind: 'caught-up' }, checkpoint()];
+            yield caughtUpRecords();
             return;
           }
           if (queue.length === 0 && readersLeft > 0 && failure === undefined) await queued.wait();
@@ -818,7 +834,7 @@ export class MysqlSource implements Source {
         }
         if (!caughtUp && snapshotDone && reachedTarget()) {
           caughtUp = true;
-          yield [{ kind: 'caught-up' }, checkpoint()];
+          yield caughtUpRecords();
         }
         // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
         if (!iter) connectStream();
@@ -872,6 +888,8 @@ export class MysqlSource implements Source {
           changeReader.processRaw(decoder, buf, raw);
           if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
+            // the position reached is taken here; the warning once the batch's DDL is applied
+            raw.push({ kind: 'checkpoint', state: changeReader.state() as unknown as JsonValue });
             raw.push({ kind: 'caught-up' });
           }
         }
@@ -918,6 +936,7 @@ export class MysqlSource implements Source {
             const s = this.schemaEvent(rec, captured, logger);
             if (s) out.push(s);
           } else {
+            if (rec.kind === 'caught-up') warnNotCaptured();
             out.push(rec);
           }
         }

@@ -1,8 +1,14 @@
 import mysql from 'mysql2';
 import type { Row } from '../../../event/change-event.js';
-import { assertNever, type ColumnType, type Value } from '../../../event/column-type.js';
+import {
+  assertNever,
+  type ColumnType,
+  type FixedBinaryFormat,
+  type Value,
+} from '../../../event/column-type.js';
 import type { JsonValue } from '../../../event/json-value.js';
-import { TidemarkError } from '../../../event/tidemark-error.js';
+import { TidemarkError, errorMessage } from '../../../event/tidemark-error.js';
+import { fixedBinarySortKey } from '../fixed-binary-text.js';
 import { quoteIdentifier } from '../snapshot-reader.js';
 
 /**
@@ -27,10 +33,8 @@ export type KeyColumnOrder =
   | { readonly by: 'code-point'; readonly padSpace: boolean }
   /** Any other collation: by the server's weights of each value, read by KeyWeigher (key-order.ts). */
   | { readonly by: 'weights'; readonly collation: CollationOrder }
-  /** MariaDB's UUID type: by its stored form (versions 1-5 with their segments swapped). */
-  | { readonly by: 'uuid' }
-  /** INET4 / INET6: by the address bytes. */
-  | { readonly by: 'inet'; readonly bytes: 4 | 16 };
+  /** MariaDB's UUID (versions 1-5 by their swapped segments), INET4, INET6: by their bytes. */
+  | { readonly by: 'fixed-binary'; readonly format: FixedBinaryFormat };
 
 export const VALUE_ORDER: KeyColumnOrder = { by: 'value' };
 
@@ -139,6 +143,11 @@ export function compareValues(t: ColumnType, a: Value, b: Value): number {
     case 'bit':
     case 'geometry':
       return compareBytes(bytesOf(a), bytesOf(b));
+    case 'string':
+      // MariaDB's UUID/INET4/INET6: ordered by their bytes, not their text
+      if (t.format)
+        return compareBytes(fixedBinarySortKey(t.format, String(a)), fixedBinarySortKey(t.format, String(b)));
+      return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
     default: {
       // DATE, DATETIME and TIMESTAMP text (fixed width per column); code units otherwise
       const x = String(a);
@@ -197,65 +206,21 @@ export function compareWeights(c: CollationOrder, a: ValueWeights, b: ValueWeigh
   return 0;
 }
 
-function hexBytes(hex: string, n: number): Uint8Array | undefined {
-  if (hex.length !== n * 2 || !/^[0-9a-fA-F]*$/.test(hex)) return undefined;
-  return new Uint8Array(Buffer.from(hex, 'hex'));
-}
-
-/** A UUID in its stored (index) form: MariaDB swaps the segments of versions 1-5 (variant 1). */
-export function uuidStoredBytes(v: Value): Uint8Array {
-  const m = v instanceof Uint8Array && v.length === 16 ? v : hexBytes(String(v).replace(/-/g, ''), 16);
-  if (!m) throw unorderable('UUID', v);
-  if (!(m[6]! > 0 && m[6]! < 0x60 && m[8]! & 0x80)) return m;
-  const out = new Uint8Array(16);
-  out.set(m.subarray(10, 16), 0);
-  out.set(m.subarray(8, 10), 6);
-  out.set(m.subarray(6, 8), 8);
-  out.set(m.subarray(4, 6), 10);
-  out.set(m.subarray(0, 4), 12);
-  return out;
-}
-
-function ipv4Bytes(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256)) return undefined;
-  return parts.map(Number);
-}
-
-function ipv6Bytes(text: string): Uint8Array | undefined {
-  let t = text;
-  const v4At = t.lastIndexOf(':') + 1;
-  if (t.includes('.', v4At)) {
-    const v4 = ipv4Bytes(t.slice(v4At));
-    if (!v4) return undefined;
-    t = `${t.slice(0, v4At)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
+/** The bytes the server orders a UUID/INET4/INET6 value by (see fixedBinarySortKey). */
+function fixedBinaryKey(format: FixedBinaryFormat, v: Value): Uint8Array {
+  try {
+    return fixedBinarySortKey(format, String(v));
+  } catch (e) {
+    throw unorderable(format.toUpperCase(), v, e);
   }
-  const halves = t.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (h: string | undefined): string[] => (h ? h.split(':') : []);
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  const fill = 8 - head.length - tail.length;
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined;
-  const all = [...head, ...Array<string>(halves.length === 2 ? fill : 0).fill('0'), ...tail];
-  if (all.length !== 8 || !all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return hexBytes(all.map((g) => g.padStart(4, '0')).join(''), 16);
 }
 
-/** INET4 / INET6 address bytes (network order), from the text or the 4/16 bytes. */
-export function inetBytes(v: Value, n: 4 | 16): Uint8Array {
-  if (v instanceof Uint8Array && v.length === n) return v;
-  const text = String(v);
-  const b = n === 4 ? ipv4Bytes(text) : ipv6Bytes(text);
-  if (!b) throw unorderable(n === 4 ? 'INET4' : 'INET6', v);
-  return Uint8Array.from(b);
-}
-
-function unorderable(type: string, v: Value): TidemarkError {
+function unorderable(type: string, v: Value, cause: unknown): TidemarkError {
   const shown = v instanceof Uint8Array ? `0x${Buffer.from(v).toString('hex')}` : JSON.stringify(String(v));
   return new TidemarkError(
     'SOURCE_SCHEMA',
-    `cannot order the chunk key value ${shown}: it is not a ${type} value; split the table by another column (scan.incremental.snapshot.chunk.key-column)`,
+    `cannot order the chunk key value ${shown}: ${errorMessage(cause)}; split the table by another column (scan.incremental.snapshot.chunk.key-column)`,
+    { cause },
   );
 }
 
@@ -305,10 +270,8 @@ function compareColumn(key: ChunkKey, i: number, a: KeyTuple, b: KeyTuple): numb
         weightsAt(a, i, order.collation),
         weightsAt(b, i, order.collation),
       );
-    case 'uuid':
-      return compareBytes(uuidStoredBytes(x), uuidStoredBytes(y));
-    case 'inet':
-      return compareBytes(inetBytes(x, order.bytes), inetBytes(y, order.bytes));
+    case 'fixed-binary':
+      return compareBytes(fixedBinaryKey(order.format, x), fixedBinaryKey(order.format, y));
     default:
       return assertNever(order);
   }

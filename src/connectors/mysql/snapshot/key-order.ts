@@ -133,8 +133,8 @@ export async function keyColumnOrders(
   const out: KeyColumnOrder[] = [];
   for (const col of columns) {
     const type = col.dataType.toLowerCase();
-    if (type === 'uuid') out.push({ by: 'uuid' });
-    else if (type === 'inet6' || type === 'inet4') out.push({ by: 'inet', bytes: type === 'inet4' ? 4 : 16 });
+    if (type === 'uuid' || type === 'inet6' || type === 'inet4')
+      out.push({ by: 'fixed-binary', format: type });
     else if (!STRING_TYPES.has(type) || !col.collation || !col.charset) out.push(VALUE_ORDER);
     else {
       const name = col.collation.toLowerCase();
