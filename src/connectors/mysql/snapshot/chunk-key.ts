@@ -114,6 +114,8 @@ function bytesOf(v: Value): Uint8Array {
   return Buffer.from(String(v));
 }
 
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
 /** Compares two non-null values of a column ordered by value (see {@link KeyColumnOrder}). */
 export function compareValues(t: ColumnType, a: Value, b: Value): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
@@ -145,15 +147,13 @@ export function compareValues(t: ColumnType, a: Value, b: Value): number {
       return compareBytes(bytesOf(a), bytesOf(b));
     case 'string':
       // MariaDB's UUID/INET4/INET6: ordered by their bytes, not their text
-      if (t.format)
+      if (t.format) {
         return compareBytes(fixedBinarySortKey(t.format, String(a)), fixedBinarySortKey(t.format, String(b)));
-      return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-    default: {
+      }
+      return compareText(String(a), String(b));
+    default:
       // DATE, DATETIME and TIMESTAMP text (fixed width per column); code units otherwise
-      const x = String(a);
-      const y = String(b);
-      return x < y ? -1 : x > y ? 1 : 0;
-    }
+      return compareText(String(a), String(b));
   }
 }
 
