@@ -191,10 +191,15 @@ interface Family {
   readonly pairExpr?: string;
 }
 
-function stringFamily(collation: string, charset: string, alphabet: readonly string[]): Family {
+function stringFamily(
+  collation: string,
+  charset: string,
+  alphabet: readonly string[],
+  type = 'VARCHAR(40)',
+): Family {
   return {
-    name: collation,
-    column: `VARCHAR(40) CHARACTER SET ${charset} COLLATE ${collation}`,
+    name: `${type} ${collation}`,
+    column: `${type} CHARACTER SET ${charset} COLLATE ${collation}`,
     values: () =>
       [
         ...EDGE.filter((e) => [...e].every((c) => c === ' ' || alphabet.includes(c))),
@@ -297,7 +302,8 @@ async function load(
   table: string,
 ): Promise<{ key: ChunkKey; rows: { id: number; k: KeyTuple }[] }> {
   const t = `${DB}.${table}`;
-  await db.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, v ${f.column}, KEY (v))`);
+  const index = /TEXT/.test(f.column) ? 'v(20)' : 'v';
+  await db.query(`CREATE TABLE ${t} (id INT PRIMARY KEY, v ${f.column}, KEY (${index}))`);
   const values = [...f.values(), 'NULL', 'NULL'];
   await db.query(
     `SET SESSION sql_mode = ''; INSERT INTO ${t} VALUES ${values.map((v, i) => `(${i}, ${v})`).join(', ')}`,
@@ -383,6 +389,13 @@ test('string collations: JS order and equality of chunk keys match the server', 
     await checkFamily(stringFamily(collation, charset, alphabet), `s${n++}`);
   }
   assert.ok(n >= 15, `${n} collations checked`);
+  // CHAR drops trailing blanks when stored; TEXT keys (a chunk key column needs no index). Not
+  // CHAR with a NO PAD collation: MariaDB 10.11 sorts it padded ('\nb' before '') while `<` and
+  // the range conditions do not pad, and an index range scan then disagrees with a table scan
+  for (const c of ['utf8mb4_general_ci', 'utf8mb4_unicode_520_ci', 'utf8mb4_bin']) {
+    await checkFamily(stringFamily(c, 'utf8mb4', SUPPLEMENTARY, 'CHAR(12)'), `s${n++}`);
+  }
+  await checkFamily(stringFamily('utf8mb4_unicode_ci', 'utf8mb4', SUPPLEMENTARY, 'TEXT'), `s${n++}`);
 });
 
 test('other key types: JS order and equality match the server', async () => {
