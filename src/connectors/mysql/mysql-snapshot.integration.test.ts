@@ -135,8 +135,8 @@ test('loadTableSchemas: column types, nullability, defaults, keys, comments', as
     t_set: { kind: 'set', values: ['p', 'q', 'r'] },
     t_point: { kind: 'geometry', geometryType: 'point' },
     t_geo: { kind: 'geometry', geometryType: 'geometry' },
-    t_uuid: { kind: 'string', length: 36, fixed: true },
-    t_inet6: { kind: 'string', length: 39 },
+    t_uuid: { kind: 'string', length: 36, fixed: true, format: 'uuid' },
+    t_inet6: { kind: 'string', length: 39, format: 'inet6' },
   };
   assert.deepEqual(types, expected);
   const byName = Object.fromEntries(s.columns.map((c) => [c.name, c]));
