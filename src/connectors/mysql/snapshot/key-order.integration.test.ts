@@ -372,7 +372,9 @@ async function checkFamily(f: Family, table: string): Promise<void> {
     const range =
       x !== null && y !== null && compareKeys(key, x, y) > 0 ? { lo: y, hi: x } : { lo: x, hi: y };
     const cond = rangeCondition(key, range);
-    const got = await db.query<{ id: number }[]>(`SELECT id FROM ${t}${cond ? ` WHERE ${cond}` : ''}`);
+    // in the snapshot's own session (time_zone '+00:00': TIMESTAMP literals are UTC)
+    const [gotRows] = await conn.query(`SELECT id FROM ${t}${cond ? ` WHERE ${cond}` : ''}`);
+    const got = gotRows as { id: number }[];
     const want = rows.filter((r) => rangeContains(key, range, r.k)).map((r) => r.id);
     assert.deepEqual(
       got.map((r) => r.id).sort((a, b) => a - b),
