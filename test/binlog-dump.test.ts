@@ -255,3 +255,81 @@ test('bad invocations exit 2 with a message', async () => {
   assert.equal(noEnv.code, 2);
   assert.match(noEnv.stderr, /TIDEMARK_NOPE_NOT_SET: the variable is not set/);
 });
+
+test('--start FILE:POS: the first event printed is the one at POS; inside an event, the nearest boundaries', async () => {
+  await db.query(`CREATE DATABASE start_db; CREATE TABLE start_db.t (id INT PRIMARY KEY, v VARCHAR(20));
+    FLUSH BINARY LOGS;`);
+  const logs = await db.query<{ Log_name: string }[]>('SHOW BINARY LOGS');
+  const file = logs[logs.length - 1]!.Log_name;
+  await db.query(`INSERT INTO start_db.t VALUES (1, 'a'); INSERT INTO start_db.t VALUES (2, 'b');
+    UPDATE start_db.t SET v = 'c'; FLUSH BINARY LOGS;`);
+  const path = join(db.binlogDir, file);
+  const all = await runTidemark(['binlog', 'dump', '--file', path, '--format', 'json']);
+  assert.equal(all.code, 0, all.stderr);
+  const events = jsonLines(all.stdout);
+  // a boundary in the middle of the file: the second table map
+  const maps = events.filter((e) => e.type === 'tableMap');
+  const mid = maps[1]!;
+  const midPos = mid.pos as number;
+  const next = events[events.indexOf(mid) + 1]!;
+  const server = ['--host', db.host, '--port', String(db.port), '--user', 'dumper', '--password', 'dump-pw'];
+  for (const source of [['--file', path], server]) {
+    const what = source[0]!;
+    const json = await runTidemark([
+      'binlog',
+      'dump',
+      ...source,
+      '--start',
+      `${file}:${midPos}`,
+      '--format',
+      'json',
+    ]);
+    assert.equal(json.code, 0, `${what}: ${json.stderr}`);
+    const got = jsonLines(json.stdout).filter((e) => e.type !== 'formatDescription');
+    assert.deepEqual(
+      got.slice(0, 2).map((e) => [e.pos, e.type]),
+      [
+        [midPos, 'tableMap'],
+        [next.pos, next.type],
+      ],
+      what,
+    );
+    const text = await runTidemark([
+      'binlog',
+      'dump',
+      ...source,
+      '--start',
+      `${file}:${midPos}`,
+      '--count',
+      '3',
+    ]);
+    assert.equal(text.code, 0, `${what}: ${text.stderr}`);
+    const printed = [...text.stdout.matchAll(new RegExp(`^# ${file}:(\\d+) `, 'gm'))].map((m) =>
+      Number(m[1]),
+    );
+    const starts = new Set(events.map((e) => e.pos as number));
+    assert.deepEqual(printed.filter((p) => p !== 4).slice(0, 2), [midPos, next.pos], what);
+    for (const p of printed) assert.ok(starts.has(p), `${what}: ${p} is where an event starts`);
+
+    // inside that event: an error naming the events around it, nothing printed
+    const inside = await runTidemark(['binlog', 'dump', ...source, '--start', `${file}:${midPos + 7}`]);
+    assert.equal(inside.code, 2, `${what}: ${inside.stdout}${inside.stderr}`);
+    assert.match(
+      inside.stderr,
+      new RegExp(
+        `--start ${file}:${midPos + 7} is not an event boundary of .*${file}.*; the nearest boundaries are ${file}:${midPos} and ${file}:${next.pos as number}`,
+      ),
+      what,
+    );
+    assert.equal(inside.stdout, '', what);
+    // past the end of the file
+    const size = (events.at(-1)!.pos as number) + (events.at(-1)!.eventSize as number);
+    const past = await runTidemark(['binlog', 'dump', ...source, '--start', `${file}:${size + 10}`]);
+    assert.equal(past.code, 2, `${what}: ${past.stderr}`);
+    assert.match(
+      past.stderr,
+      new RegExp(`--start ${file}:${size + 10} is past the end of .*${file}.* \\(${size} bytes`),
+      what,
+    );
+  }
+});

@@ -110,6 +110,19 @@ const FAMILIES: readonly Family[] = [
     // (MariaDB's NOBLOB keeps GEOMETRY columns)
     blobs: ['tb', 'b', 'mb', 'lb', 'tt', 'tx', 'mt', 'lt', 'j'],
   },
+  {
+    // MariaDB's own types: the binlog carries their bytes (trailing zero bytes stripped)
+    table: 'mariadb_types',
+    columns: 'u UUID, i6 INET6, un UUID NULL',
+    rows: [
+      "'f47ac10b-58cc-4372-a567-0e02b2c3d479', '::1', NULL",
+      "'6ccd780c-baba-1026-9564-5b8c656024db', '::ffff:1.2.3.4', '00000000-0000-0000-0000-000000000000'",
+      "'11223344-5566-1788-8899-aabbccddee00', '2001:db8::ff00:42:8329', 'ffffffff-ffff-ffff-ffff-ffffffffffff'",
+      "'00000000-0000-0000-0000-000000000000', '::', NULL",
+      "'11223344-5566-7788-c899-000000000000', 'fe80::', '11223344-5566-1788-0899-aabbccddeeff'",
+    ],
+    update: "i6 = '1::2:3:4:5:6:7', un = '01234567-89ab-1def-8123-456789abcdef'",
+  },
 ];
 
 type Mode = 'FULL' | 'compressed' | 'MINIMAL' | 'NOBLOB';

@@ -12,7 +12,7 @@ import { BinlogClient, type BinlogStart } from '../connectors/mysql/binlog-clien
 import { comparePositions } from '../connectors/mysql/binlog-change-reader.js';
 import { listBinlogFiles, readBinlogFile } from '../connectors/mysql/binlog-file-reader.js';
 import { BinlogDecoder } from '../connectors/mysql/binlog/binlog-decoder.js';
-import type { BinlogEvent, RowImage } from '../connectors/mysql/binlog/binlog-event.js';
+import { BinlogEventType, type BinlogEvent, type RowImage } from '../connectors/mysql/binlog/binlog-event.js';
 import { GtidSet, MariadbGtidPosition } from '../connectors/mysql/gtid-set.js';
 import { openMysqlConnection, type MysqlConnectionOptions } from '../connectors/mysql/mysql-connection.js';
 import { listBinlogs } from '../connectors/mysql/server-checks.js';
@@ -282,13 +282,56 @@ interface RawEvent {
   readonly at?: Position;
 }
 
+/** Where events start around a position: the one that starts there, or the ones before and after it. */
+interface Boundaries {
+  readonly exact: boolean;
+  /** The last event start before the position (exact: the position). */
+  readonly before: number;
+  /** The next event start after it (the end of the file for its last event). */
+  readonly after: number;
+}
+
+/** The error for a --start that is not where an event starts (`of`: the file or the server). */
+function notABoundary(start: Position, b: Boundaries, of: string): TidemarkError {
+  const at = (pos: number): string => `${start.file}:${pos}`;
+  if (start.pos > b.after) {
+    return invalid(
+      `--start ${at(start.pos)} is past the end of ${of} (${b.after} bytes; its last event starts at ${at(b.before)})`,
+    );
+  }
+  return invalid(
+    `--start ${at(start.pos)} is not an event boundary of ${of}; the nearest boundaries are ${at(b.before)} and ${at(b.after)}`,
+  );
+}
+
+/** Walks a file's events from its first one up to `target`. */
+async function fileBoundaries(path: string, target: number): Promise<Boundaries> {
+  let before = 4;
+  let end = 4;
+  for await (const batch of readBinlogFile(path, { start: 4, allowTruncatedTail: true })) {
+    for (const e of batch) {
+      if (e.pos === target) return { exact: true, before: target, after: target };
+      end = e.pos + e.buf.length;
+      if (target < end) return { exact: false, before: e.pos, after: end };
+      before = e.pos;
+    }
+  }
+  return { exact: end === target, before, after: end };
+}
+
 async function* fileEvents(pathOrGlob: string, start: Position | undefined): AsyncGenerator<RawEvent[]> {
   let files = await listBinlogFiles(pathOrGlob);
   if (files.length === 0) throw invalid(`no binlog files at ${pathOrGlob}`);
   if (start) {
     files = files.filter((f) => comparePositions(basename(f), 0, start.file, 0) >= 0);
-    if (!files.some((f) => basename(f) === start.file)) {
+    const first = files.find((f) => basename(f) === start.file);
+    if (first === undefined) {
       throw invalid(`--start ${start.file}:${start.pos}: there is no file ${start.file} at ${pathOrGlob}`);
+    }
+    // A position inside an event would read its bytes as a header: check it first.
+    if (start.pos > 4) {
+      const b = await fileBoundaries(first, start.pos);
+      if (!b.exact) throw notABoundary(start, b, first);
     }
   }
   for (const path of files) {
@@ -303,28 +346,122 @@ async function* fileEvents(pathOrGlob: string, start: Position | undefined): Asy
   }
 }
 
-async function* serverEvents(o: BinlogDumpOptions, conn: MysqlConnectionOptions): AsyncGenerator<RawEvent[]> {
-  let start: BinlogStart;
-  if (o.gtid !== undefined) {
-    start = /^\s*\d+-\d+-\d+/.test(o.gtid)
-      ? { mariadbGtid: MariadbGtidPosition.parse(o.gtid).toString() }
-      : { mysqlGtid: GtidSet.parse(o.gtid) };
-  } else if (o.start !== undefined) {
-    start = parsePosition(o.start, '--start');
-  } else {
-    const c = await openMysqlConnection(conn);
-    try {
-      const logs = await listBinlogs(c);
-      const first = logs[0];
-      if (!first)
-        throw new TidemarkError('SOURCE_BINLOG_CONFIG', 'the server lists no binary logs (is log_bin on?)');
-      start = { file: first.name, pos: 4 };
-    } finally {
-      await c.end().catch(() => undefined);
+/** A real event of the log: not one the server made up for the dump, not a heartbeat. */
+function inLog(buf: Buffer): boolean {
+  return (buf.readUInt16LE(17) & LOG_EVENT_ARTIFICIAL_F) === 0 && buf.readUInt32LE(0) !== 0;
+}
+
+/** Walks a server's binlog file from its first event up to `target` (as a replica, non-blocking). */
+async function serverBoundaries(
+  conn: MysqlConnectionOptions,
+  serverId: number,
+  file: string,
+  target: number,
+): Promise<Boundaries> {
+  const client = new BinlogClient({ connection: conn, serverId, start: { file, pos: 4 }, nonBlocking: true });
+  let pos = 4;
+  let before = 4;
+  try {
+    outer: for await (const batch of client.events()) {
+      for (const buf of batch) {
+        if (!inLog(buf)) continue;
+        if (pos === target) return { exact: true, before: target, after: target };
+        const logPos = buf.readUInt32LE(13);
+        const end = logPos > 0 ? logPos : pos + buf.readUInt32LE(9);
+        if (target < end) return { exact: false, before: pos, after: end };
+        before = pos;
+        pos = end;
+        if (buf[4] === BinlogEventType.ROTATE) break outer; // the end of the file
+      }
+    }
+  } finally {
+    await client.close();
+  }
+  return { exact: pos === target, before, after: pos };
+}
+
+/**
+ * Checks that the first event a server sends from `start` (a position inside a file) really starts
+ * there: it decodes (its CRC32 matches) and its header says it ends where its size does. A server
+ * asked for a position inside an event sends what it finds there, or an error.
+ */
+class ServerStartCheck {
+  private readonly probe = new BinlogDecoder();
+  private pending = true;
+  constructor(
+    private readonly start: Position,
+    private readonly conn: MysqlConnectionOptions,
+    private readonly serverId: number,
+  ) {}
+
+  /** Looks at a batch until the first event of the log is seen; throws when it is not one. */
+  async check(batch: readonly Buffer[]): Promise<void> {
+    for (const buf of batch) {
+      if (!this.pending) return;
+      if (buf[4] === BinlogEventType.ROTATE) {
+        const ev = this.probe.decode(buf);
+        if (ev.type === 'rotate' && ev.nextFile !== this.start.file) {
+          this.pending = false; // the start was the end of its file
+          return;
+        }
+      }
+      if (!inLog(buf)) continue;
+      if (buf[4] === BinlogEventType.FORMAT_DESCRIPTION && buf.readUInt32LE(13) === 0) {
+        this.probe.decode(buf); // the dump's own Format_description: for the checksum setting
+        continue;
+      }
+      try {
+        this.probe.decode(buf, this.start);
+      } catch (e) {
+        throw await this.failure(e);
+      }
+      const logPos = buf.readUInt32LE(13);
+      const crc = this.probe.formatDescription?.checksumAlg === 1;
+      if (logPos === this.start.pos + buf.readUInt32LE(9) || (logPos === 0 && crc)) this.pending = false;
+      else throw await this.failure(undefined);
     }
   }
+
+  /** The error for a failed dump: why the start position is wrong, or `cause` when it is right. */
+  async failure(cause: unknown): Promise<unknown> {
+    if (!this.pending) return cause;
+    this.pending = false;
+    const b = await serverBoundaries(this.conn, this.serverId + 1, this.start.file, this.start.pos);
+    if (b.exact)
+      return (
+        cause ??
+        invalid(
+          `--start ${this.start.file}:${this.start.pos}: the server sent an event that does not start there`,
+        )
+      );
+    return notABoundary(this.start, b, `${this.start.file} on the server`);
+  }
+}
+
+async function serverStart(o: BinlogDumpOptions, conn: MysqlConnectionOptions): Promise<BinlogStart> {
+  if (o.gtid !== undefined) {
+    return /^\s*\d+-\d+-\d+/.test(o.gtid)
+      ? { mariadbGtid: MariadbGtidPosition.parse(o.gtid).toString() }
+      : { mysqlGtid: GtidSet.parse(o.gtid) };
+  }
+  if (o.start !== undefined) return parsePosition(o.start, '--start');
+  const c = await openMysqlConnection(conn);
+  try {
+    const logs = await listBinlogs(c);
+    const first = logs[0];
+    if (!first)
+      throw new TidemarkError('SOURCE_BINLOG_CONFIG', 'the server lists no binary logs (is log_bin on?)');
+    return { file: first.name, pos: 4 };
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+async function* serverEvents(o: BinlogDumpOptions, conn: MysqlConnectionOptions): AsyncGenerator<RawEvent[]> {
+  const start = await serverStart(o, conn);
   const serverId =
     o.serverId !== undefined ? Number(o.serverId) : 4_000_000_000 + Math.floor(Math.random() * 1e8);
+  const check = 'file' in start && start.pos > 4 ? new ServerStartCheck(start, conn, serverId) : undefined;
   const client = new BinlogClient({
     connection: conn,
     serverId,
@@ -333,7 +470,13 @@ async function* serverEvents(o: BinlogDumpOptions, conn: MysqlConnectionOptions)
     heartbeatSeconds: 30,
   });
   try {
-    for await (const batch of client.events()) yield batch.map((buf) => ({ buf }));
+    for await (const batch of client.events()) {
+      await check?.check(batch);
+      yield batch.map((buf) => ({ buf }));
+    }
+  } catch (e) {
+    await client.close();
+    throw check ? await check.failure(e) : e;
   } finally {
     await client.close();
   }
@@ -399,7 +542,10 @@ export async function runBinlogDump(
           file = ev.nextFile;
           pos = ev.position;
         } else if ((h.flags & LOG_EVENT_ARTIFICIAL_F) === 0 && h.timestamp !== 0) {
-          pos = h.logPos > 0 ? h.logPos : pos + h.eventSize;
+          // The Format_description a server sends first when a dump starts inside a file (end_log_pos
+          // 0) is not in the log at that offset; MariaDB 11.4+ may write end_log_pos 0 for all events.
+          if (h.logPos > 0) pos = h.logPos;
+          else if (ev.type !== 'formatDescription' || pos <= 4) pos += h.eventSize;
         }
         // The server's fake Rotate and Format_description of the dump start are not in the log.
         if (raw.at === undefined && (h.flags & LOG_EVENT_ARTIFICIAL_F) !== 0) continue;

@@ -10,7 +10,8 @@
  * | integer       | number when bytes <= 4, bigint when bytes = 8 (signed or unsigned)       |
  * | decimal       | string, exact decimal text with exactly `scale` fraction digits ("4.00")  |
  * | float, double | number (FLOAT: the stored float32 value exactly, e.g. 1.100000023841858)     |
- * | string        | string (decoded from the column charset)                                 |
+ * | string        | string (decoded from the column charset; MariaDB's UUID, INET4, INET6:    |
+ * |               | the text the server shows, see `format`)                                 |
  * | binary        | Uint8Array (trailing zero bytes kept)                                    |
  * | date          | string "YYYY-MM-DD" ("0000-00-00" for the zero date)                      |
  * | time          | string "[-]HH:MM:SS[.ffffff]" (hours may exceed 24; fsp digits = precision)|
@@ -38,6 +39,11 @@ export type ColumnType =
       fixed?: boolean;
       charset?: string;
       text?: 'tiny' | 'text' | 'medium' | 'long';
+      /**
+       * A MariaDB type stored as fixed-size binary and shown as text (UUID, INET4, INET6): the
+       * binlog carries the bytes, the value is the server's text; the server orders by the bytes.
+       */
+      format?: FixedBinaryFormat;
     }
   | { kind: 'binary'; length?: number; fixed?: boolean; blob?: 'tiny' | 'blob' | 'medium' | 'long' }
   | { kind: 'date' }
@@ -52,6 +58,9 @@ export type ColumnType =
   | { kind: 'geometry'; geometryType?: string };
 
 export type ColumnKind = ColumnType['kind'];
+
+/** See the `format` of string columns. */
+export type FixedBinaryFormat = 'uuid' | 'inet4' | 'inet6';
 
 export type Value = null | boolean | number | bigint | string | Uint8Array;
 
@@ -71,6 +80,7 @@ export function formatColumnType(t: ColumnType): string {
     case 'double':
       return 'DOUBLE';
     case 'string':
+      if (t.format) return t.format.toUpperCase();
       if (t.text) return `${t.text === 'text' ? '' : t.text.toUpperCase()}TEXT`;
       return `${t.fixed ? 'CHAR' : 'VARCHAR'}(${t.length ?? ''})`;
     case 'binary':

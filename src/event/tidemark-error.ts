@@ -24,6 +24,8 @@ export type ErrorCode =
   | 'SINK_WRITE'
   | 'SINK_SCHEMA'
   | 'SINK_OPEN'
+  /** The sink lacks data the state directory's checkpoint says it has (a deleted or replaced file). */
+  | 'SINK_BEHIND'
   // runtime
   | 'CHECKPOINT'
   | 'STATE_LOCKED'

@@ -33,7 +33,9 @@ export const pipelineOptionsSchema = z
     name: opt
       .string()
       .default('Flink CDC Pipeline Job')
-      .describe('Name of the pipeline; also the key of its checkpoint.'),
+      .describe(
+        'Name of the pipeline; also the key of its checkpoint. Give every pipeline its own: a checkpoint records its sink and tables, and one of another pipeline of the same name is refused.',
+      ),
     parallelism: opt
       .int(1, 256)
       .default(1)

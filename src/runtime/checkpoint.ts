@@ -15,4 +15,19 @@ export interface Checkpoint {
   readonly runtime: JsonValue;
   /** Epoch milliseconds when it was taken. */
   readonly createdAt: number;
+  /**
+   * What the checkpoint belongs to, checked before it is resumed (see restore-point.ts). Absent in
+   * checkpoints of earlier versions: those are taken to belong to the pipeline of their name.
+   */
+  readonly identity?: PipelineIdentity;
+}
+
+/** Where a pipeline reads and writes: what tells one pipeline's checkpoint from another's. */
+export interface PipelineIdentity {
+  /** Where the source reads, e.g. `mysql 127.0.0.1:3306` (for messages: a failover may change it). */
+  readonly source?: string;
+  /** Where the sink writes, e.g. `duckdb /data/app.duckdb`. */
+  readonly sink: string;
+  /** The source tables captured (`db.table`), at the start and created since. */
+  readonly tables: readonly string[];
 }

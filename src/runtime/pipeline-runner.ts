@@ -5,8 +5,9 @@ import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import type { Checkpoint } from './checkpoint.js';
+import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
 import type { Logger } from './logger.js';
+import { restorePoint } from './restore-point.js';
 import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
 import type { Sink } from './sink.js';
 import type { Source, SourceProgress, SourceRecord } from './source.js';
@@ -71,18 +72,21 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
     sinkOpen = true;
 
-    const fromStore = await store.load();
-    const fromSink = sink.transactional ? await sink.committedCheckpoint() : undefined;
-    const restored = newest(fromStore, fromSink);
-    if (fromSink && fromStore && fromSink.seq < fromStore.seq) {
-      logger.warn(
-        'the state directory is ahead of the sink: the sink lost committed data or is another file',
-        {
-          stateSeq: fromStore.seq,
-          sinkSeq: fromSink.seq,
-        },
-      );
-    }
+    // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
+    const capturedTables = new Set(info.tables.map(tableIdToString));
+    const identity = (): PipelineIdentity => ({
+      ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
+      sink: sink.target,
+      tables: [...capturedTables],
+    });
+    const restored = await restorePoint({
+      pipelineName,
+      identity: identity(),
+      fromStore: await store.load(),
+      storePath: store.dir,
+      sink,
+      logger,
+    });
     opts.onStart?.({ tables: info.tables, resumedFrom: restored });
     if (restored)
       logger.info('resuming from checkpoint', {
@@ -94,6 +98,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       opts.router,
       spec.pipeline['schema.change.behavior'],
       restored?.runtime,
+      opts.schemaTransform,
     );
     let seq = restored?.seq ?? 0;
     let lastCheckpoint = restored;
@@ -131,6 +136,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
         source: pendingState,
         runtime: schemas.snapshotState(),
         createdAt: Date.now(),
+        identity: identity(),
       };
       pendingState = undefined;
       lastCommitAt = Date.now();
@@ -177,6 +183,8 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       if (step.done) break;
       const batch = step.value;
       for (const rec of batch) {
+        if (rec.kind === 'schema' && rec.change.type === 'create-table')
+          capturedTables.add(tableIdToString(rec.tableId));
         switch (rec.kind) {
           case 'data':
             buffer.push(schemas.onDataChange(rec));
@@ -184,12 +192,16 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             if (buffer.length >= writeBatchSize) await drain();
             break;
           case 'schema': {
-            const changes = schemas.onSchemaChange(rec);
-            if (changes.length === 0) break;
             // The barrier: every earlier row is in the sink (committed when at a boundary, which a
-            // DDL always is in MySQL) before the sink's schema changes.
+            // DDL always is in MySQL) before the schemas change. The commit comes first, so that
+            // the checkpoint before the DDL holds the schemas before it.
             if (atBoundary) await commit();
             else await drain();
+            const changes = schemas.onSchemaChange(rec);
+            // The DDL's own checkpoint is committed at once, with the sink's schema changes and the
+            // runner's schemas after them: a crash in between replays the DDL from the old state.
+            commitAtBoundary = true;
+            if (changes.length === 0) break;
             for (const c of changes) {
               try {
                 await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
@@ -281,10 +293,4 @@ const IDLE_COMMIT_MS = 100;
 
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-}
-
-function newest(a: Checkpoint | undefined, b: Checkpoint | undefined): Checkpoint | undefined {
-  if (!a) return b;
-  if (!b) return a;
-  return b.seq >= a.seq ? b : a;
 }

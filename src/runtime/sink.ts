@@ -27,9 +27,19 @@ export interface SinkContext {
 export interface Sink {
   /** True when `flush` commits rows and checkpoint atomically. */
   readonly transactional: boolean;
+  /**
+   * Where it writes, e.g. `duckdb /data/app.duckdb`: part of what a checkpoint belongs to, so that
+   * a checkpoint of one sink is never resumed into another. Never a secret.
+   */
+  readonly target: string;
   open(ctx: SinkContext): Promise<void>;
   /** The checkpoint committed together with the data, for transactional sinks. */
   committedCheckpoint(): Promise<Checkpoint | undefined>;
+  /**
+   * True when the sink holds no table at all (new, or emptied): a new snapshot written into it
+   * cannot meet rows of an earlier run. Asked of transactional sinks that hold no checkpoint.
+   */
+  isEmpty(): Promise<boolean>;
   applySchemaChange(
     tableId: TableId,
     change: SchemaChange,

@@ -44,6 +44,8 @@ export interface SourceContext {
 export interface SourceInfo {
   /** The tables this source captures, as of opening. */
   readonly tables: readonly TableId[];
+  /** Where it reads, for messages, e.g. `mysql 127.0.0.1:3306`; never a secret. */
+  readonly endpoint?: string;
 }
 
 export interface Source {

@@ -52,6 +52,11 @@ export interface MariaDbInstance {
   connect(): Promise<Connection>;
   /** CREATE USER name@'%' IDENTIFIED BY password, then GRANT grants ON *.*. Replaces an existing user. */
   createCdcUser(name: string, password: string, grants?: string): Promise<void>;
+  /**
+   * Shuts the server down cleanly and starts it again on the same data directory and port (a new
+   * binlog file begins, the old one ends with a STOP event). Not for an external server.
+   */
+  restart(): Promise<void>;
   /** Stops the server and removes its directory (for the shared external one: closes the pool only). */
   stop(): Promise<void>;
 }
@@ -228,44 +233,10 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
           throw new Error(`mariadb-install-db failed (${inst.status}):\n${inst.stdout}\n${inst.stderr}`);
         }
       }
-      const logFd = openSync(logFile, 'a');
-      const child = spawn(mariadbd, [`--defaults-file=${cnf}`], {
-        stdio: ['ignore', logFd, logFd],
-        cwd: dir,
-      });
-      closeSync(logFd);
-      child.unref();
-      const entry = { child, dir };
-      running.add(entry);
-      hookExit();
-      startWatchdog(child, dir);
-      let exited = false;
-      const exitPromise = new Promise<void>((resolve) =>
-        child.once('exit', () => {
-          exited = true;
-          running.delete(entry);
-          resolve();
-        }),
-      );
+      let proc = spawnServer(mariadbd, cnf, dir, logFile);
       const helpers = rootHelpers('127.0.0.1', port, 'root', '');
-      const deadline = Date.now() + (opts.startTimeoutMs ?? 30_000);
-      let ready = false;
-      while (!exited && Date.now() < deadline) {
-        try {
-          const c = await mysqlPromise.createConnection({
-            host: '127.0.0.1',
-            port,
-            user: 'root',
-            password: '',
-          });
-          await c.end();
-          ready = true;
-          break;
-        } catch {
-          await sleep(100);
-        }
-      }
-      if (ready) {
+      const timeoutMs = opts.startTimeoutMs ?? 30_000;
+      if (await waitReady(proc, port, timeoutMs)) {
         return {
           host: '127.0.0.1',
           port,
@@ -274,24 +245,23 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
           dataDir,
           binlogDir,
           ...helpers,
+          async restart() {
+            await helpers.endPool();
+            await stopServer(proc, 'SIGTERM');
+            proc = spawnServer(mariadbd, cnf, dir, logFile);
+            if (!(await waitReady(proc, port, timeoutMs))) {
+              await stopServer(proc, 'SIGKILL');
+              throw new Error(`mariadbd did not start again:\n${readTail(logFile)}`);
+            }
+          },
           async stop() {
             await helpers.endPool();
-            if (!exited) {
-              child.ref();
-              child.kill('SIGTERM');
-              const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-              await exitPromise;
-              clearTimeout(timer);
-            }
+            await stopServer(proc, 'SIGTERM');
             rmSync(dir, { recursive: true, force: true });
           },
         };
       }
-      if (!exited) {
-        child.ref();
-        child.kill('SIGKILL');
-        await exitPromise;
-      }
+      await stopServer(proc, 'SIGKILL');
       lastError = readTail(logFile);
       if (!/already in use|Can't start server: Bind/i.test(lastError)) break;
     }
@@ -301,6 +271,61 @@ export async function startMariaDb(opts: StartMariaDbOptions = {}): Promise<Mari
   }
   rmSync(dir, { recursive: true, force: true });
   throw new Error(`mariadbd did not start:\n${lastError}`);
+}
+
+/** A running mariadbd child process. */
+interface ServerProcess {
+  readonly child: ChildProcess;
+  readonly exited: () => boolean;
+  readonly exitPromise: Promise<void>;
+}
+
+function spawnServer(mariadbd: string, cnf: string, dir: string, logFile: string): ServerProcess {
+  const logFd = openSync(logFile, 'a');
+  const child = spawn(mariadbd, [`--defaults-file=${cnf}`], {
+    stdio: ['ignore', logFd, logFd],
+    cwd: dir,
+  });
+  closeSync(logFd);
+  child.unref();
+  const entry = { child, dir };
+  running.add(entry);
+  hookExit();
+  startWatchdog(child, dir);
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      running.delete(entry);
+      resolve();
+    }),
+  );
+  return { child, exited: () => exited, exitPromise };
+}
+
+/** Polls until the server accepts connections; false when it exited or the time ran out. */
+async function waitReady(proc: ServerProcess, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!proc.exited() && Date.now() < deadline) {
+    try {
+      const c = await mysqlPromise.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
+      await c.end();
+      return true;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return false;
+}
+
+/** SIGTERM: a clean shutdown (SIGKILL after 15 s); SIGKILL: at once. */
+async function stopServer(proc: ServerProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  if (proc.exited()) return;
+  proc.child.ref();
+  proc.child.kill(signal);
+  const timer = setTimeout(() => proc.child.kill('SIGKILL'), 15_000);
+  await proc.exitPromise;
+  clearTimeout(timer);
 }
 
 function readTail(file: string): string {
@@ -348,6 +373,8 @@ export function sharedMariaDb(): Promise<MariaDbInstance> {
         dataDir: vars[0]?.d ?? '',
         binlogDir: b ? b.slice(0, b.lastIndexOf('/')) : '',
         ...helpers,
+        restart: () =>
+          Promise.reject(new Error('cannot restart the external server TIDEMARK_TEST_MYSQL_PORT names')),
         stop: () => helpers.endPool(),
       };
     }

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { openDuckDb } from '../../src/connectors/duckdb/duckdb-open.js';
 import type { MariaDbInstance } from './mariadb.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -60,9 +60,14 @@ export interface PipelineFileOptions {
   readonly password?: string;
   readonly tables: string;
   readonly duckdbPath: string;
-  readonly name?: string;
+  /** `pipeline.name`; null writes none (the default name). */
+  readonly name?: string | null;
   readonly routes?: readonly { source: string; sink: string }[];
+  readonly transforms?: readonly { source: string; primaryKeys: string }[];
   readonly extraSource?: Record<string, string | number>;
+  readonly extraSink?: Record<string, string | number>;
+  /** More `pipeline:` options, e.g. { 'schema.change.behavior': 'evolve' }. */
+  readonly pipeline?: Record<string, string | number>;
   readonly host?: string;
 }
 
@@ -83,6 +88,7 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
     'sink:',
     '  type: duckdb',
     `  path: ${o.duckdbPath}`,
+    ...Object.entries(o.extraSink ?? {}).map(([k, v]) => `  ${k}: ${v}`),
     '',
   ];
   if (o.routes?.length) {
@@ -90,7 +96,21 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
     for (const r of o.routes) lines.push(`  - source-table: ${r.source}`, `    sink-table: ${r.sink}`);
     lines.push('');
   }
-  lines.push('pipeline:', `  name: ${o.name ?? 'test pipeline'}`, '  parallelism: 1', '');
+  if (o.transforms?.length) {
+    lines.push('transform:');
+    for (const t of o.transforms)
+      lines.push(
+        `  - source-table: ${t.source}`,
+        '    projection: \\*',
+        `    primary-keys: ${t.primaryKeys}`,
+      );
+    lines.push('');
+  }
+  lines.push('pipeline:');
+  if (o.name !== null) lines.push(`  name: ${o.name ?? 'test pipeline'}`);
+  lines.push('  parallelism: 1');
+  for (const [k, v] of Object.entries(o.pipeline ?? {})) lines.push(`  ${k}: ${v}`);
+  lines.push('');
   const file = join(dir, 'pipeline.yaml');
   writeFileSync(file, lines.join('\n'));
   return file;
@@ -98,8 +118,7 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
 
 /** Rows of a DuckDB query, every value rendered as text (NULL as null), sorted. */
 export async function duckRows(path: string, sql: string): Promise<(string | null)[][]> {
-  const db = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const conn = await db.connect();
+  const { instance: db, connection: conn } = await openDuckDb(path, { readOnly: true });
   try {
     await conn.run("SET TimeZone = 'UTC'");
     const reader = await conn.runAndReadAll(sql);

@@ -38,8 +38,10 @@ import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import {
   DUCKDB_MAX_DECIMAL_PRECISION,
+  hasKeyText,
   isZeroDateText,
   parseTimeMicros,
+  temporalKeyText,
   toDuckDbInput,
 } from './duckdb-type-mapping.js';
 
@@ -250,6 +252,15 @@ function columnWriter(t: ColumnType): ColumnWriter {
   }
 }
 
+/** A DATE/TIME/DATETIME/TIMESTAMP primary-key column, stored as its key text (VARCHAR). */
+function keyTextWriter(t: ColumnType): ColumnWriter {
+  if (!hasKeyText(t)) throw new Error(`a ${t.kind} column has no key text`);
+  return stringWriter(VARCHAR, (vector, i, v) => {
+    if (typeof v !== 'string') return mismatch(t, v);
+    bindings.vector_assign_string_element(vector, i, temporalKeyText(t, v));
+  });
+}
+
 function bytesWriter(t: ColumnType): ColumnWriter {
   return stringWriter(BLOB, (vector, i, v) => {
     bindings.vector_assign_string_element_len(vector, i, toDuckDbInput(t, v) as Uint8Array);
@@ -380,8 +391,15 @@ export class StagingChunkWriter {
   private vectors: Vector[] = [];
   private rows = 0;
 
-  constructor(readonly columnTypes: readonly ColumnType[]) {
-    this.writers = columnTypes.map(columnWriter);
+  /**
+   * `keyText[i]`: column i is a temporal primary-key column stored as its key text (VARCHAR; see
+   * temporalKeyText) rather than as its DuckDB type.
+   */
+  constructor(
+    readonly columnTypes: readonly ColumnType[],
+    keyText: readonly boolean[] = [],
+  ) {
+    this.writers = columnTypes.map((t, i) => (keyText[i] ? keyTextWriter(t) : columnWriter(t)));
     this.chunk = DuckDBDataChunk.create([...this.writers.map((w) => w.type), UINTEGER]);
   }
 

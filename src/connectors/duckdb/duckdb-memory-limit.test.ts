@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import { DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
 import { openSink, tempDb } from './duckdb-test-support.js';
 
 const MB = 2 ** 20;
@@ -110,6 +110,29 @@ test('index bytes: table data is not counted, also when only some tables changed
   }
 });
 
+test('index bytes: long BLOB and TEXT values (overflow blocks) are table data, not index', async () => {
+  const t = tempDb();
+  const db = await DuckDBInstance.create(join(t.dir, 'blobs.duckdb'));
+  const conn = await db.connect();
+  try {
+    await conn.run('CREATE TABLE docs (id INTEGER PRIMARY KEY, b BLOB, s VARCHAR)');
+    // 100 rows of 512 KB + 256 KB: ~77 MB of values, a few KB of index
+    await conn.run(
+      'INSERT INTO docs SELECT range, repeat(md5(range::VARCHAR)::BLOB, 16384), ' +
+        'repeat(md5(range::VARCHAR), 8192) FROM range(100)',
+    );
+    await conn.run('CHECKPOINT');
+    const limit = new DuckDbMemoryLimit(BASE);
+    await limit.adjust(conn);
+    assert.ok(limit.indexBytes < 2 * MB, `index ${limit.indexBytes / MB} MB`);
+    assert.equal(limit.limitBytes, BASE);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    t.cleanup();
+  }
+});
+
 test('the sink raises its default limit at open for a file whose index outgrew 128 MB, not a set one', async () => {
   const t = tempDb();
   const file = join(t.dir, 'big.duckdb');
@@ -142,4 +165,35 @@ test('limitFor: the base without indexes, then half the base plus 110% of the pi
   assert.equal(l.limitFor(0), 128 * MB);
   assert.equal(l.limitFor(50 * MB), 128 * MB);
   assert.equal(l.limitFor(400 * MB), 64 * MB + 440 * MB);
+});
+
+test('fitTransaction raises the limit while a transaction needs more; endTransaction sets it back', async () => {
+  const db = await DuckDBInstance.create(':memory:', { memory_limit: `${BASE}B` });
+  const conn = await db.connect();
+  const setting = async (): Promise<number> => {
+    const r = await conn.runAndReadAll(`SELECT current_setting('memory_limit')`);
+    return Number.parseFloat(r.getRowsJS()[0]![0] as string);
+  };
+  try {
+    const l = new DuckDbMemoryLimit(BASE);
+    assert.equal(await l.fitTransaction(conn, 10 * MB), undefined, 'fits the base');
+    const change = await l.fitTransaction(conn, 100 * MB);
+    assert.equal(change?.limitBytes, l.limitFor(100 * MB));
+    assert.equal(l.limitBytes, 16 * MB + 110 * MB);
+    assert.equal(await setting(), 126);
+    assert.equal(await l.fitTransaction(conn, 50 * MB), undefined, 'never lowered in a transaction');
+    await l.endTransaction(conn);
+    assert.equal(l.limitBytes, BASE);
+    assert.equal(await setting(), 32);
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+});
+
+test('memoryLimitBytes reads sizes as DuckDB does', () => {
+  assert.equal(memoryLimitBytes('64MB'), 64e6);
+  assert.equal(memoryLimitBytes(' 1.5 GiB '), 1.5 * 2 ** 30);
+  assert.equal(memoryLimitBytes('512kb'), 512e3);
+  assert.equal(memoryLimitBytes('lots'), undefined);
 });

@@ -13,6 +13,10 @@
  * because a checkpointed index is not in memory until something loads it; the ART memory in use
  * (duckdb_memory) counts too, for indexes not checkpointed yet, and so do committed rows not yet
  * checkpointed (IN_MEMORY_TABLE: they cannot be evicted either).
+ *
+ * While a transaction is open, the limit also covers what DuckDB must hold at once to write and
+ * commit it (TransactionFootprint: the largest vector of 2048 new rows, large values included):
+ * raised before a batch is written, set back to the indexes' limit after the commit.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { quoteIdent } from './quote-ident.js';
@@ -29,8 +33,23 @@ export interface MemoryLimitChange {
   readonly unflushedBytes: number;
 }
 
+/** DuckDB's memory_limit when the pipeline sets none (duckdb-sink-options.ts), before the indexes' share. */
+export const DEFAULT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
+
+/** Bytes of a memory_limit text as DuckDB reads it: `512MB` (10^6), `2GiB` (2^30); undefined if no size. */
+export function memoryLimitBytes(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT])(i?)B\s*$/i.exec(text);
+  if (!m) return undefined;
+  const power = 'KMGT'.indexOf(m[2]!.toUpperCase()) + 1;
+  return Math.round(Number(m[1]) * (m[3] ? 1024 : 1000) ** power);
+}
+
 export class DuckDbMemoryLimit {
   private limit: number;
+  /** The memory_limit in force when the open transaction raised it above `limit`. */
+  private transactionLimit: number | undefined;
+  /** Indexes and unflushed rows of the last measurement, bytes. */
+  private pinned = 0;
   /** Used blocks of the file and the index bytes measured then. */
   private measuredAt = -1;
   private indexOnDisk = 0;
@@ -50,7 +69,12 @@ export class DuckDbMemoryLimit {
 
   /** The limit in force, bytes. */
   get limitBytes(): number {
-    return this.limit;
+    return this.transactionLimit ?? this.limit;
+  }
+
+  /** The limit to suggest for a transaction that needs `transactionBytes` at once, with the default base. */
+  static suggested(transactionBytes: number): number {
+    return new DuckDbMemoryLimit(DEFAULT_MEMORY_LIMIT_BYTES).limitFor(transactionBytes);
   }
 
   /** Bytes DuckDB should be allowed when `pinnedBytes` (indexes, unflushed rows) cannot be evicted. */
@@ -92,11 +116,38 @@ export class DuckDbMemoryLimit {
     // Rows committed but not yet checkpointed stay in memory too (up to the WAL's checkpoint size).
     const indexBytes = Math.max(onDisk, loaded);
     this.lastIndexBytes = indexBytes;
-    const want = this.limitFor(indexBytes + unflushed);
+    this.pinned = indexBytes + unflushed;
+    const want = this.limitFor(this.pinned);
     if (want <= this.limit) return undefined;
     await conn.run(`SET memory_limit = '${want}B'`);
     this.limit = want;
     return { limitBytes: want, indexBytes, unflushedBytes: unflushed };
+  }
+
+  /**
+   * Raises memory_limit (never lowers it) so that the open transaction, which needs
+   * `transactionBytes` at once besides the indexes, fits. Returns the change, or undefined.
+   */
+  async fitTransaction(
+    conn: DuckDBConnection,
+    transactionBytes: number,
+  ): Promise<MemoryLimitChange | undefined> {
+    const want = this.limitFor(this.pinned + transactionBytes);
+    if (want <= this.limitBytes) return undefined;
+    await conn.run(`SET memory_limit = '${want}B'`);
+    this.transactionLimit = want;
+    return {
+      limitBytes: want,
+      indexBytes: this.lastIndexBytes,
+      unflushedBytes: this.pinned - this.lastIndexBytes,
+    };
+  }
+
+  /** Sets memory_limit back to the indexes' limit after a transaction raised it (fitTransaction). */
+  async endTransaction(conn: DuckDBConnection): Promise<void> {
+    if (this.transactionLimit === undefined) return;
+    this.transactionLimit = undefined;
+    await conn.run(`SET memory_limit = '${this.limit}B'`);
   }
 
   /**
@@ -106,22 +157,26 @@ export class DuckDbMemoryLimit {
    */
   private async tableDataBlocks(conn: DuckDBConnection): Promise<number> {
     const tables = await conn.runAndReadAll(
-      'SELECT schema_name, table_name, estimated_size FROM duckdb_tables() ' +
+      'SELECT database_name, schema_name, table_name, estimated_size FROM duckdb_tables() ' +
         'WHERE NOT temporary AND database_name = current_database()',
     );
     const seen = new Map<string, { rows: number; blocks: number }>();
     let blocks = 0;
     for (const row of tables.getRowsJS()) {
-      const [s, t, size] = row as [string, string, bigint | number];
+      const [d, s, t, size] = row as [string, string, string, bigint | number];
       // pragma_storage_info cannot name a table whose name holds a double quote: its data then
       // counts as index, which only makes the limit higher.
-      if (s.includes('"') || t.includes('"')) continue;
-      const name = `${quoteIdent(s)}.${quoteIdent(t)}`;
+      if (d.includes('"') || s.includes('"') || t.includes('"')) continue;
+      // catalog.schema.table: `schema.table` is ambiguous when a catalog has the schema's name
+      const name = [d, s, t].map(quoteIdent).join('.');
       const rows = Number(size);
       let entry = this.tableBlocks.get(name);
       if (entry?.rows !== rows) {
+        // A segment's block and its overflow blocks (BLOB/TEXT values too long for the segment)
         const r = await conn.runAndReadAll(
-          'SELECT count(DISTINCT block_id) FROM pragma_storage_info($1) WHERE block_id >= 0',
+          'WITH s AS (SELECT block_id, additional_block_ids FROM pragma_storage_info($1)) ' +
+            'SELECT count(*) FROM (SELECT block_id FROM s WHERE block_id >= 0 ' +
+            'UNION SELECT unnest(additional_block_ids) FROM s)',
           [name],
         );
         entry = { rows, blocks: Number(r.getRowsJS()[0]?.[0] ?? 0) };

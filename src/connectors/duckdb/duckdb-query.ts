@@ -5,6 +5,8 @@
  *   file open for writing and no other process to open it at the same time, even read-only: while
  *   a pipeline writes the file, the query fails with a SINK_OPEN error that says so (stop the
  *   pipeline, or query a copy made while it is stopped). Several read-only queries may run at once.
+ * - The file is the default catalog (attached as `tidemark_sink`, see duckdb-open.ts), so
+ *   `schema.table` names a sink table also when the file is named like a schema (app_db.duckdb).
  * - Rendering: DECIMAL as its exact text (`4.00`), TIMESTAMP with its microseconds, TIMESTAMPTZ in
  *   UTC with `+00`, INTERVAL (our TIME) as `[-]HH:MM:SS[.ffffff]`, BLOB in DuckDB's own text form
  *   (printable ASCII as is, other bytes as `\xHH`), FLOAT with the shortest text that reads back
@@ -16,9 +18,10 @@
  * - csv: RFC 4180 (header line, CRLF line ends, fields quoted when they hold `,` `"` CR or LF).
  */
 import { existsSync } from 'node:fs';
-import { DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
-import type { DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBTypeId } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
+import { openDuckDb } from './duckdb-open.js';
 
 export type QueryFormat = 'table' | 'json' | 'csv';
 
@@ -27,8 +30,9 @@ export async function queryDuckDb(path: string, sql: string, format: QueryFormat
     throw new TidemarkError('SINK_OPEN', `no DuckDB file at ${path}`, { details: { path } });
   }
   let instance: DuckDBInstance;
+  let conn: DuckDBConnection;
   try {
-    instance = await DuckDBInstance.create(path, path === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
+    ({ instance, connection: conn } = await openDuckDb(path, { readOnly: path !== ':memory:' }));
   } catch (e) {
     const msg = errorMessage(e);
     const locked = /lock/i.test(msg);
@@ -43,22 +47,18 @@ export async function queryDuckDb(path: string, sql: string, format: QueryFormat
     );
   }
   try {
-    const conn = await instance.connect();
+    let reader: DuckDBResultReader;
     try {
-      let reader: DuckDBResultReader;
-      try {
-        reader = await conn.runAndReadAll(sql);
-      } catch (e) {
-        throw new TidemarkError('CONFIG_INVALID', `query failed: ${errorMessage(e)}`, {
-          cause: e,
-          details: { path },
-        });
-      }
-      return renderResult(reader, format);
-    } finally {
-      conn.closeSync();
+      reader = await conn.runAndReadAll(sql);
+    } catch (e) {
+      throw new TidemarkError('CONFIG_INVALID', `query failed: ${errorMessage(e)}`, {
+        cause: e,
+        details: { path },
+      });
     }
+    return renderResult(reader, format);
   } finally {
+    conn.closeSync();
     instance.closeSync();
   }
 }

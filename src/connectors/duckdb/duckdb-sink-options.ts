@@ -21,10 +21,11 @@ export const duckDbSinkOptionsSchema = z
       .int(1, 1_000_000)
       .default(10_000)
       .describe(
-        'Rows buffered in memory before they are written into the open DuckDB transaction. ' +
-          'Within a batch only the last change per primary key is written. A batch is written ' +
-          'while the next one is buffered, and the transaction is committed at each pipeline ' +
-          'checkpoint, so memory stays bounded by twice this number of rows.',
+        'Rows buffered in memory before they are written into the open DuckDB transaction ' +
+          '(rows with large values: about 16 MB of them). Within a batch only the last change per ' +
+          'primary key is written. A batch is written while the next one is buffered, and the ' +
+          'transaction is committed at each pipeline checkpoint, so memory stays bounded by twice ' +
+          'this number of rows.',
       ),
     'memory.limit': opt
       .string()
@@ -32,11 +33,14 @@ export const duckDbSinkOptionsSchema = z
       .optional()
       .describe(
         "DuckDB's `memory_limit` for the sink, e.g. `1GB`. Primary-key indexes (ART) must fit in " +
-          'it: about 8 bytes a key for sequential integers, 66 for 32-character strings. Default for ' +
-          'a file: `128MB`, raised as the indexes grow (to 64MB plus 110% of what they and the rows not ' +
-          "yet checkpointed take); a limit set here stays as set. DuckDB's own default, 80% of " +
-          'RAM, would let its buffer pool grow with the table. DuckDB spills to a temporary ' +
-          'directory next to the file when a statement needs more.',
+          'it: about 8 bytes a key for sequential integers, 66 for 32-character strings. So must ' +
+          'what the open transaction needs at once: DuckDB writes and commits its new rows 2048 at ' +
+          'a time, values included (a transaction of 50 rows of 1 MB needs ~50 MB, one of 20000 ' +
+          'rows of 10 KB ~20 MB). Default for a file: `128MB`, raised as the indexes grow (to 64MB ' +
+          'plus 110% of what they and the rows not yet checkpointed take) and while a transaction ' +
+          "needs more (set back after its commit); a limit set here stays as set. DuckDB's own " +
+          'default, 80% of RAM, would let its buffer pool grow with the table. DuckDB spills to a ' +
+          'temporary directory next to the file (`<file>.tmp`) when a statement needs more.',
       ),
     threads: opt
       .int(1, 256)

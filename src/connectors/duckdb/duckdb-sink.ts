@@ -1,27 +1,36 @@
 /**
  * The embedded default sink: one DuckDB file, one DuckDB schema per source database
  * (`tableId.schemaName`, `main` when undefined; the namespace is ignored), one table per table.
+ * The file is attached as catalog `tidemark_sink` and every table is named with it
+ * (duckdb-open.ts): a file named like a schema (app_db.duckdb) cannot make names ambiguous.
  *
  * Tables with a primary key are **upsert tables** (DuckDB PRIMARY KEY; within each batch only the
  * last change per key is written, a key-changing update deletes the old key). Tables without one
  * are **append tables**: INSERT and UPDATE append the after image, DELETE is ignored.
  *
  * Transactions: the first write or schema change opens a transaction; rows are buffered in JS up
- * to `batch.size` and then written into it; `flush(checkpoint)` writes the rest, upserts the
- * checkpoint row into `_tidemark.checkpoints` and commits — rows, DDL and checkpoint in one
- * transaction (exactly-once). Any DuckDB error rolls the transaction back and throws a
+ * to `batch.size` (or MAX_BATCH_BYTES) and then written into it; `flush(checkpoint)` writes the
+ * rest, upserts the checkpoint row into `_tidemark.checkpoints` and commits — rows, DDL and
+ * checkpoint in one transaction (exactly-once). Any DuckDB error rolls the transaction back and throws a
  * non-retryable SINK_WRITE / SINK_SCHEMA TidemarkError; the sink must then be closed (the runner
  * restarts from the committed checkpoint).
  *
  * Writing a batch: its rows are staged column-wise into a temp table (duckdb-chunk-writer.ts), then
- * moved into the table with INSERT OR REPLACE, or a plain INSERT when the batch's keys cannot be in
+ * moved into the table: with INSERT OR REPLACE (narrow rows), DELETE + INSERT (rows with large
+ * values, see REPLACE_IN_PLACE_MAX_ROW_BYTES), or a plain INSERT when the batch's keys cannot be in
  * the table yet (see KeyRanges: a snapshot's chunks). DuckDB work runs in a queue, in call order:
  * `write` returns once its batch is staged and queued, so that the next rows are read while
  * DuckDB inserts, and the runner reads on while `flush` commits.
  *
+ * Memory: unless the pipeline sets `memory.limit`, DuckDB's limit follows the primary-key indexes
+ * (DuckDbMemoryLimit) and, while a transaction is open, what DuckDB must hold at once to write and
+ * commit it (TransactionFootprint: 2048 new rows at a time, with their BLOB/TEXT values).
+ *
  * Schema changes (idempotent against DuckDB's catalog, applied inside the transaction):
  * - create-table: CREATE SCHEMA / TABLE IF NOT EXISTS; an existing table gets the missing columns.
  *   Only primary key columns are NOT NULL in DuckDB, so that kept (dropped) columns accept NULL.
+ *   Primary-key columns of type DATE, TIME, DATETIME, TIMESTAMP are VARCHAR holding the value's
+ *   key text (duckDbKeyType); the writer follows the DuckDB column type (TableState.keyText).
  * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (positions are ignored).
  * - drop-column: the DuckDB column is kept; old rows keep their values, rows written afterwards
  *   (inserts and updates, which write the whole row) get NULL.
@@ -35,9 +44,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { AddedColumn, DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
@@ -48,27 +56,59 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Sink, SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
-import { duckDbDefaultLiteral, duckDbType } from './duckdb-type-mapping.js';
-import { DuckDbMemoryLimit } from './duckdb-memory-limit.js';
+import {
+  duckDbColumnType,
+  duckDbKeyType,
+  duckDbLiteral,
+  duckDbType,
+  hasKeyText,
+  temporalKeyTextSql,
+} from './duckdb-type-mapping.js';
+import { DEFAULT_MEMORY_LIMIT_BYTES, DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
+import type { MemoryLimitChange } from './duckdb-memory-limit.js';
+import { openDuckDb, qualifiedTableName } from './duckdb-open.js';
+import {
+  TransactionFootprint,
+  inPlaceUpdateBytes,
+  indexKeyBytes,
+  rowBytes,
+} from './duckdb-transaction-footprint.js';
 import { quoteIdent } from './quote-ident.js';
 
-/** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
-function defaultClause(c: Column): string {
-  const lit = duckDbDefaultLiteral(c.defaultValue);
-  return lit === undefined ? '' : ` DEFAULT ${lit}`;
-}
-
 export const CHECKPOINT_SCHEMA = '_tidemark';
-/** DuckDB's memory_limit when the pipeline sets none (duckdb-sink-options.ts), before the indexes' share. */
-const DEFAULT_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024;
-const CHECKPOINT_TABLE = `${quoteIdent(CHECKPOINT_SCHEMA)}.${quoteIdent('checkpoints')}`;
+const CHECKPOINT_TABLE = qualifiedTableName(CHECKPOINT_SCHEMA, 'checkpoints');
 const OP_COLUMN = '__tidemark_op';
+/**
+ * Bytes of buffered rows (estimated, see rowBytes) that make a batch even below `batch.size`
+ * rows: rows with large values are written in batches of about this size, which bounds the rows
+ * held in JS and what DuckDB holds at once to write one batch.
+ */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/**
+ * Upserts of rows averaging at least this many bytes (rowBytes) are written as DELETE + INSERT
+ * rather than INSERT OR REPLACE: DuckDB updates a row in place keeping the old and new values in
+ * memory it cannot spill before the commit (~2.5 times the bytes updated: 50 MB of BLOBs took
+ * 127 MB), while deleted and inserted rows spill; with ~100 bytes of text a row DELETE + INSERT is
+ * also faster. For narrow rows in place is faster (a bulk update of 1M rows: 2.5 times) and holds
+ * less (DELETE + INSERT adds the new keys to an index in memory).
+ */
+const REPLACE_IN_PLACE_MAX_ROW_BYTES = 128;
 /** Op codes of the staging table: upsert, delete, and from OP_PARTIAL on one per partial-image mask. */
 const OP_UPSERT = 0;
 const OP_DELETE = 1;
 const OP_PARTIAL = 2;
 
 type Entry = { readonly op: 'delete'; readonly row: Row } | { readonly op: 'upsert'; readonly row: Row };
+
+/** A batch in the staging table: its counts, partial-image masks and integer key range. */
+interface StagedBatch {
+  readonly table: string;
+  deletes: number;
+  upserts: number;
+  readonly partialMasks: Map<string, number>;
+  lo?: number | bigint;
+  hi?: number | bigint;
+}
 
 /** Rows of one table taken from the buffer, to be written into DuckDB. */
 interface PendingBatch {
@@ -91,6 +131,8 @@ interface TableState {
   targetSource: number[];
   /** Schema column indexes of the DuckDB primary key (upsert table), or undefined (append). */
   keyIndexes: number[] | undefined;
+  /** Per schema column: a temporal column the DuckDB table holds as key text (VARCHAR). */
+  keyText: boolean[];
   /**
    * Upsert tables with one integer key column: ranges that hold every key the DuckDB table may
    * have (a superset). A batch whose keys lie outside them all is written with a plain INSERT.
@@ -122,6 +164,10 @@ export class DuckDbSink implements Sink {
   private readonly tables = new Map<string, TableState>();
   private inTransaction = false;
   private buffered = 0;
+  /** Estimated bytes of the buffered rows (see MAX_BATCH_BYTES). */
+  private bufferedBytes = 0;
+  /** The rows the open transaction inserted: what DuckDB must hold at once to write and commit it. */
+  private readonly footprint = new TransactionFootprint();
   private stagingSeq = 0;
   private failed: TidemarkError | undefined;
   /** The error of a queued write nobody awaited, thrown by the next call. */
@@ -170,8 +216,7 @@ export class DuckDbSink implements Sink {
     if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-      this.instance = await DuckDBInstance.create(this.path, settings);
-      this.conn = await this.instance.connect();
+      ({ instance: this.instance, connection: this.conn } = await openDuckDb(this.path, { settings }));
     } catch (e) {
       const msg = errorMessage(e);
       const locked = /lock/i.test(msg);
@@ -191,6 +236,26 @@ export class DuckDbSink implements Sink {
     );
     await this.adjustMemoryLimit();
     this.logger.debug('duckdb sink opened');
+  }
+
+  get target(): string {
+    return `duckdb ${this.path}`;
+  }
+
+  async isEmpty(): Promise<boolean> {
+    await this.tail;
+    try {
+      const r = await this.connection().runAndReadAll(
+        'SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() ' +
+          'AND NOT internal AND NOT temporary AND schema_name <> $1',
+        [CHECKPOINT_SCHEMA],
+      );
+      return Number(r.getRowObjectsJS()[0]?.n ?? 0) === 0;
+    } catch (e) {
+      throw new TidemarkError('SINK_OPEN', `cannot list the tables of ${this.path}: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
   }
 
   async committedCheckpoint(): Promise<Checkpoint | undefined> {
@@ -264,7 +329,7 @@ export class DuckDbSink implements Sink {
         await this.tail;
         await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
       }
-      if (this.buffered >= this.options['batch.size']) {
+      if (this.buffered >= this.options['batch.size'] || this.bufferedBytes >= MAX_BATCH_BYTES) {
         // One batch may be in DuckDB while the next one is buffered: wait for it first.
         await this.tail;
         this.checkUsable();
@@ -292,10 +357,11 @@ export class DuckDbSink implements Sink {
         this.inTransaction = false;
         this.dirty.clear();
         this.createdInTxn.clear();
+        this.footprint.reset();
       } catch (e) {
         await this.fail(e, 'SINK_WRITE', `committing checkpoint ${checkpoint.seq}`, undefined);
       }
-      await this.adjustMemoryLimit();
+      await this.adjustMemoryLimit(true);
     });
   }
 
@@ -319,84 +385,49 @@ export class DuckDbSink implements Sink {
     schemaAfter: TableSchema | undefined,
   ): Promise<void> {
     const key = tableKey(tableId);
-    const label = tableIdToString(tableId);
-    const duckSchema = tableId.schemaName ?? 'main';
-    const qualified = `${quoteIdent(duckSchema)}.${quoteIdent(tableId.tableName)}`;
-    const log = this.logger;
+    const t = this.duckTarget(tableId);
     switch (change.type) {
-      case 'create-table': {
-        const s = change.schema;
-        const cols = s.columns.map((c) => {
-          const pk = s.primaryKeys.some((k) => k.toLowerCase() === c.name.toLowerCase());
-          return `${quoteIdent(c.name)} ${duckDbType(c.type)}${pk ? ' NOT NULL' : ''}`;
-        });
-        if (s.primaryKeys.length > 0) {
-          cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
-        }
-        await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(duckSchema)}`);
-        if ((await this.catalogColumns(duckSchema, tableId.tableName)).length === 0) {
-          this.createdInTxn.add(key);
-        }
-        await this.exec(`CREATE TABLE IF NOT EXISTS ${qualified} (${cols.join(', ')})`);
+      case 'create-table':
+        await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.duckSchema)}`);
+        if ((await this.catalogColumns(t.duckSchema, t.table)).length === 0) this.createdInTxn.add(key);
+        await this.exec(`CREATE TABLE IF NOT EXISTS ${t.qualified} (${columnDefinitions(change.schema)})`);
         break;
-      }
       case 'add-column':
-        // Added below by ensureColumns, as the last columns, whatever the source position.
+        await this.addColumns(t, change.columns);
         break;
       case 'drop-column':
-        log?.info('column dropped at the source is kept in DuckDB; new rows get NULL', {
-          table: label,
-          columns: change.columns,
-        });
+        await this.dropColumns(t, change.columns, schemaAfter);
         break;
-      case 'rename-column': {
-        for (const { from, to } of change.renames) {
-          const existing = await this.catalogColumns(duckSchema, tableId.tableName);
-          const has = (n: string): boolean => existing.some((c) => sameName(c.name, n));
-          if (has(from) && !has(to)) {
-            await this.exec(
-              `ALTER TABLE ${qualified} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`,
-            );
-          } else if (has(from) && has(to) && !sameName(from, to)) {
-            log?.warn('rename-column: both columns exist in DuckDB; writing the new one', {
-              table: label,
-              from,
-              to,
-            });
-          }
+      case 'rename-column':
+        await this.renameColumns(t, change.renames);
+        break;
+      case 'alter-column-type':
+        await this.alterColumnTypes(t, change.changes, schemaAfter);
+        break;
+      case 'reorder-columns':
+        // Columns are matched by name; DuckDB keeps its own order.
+        break;
+      case 'alter-primary-key':
+        if (
+          schemaAfter &&
+          !sameNames(await this.catalogPrimaryKey(t.duckSchema, t.table), change.primaryKeys)
+        ) {
+          await this.rebuildTable(t, schemaAfter);
         }
         break;
-      }
-      case 'alter-column-type': {
-        const existing = await this.catalogColumns(duckSchema, tableId.tableName);
-        for (const ch of change.changes) {
-          const col = existing.find((c) => sameName(c.name, ch.column));
-          const type = duckDbType(ch.type);
-          if (!col || normalizeType(col.type) === normalizeType(type)) continue;
-          this.checkNotDirty(key, label, `change the type of column ${col.name}`);
-          try {
-            await this.exec(
-              `ALTER TABLE ${qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
-            );
-          } catch (e) {
-            throw new TidemarkError(
-              'SINK_SCHEMA',
-              `cannot change column ${col.name} of ${label} from ${col.type} to ${type} in DuckDB: ` +
-                `${errorMessage(e)}`,
-              { cause: e, details: { table: label, column: col.name } },
-            );
-          }
-        }
-        break;
-      }
       case 'drop-table':
-        log?.warn('table dropped at the source is kept in DuckDB', { table: label });
+        await this.exec(`DROP TABLE IF EXISTS ${t.qualified}`);
         this.tables.delete(key);
         return;
       case 'truncate-table':
-        await this.exec(`DELETE FROM ${qualified}`);
+        await this.exec(`DELETE FROM ${t.qualified}`);
         this.dirty.add(key);
         break;
+      case 'rename-table':
+        await this.renameTable(t, this.duckTarget(change.to), schemaAfter);
+        this.tables.delete(key);
+        if (schemaAfter) await this.refreshTable(change.to, this.duckTarget(change.to), schemaAfter);
+        return;
       default:
         assertNever(change, 'schema change');
     }
@@ -404,37 +435,237 @@ export class DuckDbSink implements Sink {
       this.tables.delete(key);
       return;
     }
-    await this.ensureColumns(tableId, duckSchema, tableId.tableName, qualified, schemaAfter);
-    await this.refreshTable(tableId, duckSchema, qualified, schemaAfter);
+    await this.ensureColumns(tableId, t, schemaAfter);
+    await this.refreshTable(tableId, t, schemaAfter);
   }
 
-  /** Adds the columns of `schema` the DuckDB table lacks, at the end. */
-  private async ensureColumns(
-    id: TableId,
-    duckSchema: string,
-    table: string,
-    qualified: string,
-    schema: TableSchema,
+  /** The DuckDB schema, table and quoted name of a sink table. */
+  private duckTarget(id: TableId): DuckTarget {
+    const duckSchema = id.schemaName ?? 'main';
+    return {
+      id,
+      label: tableIdToString(id),
+      duckSchema,
+      table: id.tableName,
+      qualified: qualifiedTableName(duckSchema, id.tableName),
+    };
+  }
+
+  /**
+   * ADD COLUMN with the value the source's existing rows got as its DuckDB DEFAULT (kept: DuckDB
+   * cannot always commit a DROP DEFAULT next to other ALTERs; rows written later carry the column
+   * anyway). When the source cannot know that value, the DuckDB table must be empty, or the column
+   * cannot be added exactly.
+   */
+  private async addColumns(t: DuckTarget, columns: readonly AddedColumn[]): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    for (const a of columns) {
+      const c = a.column;
+      if (existing.some((e) => sameName(e.name, c.name))) continue;
+      if (a.existingUnknown !== undefined && (await this.hasRows(t))) {
+        throw new TidemarkError(
+          'SINK_SCHEMA',
+          `cannot add column ${c.name} to ${t.label} exactly: ${a.existingUnknown}. The DuckDB table has rows ` +
+            'whose value in the new column is unknown; snapshot the table again (a new sink file and state directory)',
+          { details: { table: t.label, column: c.name } },
+        );
+      }
+      this.checkNotDirty(tableKey(t.id), t.label, `add column ${c.name}`);
+      const lit =
+        a.existingValue === undefined || a.existingValue === null
+          ? undefined
+          : this.literal(t, c, a.existingValue);
+      const col = quoteIdent(c.name);
+      await this.exec(
+        `ALTER TABLE ${t.qualified} ADD COLUMN ${col} ${duckDbType(c.type)}${lit === undefined ? '' : ` DEFAULT ${lit}`}`,
+      );
+    }
+  }
+
+  /** A value as a DuckDB literal; zero dates (NULL in DuckDB) are said once per column. */
+  private literal(t: DuckTarget, c: Column, v: Value): string | undefined {
+    const lit = duckDbLiteral(c.type, v);
+    if (lit === 'NULL') {
+      this.logger?.warn('zero date/time value written as NULL (DuckDB has no zero date)', {
+        table: t.label,
+        column: c.name,
+        value: String(v),
+      });
+      return undefined;
+    }
+    return lit;
+  }
+
+  private async hasRows(t: DuckTarget): Promise<boolean> {
+    const r = await this.connection().runAndReadAll(`SELECT 1 FROM ${t.qualified} LIMIT 1`);
+    return r.currentRowCount > 0;
+  }
+
+  /** DROP COLUMN; a primary-key column is dropped by rebuilding the table with the key left. */
+  private async dropColumns(
+    t: DuckTarget,
+    names: readonly string[],
+    after: TableSchema | undefined,
   ): Promise<void> {
-    const existing = await this.catalogColumns(duckSchema, table);
+    const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
+    if (after && pk.some((k) => names.some((n) => sameName(n, k)))) {
+      await this.rebuildTable(t, after);
+      return;
+    }
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    for (const n of names) {
+      const col = existing.find((e) => sameName(e.name, n));
+      if (col) await this.exec(`ALTER TABLE ${t.qualified} DROP COLUMN ${quoteIdent(col.name)}`);
+    }
+  }
+
+  /**
+   * RENAME COLUMN, all renames at once (a → b, b → a swaps them): through temporary names when a
+   * new name is taken by another renamed column. A rename whose old name is gone and new name
+   * exists was applied already (replay) and is skipped.
+   */
+  private async renameColumns(
+    t: DuckTarget,
+    renames: readonly { from: string; to: string }[],
+  ): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    const has = (n: string): boolean => existing.some((c) => sameName(c.name, n));
+    const todo = renames.filter((r) => has(r.from) && !(sameName(r.from, r.to) && r.from === r.to));
+    const staged = todo.map((r, i) => ({ ...r, via: `__tidemark_rename_${i}` }));
+    for (const r of staged) {
+      await this.exec(
+        `ALTER TABLE ${t.qualified} RENAME COLUMN ${quoteIdent(r.from)} TO ${quoteIdent(r.via)}`,
+      );
+    }
+    for (const r of staged) {
+      await this.exec(`ALTER TABLE ${t.qualified} RENAME COLUMN ${quoteIdent(r.via)} TO ${quoteIdent(r.to)}`);
+    }
+  }
+
+  /** SET DATA TYPE; DuckDB cannot change the type of a key column: the table is rebuilt then. */
+  private async alterColumnTypes(
+    t: DuckTarget,
+    changes: readonly { column: string; type: ColumnType; existingUnknown?: string }[],
+    after: TableSchema | undefined,
+  ): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
+    const unknown = changes.find((ch) => ch.existingUnknown !== undefined);
+    if (unknown && (await this.hasRows(t))) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot change column ${unknown.column} of ${t.label} exactly: ${unknown.existingUnknown}. The DuckDB table ` +
+          'has rows whose converted values are unknown here; snapshot the table again (a new sink file and state directory)',
+        { details: { table: t.label, column: unknown.column } },
+      );
+    }
+    const todo = changes.flatMap((ch) => {
+      const col = existing.find((c) => sameName(c.name, ch.column));
+      const type = this.alteredColumnType(tableKey(t.id), t.label, ch, pk);
+      return col && normalizeType(col.type) !== normalizeType(type) ? [{ col, type }] : [];
+    });
+    if (todo.length === 0) return;
+    this.checkNotDirty(tableKey(t.id), t.label, `change the type of column ${todo[0]!.col.name}`);
+    if (after && todo.some(({ col }) => pk.some((k) => sameName(k, col.name)))) {
+      await this.rebuildTable(t, after);
+      return;
+    }
+    for (const { col, type } of todo) {
+      try {
+        await this.exec(
+          `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
+        );
+      } catch (e) {
+        throw new TidemarkError(
+          'SINK_SCHEMA',
+          `cannot change column ${col.name} of ${t.label} from ${col.type} to ${type} in DuckDB: ${errorMessage(e)}`,
+          { cause: e, details: { table: t.label, column: col.name } },
+        );
+      }
+    }
+  }
+
+  /**
+   * Re-creates the DuckDB table with `schema`'s columns, types and primary key and copies its rows
+   * by column name (DuckDB cannot change a primary key, or a key column's type, in place).
+   */
+  private async rebuildTable(t: DuckTarget, schema: TableSchema): Promise<void> {
+    this.checkNotDirty(tableKey(t.id), t.label, 'change the primary key');
+    const tmp = this.duckTarget({ ...t.id, tableName: `__tidemark_rebuild_${++this.stagingSeq}` });
+    await this.copyTable(t, tmp, schema, 'create');
+    await this.exec(`DROP TABLE ${t.qualified}`);
+    await this.exec(`ALTER TABLE ${tmp.qualified} RENAME TO ${quoteIdent(t.table)}`);
+    this.logger?.info('DuckDB table rebuilt for its new primary key or key type', {
+      table: t.label,
+      primaryKey: schema.primaryKeys,
+    });
+  }
+
+  /**
+   * Copies `from`'s rows into `to` by column name (a column `to` has and `from` lacks gets NULL):
+   * into a new table made from `schema` ('create'), or into `to` as it is ('merge': upsert by its
+   * key, or append when it has none).
+   */
+  private async copyTable(
+    from: DuckTarget,
+    to: DuckTarget,
+    schema: TableSchema,
+    mode: 'create' | 'merge',
+  ): Promise<void> {
+    if (mode === 'create') {
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(to.duckSchema)}`);
+      await this.exec(`CREATE TABLE ${to.qualified} (${columnDefinitions(schema)})`);
+    }
+    const src = await this.catalogColumns(from.duckSchema, from.table);
+    const dst = await this.catalogColumns(to.duckSchema, to.table);
+    const names = dst.map((c) => quoteIdent(c.name)).join(', ');
+    const values = dst.map((c) => copiedValue(c, src, schema)).join(', ');
+    const replace = mode === 'merge' && (await this.catalogPrimaryKey(to.duckSchema, to.table)).length > 0;
+    try {
+      await this.exec(
+        `INSERT${replace ? ' OR REPLACE' : ''} INTO ${to.qualified} (${names}) SELECT ${values} FROM ${from.qualified}`,
+      );
+    } catch (e) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot copy the rows of ${from.label} into ${to.label} (key ${schema.primaryKeys.join(', ') || 'none'}): ${errorMessage(e)}`,
+        { cause: e, details: { table: from.label } },
+      );
+    }
+  }
+
+  /** RENAME TABLE with its rows; into an existing table (a merge route) the rows are merged. */
+  private async renameTable(from: DuckTarget, to: DuckTarget, after: TableSchema | undefined): Promise<void> {
+    if ((await this.catalogColumns(from.duckSchema, from.table)).length === 0) return;
+    const targetExists = (await this.catalogColumns(to.duckSchema, to.table)).length > 0;
+    if (!targetExists && from.duckSchema.toLowerCase() === to.duckSchema.toLowerCase()) {
+      await this.exec(`ALTER TABLE ${from.qualified} RENAME TO ${quoteIdent(to.table)}`);
+      return;
+    }
+    const schema = after;
+    if (!schema) throw new Error(`renaming ${from.label} to ${to.label} needs the table's schema`);
+    if (targetExists) await this.ensureColumns(to.id, to, schema);
+    await this.copyTable(from, to, schema, targetExists ? 'merge' : 'create');
+    await this.exec(`DROP TABLE ${from.qualified}`);
+  }
+
+  /** Adds the columns of `schema` the DuckDB table lacks, at the end (NULL in the rows it has). */
+  private async ensureColumns(id: TableId, t: DuckTarget, schema: TableSchema): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
     if (existing.length === 0) {
-      throw new Error(`the DuckDB table ${qualified} does not exist (was create-table replayed?)`);
+      throw new Error(`the DuckDB table ${t.qualified} does not exist (was create-table replayed?)`);
     }
     for (const c of schema.columns) {
       if (existing.some((e) => sameName(e.name, c.name))) continue;
       this.checkNotDirty(tableKey(id), tableIdToString(id), `add column ${c.name}`);
       await this.exec(
-        `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}${defaultClause(c)}`,
+        `ALTER TABLE ${t.qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}`,
       );
     }
   }
 
-  private async refreshTable(
-    id: TableId,
-    duckSchema: string,
-    qualified: string,
-    schema: TableSchema,
-  ): Promise<void> {
+  private async refreshTable(id: TableId, t: DuckTarget, schema: TableSchema): Promise<void> {
+    const { duckSchema, qualified } = t;
     const label = tableIdToString(id);
     const target = await this.catalogColumns(duckSchema, id.tableName);
     const index = (n: string): number => schema.columns.findIndex((c) => sameName(c.name, n));
@@ -478,6 +709,10 @@ export class DuckDbSink implements Sink {
       targetColumns: target.map((c) => c.name),
       targetSource: target.map((c) => index(c.name)),
       keyIndexes,
+      keyText: schema.columns.map((c) => {
+        const stored = target.find((tc) => sameName(tc.name, c.name));
+        return hasKeyText(c.type) && stored !== undefined && normalizeType(stored.type) === 'VARCHAR';
+      }),
       keyRanges,
       chunkWriter: undefined,
       staging: undefined,
@@ -520,8 +755,10 @@ export class DuckDbSink implements Sink {
     if (!t.keyIndexes) {
       // Append table: DELETE ignored, UPDATE appends the after image.
       if (ev.op === 'delete') return;
-      t.pendingRows.push(check(ev.after, 'after'));
+      const row = check(ev.after, 'after');
+      t.pendingRows.push(row);
       this.buffered++;
+      this.bufferedBytes += rowBytes(row);
       return;
     }
     const keys = t.keyIndexes;
@@ -565,6 +802,7 @@ export class DuckDbSink implements Sink {
     const had = t.pendingByKey.delete(key);
     t.pendingByKey.set(key, e);
     if (!had) this.buffered++;
+    if (e.op === 'upsert') this.bufferedBytes += rowBytes(e.row);
   }
 
   /**
@@ -596,6 +834,7 @@ export class DuckDbSink implements Sink {
       t.pendingRows = [];
     }
     this.buffered = 0;
+    this.bufferedBytes = 0;
     void this.enqueue(async () => {
       for (const b of batches) {
         try {
@@ -614,43 +853,112 @@ export class DuckDbSink implements Sink {
   private async writeTable(b: PendingBatch): Promise<void> {
     const t = b.t;
     const conn = this.connection();
+    const wide = await this.reserveMemory(b);
+    const staged = await this.stage(b);
+    const { deletes, upserts, partialMasks, lo, hi } = staged;
+    const ranges = t.keyRanges;
+    if (t.keyIndexes && !this.createdInTxn.has(tableKey(t.id))) this.dirty.add(tableKey(t.id));
+    const s = `temp.main.${quoteIdent(staged.table)}`;
+    const op = quoteIdent(OP_COLUMN);
+    const cols = t.targetColumns.map(quoteIdent).join(', ');
+    const select = (): string => t.targetSource.map((i) => (i >= 0 ? `s.c${i}` : 'NULL')).join(', ');
+    if (t.keyIndexes) {
+      const keys = t.keyIndexes;
+      const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
+      // Keys that cannot be in the table yet (a snapshot's chunks, new rows) are simply inserted:
+      // INSERT OR REPLACE costs about twice a plain INSERT (and its commit as much again). Rows
+      // with large values replace the old row by DELETE + INSERT (REPLACE_IN_PLACE_MAX_ROW_BYTES).
+      const mayExist =
+        upserts > 0 && (!ranges || lo === undefined || ranges.overlaps(BigInt(lo), BigInt(hi!)));
+      const inPlace = mayExist && !wide;
+      if (deletes > 0 || (mayExist && !inPlace)) {
+        const ops = mayExist && !inPlace ? `IN (${OP_UPSERT}, ${OP_DELETE})` : `= ${OP_DELETE}`;
+        await conn.run(`DELETE FROM ${t.qualified} AS t USING ${s} AS s WHERE s.${op} ${ops} AND ${on}`);
+      }
+      if (upserts > 0) {
+        await conn.run(
+          `INSERT${inPlace ? ' OR REPLACE' : ''} INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s ` +
+            `WHERE s.${op} = ${OP_UPSERT}`,
+        );
+      }
+      for (const [mask, code] of partialMasks) await this.writePartial(t, s, mask, code);
+    } else if (upserts > 0) {
+      await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s`);
+    }
+    if (ranges && lo !== undefined) ranges.add(BigInt(lo), BigInt(hi!));
+    await conn.run(`DELETE FROM ${s}`);
+  }
+
+  /**
+   * Counts the batch in the transaction's footprint (the rows it inserts, in order, and what DuckDB
+   * holds for them until the commit) and raises the default memory_limit to what writing it and
+   * committing the transaction need. Returns whether the upserts' rows are wide (written as DELETE
+   * + INSERT when their keys may exist, see REPLACE_IN_PLACE_MAX_ROW_BYTES).
+   */
+  private async reserveMemory(b: PendingBatch): Promise<boolean> {
+    const t = b.t;
+    const table = this.footprint.table(tableKey(t.id));
+    const width = t.schema.columns.length;
+    let batchBytes = 0;
+    const upserts: number[] = [];
+    const count = (row: Row, upsert: boolean): void => {
+      const bytes = rowBytes(row);
+      batchBytes += bytes;
+      if (!upsert) return;
+      table.insert(bytes);
+      upserts.push(bytes);
+    };
+    if (t.keyIndexes) for (const e of b.byKey.values()) count(e.row, e.op === 'upsert');
+    else for (const row of b.rows) count(row, true);
+    const wide = upserts.reduce((a, x) => a + x, 0) >= REPLACE_IN_PLACE_MAX_ROW_BYTES * upserts.length;
+    if (t.keyIndexes) {
+      const keys = t.keyIndexes;
+      let held = 0;
+      if (wide) for (const e of b.byKey.values()) held += indexKeyBytes(rowBytes(keys.map((i) => e.row[i])));
+      else for (const bytes of upserts) held += inPlaceUpdateBytes(bytes, width);
+      this.footprint.hold(held);
+    }
+    this.footprint.batch(batchBytes);
+    const change = await this.memoryLimit?.fitTransaction(this.connection(), this.footprint.neededBytes);
+    if (change !== undefined) this.logMemoryLimit(change, 'the open transaction');
+    return wide;
+  }
+
+  /** Stages the batch's rows into the staging table; returns what the statements need to know. */
+  private async stage(b: PendingBatch): Promise<StagedBatch> {
+    const t = b.t;
     const stage = await this.stagingTable(t);
     const writer = t.chunkWriter!;
-    const appender = await conn.createAppender(stage, 'main', 'temp');
-    const partialMasks = new Map<string, number>();
-    let deletes = 0;
-    let upserts = 0;
-    const ranges = t.keyRanges;
+    const appender = await this.connection().createAppender(stage, 'main', 'temp');
+    const out: StagedBatch = { table: stage, deletes: 0, upserts: 0, partialMasks: new Map() };
     const keyIndex = t.keyIndexes?.[0] ?? 0;
-    let lo: number | bigint | undefined;
-    let hi: number | bigint | undefined;
     try {
       const onZero = (i: number, v: Value | undefined): void => this.warnZero(t, i, v);
       if (t.keyIndexes) {
         for (const e of b.byKey.values()) {
           if (e.op === 'delete') {
-            deletes++;
+            out.deletes++;
             writer.add(appender, e.row, OP_DELETE, onZero);
+            continue;
+          }
+          if (t.keyRanges) {
+            const k = e.row[keyIndex] as number | bigint;
+            if (out.lo === undefined || k < out.lo) out.lo = k;
+            if (out.hi === undefined || k > out.hi) out.hi = k;
+          }
+          if (e.row.includes(undefined)) {
+            const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
+            let code = out.partialMasks.get(mask);
+            if (code === undefined) out.partialMasks.set(mask, (code = OP_PARTIAL + out.partialMasks.size));
+            writer.add(appender, e.row, code, onZero);
           } else {
-            if (ranges) {
-              const k = e.row[keyIndex] as number | bigint;
-              if (lo === undefined || k < lo) lo = k;
-              if (hi === undefined || k > hi) hi = k;
-            }
-            if (e.row.includes(undefined)) {
-              const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
-              let code = partialMasks.get(mask);
-              if (code === undefined) partialMasks.set(mask, (code = OP_PARTIAL + partialMasks.size));
-              writer.add(appender, e.row, code, onZero);
-            } else {
-              upserts++;
-              writer.add(appender, e.row, OP_UPSERT, onZero);
-            }
+            out.upserts++;
+            writer.add(appender, e.row, OP_UPSERT, onZero);
           }
         }
       } else {
         for (const row of b.rows) writer.add(appender, row, OP_UPSERT, onZero);
-        upserts = b.rows.length;
+        out.upserts = b.rows.length;
       }
       writer.flush(appender);
       appender.flushSync();
@@ -660,50 +968,25 @@ export class DuckDbSink implements Sink {
     } finally {
       appender.closeSync();
     }
-    if (t.keyIndexes && !this.createdInTxn.has(tableKey(t.id))) this.dirty.add(tableKey(t.id));
-    const s = `temp.main.${quoteIdent(stage)}`;
-    const op = quoteIdent(OP_COLUMN);
-    const cols = t.targetColumns.map(quoteIdent).join(', ');
-    const select = (present?: (i: number) => boolean): string =>
-      t.targetSource.map((i) => (i >= 0 && (!present || present(i)) ? `s.c${i}` : 'NULL')).join(', ');
-    if (t.keyIndexes) {
-      const keys = t.keyIndexes;
-      const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
-      if (deletes > 0) {
-        await conn.run(
-          `DELETE FROM ${t.qualified} AS t USING ${s} AS s WHERE s.${op} = ${OP_DELETE} AND ${on}`,
-        );
-      }
-      if (upserts > 0) {
-        // INSERT OR REPLACE costs about twice a plain INSERT (and its commit as much again): keys
-        // that cannot be in the table yet (a snapshot's chunks, new rows) are simply inserted.
-        const replace = !ranges || lo === undefined || ranges.overlaps(BigInt(lo), BigInt(hi!));
-        await conn.run(
-          `INSERT${replace ? ' OR REPLACE' : ''} INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s ` +
-            `WHERE s.${op} = ${OP_UPSERT}`,
-        );
-      }
-      for (const [mask, code] of partialMasks) {
-        // Only the columns present in the image are written; the others keep their values.
-        const present = t.targetColumns
-          .map((name, j) => ({ name, i: t.targetSource[j]! }))
-          .filter(({ i }) => i >= 0 && mask[i] === '1');
-        const keyNames = keys.map((i) => t.schema.columns[i]!.name);
-        const updates = present
-          .filter(({ i }) => !keys.includes(i))
-          .map(({ name }) => `${quoteIdent(name)} = excluded.${quoteIdent(name)}`);
-        await conn.run(
-          `INSERT INTO ${t.qualified} (${present.map((p) => quoteIdent(p.name)).join(', ')}) ` +
-            `SELECT ${present.map((p) => `s.c${p.i}`).join(', ')} FROM ${s} AS s WHERE s.${op} = ${code} ` +
-            `ON CONFLICT (${keyNames.map(quoteIdent).join(', ')}) ` +
-            (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'),
-        );
-      }
-    } else if (upserts > 0) {
-      await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s`);
-    }
-    if (ranges && lo !== undefined) ranges.add(BigInt(lo), BigInt(hi!));
-    await conn.run(`DELETE FROM ${s}`);
+    return out;
+  }
+
+  /** Partial images with one mask: only the columns present are written, the others keep their values. */
+  private async writePartial(t: TableState, s: string, mask: string, code: number): Promise<void> {
+    const keys = t.keyIndexes!;
+    const present = t.targetColumns
+      .map((name, j) => ({ name, i: t.targetSource[j]! }))
+      .filter(({ i }) => i >= 0 && mask[i] === '1');
+    const keyNames = keys.map((i) => t.schema.columns[i]!.name);
+    const updates = present
+      .filter(({ i }) => !keys.includes(i))
+      .map(({ name }) => `${quoteIdent(name)} = excluded.${quoteIdent(name)}`);
+    await this.connection().run(
+      `INSERT INTO ${t.qualified} (${present.map((p) => quoteIdent(p.name)).join(', ')}) ` +
+        `SELECT ${present.map((p) => `s.c${p.i}`).join(', ')} FROM ${s} AS s WHERE s.${quoteIdent(OP_COLUMN)} = ${code} ` +
+        `ON CONFLICT (${keyNames.map(quoteIdent).join(', ')}) ` +
+        (updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'),
+    );
   }
 
   /**
@@ -711,9 +994,12 @@ export class DuckDbSink implements Sink {
    * typed as the chunk writer fills it (JSON as VARCHAR, cast by the INSERT), and the op code.
    */
   private async stagingTable(t: TableState): Promise<string> {
-    t.chunkWriter ??= new StagingChunkWriter(t.schema.columns.map((c) => c.type));
+    t.chunkWriter ??= new StagingChunkWriter(
+      t.schema.columns.map((c) => c.type),
+      t.keyText,
+    );
     if (t.staging) return t.staging;
-    const cols = t.schema.columns.map((c, i) => `c${i} ${stagingType(c.type)}`);
+    const cols = t.schema.columns.map((c, i) => `c${i} ${t.keyText[i] ? 'VARCHAR' : stagingType(c.type)}`);
     cols.push(`${quoteIdent(OP_COLUMN)} UINTEGER`);
     await this.connection().run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(t.stagingName)} (${cols.join(', ')})`,
@@ -724,6 +1010,16 @@ export class DuckDbSink implements Sink {
 
   private warnZero(t: TableState, i: number, v: Value | undefined): void {
     const col = t.schema.columns[i]!.name;
+    if (t.keyIndexes?.includes(i)) {
+      // A table created before temporal key columns were stored as text (see duckDbKeyType).
+      throw new TidemarkError(
+        'SINK_WRITE',
+        `zero date ${String(v)} in primary key column ${col} of ${t.label}: the DuckDB table holds ` +
+          `the column as a ${duckDbType(t.schema.columns[i]!.type)}, which has no zero date. Drop the ` +
+          'DuckDB table and snapshot it again: a new table keeps temporal key columns as text',
+        { details: { table: t.label, column: col } },
+      );
+    }
     if (t.zeroWarned.has(col)) return;
     t.zeroWarned.add(col);
     this.logger?.warn('zero date/time value written as NULL (DuckDB has no zero date)', {
@@ -731,6 +1027,32 @@ export class DuckDbSink implements Sink {
       column: col,
       value: typeof v === 'string' ? v : String(v),
     });
+  }
+
+  /**
+   * The DuckDB type of a column whose source type changes: a primary-key column keeps its key type.
+   * A key column held as key text cannot change its kind (DATETIME to DATE, VARCHAR to DATETIME):
+   * MySQL rewrites the values in place, without row events, and the DuckDB keys would stay the old
+   * texts.
+   */
+  private alteredColumnType(
+    key: string,
+    label: string,
+    ch: { readonly column: string; readonly type: ColumnType },
+    primaryKey: readonly string[],
+  ): string {
+    if (!primaryKey.some((k) => sameName(k, ch.column))) return duckDbType(ch.type);
+    const old = this.tables.get(key)?.schema.columns.find((c) => sameName(c.name, ch.column))?.type;
+    if (old && old.kind !== ch.type.kind && (hasKeyText(old) || hasKeyText(ch.type))) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot change primary key column ${ch.column} of ${label} from ${old.kind} to ` +
+          `${ch.type.kind}: the DuckDB table keys it by the value's text, which the source rewrote ` +
+          'without row events. Drop the DuckDB table and snapshot it again',
+        { details: { table: label, column: ch.column } },
+      );
+    }
+    return duckDbKeyType(ch.type);
   }
 
   // ---- transactions and errors ----------------------------------------------------------------
@@ -745,11 +1067,15 @@ export class DuckDbSink implements Sink {
     );
   }
 
-  /** Raises the default memory_limit to what the primary-key indexes need (outside a transaction). */
-  private async adjustMemoryLimit(): Promise<void> {
+  /**
+   * Raises the default memory_limit to what the primary-key indexes need (outside a transaction);
+   * after a commit, first sets back a limit the transaction raised.
+   */
+  private async adjustMemoryLimit(afterCommit = false): Promise<void> {
     if (this.memoryLimit === undefined) return;
     let change;
     try {
+      if (afterCommit) await this.memoryLimit.endTransaction(this.connection());
       change = await this.memoryLimit.adjust(this.connection());
     } catch (e) {
       // The data is committed; only the measurement failed. The limit stays; a commit that then
@@ -760,15 +1086,20 @@ export class DuckDbSink implements Sink {
       });
       return;
     }
-    if (change !== undefined) {
-      // Raised a little at most commits while a table grows: said at info level each 25% more.
-      const loud = change.limitBytes >= this.memoryLimitLogged * 1.25;
-      if (loud) this.memoryLimitLogged = change.limitBytes;
-      this.logger?.[loud ? 'info' : 'debug']('DuckDB memory_limit raised for the primary-key indexes', {
-        memoryLimitMB: Math.round(change.limitBytes / 2 ** 20),
-        indexMB: Math.round(change.indexBytes / 2 ** 20),
-      });
-    }
+    if (change !== undefined) this.logMemoryLimit(change, 'the primary-key indexes');
+  }
+
+  /** Logs a raised memory_limit: at info level each 25% more, at debug otherwise. */
+  private logMemoryLimit(change: MemoryLimitChange, reason: string): void {
+    const loud = change.limitBytes >= this.memoryLimitLogged * 1.25;
+    if (loud) this.memoryLimitLogged = change.limitBytes;
+    this.logger?.[loud ? 'info' : 'debug'](`DuckDB memory_limit raised for ${reason}`, {
+      memoryLimitMB: Math.round(change.limitBytes / 2 ** 20),
+      indexMB: Math.round(change.indexBytes / 2 ** 20),
+      ...(reason === 'the open transaction'
+        ? { transactionMB: Math.round(this.footprint.neededBytes / 2 ** 20) }
+        : {}),
+    });
   }
 
   private async begin(): Promise<void> {
@@ -782,6 +1113,8 @@ export class DuckDbSink implements Sink {
     this.dirty.clear();
     this.createdInTxn.clear();
     this.buffered = 0;
+    this.bufferedBytes = 0;
+    this.footprint.reset();
     for (const t of this.tables.values()) {
       t.staging = undefined;
       t.pendingByKey = new Map();
@@ -801,12 +1134,11 @@ export class DuckDbSink implements Sink {
     what: string,
     table: string | undefined,
   ): Promise<never> {
-    await this.rollback();
     const msg = errorMessage(e);
     const hint = /failed to pin block|could not allocate block|out of memory/i.test(msg)
-      ? ` — DuckDB ran out of its memory_limit; primary-key indexes must fit in it: set the sink's ` +
-        '`memory.limit` higher (or leave it unset: the default grows with the indexes)'
+      ? this.memoryHint()
       : '';
+    await this.rollback();
     const err =
       e instanceof TidemarkError
         ? e
@@ -818,6 +1150,28 @@ export class DuckDbSink implements Sink {
     this.failed = err;
     this.logger?.error('duckdb sink failed; uncommitted changes rolled back', { error: err.message });
     throw err;
+  }
+
+  /** What DuckDB running out of memory means: the open transaction's rows, or the indexes. */
+  private memoryHint(): string {
+    const need = this.footprint.neededBytes;
+    const set = this.options['memory.limit'];
+    const limit = this.memoryLimit?.limitBytes ?? (set === undefined ? undefined : memoryLimitBytes(set));
+    // MB as DuckDB reads `memory.limit`: 10^6 bytes
+    const mb = (n: number): string => `${Math.ceil(n / 1e6)} MB`;
+    if (limit === undefined || need < limit / 4) {
+      return (
+        ` — DuckDB ran out of its memory_limit; primary-key indexes must fit in it: set the sink's ` +
+        '`memory.limit` higher (or leave it unset: the default grows with the indexes)'
+      );
+    }
+    return (
+      ` — DuckDB ran out of its memory_limit (${mb(limit)}): the open transaction's new rows hold ` +
+      `${mb(this.footprint.totalBytes)}, and writing and committing them needs about ${mb(need)} at ` +
+      "once (DuckDB holds 2048 rows at a time, with their BLOB/TEXT values). Set the sink's " +
+      `\`memory.limit\` to at least ${mb(DuckDbMemoryLimit.suggested(need))} plus what the primary-key ` +
+      `indexes take${set === undefined ? '' : ', or leave it unset: the default follows the open transaction'}`
+    );
   }
 
   private checkUsable(): void {
@@ -908,6 +1262,45 @@ function stagingType(t: ColumnType): string {
 
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => sameName(x, b[i]!));
+}
+
+/**
+ * The value a column of a copied table gets: NULL when the source table lacks it, key text when it
+ * becomes a text key column (temporal types, see duckdb-type-mapping.ts), else a cast.
+ */
+function copiedValue(dst: CatalogColumn, src: readonly CatalogColumn[], schema: TableSchema): string {
+  const from = src.find((x) => sameName(x.name, dst.name));
+  if (!from) return 'NULL';
+  const col = quoteIdent(dst.name);
+  const type = schema.columns.find((c) => sameName(c.name, dst.name))?.type;
+  if (type && hasKeyText(type) && normalizeType(dst.type) === 'VARCHAR' && normalizeType(from.type) !== 'VARCHAR') {
+    return temporalKeyTextSql(type, col);
+  }
+  return `CAST(${col} AS ${dst.type})`;
+}
+
+/** A sink table in DuckDB terms. */
+interface DuckTarget {
+  readonly id: TableId;
+  readonly label: string;
+  readonly duckSchema: string;
+  readonly table: string;
+  /** Quoted "schema"."table". */
+  readonly qualified: string;
+}
+
+/** The column list of CREATE TABLE: DuckDB types; only key columns NOT NULL (kept columns take NULL). */
+function columnDefinitions(s: TableSchema): string {
+  const cols = s.columns.map((c) => {
+    const pk = s.primaryKeys.some((k) => sameName(k, c.name));
+    return `${quoteIdent(c.name)} ${duckDbColumnType(c.type, pk)}${pk ? ' NOT NULL' : ''}`;
+  });
+  if (s.primaryKeys.length > 0) cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
+  return cols.join(', ');
 }
 
 function normalizeType(t: string): string {

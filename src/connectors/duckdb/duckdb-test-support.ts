@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { DataChangeEvent, Row } from '../../event/change-event.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import type { Checkpoint } from '../../runtime/checkpoint.js';
 import { createLogger } from '../../runtime/logger.js';
 import type { SinkContext } from '../../runtime/sink.js';
+import { openDuckDb } from './duckdb-open.js';
 import { DuckDbSink } from './duckdb-sink.js';
 import { duckDbSinkOptionsSchema } from './duckdb-sink-options.js';
 
@@ -53,16 +53,12 @@ export async function openSink(
 
 /** Runs SQL on a closed database file and returns rows with every value as DuckDB's text. */
 export async function readRows(file: string, sql: string): Promise<(string | null)[][]> {
-  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const { instance, connection: conn } = await openDuckDb(file, { readOnly: true });
   try {
-    const conn = await instance.connect();
-    try {
-      const r = await conn.runAndReadAll(sql);
-      return r.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
-    } finally {
-      conn.closeSync();
-    }
+    const r = await conn.runAndReadAll(sql);
+    return r.getRows().map((row) => row.map((v) => (v === null ? null : String(v))));
   } finally {
+    conn.closeSync();
     instance.closeSync();
   }
 }

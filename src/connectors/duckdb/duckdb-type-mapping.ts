@@ -11,6 +11,12 @@
  * - DATE / DATETIME / TIMESTAMP zero values (`0000-00-00`, or a zero month or day) have no DuckDB
  *   equivalent: they are written as NULL, and the sink logs a warning once per table and column
  *   (what Debezium does).
+ * - Primary-key columns of these four types are VARCHAR holding the value's text (duckDbKeyType,
+ *   temporalKeyText): DuckDB cannot index INTERVAL, and a key must keep zero dates (several zero
+ *   dates are distinct keys, and NULL is no key). The text is the one DuckDB writes for the same
+ *   value of the non-key type (fraction without trailing zeros; TIMESTAMP in UTC with `+00`), so
+ *   that each value has exactly one text whatever the column's fsp, and temporalKeyTextSql turns a
+ *   non-key column into key text (re-keying a table).
  * - TIMESTAMP (MySQL, an instant) → TIMESTAMPTZ, from the UTC text; DATETIME → TIMESTAMP
  *   (wall clock, microseconds kept).
  * - ENUM and SET → VARCHAR (a DuckDB ENUM would need a type change for every new member);
@@ -79,6 +85,84 @@ export function duckDbType(t: ColumnType): string {
   }
 }
 
+/** True for the kinds whose primary-key columns are stored as text (DATE, TIME, DATETIME, TIMESTAMP). */
+export function hasKeyText(t: ColumnType): t is Extract<ColumnType, { kind: TemporalKind }> {
+  return t.kind === 'date' || t.kind === 'time' || t.kind === 'timestamp' || t.kind === 'timestamp_ltz';
+}
+
+type TemporalKind = 'date' | 'time' | 'timestamp' | 'timestamp_ltz';
+
+/** The DuckDB type (SQL text) of a primary-key column: VARCHAR key text for temporal types. */
+export function duckDbKeyType(t: ColumnType): string {
+  return hasKeyText(t) ? 'VARCHAR' : duckDbType(t);
+}
+
+/** The DuckDB type of a column, `key` when it is in the primary key. */
+export function duckDbColumnType(t: ColumnType, key: boolean): string {
+  return key ? duckDbKeyType(t) : duckDbType(t);
+}
+
+const DATE_KEY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_KEY = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
+
+/**
+ * The key text of a temporal value (the source's text, see column-type.ts): DATE `YYYY-MM-DD`,
+ * TIME `[-]HH:MM:SS[.f]`, DATETIME `YYYY-MM-DD HH:MM:SS[.f]`, TIMESTAMP the same in UTC plus `+00`;
+ * the fraction without trailing zeros. Zero dates (`0000-00-00`, `2024-05-00`) are kept as such;
+ * anything else that is no MySQL value of the type throws.
+ */
+export function temporalKeyText(t: Extract<ColumnType, { kind: TemporalKind }>, v: string): string {
+  if (t.kind === 'time') return timeText(parseTimeMicros(v));
+  const m = (t.kind === 'date' ? DATE_KEY : DATETIME_KEY).exec(v);
+  const [, , mo, d, h, mi, sec, frac] = m ?? [];
+  if (!m || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) {
+    throw new Error(
+      `invalid ${t.kind === 'date' ? 'DATE' : 'DATETIME/TIMESTAMP'} value ${JSON.stringify(v)}`,
+    );
+  }
+  if (t.kind === 'date') return v;
+  const text = `${v.slice(0, 10)} ${v.slice(11, 19)}${fractionText(frac ?? '')}`;
+  return t.kind === 'timestamp_ltz' ? `${text}+00` : text;
+}
+
+/** Signed microseconds → `[-]HH:MM:SS[.f]`, as DuckDB writes an INTERVAL of microseconds. */
+function timeText(micros: bigint): string {
+  const abs = micros < 0n ? -micros : micros;
+  const s = abs / 1_000_000n;
+  const two = (n: bigint): string => n.toString().padStart(2, '0');
+  const frac = (abs % 1_000_000n).toString().padStart(6, '0');
+  return `${micros < 0n ? '-' : ''}${two(s / 3600n)}:${two((s / 60n) % 60n)}:${two(s % 60n)}${fractionText(frac)}`;
+}
+
+/** `.f` without trailing zeros, or '' for a zero fraction. */
+function fractionText(digits: string): string {
+  const f = digits.replace(/0+$/, '');
+  return f === '' ? '' : `.${f}`;
+}
+
+/**
+ * SQL that turns `expr`, a column of the non-key DuckDB type (duckDbType), into the key text
+ * temporalKeyText gives for the same value: what re-keying a table runs on a column that becomes
+ * part of the primary key. (A zero date written as NULL stays NULL: it cannot become a key.)
+ */
+export function temporalKeyTextSql(t: Extract<ColumnType, { kind: TemporalKind }>, expr: string): string {
+  // strftime, not a cast: a cast writes years before 1 as `0001-01-01 (BC)`
+  const trimmed = (format: string, e: string): string =>
+    `rtrim(rtrim(strftime(${e}, '${format}.%f'), '0'), '.')`;
+  switch (t.kind) {
+    case 'date':
+      return `strftime(${expr}, '%Y-%m-%d')`;
+    case 'time':
+      return `CAST(${expr} AS VARCHAR)`;
+    case 'timestamp':
+      return trimmed('%Y-%m-%d %H:%M:%S', expr);
+    case 'timestamp_ltz':
+      return `(${trimmed('%Y-%m-%d %H:%M:%S', `timezone('UTC', ${expr})`)} || '+00')`;
+    default:
+      return assertNever(t, 'temporal column type');
+  }
+}
+
 export interface DuckDbTypeMappingRow {
   readonly kind: ColumnKind;
   /** The source type(s), as MySQL spells them. */
@@ -114,25 +198,36 @@ export const DUCKDB_TYPE_MAPPING: readonly DuckDbTypeMappingRow[] = [
     duckdb: 'VARCHAR',
     note: 'UTF-8; length not enforced',
   },
+  {
+    kind: 'string',
+    source: 'UUID, INET4, INET6 (MariaDB)',
+    duckdb: 'VARCHAR',
+    note: 'the text the server shows (the binlog carries bytes)',
+  },
   { kind: 'binary', source: 'BINARY, VARBINARY, BLOB types', duckdb: 'BLOB', note: '' },
-  { kind: 'date', source: 'DATE', duckdb: 'DATE', note: 'zero date 0000-00-00 → NULL (warning)' },
+  {
+    kind: 'date',
+    source: 'DATE',
+    duckdb: 'DATE; key: VARCHAR',
+    note: 'zero date 0000-00-00 → NULL (warning); key text `YYYY-MM-DD`, zero dates kept',
+  },
   {
     kind: 'time',
     source: 'TIME(fsp)',
-    duckdb: 'INTERVAL',
-    note: 'exact microseconds; negative and > 24 h values kept',
+    duckdb: 'INTERVAL; key: VARCHAR',
+    note: 'exact microseconds; negative and > 24 h values kept; key text `[-]HH:MM:SS[.f]`',
   },
   {
     kind: 'timestamp',
     source: 'DATETIME(fsp)',
-    duckdb: 'TIMESTAMP',
-    note: 'wall clock, microseconds; zero value → NULL (warning)',
+    duckdb: 'TIMESTAMP; key: VARCHAR',
+    note: 'wall clock, microseconds; zero value → NULL (warning); key text `YYYY-MM-DD HH:MM:SS[.f]`, zero dates kept',
   },
   {
     kind: 'timestamp_ltz',
     source: 'TIMESTAMP(fsp)',
-    duckdb: 'TIMESTAMPTZ',
-    note: 'the instant, microseconds; zero value → NULL (warning)',
+    duckdb: 'TIMESTAMPTZ; key: VARCHAR',
+    note: 'the instant, microseconds; zero value → NULL (warning); key text in UTC `YYYY-MM-DD HH:MM:SS[.f]+00`, zero value kept',
   },
   { kind: 'year', source: 'YEAR', duckdb: 'SMALLINT', note: 'zero year stays 0' },
   { kind: 'bit', source: 'BIT(1)', duckdb: 'BOOLEAN', note: '' },
@@ -253,24 +348,32 @@ export function duckDbTypeMappingMarkdown(): string {
     '| MySQL type | DuckDB type | note |',
     '|---|---|---|',
     ...DUCKDB_TYPE_MAPPING.map((r) => `| ${cell(r.source)} | ${cell(r.duckdb)} | ${cell(r.note)} |`),
+    '',
+    '**Key text.** In a primary key, DATE, TIME, DATETIME and TIMESTAMP columns are VARCHAR (“key:',
+    'VARCHAR” above): DuckDB cannot index INTERVAL and has no zero date, while a key must keep every',
+    'value, zero dates included (`0000-00-00` and `2024-05-00` are distinct keys). The text is the',
+    'one DuckDB writes for the same value of the non-key type — the fraction without trailing zeros',
+    '(`10:00:00.5`), TIMESTAMP in UTC with `+00` — so each value has one text whatever the column’s',
+    'fsp; DATE, DATETIME and TIMESTAMP texts sort in time order (zero dates first), and',
+    '`CAST(col AS TIMESTAMP)` (`TIMESTAMPTZ` for a TIMESTAMP column) reads a non-zero one back',
+    'as a DuckDB timestamp.',
   ].join('\n');
 }
 
 /**
- * The DEFAULT clause value for a column added to an existing DuckDB table, so that rows already
- * there get what the source server gave them (MySQL fills existing rows with the default of an
- * added column, and the binlog carries no row events for that). Only plain literals are carried
- * over: numbers and single-quoted strings without backslash escapes; expressions such as
- * CURRENT_TIMESTAMP (whose value the server chose at ALTER time) give no default.
+ * A value of a column type as a DuckDB string literal that casts exactly to the column's DuckDB
+ * type (floats through their shortest round-trip text, bytes as \xNN escapes, TIME as
+ * microseconds). A constant string, not a CAST expression: DuckDB adds a column with a constant
+ * DEFAULT without rewriting the table, which a later ALTER in the same transaction needs. `NULL`
+ * for SQL NULL and for values DuckDB cannot hold (zero dates).
  */
-export function duckDbDefaultLiteral(defaultValue: string | null | undefined): string | undefined {
-  if (defaultValue === null || defaultValue === undefined) return undefined;
-  const v = defaultValue.trim();
-  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v)) return v;
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'") && !v.includes('\\')) {
-    const inner = v.slice(1, -1);
-    if (/(^|[^'])'($|[^'])/.test(inner.replace(/''/g, ''))) return undefined; // not one literal
-    return `'${inner}'`;
-  }
-  return undefined;
+export function duckDbLiteral(t: ColumnType, v: Value): string {
+  const input = toDuckDbInput(t, v);
+  if (input === null) return 'NULL';
+  let text: string;
+  if (input instanceof Uint8Array)
+    text = [...input].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+  else if (input instanceof DuckDBIntervalValue) text = `${input.micros} microseconds`;
+  else text = String(input);
+  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -92,9 +92,9 @@ const cases: [string, ColumnType, { charset?: string; tinyInt1AsBoolean?: boolea
   ['point', { kind: 'geometry', geometryType: 'point' }],
   ['multipolygon', { kind: 'geometry', geometryType: 'multipolygon' }],
   ['geomcollection', { kind: 'geometry', geometryType: 'geometrycollection' }],
-  ['uuid', { kind: 'string', length: 36, fixed: true }],
-  ['inet4', { kind: 'string', length: 15 }],
-  ['inet6', { kind: 'string', length: 39 }],
+  ['uuid', { kind: 'string', length: 36, fixed: true, format: 'uuid' }],
+  ['inet4', { kind: 'string', length: 15, format: 'inet4' }],
+  ['inet6', { kind: 'string', length: 39, format: 'inet6' }],
 ];
 
 for (const [text, expected, opts] of cases) {

@@ -166,7 +166,7 @@ const BLOB_SIZES: Record<string, 'tiny' | 'blob' | 'medium' | 'long'> = {
  *
  * The text may carry the type attributes that belong to the type (UNSIGNED, SIGNED, ZEROFILL,
  * CHARACTER SET / CHARSET, COLLATE, BINARY, BYTE, ASCII, UNICODE); nothing else (no NULL/DEFAULT).
- * MariaDB's UUID, INET4 and INET6 map to strings. Throws TidemarkError('SOURCE_SCHEMA') for text
+ * MariaDB's UUID, INET4 and INET6 map to strings with their `format`. Throws TidemarkError('SOURCE_SCHEMA') for text
  * that is not a column type.
  */
 export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnTypeOptions = {}): ColumnType {
@@ -359,11 +359,11 @@ export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnT
     case 'json':
       return { kind: 'json' };
     case 'uuid':
-      return { kind: 'string', length: 36, fixed: true };
+      return { kind: 'string', length: 36, fixed: true, format: 'uuid' };
     case 'inet4':
-      return { kind: 'string', length: 15 };
+      return { kind: 'string', length: 15, format: 'inet4' };
     case 'inet6':
-      return { kind: 'string', length: 39 };
+      return { kind: 'string', length: 39, format: 'inet6' };
     default:
       throw badType(columnType, `unknown type "${name}"`);
   }

@@ -26,9 +26,11 @@ import {
   type ServerInfo,
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-import { FULL_RANGE, keyOf, keyText, type ChunkKey } from './snapshot/chunk-key.js';
+import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
 import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
+import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
+import { StreamKeyWeigher, type EventKeys } from './snapshot/stream-key-weigher.js';
 import {
   comparePos,
   formatPos,
@@ -173,7 +175,7 @@ export class MysqlSource implements Source {
             `using ${this.serverIds[0]}-${this.serverIds[this.serverIds.length - 1]}: make sure no other replica uses them`,
         );
       }
-      return { tables: this.tables };
+      return { tables: this.tables, endpoint: `mysql ${describeEndpoint(this.conn)}` };
     } finally {
       await c.end().catch(() => undefined);
     }
@@ -188,6 +190,7 @@ export class MysqlSource implements Source {
     let snapshot: TableSnapshot[] = [];
     let bounded = mode === 'snapshot';
     let fresh = false;
+    let notCaptured: string[] = [];
     const c = await openMysqlConnection(this.conn, ctx.logger);
     try {
       if (restored && restored.phase === 'binlog') {
@@ -203,11 +206,9 @@ export class MysqlSource implements Source {
           });
           schemas = [...schemas, ...loaded];
           addedSnapshots.push(...(await this.newSnapshots(c, loaded)));
-        } else if (added.length) {
-          ctx.logger.warn(
-            'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored (set scan.newly-added-table.enabled: true to snapshot them)',
-            { tables: added.map(tableIdToString) },
-          );
+        } else {
+          // warned about at catch-up, if the stream did not capture them from a CREATE TABLE
+          notCaptured = added.map(tableIdToString);
         }
         const byName = new Map(schemas.map((s) => [s.table, s]));
         const restoredSnaps = await this.restoreSnapshots(c, restored.snapshot?.tables ?? [], byName);
@@ -241,7 +242,7 @@ export class MysqlSource implements Source {
       await c.end().catch(() => undefined);
     }
     yield start.schemas.map((s) => createTableEvent(s.id, s.schema));
-    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset');
+    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset', notCaptured);
   }
 
   /**
@@ -343,8 +344,16 @@ export class MysqlSource implements Source {
     });
   }
 
-  /** The split key of a table: the configured chunk key column, else the primary key, else none. */
-  private chunkKey(t: TrackedTable, collations: Map<string, string>): ChunkKey | null {
+  /**
+   * The split key of a table: the configured chunk key column, else the primary key, else none;
+   * with how the server orders each of its columns (collations probed once per `probes`).
+   */
+  private async chunkKey(
+    c: Connection2,
+    t: TrackedTable,
+    info: Map<string, KeyColumnInfo>,
+    probes: Map<string, Promise<CollationOrder>>,
+  ): Promise<ChunkKey | null> {
     const configured = this.keyColumns.find((k) => k.selector.matches(t.id.schemaName ?? '', t.id.tableName));
     let columns: string[];
     if (configured) {
@@ -371,33 +380,49 @@ export class MysqlSource implements Source {
         .map((k) => k.toLowerCase())
         .sort()
         .every((k, i) => k === pk[i]);
+    const columnInfo = columns.map(
+      (col): KeyColumnInfo =>
+        info.get(`${t.table}.${col.toLowerCase()}`) ?? { dataType: '', collation: null, charset: null },
+    );
     return {
       columns,
       indexes,
       types: indexes.map((i) => t.schema.columns[i]!.type),
-      collations: columns.map((col) => collations.get(`${t.table}.${col.toLowerCase()}`) ?? ''),
+      orders: await keyColumnOrders(c, columnInfo, probes),
       unique,
     };
   }
 
-  private async collations(c: Connection2, tables: readonly TrackedTable[]): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
+  /** information_schema's type, collation and character set of the tables' columns. */
+  private async columnInfo(
+    c: Connection2,
+    tables: readonly TrackedTable[],
+  ): Promise<Map<string, KeyColumnInfo>> {
+    const out = new Map<string, KeyColumnInfo>();
     if (!tables.length) return out;
     const [rows] = await c.query(
-      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, COLLATION_NAME AS k FROM information_schema.COLUMNS WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?) AND COLLATION_NAME IS NOT NULL',
+      'SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d, COLLATION_NAME AS k, CHARACTER_SET_NAME AS cs FROM information_schema.COLUMNS WHERE (TABLE_SCHEMA, TABLE_NAME) IN (?)',
       [tables.map((t) => [t.id.schemaName, t.id.tableName])],
     );
-    for (const r of rows as { s: string; t: string; c: string; k: string }[]) {
-      out.set(`${r.s}.${r.t}.${r.c.toLowerCase()}`, r.k.toLowerCase());
+    for (const r of rows as {
+      s: string;
+      t: string;
+      c: string;
+      d: string;
+      k: string | null;
+      cs: string | null;
+    }[]) {
+      out.set(`${r.s}.${r.t}.${r.c.toLowerCase()}`, { dataType: r.d, collation: r.k, charset: r.cs });
     }
     return out;
   }
 
   private async newSnapshots(c: Connection2, tables: readonly TrackedTable[]): Promise<TableSnapshot[]> {
-    const coll = await this.collations(c, tables);
+    const info = await this.columnInfo(c, tables);
+    const probes = new Map<string, Promise<CollationOrder>>();
     const out: TableSnapshot[] = [];
     for (const t of tables) {
-      const ts = new TableSnapshot(t.table, t.id, t.schema, this.chunkKey(t, coll));
+      const ts = new TableSnapshot(t.table, t.id, t.schema, await this.chunkKey(c, t, info, probes));
       ts.rowsEstimated = await estimateRowCount(c, t.id);
       out.push(ts);
     }
@@ -413,13 +438,15 @@ export class MysqlSource implements Source {
       const t = byName.get(j.table);
       return t ? [{ j, t }] : [];
     });
-    const coll = await this.collations(
+    const info = await this.columnInfo(
       c,
       tracked.map((x) => x.t),
     );
+    const probes = new Map<string, Promise<CollationOrder>>();
     const out: TableSnapshot[] = [];
     for (const { j, t } of tracked) {
-      const ts = TableSnapshot.restore(j, t.id, t.schema, this.chunkKey(t, coll));
+      const key = await this.chunkKey(c, t, info, probes);
+      const ts = await TableSnapshot.restore(j, t.id, t.schema, key, c);
       ts.rowsEstimated = await estimateRowCount(c, t.id);
       out.push(ts);
     }
@@ -433,6 +460,7 @@ export class MysqlSource implements Source {
     snapshot: readonly TableSnapshot[],
     bounded: boolean,
     applySkips: boolean,
+    notCaptured: readonly string[],
   ): AsyncGenerator<readonly SourceRecord[]> {
     const logger = ctx.logger;
     const opts = this.options;
@@ -487,6 +515,7 @@ export class MysqlSource implements Source {
             unboundedFirst: opts['scan.incremental.snapshot.unbounded-chunk-first.enabled'],
           },
           ts.rowsEstimated,
+          ts.weigher,
         ),
       );
     }
@@ -662,7 +691,13 @@ export class MysqlSource implements Source {
         }
       }
       ts.passed(streaming ? changeReader.committed : { file: '', pos: 0 });
-      if (ts.complete) logger.info('snapshot of table done', { table: ts.table, rows: ts.rowsRead });
+      if (ts.complete) {
+        logger.info('snapshot of table done', {
+          table: ts.table,
+          rows: ts.rowsRead,
+          ...(ts.weigher ? { keyWeights: ts.weigher.stats } : {}),
+        });
+      }
       const tail: SourceRecord[] = [snapshotProgress()];
       if (streamAtBoundary()) tail.push(checkpoint());
       yield tail;
@@ -698,8 +733,11 @@ export class MysqlSource implements Source {
       return false;
     };
 
-    /** The stream's verdict on one row event: records to emit, or a chunk to wait for. */
-    const filter = (ev: DataChangeEvent): DataChangeEvent[] | { wait: Promise<void> } => {
+    /**
+     * The stream's verdict on one row event: records to emit, or a chunk (or weights of its keys)
+     * to wait for. `keys`: the event's key tuples, when the batch computed (and weighed) them.
+     */
+    const filter = (ev: DataChangeEvent, keys?: EventKeys): DataChangeEvent[] | { wait: Promise<void> } => {
       const name = tableIdToString(ev.tableId);
       if (!captured.has(name)) return [];
       const ts = inSnapshot.get(name);
@@ -707,8 +745,15 @@ export class MysqlSource implements Source {
       const at = ev.meta.location ? parsePos(ev.meta.location) : changeReader.position;
       const key = ts.key;
       if (!key) return verdict(ts.decide(null, at), ev);
-      const bk = ev.before ? keyOf(key, ev.before) : null;
-      const ak = ev.after ? keyOf(key, ev.after) : null;
+      const bk = keys ? keys.before : ev.before && keyOf(key, ev.before);
+      const ak = keys ? keys.after : ev.after && keyOf(key, ev.after);
+      const weighing = weigher.pending(ts, [bk, ak]);
+      if (weighing) {
+        const failed = (e: unknown): void => {
+          failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
+        };
+        return { wait: weighing.catch(failed) };
+      }
       if (bk && ak && keyText(bk) !== keyText(ak)) {
         // the key moved: the delete belongs to the old key's chunk, the insert to the new one's
         const db = ts.decide(bk, at);
@@ -722,6 +767,9 @@ export class MysqlSource implements Source {
       }
       return verdict(ts.decide(bk ?? ak, at), ev);
     };
+
+    const weigher = new StreamKeyWeigher(() => openMysqlConnection(this.conn, logger));
+    const weighKeys = snapshot.some((ts) => ts.weigher);
 
     let caughtUp = false;
     let target: BinlogPos | undefined;
@@ -742,6 +790,22 @@ export class MysqlSource implements Source {
     };
     const reachedTarget = (): boolean =>
       target !== undefined && !changeReader.inTransaction && comparePos(changeReader.committed, target) >= 0;
+    // The checkpoint first: the position reached (also past events of no transaction, e.g. a
+    // rotation) is committed before a pipeline that exits when caught up stops. By now the stream
+    // replayed every CREATE TABLE up to the end of the log: tables still not captured stay so.
+    const warnNotCaptured = (): void => {
+      const ignored = notCaptured.filter((t) => !captured.has(t));
+      if (ignored.length) {
+        logger.warn(
+          'tables now matching the pattern were not captured when the checkpoint was taken; they are ignored (set scan.newly-added-table.enabled: true to snapshot them)',
+          { tables: ignored },
+        );
+      }
+    };
+    const caughtUpRecords = (): SourceRecord[] => {
+      warnNotCaptured();
+      return [checkpoint(), { kind: 'caught-up' }];
+    };
 
     try {
       yield [checkpoint(), ...(anyWork ? [snapshotProgress()] : [])];
@@ -755,14 +819,14 @@ export class MysqlSource implements Source {
           snapshotDone = true;
           logger.info('snapshot done', { tables: progressTables.length });
           if (!streaming) {
-            yield [snapshotProgress(), { kind: 'caught-up' }, checkpoint()];
+            yield [snapshotProgress(), ...caughtUpRecords()];
             return;
           }
           await setTarget();
         }
         if (!streaming) {
           if (!anyWork) {
-            yield [{ kind: 'caught-up' }, checkpoint()];
+            yield caughtUpRecords();
             return;
           }
           if (queue.length === 0 && readersLeft > 0 && failure === undefined) await queued.wait();
@@ -770,7 +834,7 @@ export class MysqlSource implements Source {
         }
         if (!caughtUp && snapshotDone && reachedTarget()) {
           caughtUp = true;
-          yield [{ kind: 'caught-up' }, checkpoint()];
+          yield caughtUpRecords();
         }
         // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
         if (!iter) connectStream();
@@ -819,49 +883,61 @@ export class MysqlSource implements Source {
         if (r.done) return; // the server ended the stream
         retries = 0;
         let out: SourceRecord[] = [];
+        const raw: SourceRecord[] = [];
         for (const buf of r.value) {
-          const raw: SourceRecord[] = [];
           changeReader.processRaw(decoder, buf, raw);
-          for (const rec of raw) {
-            if (rec.kind === 'data') {
-              lastEventMs = rec.meta.tsMs;
-              if (skipped(rec)) continue;
-              for (;;) {
-                const v = filter(rec);
-                if (Array.isArray(v)) {
-                  out.push(...v);
-                  break;
-                }
-                // a chunk of this key is being finished: emit it first
-                if (out.length) {
-                  yield out;
-                  out = [];
-                }
-                let released = false;
-                void v.wait.then(() => (released = true));
-                while (!released) {
-                  checkFailure();
-                  if (queue.length) yield* drainQueue.call(this);
-                  else {
-                    queuedWait ??= queued.wait().then(() => {
-                      queuedWait = undefined;
-                    });
-                    await Promise.race([v.wait, queuedWait]);
-                  }
-                }
-              }
-            } else if (rec.kind === 'checkpoint') {
-              out.push({ kind: 'checkpoint', state: state(rec.state as unknown as MysqlSourceState) });
-            } else if (rec.kind === 'schema') {
-              const s = this.schemaEvent(rec, captured, logger);
-              if (s) out.push(s);
-            } else {
-              out.push(rec);
-            }
-          }
           if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
-            out.push({ kind: 'caught-up' });
+            // the position reached is taken here; the warning once the batch's DDL is applied
+            raw.push({ kind: 'checkpoint', state: changeReader.state() as unknown as JsonValue });
+            raw.push({ kind: 'caught-up' });
+          }
+        }
+        // keys ordered by a collation: weighed for the whole batch at once
+        const keys =
+          weighKeys && inSnapshot.size > 0
+            ? await weigher.keysOf(
+                raw.filter((rec) => rec.kind === 'data'),
+                (ev) => inSnapshot.get(tableIdToString(ev.tableId)),
+              )
+            : undefined;
+        for (const rec of raw) {
+          if (rec.kind === 'data') {
+            lastEventMs = rec.meta.tsMs;
+            if (skipped(rec)) continue;
+            for (;;) {
+              checkFailure();
+              const v = filter(rec, keys?.get(rec));
+              if (Array.isArray(v)) {
+                out.push(...v);
+                break;
+              }
+              // a chunk of this key is being finished: emit it first
+              if (out.length) {
+                yield out;
+                out = [];
+              }
+              let released = false;
+              void v.wait.then(() => (released = true));
+              while (!released) {
+                checkFailure();
+                if (queue.length) yield* drainQueue.call(this);
+                else {
+                  queuedWait ??= queued.wait().then(() => {
+                    queuedWait = undefined;
+                  });
+                  await Promise.race([v.wait, queuedWait]);
+                }
+              }
+            }
+          } else if (rec.kind === 'checkpoint') {
+            out.push({ kind: 'checkpoint', state: state(rec.state as unknown as MysqlSourceState) });
+          } else if (rec.kind === 'schema') {
+            const s = this.schemaEvent(rec, captured, logger);
+            if (s) out.push(s);
+          } else {
+            if (rec.kind === 'caught-up') warnNotCaptured();
+            out.push(rec);
           }
         }
         if (Date.now() - lastStreamProgress > 5000 && snapshotDone) {
@@ -879,6 +955,7 @@ export class MysqlSource implements Source {
       space.notify();
       await client?.close();
       this.client = undefined;
+      await weigher.close();
     }
   }
 
@@ -889,7 +966,10 @@ export class MysqlSource implements Source {
     logger: Logger,
   ): SourceRecord | undefined {
     const name = tableIdToString(rec.tableId);
-    if (captured.has(name)) return rec;
+    if (captured.has(name)) {
+      if (rec.change.type === 'rename-table') captured.add(tableIdToString(rec.change.to));
+      return rec;
+    }
     if (rec.change.type !== 'create-table') return undefined;
     const created = /^\s*CREATE\b/i.test(rec.ddl ?? '');
     const enabled =

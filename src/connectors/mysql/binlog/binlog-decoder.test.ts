@@ -502,3 +502,86 @@ test(
     assert.deepEqual(found, ['case-068 test.tb1 write 1', 'case-217 demo.movies update 1']);
   },
 );
+
+/** A Table_map of test.f with the given column types and metadata bytes, and raw optional metadata. */
+function tableMapOf(tableId: number, types: number[], meta: number[], opt: number[]): Buffer {
+  const n = types.length;
+  const body = [
+    ...u32(tableId),
+    0,
+    0,
+    ...u16(1),
+    4,
+    ...str('test'),
+    0,
+    1,
+    ...str('f'),
+    0,
+    n,
+    ...types,
+    meta.length,
+    ...meta,
+    ...new Array<number>((n + 7) >> 3).fill(0xff),
+    ...opt,
+  ];
+  return event(E.TABLE_MAP, body, { crc: true });
+}
+
+test("the optional metadata's per-kind lists follow the flavor: MariaDB counts YEAR as numeric, GEOMETRY as character", () => {
+  // (yr YEAR, m MEDIUMINT, g GEOMETRY, v VARCHAR(10)); SIGNEDNESS and DEFAULT_CHARSET as each flavor
+  // writes them for this table: MariaDB has a bit for YEAR (unsigned) and a charset entry for GEOMETRY.
+  const types = [13, 9, 255, 15];
+  const meta = [4, 10, 0];
+  const mariadbMap = tableMapOf(7, types, meta, [1, 1, 0b10000000, 2, 3, 63, 1, 8]);
+  const mysqlMap = tableMapOf(7, types, meta, [1, 1, 0b00000000, 2, 1, 8]);
+  // (2024, -7, an empty GEOMETRY, 'x')
+  const row = [0, 124, 0xf9, 0xff, 0xff, ...u32(0), 1, 0x78];
+  const rows = event(E.WRITE_ROWS_V1, [...u32(7), 0, 0, ...u16(0), 4, 0b1111, ...row], { crc: true });
+  for (const [server, map] of [
+    ['10.11.6-MariaDB-log', mariadbMap],
+    ['8.0.36', mysqlMap],
+  ] as const) {
+    const d = new BinlogDecoder();
+    const [, tm, r] = decodeAll(d, [fde(server, 1), map, rows]);
+    assert.ok(tm?.type === 'tableMap' && r?.type === 'rows', server);
+    assert.deepEqual(
+      tm.columns.map((c) => [c.unsigned, c.collationId]),
+      [
+        [server.includes('MariaDB') ? true : undefined, undefined],
+        [false, undefined],
+        [undefined, server.includes('MariaDB') ? 63 : undefined],
+        [undefined, 8],
+      ],
+      server,
+    );
+    assert.deepEqual(r.rows, [{ after: [2024, -7, new Uint8Array(0), 'x'] }], server);
+  }
+});
+
+test('a skipped table never fails on what the decoder does not know; a captured one names table and column', () => {
+  // (v VARCHAR(10), e ENUM('a','b')), both in a collation id no server has: 9999
+  const unknown = [0xfc, 0x0f, 0x27];
+  const opt = [2, 3, ...unknown, 10, 3, ...unknown, 6, 5, 2, 1, 0x61, 1, 0x62];
+  const map = tableMapOf(8, [15, 254], [10, 0, 0xf7, 1], opt);
+  const rows = event(E.WRITE_ROWS_V1, [...u32(8), 0, 0, ...u16(0), 2, 0b11, 0, 1, 0x78, 1], { crc: true });
+  let skip = true;
+  const d = new BinlogDecoder({ skipRowsOf: () => skip });
+  const [, tm, r] = decodeAll(d, [fde('10.11.6-MariaDB-log', 1), map, rows]);
+  assert.ok(tm?.type === 'tableMap' && r?.type === 'rows');
+  assert.deepEqual([r.schema, r.table, r.rows], ['test', 'f', []]);
+  skip = false;
+  assert.throws(
+    () =>
+      d.decode(tableMapOf(8, [15, 254], [10, 0, 0xf7, 1], opt.slice(0, 5)), {
+        file: 'test-bin.000001',
+        pos: 800,
+      }),
+    (e: unknown) => isTidemarkError(e) && /800: test\.f column @1: unknown collation id 9999/.test(e.message),
+  );
+  assert.throws(
+    () => d.decode(map, { file: 'test-bin.000001', pos: 900 }),
+    (e: unknown) =>
+      isTidemarkError(e) &&
+      /test-bin\.000001:900: test\.f: column @2 member names: unknown collation id 9999/.test(e.message),
+  );
+});

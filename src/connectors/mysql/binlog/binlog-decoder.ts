@@ -81,6 +81,11 @@ interface CachedTable {
   readonly hints: readonly ColumnType[] | undefined;
   /** skipRowsOf's answer at the last Table_map. */
   skip: boolean;
+  /**
+   * Built for a skipped table: no plans, and what could not be read of its columns (a charset or
+   * type this decoder does not know) left out instead of thrown. Rebuilt when its rows are needed.
+   */
+  readonly lenient: boolean;
 }
 
 /** More columns than any server allows (MySQL 4096, MariaDB 4096): a corrupt count. */
@@ -368,6 +373,8 @@ export class BinlogDecoder {
       };
       if (typeCode === E.FORMAT_DESCRIPTION) {
         const fde = this.decodeFormatDescription(buf, header);
+        // Table_maps are folded by flavor (see foldColumns): another flavor's maps do not carry over.
+        if (this.fde !== undefined && this.fde.mariadb !== fde.mariadb) this.tables.clear();
         this.fde = fde;
         return fde;
       }
@@ -757,8 +764,9 @@ export class BinlogDecoder {
       const ce = cached.event;
       let hints = this.options.columnTypesFor?.(ce.schema, ce.table);
       if (hints !== undefined && hints.length !== ce.columnCount) hints = undefined;
-      if (sameHints(hints, cached.hints)) {
-        cached.skip = this.options.skipRowsOf?.(ce.schema, ce.table) ?? false;
+      const skip = this.options.skipRowsOf?.(ce.schema, ce.table) ?? false;
+      if (sameHints(hints, cached.hints) && (skip || !cached.lenient)) {
+        cached.skip = skip;
         const event: TableMapEvent = {
           type: 'tableMap',
           header,
@@ -803,10 +811,29 @@ export class BinlogDecoder {
     r.pos = metaEnd;
     const nullability = r.bitmap(n);
     const optionalMetadata = parseOptionalMetadata(r);
-    const columns = foldColumns(columnTypes, columnMeta, nullability, optionalMetadata);
+    // A table whose rows are skipped must never stop the stream: nothing of it is decoded that
+    // could fail on a charset or type this decoder does not know.
+    const skip = this.options.skipRowsOf?.(schema, table) ?? false;
+    let columns: TableMapColumn[];
+    try {
+      columns = foldColumns(
+        columnTypes,
+        columnMeta,
+        nullability,
+        optionalMetadata,
+        this.fde?.mariadb === true,
+        skip,
+      );
+    } catch (e) {
+      throw new Error(`${schema}.${table}: ${errorMessage(e)}`, { cause: e });
+    }
     let hints = this.options.columnTypesFor?.(schema, table);
     if (hints !== undefined && hints.length !== n) hints = undefined;
-    const columnTypesMapped = columns.map((c, i) => columnTypeOf(c, hints?.[i]));
+    const columnTypesMapped = columns.map((c, i) =>
+      skip
+        ? columnTypeOrBytes(c, hints?.[i])
+        : columnOf(schema, table, c, i, () => columnTypeOf(c, hints?.[i])),
+    );
     const event: TableMapEvent = {
       type: 'tableMap',
       header,
@@ -822,7 +849,9 @@ export class BinlogDecoder {
       columns,
       columnTypesMapped,
     };
-    const plans = columns.map((c, i) => columnPlan(c, hints?.[i], `@${i + 1}`));
+    const plans = skip
+      ? []
+      : columns.map((c, i) => columnOf(schema, table, c, i, () => columnPlan(c, hints?.[i], `@${i + 1}`)));
     const jsonColumns: number[] = [];
     columns.forEach((c, i) => {
       if (c.realType === MysqlType.JSON) jsonColumns.push(i);
@@ -833,7 +862,8 @@ export class BinlogDecoder {
       jsonColumns,
       raw: Buffer.from(r.buf.subarray(idStart, r.end)),
       hints,
-      skip: this.options.skipRowsOf?.(schema, table) ?? false,
+      skip,
+      lenient: skip,
     });
     return event;
   }
@@ -951,6 +981,7 @@ export class BinlogDecoder {
     const presentUpdateCount = presentUpdate === undefined ? 0 : countTrue(presentUpdate);
     // A small event decodes its texts one by one: a batch's fixed cost (a few native calls) pays off only on more bytes.
     const texts = dataEnd - pos >= TEXT_BATCH_MIN_BYTES ? this.texts : undefined;
+    const columnName = (col: number): string => plans[col]?.columnName ?? `@${col + 1}`;
     try {
       while (pos < dataEnd) {
         cur.pos = pos;
@@ -978,9 +1009,9 @@ export class BinlogDecoder {
         }
         if (cur.pos <= pos) throw new Error('row image of zero bytes');
         pos = cur.pos;
-        if (texts !== undefined && texts.bytes > TEXT_BATCH_BYTES) texts.resolve();
+        if (texts !== undefined && texts.bytes > TEXT_BATCH_BYTES) texts.resolve(columnName);
       }
-      texts?.resolve();
+      texts?.resolve(columnName);
     } catch (e) {
       texts?.clear();
       const tm = cached.event;
@@ -1564,6 +1595,24 @@ class LazySqlEvent<K extends 'rowsQuery' | 'mariadbAnnotateRows'> {
   }
 }
 
+/** `f()` for one column of a Table_map, its errors naming the table and column. */
+function columnOf<T>(schema: string, table: string, col: TableMapColumn, i: number, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new Error(`${schema}.${table} column ${col.name ?? `@${i + 1}`}: ${errorMessage(e)}`, { cause: e });
+  }
+}
+
+/** columnTypeOf, or bytes for a column type this decoder does not know (a skipped table's). */
+function columnTypeOrBytes(col: TableMapColumn, hint: ColumnType | undefined): ColumnType {
+  try {
+    return columnTypeOf(col, hint);
+  } catch {
+    return { kind: 'binary' };
+  }
+}
+
 /** ENUM/SET member names read byte-for-byte (latin1), decoded with the column's charset (UTF-8 when unknown). */
 function memberNames(raw: readonly string[], collationId: number | undefined): string[] {
   return raw.map((v) => {
@@ -1573,12 +1622,30 @@ function memberNames(raw: readonly string[], collationId: number | undefined): s
   });
 }
 
+/**
+ * What the Table_map's optional metadata says of each column. Its per-kind lists (signedness,
+ * charsets, ENUM/SET members, geometry types) hold one entry per column of that kind, and MySQL and
+ * MariaDB count different columns as numeric and as character ones (see isNumericType,
+ * isCharacterType): `mariadb` is the flavor of the server that wrote the binlog. `lenient` (a skipped
+ * table's columns) leaves out the ENUM/SET member names it cannot decode instead of throwing.
+ */
 function foldColumns(
   types: Uint8Array,
   meta: readonly number[],
   nullability: readonly boolean[],
   opt: TableMapOptionalMetadata,
+  mariadb: boolean,
+  lenient: boolean,
 ): TableMapColumn[] {
+  /** ENUM/SET names; a lenient fold leaves out those it cannot decode. */
+  const names = (raw: readonly string[], col: TableMapColumn, i: number): string[] | undefined => {
+    try {
+      return memberNames(raw, col.collationId);
+    } catch (e) {
+      if (lenient) return undefined;
+      throw new Error(`column ${col.name ?? `@${i + 1}`} member names: ${errorMessage(e)}`, { cause: e });
+    }
+  };
   const charsetOf = charsetLookup(opt.defaultCharset, opt.columnCharsets);
   const enumSetCharsetOf = charsetLookup(opt.enumAndSetDefaultCharset, opt.enumAndSetColumnCharsets);
   let numeric = 0;
@@ -1609,11 +1676,11 @@ function foldColumns(
     } = { typeCode, realType, meta: m, nullable: nullability[i] ?? true };
     const name = opt.columnNames?.[i];
     if (name !== undefined) col.name = name;
-    if (isNumericType(realType)) {
+    if (isNumericType(realType, mariadb)) {
       const s = opt.signedness?.[numeric];
       if (s !== undefined) col.unsigned = s;
       numeric++;
-    } else if (isCharacterType(realType)) {
+    } else if (isCharacterType(realType, mariadb)) {
       const c = charsetOf?.(character);
       if (c !== undefined) col.collationId = c;
       character++;
@@ -1623,14 +1690,17 @@ function foldColumns(
       enumSet++;
       if (realType === MysqlType.ENUM) {
         const v = opt.enumValues?.[enums];
-        if (v !== undefined) col.enumValues = opt.enumValues![enums] = memberNames(v, col.collationId);
+        const decoded = v && names(v, col, i);
+        if (decoded) col.enumValues = opt.enumValues![enums] = decoded;
         enums++;
       } else {
         const v = opt.setValues?.[sets];
-        if (v !== undefined) col.setValues = opt.setValues![sets] = memberNames(v, col.collationId);
+        const decoded = v && names(v, col, i);
+        if (decoded) col.setValues = opt.setValues![sets] = decoded;
         sets++;
       }
-    } else if (realType === MysqlType.GEOMETRY) {
+    }
+    if (realType === MysqlType.GEOMETRY) {
       const g = opt.geometryTypes?.[geometry++];
       if (g !== undefined) col.geometryType = g;
     }

@@ -7,10 +7,12 @@
  * allocates only the returned value (strings, bigints, byte copies), and keeps the read position in
  * a caller-owned cursor object.
  */
-import type { ColumnType, Value } from '../../../event/column-type.js';
+import type { ColumnType, FixedBinaryFormat, Value } from '../../../event/column-type.js';
+import { FIXED_BINARY_BYTES, fixedBinaryText } from '../fixed-binary-text.js';
 import {
   BINARY_COLLATION,
   charsetMaxBytes,
+  checkUtf8,
   charsetOfCollation,
   normalizeCharset,
   stringDecoderFor,
@@ -135,9 +137,15 @@ export function resolveStringMeta(meta: number): { realType: number; length: num
   return { realType: realType === 0 ? MysqlType.STRING : realType, length };
 }
 
-/** Numeric columns, in the order the SIGNEDNESS optional metadata counts them. */
-export function isNumericType(realType: number): boolean {
+/**
+ * Numeric columns, in the order the SIGNEDNESS optional metadata counts them. MariaDB counts every
+ * column whose field is a number (its Binlog_type_info has a signedness), YEAR included; MySQL
+ * counts only the integer, DECIMAL and floating-point types.
+ */
+export function isNumericType(realType: number, mariadb = false): boolean {
   switch (realType) {
+    case MysqlType.YEAR:
+      return mariadb;
     case MysqlType.TINY:
     case MysqlType.SHORT:
     case MysqlType.INT24:
@@ -153,9 +161,15 @@ export function isNumericType(realType: number): boolean {
   }
 }
 
-/** Character columns, in the order the (DEFAULT_|COLUMN_)CHARSET optional metadata counts them. */
-export function isCharacterType(realType: number): boolean {
+/**
+ * Character columns, in the order the (DEFAULT_|COLUMN_)CHARSET optional metadata counts them.
+ * MariaDB counts every column whose field has a character set (GEOMETRY included, with the binary
+ * one; ENUM and SET have their own list); MySQL counts CHAR, VARCHAR, the BLOB/TEXT family and VECTOR.
+ */
+export function isCharacterType(realType: number, mariadb = false): boolean {
   switch (realType) {
+    case MysqlType.GEOMETRY:
+      return mariadb;
     case MysqlType.STRING:
     case MysqlType.VAR_STRING:
     case MysqlType.VARCHAR:
@@ -204,7 +218,7 @@ export interface ColumnPlan {
   readonly unsigned: boolean;
   /** String decoder; null → the value stays bytes (binary charset or unknown for BLOBs). */
   readonly decode: StringDecoderFn | null;
-  /** How `decode` runs on the hot path: STR_BYTES, STR_UTF8, STR_ASCII or STR_OTHER (call it). */
+  /** How `decode` runs on the hot path: STR_BYTES, STR_UTF8 or STR_OTHER (call it). */
   readonly strMode: number;
   readonly enumValues: readonly string[] | undefined;
   readonly setValues: readonly string[] | undefined;
@@ -229,21 +243,17 @@ export interface ColumnPlan {
 export const STR_BYTES = 0;
 /** ColumnPlan.strMode: UTF-8 (utf8mb3/utf8mb4), decoded inline. */
 export const STR_UTF8 = 1;
-/** ColumnPlan.strMode: ASCII, decoded inline. */
-export const STR_ASCII = 2;
 /** ColumnPlan.strMode: another charset: call `decode`. */
 export const STR_OTHER = 3;
 
 /** Buffer's internal slice methods: no argument juggling, a RangeError past the end. */
 interface SliceBuffer extends Buffer {
   utf8Slice(start: number, end: number): string;
-  latin1Slice(start: number, end: number): string;
 }
 
 function strModeOf(d: StringDecoderFn | null): number {
   if (d === null) return STR_BYTES;
   if (d === stringDecoderFor('utf8mb4')) return STR_UTF8;
-  if (d === stringDecoderFor('ascii')) return STR_ASCII;
   return STR_OTHER;
 }
 
@@ -292,6 +302,31 @@ function hintUnsigned(hint: ColumnType | undefined): boolean | undefined {
   }
 }
 
+/**
+ * The MariaDB type (UUID, INET4, INET6) of a CHAR column of binary bytes the caller's schema says
+ * it is: the Table_map calls it BINARY(16) or BINARY(4).
+ */
+function fixedBinaryFormatOf(
+  col: TableMapColumn,
+  hint: ColumnType | undefined,
+  length: number,
+): FixedBinaryFormat | undefined {
+  if (hint?.kind !== 'string' || hint.format === undefined) return undefined;
+  if (col.collationId !== undefined && col.collationId !== BINARY_COLLATION) return undefined;
+  return length === FIXED_BINARY_BYTES[hint.format] ? hint.format : undefined;
+}
+
+/** Renders a UUID/INET value's bytes (trailing zero bytes stripped, as for BINARY(n)) as the server's text. */
+function fixedBinaryDecoder(format: FixedBinaryFormat): StringDecoderFn {
+  const size = FIXED_BINARY_BYTES[format];
+  return (buf, start, end) => {
+    if (end - start > size) throw new Error(`a ${format.toUpperCase()} value of ${end - start} bytes`);
+    const bytes = new Uint8Array(size);
+    bytes.set(buf.subarray(start, end));
+    return fixedBinaryText(format, bytes);
+  };
+}
+
 function charsetDecoder(
   col: TableMapColumn,
   hintDecode: StringDecoderFn | null | undefined,
@@ -326,6 +361,11 @@ export function columnPlan(col: TableMapColumn, hint?: ColumnType, columnName = 
     case MysqlType.STRING: {
       const { length } = resolveStringMeta(col.meta);
       meta = length;
+      const format = fixedBinaryFormatOf(col, hint, length);
+      if (format !== undefined) {
+        decode = fixedBinaryDecoder(format);
+        break;
+      }
       decode = charsetDecoder(col, hintDecode);
       if (decode === null) {
         if (col.collationId === BINARY_COLLATION) fixedLength = length;
@@ -616,10 +656,12 @@ export function textValueStart(buf: Buffer, cur: Cursor, plan: ColumnPlan): numb
 
 function decodeString(buf: Buffer, start: number, end: number, plan: ColumnPlan): string | Uint8Array {
   switch (plan.strMode) {
-    case STR_UTF8:
-      return (buf as SliceBuffer).utf8Slice(start, end);
-    case STR_ASCII:
-      return (buf as SliceBuffer).latin1Slice(start, end);
+    case STR_UTF8: {
+      const s = (buf as SliceBuffer).utf8Slice(start, end);
+      // ill-formed UTF-8 is an error, not U+FFFD (one string scan on the hot path)
+      if (s.indexOf('\uFFFD') >= 0) checkUtf8(buf, start, end);
+      return s;
+    }
     case STR_OTHER:
       return plan.decode!(buf, start, end);
     default:
@@ -1229,6 +1271,7 @@ export function columnTypeOf(col: TableMapColumn, hint?: ColumnType): ColumnType
     case MysqlType.STRING: {
       const fixed = col.realType === MysqlType.STRING;
       const bytes = fixed ? resolveStringMeta(col.meta).length : col.meta;
+      if (fixed && fixedBinaryFormatOf(col, hint, bytes) !== undefined) return hint!;
       const cs = charsetName(col, hint);
       if (cs === 'binary') return { kind: 'binary', length: bytes, fixed };
       if (cs === undefined) {

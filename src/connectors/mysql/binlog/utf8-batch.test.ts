@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import type { Value } from '../../../event/column-type.js';
 import { decodeUtf8, Utf8Batch } from './utf8-batch.js';
@@ -52,7 +53,7 @@ function layout(values: Buffer[]): { buf: Buffer; spans: [number, number][] } {
   return { buf: Buffer.concat(parts), spans };
 }
 
-test('Utf8Batch gives each value what utf8Slice gives it: ASCII, text, NULs, invalid bytes', () => {
+test('Utf8Batch gives each value what utf8Slice gives it (ASCII, text, NULs); ill-formed bytes throw naming the column', () => {
   const rnd = prng(7);
   const batch = new Utf8Batch();
   for (let round = 0; round < 600; round++) {
@@ -63,6 +64,19 @@ test('Utf8Batch gives each value what utf8Slice gives it: ASCII, text, NULs, inv
     );
     const { buf, spans } = layout(values);
     const row: (Value | undefined)[] = new Array<Value | undefined>(values.length).fill(null);
+    const bad = values.findIndex((v) => !isUtf8(v));
+    if (bad >= 0) {
+      // a long value is decoded when it is added: it throws itself
+      assert.throws(
+        () => {
+          spans.forEach(([s, e], i) => batch.add(buf, s, e, row, i));
+          batch.resolve((c) => `c${c}`);
+        },
+        new RegExp(`^Error: (column c${bad}: )?utf8 bytes`),
+      );
+      batch.clear();
+      continue;
+    }
     spans.forEach(([s, e], i) => batch.add(buf, s, e, row, i));
     batch.resolve();
     const want = spans.map(([s, e]) => buf.toString('utf8', s, e));
@@ -108,12 +122,19 @@ test('Utf8Batch: repeats, values past the direct-decode size, a scratch that gro
   assert.deepEqual(dropped, [null]);
 });
 
-test('decodeUtf8 on its own equals utf8Slice, valid or not', () => {
+test('decodeUtf8 on its own equals utf8Slice; ill-formed bytes throw, never U+FFFD', () => {
   const rnd = prng(11);
+  let bad = 0;
   for (let i = 0; i < 300; i++) {
     const v = randomValue(rnd, (['ascii', 'text', 'bad'] as const)[i % 3]!, 200);
     const { buf, spans } = layout([v]);
     const [s, e] = spans[0]!;
-    assert.equal(decodeUtf8(buf, s, e), buf.toString('utf8', s, e));
+    if (isUtf8(v)) {
+      assert.equal(decodeUtf8(buf, s, e), buf.toString('utf8', s, e));
+    } else {
+      bad++;
+      assert.throws(() => decodeUtf8(buf, s, e), /^Error: utf8 bytes [0-9a-f]+ at byte \d+ of the value/);
+    }
   }
+  assert.ok(bad > 50);
 });

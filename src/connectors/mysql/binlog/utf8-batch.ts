@@ -11,11 +11,14 @@
  * Exactness: the whole buffer is checked to be valid UTF-8 first (simdutf). A NUL separator is a
  * complete character, so the buffer is valid only if every value is, and a value cannot swallow its
  * neighbour. A value that itself holds a NUL shows up as one separator too many; then, as for invalid
- * UTF-8, every value is decoded on its own with utf8Slice — the result the decoder gave before.
+ * UTF-8, every value is decoded on its own; ill-formed UTF-8 is an error naming the column (see
+ * `resolve`), never U+FFFD.
  * All-ASCII batches skip the conversion: one latin1 string, cut at the recorded byte offsets.
  */
 import { isAscii, isUtf8, transcode } from 'node:buffer';
 import type { Value } from '../../../event/column-type.js';
+import { errorMessage } from '../../../event/tidemark-error.js';
+import { checkUtf8 } from './charset.js';
 
 /** Buffer's internal slice methods: no argument juggling. */
 interface SliceBuffer extends Buffer {
@@ -95,8 +98,11 @@ export class Utf8Batch {
     this.spans[2 * k + 1] = of;
   }
 
-  /** Sets every queued value and empties the batch. */
-  resolve(): void {
+  /**
+   * Sets every queued value and empties the batch. Throws on ill-formed UTF-8, naming the column
+   * with `columnName` (the batch is cleared by the caller then).
+   */
+  resolve(columnName: (col: number) => string = (col) => `@${col + 1}`): void {
     const n = this.count;
     if (n === 0) return;
     const s = this.scratch;
@@ -114,7 +120,12 @@ export class Utf8Batch {
     } else if (!isUtf8(src) || !this.cutAtSeparators(src)) {
       for (let k = 0; k < n; k++) {
         const a = spans[2 * k]!;
-        rows[k]![cols[k]!] = a >= 0 ? s.utf8Slice(a, spans[2 * k + 1]!) : this.resolved(spans[2 * k + 1]!);
+        try {
+          rows[k]![cols[k]!] =
+            a >= 0 ? decodeUtf8(s, a, spans[2 * k + 1]!) : this.resolved(spans[2 * k + 1]!);
+        } catch (e) {
+          throw new Error(`column ${columnName(cols[k]!)}: ${errorMessage(e)}`, { cause: e });
+        }
       }
     }
     this.clear();
@@ -186,12 +197,13 @@ export class Utf8Batch {
   }
 }
 
-/** One UTF-8 value, on its own: the batch's conversions without the copy. */
+/** One UTF-8 value, on its own: the batch's conversions without the copy. Throws on ill-formed UTF-8. */
 export function decodeUtf8(buf: Buffer, start: number, end: number): string {
   const b = buf as SliceBuffer;
   const bytes = buf.subarray(start, end);
   if (isAscii(bytes)) return b.latin1Slice(start, end);
-  if (HAS_TRANSCODE && isUtf8(bytes)) {
+  if (!isUtf8(bytes)) checkUtf8(buf, start, end);
+  if (HAS_TRANSCODE) {
     const u16 = transcode(bytes, 'utf8', 'ucs2') as SliceBuffer;
     return u16.ucs2Slice(0, u16.length);
   }

@@ -12,13 +12,17 @@ import type { MysqlConnectionOptions } from '../mysql-connection.js';
 import { currentBinlogPosition } from '../server-checks.js';
 import { snapshotSelectSql, valueTypeCast } from '../snapshot-reader.js';
 import {
+  compareKeys,
+  eventKeys,
   keyOf,
   keyText,
   orderBy,
   rangeCondition,
   rangeContains,
   describeRange,
+  type ChunkKey,
   type KeyRange,
+  type KeyTuple,
 } from './chunk-key.js';
 import type { ChunkSplitter } from './chunk-splitter.js';
 import {
@@ -81,8 +85,8 @@ export async function readChunk(
       let rows = await selectRows(conn, ts, sql);
       if (rows.length > opts.maxRows) {
         const cut = keyOf(key, rows[opts.maxRows]!);
-        const cutText = keyText(cut);
-        if (r.lo !== null && keyText(r.lo) === cutText) {
+        await ts.weigher?.weigh(conn, [cut]);
+        if (r.lo !== null && compareKeys(key, r.lo, cut) === 0) {
           // more than maxRows rows share one value of a non-unique chunk key: read them all.
           rows = await selectRows(
             conn,
@@ -91,7 +95,7 @@ export async function readChunk(
           );
         } else {
           rows = rows.slice(0, opts.maxRows);
-          while (rows.length && keyText(keyOf(key, rows[rows.length - 1]!)) === cutText) rows.pop();
+          if (!key.unique) await dropKeyAtEnd(conn, ts, rows, cut);
           chunk.range = { lo: r.lo, hi: cut };
           splitter.pushFront({ lo: cut, hi: r.hi });
         }
@@ -99,7 +103,7 @@ export async function readChunk(
       chunk.phase = 'closing';
       const hw = await binlogPosition(conn);
       if (comparePos(hw, lw) <= 0) return { table: ts, chunk, rows, hw };
-      const b = await backfill(ts, chunk.range, rows, lw, hw, opts);
+      const b = await backfill(conn, ts, chunk.range, rows, lw, hw, opts);
       // A non-unique key cannot tell whether the SELECT already saw a replayed row: read again
       // until no change of the chunk's keys falls between the watermarks.
       if (key.unique || !b.touched) return { table: ts, chunk, rows: b.rows, hw };
@@ -115,6 +119,23 @@ export async function readChunk(
   } catch (e) {
     ts.abandon(chunk);
     throw e;
+  }
+}
+
+/**
+ * Drops the rows of key `cut` from the end of `rows` (sorted by key): they belong to the chunk
+ * starting at `cut`. The server's equality decides ('a' = 'A' in a `_ci` collation), so the rows
+ * at the end are weighed, a few at a time, until a smaller key shows.
+ */
+async function dropKeyAtEnd(conn: Connection, ts: TableSnapshot, rows: Row[], cut: KeyTuple): Promise<void> {
+  const key = ts.key!;
+  for (let step = 16; rows.length > 0; step *= 2) {
+    const tail = rows.slice(-step).map((r) => keyOf(key, r));
+    await ts.weigher?.weigh(conn, tail);
+    while (tail.length > 0) {
+      if (compareKeys(key, tail.pop()!, cut) !== 0) return;
+      rows.pop();
+    }
   }
 }
 
@@ -145,8 +166,82 @@ async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Pro
   return rows as Row[];
 }
 
-/** Replays the binlog [lw, hw) of the chunk's table onto its rows. */
+/** Row events replayed at once: their keys are weighed in one query (see KeyWeigher). */
+const REPLAY_BATCH = 512;
+
+/**
+ * The rows of a chunk with row events replayed onto them (upsert / delete by key). Rows are matched
+ * by their exact key values (keyText): a row image holds the stored value exactly, so the replay in
+ * binlog order ends with the row's last image, even where the collation makes 'a' and 'A' one key.
+ * Whether an event's key lies in the chunk is the server's order (keys weighed in batches first).
+ */
+class ChunkReplay {
+  touched = false;
+  private readonly key: ChunkKey;
+  private readonly map = new Map<string, Row[]>();
+  private queued: DataChangeEvent[] = [];
+
+  constructor(
+    private readonly ts: TableSnapshot,
+    private readonly range: KeyRange,
+    rows: readonly Row[],
+  ) {
+    this.key = ts.key!;
+    for (const r of rows) this.put(r, keyOf(this.key, r));
+  }
+
+  async add(conn: Connection, ev: DataChangeEvent): Promise<void> {
+    this.queued.push(ev);
+    if (this.queued.length >= REPLAY_BATCH) await this.flush(conn);
+  }
+
+  async flush(conn: Connection): Promise<void> {
+    const events = this.queued;
+    this.queued = [];
+    const key = this.key;
+    const keys = events.map((ev) => eventKeys(key, ev.before, ev.after));
+    await this.ts.weigher?.weigh(
+      conn,
+      keys.flatMap((k) => [k.before, k.after]),
+    );
+    events.forEach((ev, i) => this.apply(ev, keys[i]!.before, keys[i]!.after));
+  }
+
+  rows(): Row[] {
+    return [...this.map.values()].flat();
+  }
+
+  /** Identity: the key when it is unique, else the whole row (a multiset of rows). */
+  private ident(r: Row, k: KeyTuple): string {
+    return this.key.unique ? keyText(k) : keyText(r);
+  }
+
+  private put(r: Row, k: KeyTuple): void {
+    const id = this.ident(r, k);
+    const list = this.map.get(id);
+    if (list && !this.key.unique) list.push(r);
+    else this.map.set(id, [r]);
+  }
+
+  private apply(ev: DataChangeEvent, bk: KeyTuple | null, ak: KeyTuple | null): void {
+    const before = ev.before && bk && rangeContains(this.key, this.range, bk);
+    const after = ev.after && ak && rangeContains(this.key, this.range, ak);
+    if (before || after) this.touched = true;
+    if (before) {
+      const id = this.ident(ev.before, bk);
+      const list = this.map.get(id);
+      if (list) {
+        if (this.key.unique || list.length <= 1) this.map.delete(id);
+        else list.pop();
+      }
+    }
+    if (after) this.put(ev.after, ak);
+  }
+}
+
+/** Replays the binlog [lw, hw) of the chunk's table onto its rows (see ChunkReplay). */
 async function backfill(
+  conn: Connection,
   ts: TableSnapshot,
   range: KeyRange,
   rows: Row[],
@@ -154,35 +249,7 @@ async function backfill(
   hw: BinlogPos,
   opts: ChunkReaderOptions,
 ): Promise<{ rows: Row[]; touched: boolean }> {
-  const key = ts.key!;
-  let touched = false;
-  // identity: the key when it is unique, else the whole row (a multiset of rows)
-  const ident = (r: Row): string => (key.unique ? keyText(keyOf(key, r)) : keyText(r));
-  const map = new Map<string, Row[]>();
-  for (const r of rows) {
-    const id = ident(r);
-    const list = map.get(id);
-    if (list) list.push(r);
-    else map.set(id, [r]);
-  }
-  const inRange = (r: Row | null): r is Row => r !== null && rangeContains(key, range, keyOf(key, r));
-  const apply = (ev: DataChangeEvent): void => {
-    if (inRange(ev.before) || inRange(ev.after)) touched = true;
-    if (inRange(ev.before)) {
-      const id = ident(ev.before);
-      const list = map.get(id);
-      if (list) {
-        if (key.unique || list.length <= 1) map.delete(id);
-        else list.pop();
-      }
-    }
-    if (inRange(ev.after)) {
-      const id = ident(ev.after);
-      const list = map.get(id);
-      if (key.unique || !list) map.set(id, [ev.after]);
-      else list.push(ev.after);
-    }
-  };
+  const replay = new ChunkReplay(ts, range, rows);
   const db = ts.id.schemaName ?? '';
   const name = ts.id.tableName;
   const reader = new BinlogChangeReader({
@@ -218,15 +285,8 @@ async function backfill(
         }
       }
       for (const rec of out) {
-        if (rec.kind === 'data') apply(rec);
-        else if (rec.kind === 'schema') {
-          throw new TidemarkError(
-            'SOURCE_SCHEMA',
-            `table ${ts.table} changed its schema (${rec.change.type}) at ${rec.meta.location ?? '?'} while chunk ${describeRange(range)} was read; ` +
-              'schema changes of a table during its snapshot are not supported: run the snapshot again once the change is done',
-            { details: { table: ts.table, position: rec.meta.location } },
-          );
-        }
+        if (rec.kind === 'data') await replay.add(conn, rec);
+        else if (rec.kind === 'schema') throw schemaChanged(ts, range, rec.change.type, rec.meta.location);
       }
       if (reached) break;
     }
@@ -241,5 +301,20 @@ async function backfill(
     opts.signal.removeEventListener('abort', onAbort);
     await client.close();
   }
-  return { rows: [...map.values()].flat(), touched };
+  await replay.flush(conn);
+  return { rows: replay.rows(), touched: replay.touched };
+}
+
+function schemaChanged(
+  ts: TableSnapshot,
+  range: KeyRange,
+  change: string,
+  at: string | undefined,
+): TidemarkError {
+  return new TidemarkError(
+    'SOURCE_SCHEMA',
+    `table ${ts.table} changed its schema (${change}) at ${at ?? '?'} while chunk ${describeRange(range)} was read; ` +
+      'schema changes of a table during its snapshot are not supported: run the snapshot again once the change is done',
+    { details: { table: ts.table, position: at } },
+  );
 }

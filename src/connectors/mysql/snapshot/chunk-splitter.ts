@@ -4,16 +4,18 @@ import { tableIdToString } from '../../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../../event/tidemark-error.js';
 import { quoteIdentifier, valueTypeCast } from '../snapshot-reader.js';
 import {
+  VALUE_ORDER,
   afterCondition,
   compareKeys,
   isNumericKey,
-  keyText,
   orderBy,
   rangeCondition,
+  sameBound,
   type ChunkKey,
   type KeyRange,
   type KeyTuple,
 } from './chunk-key.js';
+import type { KeyWeigher } from './key-order.js';
 
 export interface SplitOptions {
   readonly chunkSize: number;
@@ -28,6 +30,13 @@ export function fromClause(id: TableId): string {
   return id.schemaName === undefined
     ? quoteIdentifier(id.tableName)
     : `${quoteIdentifier(id.schemaName)}.${quoteIdentifier(id.tableName)}`;
+}
+
+/** The key columns as a SELECT list: FLOAT read exactly, like snapshot rows (see snapshotSelectSql). */
+function keyColumnsSql(key: ChunkKey): string {
+  return key.columns
+    .map((c, i) => (key.types[i]!.kind === 'float' ? `${quoteIdentifier(c)} + 0e0` : quoteIdentifier(c)))
+    .join(', ');
 }
 
 /** Runs a query whose columns are the key columns; rows converted like snapshot rows. */
@@ -74,6 +83,8 @@ export class ChunkSplitter {
     gaps: readonly KeyRange[],
     private readonly opts: SplitOptions,
     private readonly estimatedRows: number,
+    /** Weighs the boundaries of a key ordered by a collation (see TableSnapshot.weigher). */
+    private readonly weigher?: KeyWeigher,
   ) {
     this.gaps = [...gaps];
   }
@@ -132,7 +143,7 @@ export class ChunkSplitter {
         ...this.key,
         columns: [this.key.columns[0]!, this.key.columns[0]!],
         types: [this.key.types[0]!, this.key.types[0]!],
-        collations: ['', ''],
+        orders: [VALUE_ORDER, VALUE_ORDER],
       },
       `SELECT MIN(${col}), MAX(${col}) FROM ${fromClause(this.id)}${where(rangeCondition(this.key, gap))}`,
     );
@@ -174,14 +185,15 @@ export class ChunkSplitter {
       start === null ? undefined : rangeCondition(this.key, { lo: start, hi: null }),
       rangeCondition(this.key, upper),
     ];
-    const cols = this.key.columns.map(quoteIdentifier).join(', ');
+    const cols = keyColumnsSql(this.key);
     const [next] = await queryKeys(
       conn,
       this.key,
       `SELECT ${cols} FROM ${fromClause(this.id)}${where(...conds)} ORDER BY ${orderBy(this.key)} LIMIT 1 OFFSET ${this.opts.chunkSize}`,
     );
+    await this.weigher?.weigh(conn, [next ?? null]);
     let bound: KeyTuple | undefined = next;
-    if (bound && (bound.some((v) => v === null) || (start !== null && keyText(bound) === keyText(start)))) {
+    if (bound && (bound.some((v) => v === null) || (start !== null && sameBound(this.key, bound, start)))) {
       // duplicates of a non-unique key (or NULLs) fill the whole step: move past them.
       const from = bound.some((v) => v === null) ? undefined : afterCondition(this.key, bound);
       const [after] = await queryKeys(
@@ -189,13 +201,14 @@ export class ChunkSplitter {
         this.key,
         `SELECT ${cols} FROM ${fromClause(this.id)}${where(
           from ??
-            cols
-              .split(', ')
+            this.key.columns
+              .map(quoteIdentifier)
               .map((c) => `${c} IS NOT NULL`)
               .join(' AND '),
           rangeCondition(this.key, upper),
         )} ORDER BY ${orderBy(this.key)} LIMIT 1`,
       );
+      await this.weigher?.weigh(conn, [after ?? null]);
       bound = after;
     }
     if (!bound) {

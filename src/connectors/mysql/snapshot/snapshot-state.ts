@@ -2,16 +2,19 @@ import type { JsonValue } from '../../../event/json-value.js';
 import type { TableId, TableSchema } from '../../../event/table-schema.js';
 import { TidemarkError } from '../../../event/tidemark-error.js';
 import { comparePositions } from '../binlog-change-reader.js';
+import type { Connection } from 'mysql2/promise';
 import {
   compareKeys,
   decodeKey,
   encodeKey,
-  keyText,
+  keyNeedsWeights,
   rangeContains,
+  sameBound,
   type ChunkKey,
   type KeyRange,
   type KeyTuple,
 } from './chunk-key.js';
+import { KeyWeigher } from './key-order.js';
 
 export interface BinlogPos {
   readonly file: string;
@@ -75,6 +78,11 @@ export class TableSnapshot {
   rowsEstimated = 0;
   /** Set when every key range is finished. */
   complete = false;
+  /**
+   * Reads the collation weights of key values, for a key ordered by a collation: every key
+   * compared (range bounds, keys of binlog events) is weighed first. Undefined for other keys.
+   */
+  readonly weigher: KeyWeigher | undefined;
 
   constructor(
     readonly table: string,
@@ -82,14 +90,18 @@ export class TableSnapshot {
     readonly schema: TableSchema,
     /** null: no usable split key, the table is read in one streamed chunk. */
     readonly key: ChunkKey | null,
-  ) {}
+  ) {
+    this.weigher = key && keyNeedsWeights(key) ? new KeyWeigher(key) : undefined;
+  }
 
-  static restore(
+  /** The checkpointed progress; the bounds of its ranges are weighed on `conn` (see weigher). */
+  static async restore(
     json: TableSnapshotJson,
     id: TableId,
     schema: TableSchema,
     key: ChunkKey | null,
-  ): TableSnapshot {
+    conn: Connection,
+  ): Promise<TableSnapshot> {
     const t = new TableSnapshot(json.table, id, schema, key);
     const sameKey =
       (json.key === null && key === null) ||
@@ -109,6 +121,10 @@ export class TableSnapshot {
       range: { lo: lo === null ? null : decodeKey(lo), hi: hi === null ? null : decodeKey(hi) },
       hw: hw === null ? null : parsePos(hw),
     }));
+    await t.weigher?.weigh(
+      conn,
+      t.finished.flatMap((f) => [f.range.lo, f.range.hi]),
+    );
     t.sortFinished();
     t.complete = t.gaps().length === 0;
     return t;
@@ -144,7 +160,7 @@ export class TableSnapshot {
       if (first) {
         if (f.range.lo !== null) out.push({ lo: null, hi: f.range.lo });
         first = false;
-      } else if (keyText(cur) !== keyText(f.range.lo)) {
+      } else if (!sameBound(this.key, cur, f.range.lo)) {
         out.push({ lo: cur, hi: f.range.lo });
       }
       cur = f.range.hi;
@@ -197,11 +213,24 @@ export class TableSnapshot {
       if (!rangeContains(this.key, c.range, key)) continue;
       return c.phase === 'reading' ? 'drop' : { wait: c.emitted };
     }
-    for (const f of this.finished) {
-      if (!rangeContains(this.key, f.range, key)) continue;
-      return f.hw === null || comparePos(at, f.hw) >= 0 ? 'emit' : 'drop';
-    }
+    const f = this.finishedAt(key);
+    if (f) return f.hw === null || comparePos(at, f.hw) >= 0 ? 'emit' : 'drop';
     return 'drop';
+  }
+
+  /** The finished range holding `key` (binary search: the ranges are sorted and disjoint). */
+  private finishedAt(key: KeyTuple): FinishedChunk | undefined {
+    const k = this.key!;
+    let lo = 0;
+    let hi = this.finished.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const bound = this.finished[mid]!.range.lo;
+      if (bound === null || compareKeys(k, bound, key) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const f = this.finished[lo - 1];
+    return f && rangeContains(k, f.range, key) ? f : undefined;
   }
 
   /**
@@ -214,7 +243,13 @@ export class TableSnapshot {
     const merged: FinishedChunk[] = [];
     for (const f of this.finished) {
       const last = merged[merged.length - 1];
-      if (last && last.hw === null && f.hw === null && keyText(last.range.hi) === keyText(f.range.lo)) {
+      if (
+        last &&
+        last.hw === null &&
+        f.hw === null &&
+        this.key &&
+        sameBound(this.key, last.range.hi, f.range.lo)
+      ) {
         last.range = { lo: last.range.lo, hi: f.range.hi };
       } else {
         merged.push({ range: f.range, hw: f.hw });
@@ -223,6 +258,11 @@ export class TableSnapshot {
     this.finished = merged;
     this.complete = this.active.size === 0 && this.gaps().length === 0;
     return this.complete && this.finished.every((f) => f.hw === null);
+  }
+
+  /** True once a chunk began: decide() compares keys with chunk bounds from then on. */
+  get hasRanges(): boolean {
+    return this.active.size > 0 || this.finished.length > 0;
   }
 
   /** Finished key ranges (merged where possible). */
