@@ -33,12 +33,30 @@ export type AddColumnPosition =
   | { readonly kind: 'after'; readonly column: string }
   | { readonly kind: 'before'; readonly column: string };
 
+/** One column of an add-column change. */
+export interface AddedColumn {
+  readonly column: Column;
+  readonly position: AddColumnPosition;
+  /**
+   * The value that the rows already in the table hold in the new column (the server fills them
+   * when the column is added; no row events say so), in the Value form of the column type;
+   * absent means NULL.
+   */
+  readonly existingValue?: Value;
+  /**
+   * Set when the source cannot know what the existing rows hold (AUTO_INCREMENT, a generated column,
+   * an expression default): why. A sink that holds rows of the table cannot add the column exactly.
+   */
+  readonly existingUnknown?: string;
+}
+
+/**
+ * A change of one table's schema, as a source saw it (Flink CDC's SchemaChangeEvent family, plus
+ * what exact replication needs: primary-key changes, column order, table renames).
+ */
 export type SchemaChange =
   | { readonly type: 'create-table'; readonly schema: TableSchema }
-  | {
-      readonly type: 'add-column';
-      readonly columns: readonly { readonly column: Column; readonly position: AddColumnPosition }[];
-    }
+  | { readonly type: 'add-column'; readonly columns: readonly AddedColumn[] }
   | { readonly type: 'drop-column'; readonly columns: readonly string[] }
   | {
       readonly type: 'rename-column';
@@ -50,8 +68,19 @@ export type SchemaChange =
         readonly column: string;
         readonly type: ColumnType;
         readonly nullable: boolean;
+        /**
+         * Set when the source converted the existing values in a way a sink cannot redo from its
+         * copy (rounding, padding, reformatting): why. A sink holding rows cannot apply it exactly.
+         */
+        readonly existingUnknown?: string;
       }[];
     }
+  /** The new order of all columns (MODIFY/CHANGE … FIRST|AFTER); names and types unchanged. */
+  | { readonly type: 'reorder-columns'; readonly columns: readonly string[] }
+  /** The new primary key, in key order (empty: the table has none any more). */
+  | { readonly type: 'alter-primary-key'; readonly primaryKeys: readonly string[] }
+  /** The table is known as `to` from now on, with its rows. */
+  | { readonly type: 'rename-table'; readonly to: TableId }
   | { readonly type: 'drop-table' }
   | { readonly type: 'truncate-table' };
 

@@ -17,6 +17,7 @@ export function applySchemaChange(
     case 'drop-table':
       return undefined;
     case 'truncate-table':
+    case 'rename-table':
       return schema;
     default:
       break;
@@ -60,9 +61,30 @@ export function applySchemaChange(
         }),
       };
     }
+    case 'reorder-columns':
+      return { ...schema, columns: reorderColumns(schema.columns, change.columns) };
+    case 'alter-primary-key': {
+      for (const k of change.primaryKeys) {
+        if (columnIndex(schema, k) < 0)
+          throw new Error(`cannot make ${k} a primary key column: no such column`);
+      }
+      return { ...schema, primaryKeys: [...change.primaryKeys] };
+    }
     default:
       return assertNever(change, 'schema change');
   }
+}
+
+/** The columns in the order `names` gives; it must name each of them once. */
+function reorderColumns(columns: readonly Column[], names: readonly string[]): Column[] {
+  const byName = new Map(columns.map((c) => [c.name.toLowerCase(), c]));
+  const out = names.map((n) => byName.get(n.toLowerCase()));
+  if (out.length !== columns.length || out.some((c) => c === undefined) || new Set(out).size !== out.length) {
+    throw new Error(
+      `cannot reorder columns (${columns.map((c) => c.name).join(', ')}) as (${names.join(', ')})`,
+    );
+  }
+  return out as Column[];
 }
 
 function insertColumn(columns: Column[], column: Column, position: AddColumnPosition): void {

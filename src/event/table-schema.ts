@@ -51,6 +51,8 @@ export interface TableSchema {
   /** Primary key column names in key order; empty when the table has none. */
   readonly primaryKeys: readonly string[];
   readonly comment?: string;
+  /** The table's default character set (MySQL: columns added later without one get it). */
+  readonly charset?: string;
 }
 
 export function columnIndex(schema: TableSchema, name: string): number {

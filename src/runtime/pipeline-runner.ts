@@ -192,12 +192,16 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             if (buffer.length >= writeBatchSize) await drain();
             break;
           case 'schema': {
-            const changes = schemas.onSchemaChange(rec);
-            if (changes.length === 0) break;
             // The barrier: every earlier row is in the sink (committed when at a boundary, which a
-            // DDL always is in MySQL) before the sink's schema changes.
+            // DDL always is in MySQL) before the schemas change. The commit comes first, so that
+            // the checkpoint before the DDL holds the schemas before it.
             if (atBoundary) await commit();
             else await drain();
+            const changes = schemas.onSchemaChange(rec);
+            // The DDL's own checkpoint is committed at once, with the sink's schema changes and the
+            // runner's schemas after them: a crash in between replays the DDL from the old state.
+            commitAtBoundary = true;
+            if (changes.length === 0) break;
             for (const c of changes) {
               try {
                 await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);

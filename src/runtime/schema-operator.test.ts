@@ -123,3 +123,87 @@ test('sharded tables merge into one sink table; a shard with an extra column wid
   const restored = new SchemaOperator(router, 'lenient', JSON.parse(JSON.stringify(o.snapshotState())));
   assert.deepEqual(restored.sinkSchema(tableId('ods', 'orders'))?.columns.length, 3);
 });
+
+const insert = (o: SchemaOperator, id: ReturnType<typeof tableId>, after: (number | string)[]) =>
+  o.onDataChange({ kind: 'data', tableId: id, op: 'insert', before: null, after, meta: { tsMs: 0 } });
+
+test('rename-table: the sink table moves with its rows, except under ignore; exception refuses', () => {
+  const t2 = tableId('db', 't2');
+  for (const behavior of ['evolve', 'try_evolve', 'lenient'] as const) {
+    const o = op(behavior);
+    const [c] = o.onSchemaChange(ev({ type: 'rename-table', to: t2 }));
+    assert.deepEqual(c?.change, { type: 'rename-table', to: t2 }, behavior);
+    assert.equal(o.sinkSchema(t1), undefined);
+    assert.deepEqual(insert(o, t2, [1, 'x']).tableId, t2);
+  }
+  const i = op('ignore');
+  assert.deepEqual(i.onSchemaChange(ev({ type: 'rename-table', to: t2 })), []);
+  assert.deepEqual(insert(i, t2, [1, 'x']).tableId, t1, 'rows keep going to the old sink table');
+  const restored = new SchemaOperator(
+    identityRouter,
+    'ignore',
+    JSON.parse(JSON.stringify(i.snapshotState())),
+  );
+  restored.onSchemaChange(ev({ type: 'create-table', schema: base }, t2));
+  assert.deepEqual(insert(restored, t2, [1, 'x']).tableId, t2, 'a re-created table is its own again');
+  assert.throws(() => op('exception').onSchemaChange(ev({ type: 'rename-table', to: t2 })), /exception/);
+});
+
+test('rename-table of one shard of a merged sink table is refused: its rows cannot be told apart', () => {
+  const router: TableRouter = { route: (t) => (t.tableName.startsWith('s') ? tableId('ods', 'all') : t) };
+  const o = new SchemaOperator(router, 'evolve');
+  o.onSchemaChange(ev({ type: 'create-table', schema: base }, tableId('db', 's1')));
+  o.onSchemaChange(ev({ type: 'create-table', schema: base }, tableId('db', 's2')));
+  assert.deepEqual(
+    o.onSchemaChange(ev({ type: 'rename-table', to: tableId('db', 's3') }, tableId('db', 's1'))),
+    [],
+  );
+  assert.throws(
+    () => o.onSchemaChange(ev({ type: 'rename-table', to: tableId('db', 'x') }, tableId('db', 's2'))),
+    /also holds the rows of db\.s3/,
+  );
+});
+
+test('primary keys, drops, moves and truncates per behaviour', () => {
+  const pk: SchemaChange = { type: 'alter-primary-key', primaryKeys: ['id', 'a'] };
+  const move: SchemaChange = { type: 'reorder-columns', columns: ['a', 'id'] };
+  const drop: SchemaChange = { type: 'drop-column', columns: ['a'] };
+  const kinds = (o: SchemaOperator, c: SchemaChange): string[] =>
+    o.onSchemaChange(ev(c)).map((x) => x.change.type);
+  for (const [behavior, expected] of [
+    ['evolve', ['alter-primary-key', 'reorder-columns', 'drop-column', 'truncate-table', 'drop-table']],
+    ['lenient', ['alter-primary-key']],
+    ['ignore', []],
+  ] as const) {
+    const o = op(behavior);
+    const got: string[] = [
+      ...kinds(o, pk),
+      ...kinds(o, move),
+      ...kinds(o, drop),
+      ...kinds(o, { type: 'truncate-table' }),
+      ...kinds(o, { type: 'drop-table' }),
+    ];
+    assert.deepEqual(got, expected, behavior);
+  }
+  const e = op('evolve');
+  e.onSchemaChange(ev(pk));
+  assert.deepEqual(e.sinkSchema(t1)?.primaryKeys, ['id', 'a']);
+});
+
+test('lenient: a column added again after a drop reuses the kept column, retyped', () => {
+  const o = op('lenient');
+  o.onSchemaChange(ev({ type: 'drop-column', columns: ['a'] }));
+  const changes = o.onSchemaChange(
+    ev({
+      type: 'add-column',
+      columns: [
+        { column: { name: 'a', type: INT, nullable: false }, position: { kind: 'last' }, existingValue: 0 },
+      ],
+    }),
+  );
+  assert.deepEqual(
+    changes.map((c) => c.change),
+    [{ type: 'alter-column-type', changes: [{ column: 'a', type: INT, nullable: true }] }],
+  );
+  assert.deepEqual(insert(o, t1, [1, 5]).after, [1, 5]);
+});

@@ -3,7 +3,7 @@ import { assertNever } from '../event/column-type.js';
 import type { JsonValue } from '../event/json-value.js';
 import { applySchemaChange } from '../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../event/table-schema.js';
-import { columnIndex, tableIdToString } from '../event/table-schema.js';
+import { columnIndex, sameTableId, tableIdToString } from '../event/table-schema.js';
 import { TidemarkError } from '../event/tidemark-error.js';
 import type { SchemaChangeBehavior } from '../pipeline-spec/pipeline-spec.js';
 
@@ -36,11 +36,20 @@ interface Mapping {
  * turns source schema changes into sink schema changes according to `schema.change.behavior` and
  * routing (several source tables may merge into one sink table), and reshapes rows from the
  * source layout into the sink layout by column name.
+ *
+ * Beyond Flink CDC: primary-key changes re-key the sink table (not under `ignore`); column moves
+ * reach the sink under `evolve`; a renamed table keeps its rows: the sink table is renamed (or
+ * merged into the table the new name routes to), except under `ignore`, where the rows of the
+ * renamed table keep going to the old sink table.
  */
 export class SchemaOperator {
   private readonly sourceSchemas = new Map<string, TableSchema>();
+  /** The ids of the source tables in sourceSchemas. */
+  private readonly sourceIds = new Map<string, TableId>();
   private readonly sinkSchemas = new Map<string, { id: TableId; schema: TableSchema }>();
   private readonly mappings = new Map<string, Mapping>();
+  /** `ignore`: source tables renamed while schema changes were ignored → the sink table they keep. */
+  private readonly aliases = new Map<string, TableId>();
 
   constructor(
     private readonly router: TableRouter,
@@ -49,18 +58,29 @@ export class SchemaOperator {
     private readonly transform?: SchemaTransform,
   ) {
     if (restored && typeof restored === 'object' && !Array.isArray(restored)) {
-      const sinks = (restored as { sinkSchemas?: { id: TableId; schema: TableSchema }[] }).sinkSchemas ?? [];
-      for (const s of sinks) this.sinkSchemas.set(tableIdToString(s.id), s);
+      const r = restored as {
+        sinkSchemas?: { id: TableId; schema: TableSchema }[];
+        aliases?: [string, TableId][];
+      };
+      for (const s of r.sinkSchemas ?? []) this.sinkSchemas.set(tableIdToString(s.id), s);
+      for (const [k, id] of r.aliases ?? []) this.aliases.set(k, id);
     }
   }
 
   /** The runner's state for the checkpoint. */
   snapshotState(): JsonValue {
-    return { sinkSchemas: [...this.sinkSchemas.values()] } as unknown as JsonValue;
+    return {
+      sinkSchemas: [...this.sinkSchemas.values()],
+      ...(this.aliases.size ? { aliases: [...this.aliases] } : {}),
+    } as unknown as JsonValue;
   }
 
   sinkSchema(sink: TableId): TableSchema | undefined {
     return this.sinkSchemas.get(tableIdToString(sink))?.schema;
+  }
+
+  private sinkOf(source: TableId): TableId {
+    return this.aliases.get(tableIdToString(source)) ?? this.router.route(source);
   }
 
   onSchemaChange(ev: SchemaChangeEvent): SinkSchemaChange[] {
@@ -75,34 +95,114 @@ export class SchemaOperator {
         `table ${key}: ${(e as Error).message}${ev.ddl ? ` (DDL: ${ev.ddl})` : ''}`,
       );
     }
+    const change = ev.change;
+    if (change.type === 'rename-table') return this.onRename(ev, change.to, after);
     if (after && this.transform) after = this.transform(ev.tableId, after);
-    if (ev.change.type === 'create-table' && after)
+    if (change.type === 'create-table' && after)
       ev = { ...ev, change: { type: 'create-table', schema: after } };
-    if (after) this.sourceSchemas.set(key, after);
-    else this.sourceSchemas.delete(key);
+    if (change.type === 'create-table' || change.type === 'drop-table') this.aliases.delete(key);
+    if (after) {
+      this.sourceSchemas.set(key, after);
+      this.sourceIds.set(key, ev.tableId);
+    } else {
+      this.sourceSchemas.delete(key);
+      this.sourceIds.delete(key);
+    }
     this.mappings.delete(key);
 
-    const sinkId = this.router.route(ev.tableId);
+    const sinkId = this.sinkOf(ev.tableId);
+    const current = this.sinkSchemas.get(tableIdToString(sinkId))?.schema;
+    return this.applyToSink(sinkId, this.deriveSinkChanges(ev, current, before, after));
+  }
+
+  /** Applies derived changes to the sink table's schema and says them to the sink. */
+  private applyToSink(sinkId: TableId, changes: readonly SchemaChange[]): SinkSchemaChange[] {
     const sinkKey = tableIdToString(sinkId);
-    const current = this.sinkSchemas.get(sinkKey)?.schema;
-    const changes = this.deriveSinkChanges(ev, current, before);
+    let schema = this.sinkSchemas.get(sinkKey)?.schema;
     const out: SinkSchemaChange[] = [];
-    let schema = current;
     for (const change of changes) {
       schema = applySchemaChange(schema, change);
       out.push({ tableId: sinkId, change, schemaAfter: schema });
     }
     if (schema) this.sinkSchemas.set(sinkKey, { id: sinkId, schema });
     else this.sinkSchemas.delete(sinkKey);
-    // any source table routed to this sink table needs its row mapping recomputed
-    for (const [k, m] of this.mappings) if (m.sinkKey === sinkKey) this.mappings.delete(k);
+    this.dropMappingsOf(sinkKey);
     return out;
+  }
+
+  /** Any source table routed to this sink table needs its row mapping recomputed. */
+  private dropMappingsOf(sinkKey: string): void {
+    for (const [k, m] of this.mappings) if (m.sinkKey === sinkKey) this.mappings.delete(k);
+  }
+
+  /** RENAME TABLE: the rows move with the table (see the class comment). */
+  private onRename(ev: SchemaChangeEvent, to: TableId, schema: TableSchema | undefined): SinkSchemaChange[] {
+    const fromKey = tableIdToString(ev.tableId);
+    const toKey = tableIdToString(to);
+    const fromSink = this.sinkOf(ev.tableId);
+    if (this.behavior === 'exception') throw this.exceptionError(ev);
+    this.sourceSchemas.delete(fromKey);
+    this.sourceIds.delete(fromKey);
+    this.aliases.delete(fromKey);
+    this.aliases.delete(toKey);
+    this.mappings.delete(fromKey);
+    this.mappings.delete(toKey);
+    if (!schema) return [];
+    this.sourceSchemas.set(toKey, this.transform ? this.transform(to, schema) : schema);
+    this.sourceIds.set(toKey, to);
+    const toSink = this.router.route(to);
+    if (this.behavior === 'ignore') {
+      if (!sameTableId(fromSink, toSink)) this.aliases.set(toKey, fromSink);
+      return [];
+    }
+    if (sameTableId(fromSink, toSink)) return [];
+    const fromSinkKey = tableIdToString(fromSink);
+    const sharer = [...this.sourceIds].find(
+      ([k, id]) => k !== toKey && tableIdToString(this.sinkOf(id)) === fromSinkKey,
+    )?.[0];
+    if (sharer !== undefined) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `table ${fromKey} was renamed to ${toKey}${ev.ddl ? ` (${ev.ddl})` : ''}, but its sink table ${fromSinkKey} ` +
+          `also holds the rows of ${sharer}: they cannot be told apart to move them to ${tableIdToString(toSink)}. ` +
+          'Route the renamed table to the same sink table, or snapshot again',
+        { details: { table: fromKey, position: ev.meta.location } },
+      );
+    }
+    const moving = this.sinkSchemas.get(fromSinkKey)?.schema;
+    if (!moving) return [];
+    const target = this.sinkSchemas.get(tableIdToString(toSink))?.schema;
+    const merged = target
+      ? {
+          ...target,
+          columns: [
+            ...target.columns,
+            ...moving.columns.filter((c) => columnIndex(target, c.name) < 0).map(nullable),
+          ],
+        }
+      : moving;
+    this.sinkSchemas.delete(fromSinkKey);
+    this.sinkSchemas.set(tableIdToString(toSink), { id: toSink, schema: merged });
+    this.dropMappingsOf(fromSinkKey);
+    this.dropMappingsOf(tableIdToString(toSink));
+    return [{ tableId: fromSink, change: { type: 'rename-table', to: toSink }, schemaAfter: merged }];
+  }
+
+  private exceptionError(ev: SchemaChangeEvent): TidemarkError {
+    const where = tableIdToString(ev.tableId);
+    return new TidemarkError(
+      'SOURCE_SCHEMA',
+      `schema change ${ev.change.type} on ${where}${ev.ddl ? ` (${ev.ddl})` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''} ` +
+        'and schema.change.behavior is exception: change the behaviour or restore the schema',
+      { details: { table: where, ...(ev.meta.location ? { position: ev.meta.location } : {}) } },
+    );
   }
 
   private deriveSinkChanges(
     ev: SchemaChangeEvent,
     sink: TableSchema | undefined,
     before: TableSchema | undefined,
+    after: TableSchema | undefined,
   ): SchemaChange[] {
     const change = ev.change;
     const where = tableIdToString(ev.tableId);
@@ -120,60 +220,11 @@ export class SchemaOperator {
       const add = this.behavior === 'ignore' ? [] : missing.map(nullable);
       return [{ type: 'create-table', schema: { ...sink, columns: [...sink.columns, ...add] } }];
     }
-    if (this.behavior === 'exception') {
-      throw new TidemarkError(
-        'SOURCE_SCHEMA',
-        `schema change ${change.type} on ${where}${ev.ddl ? ` (${ev.ddl})` : ''} and schema.change.behavior is exception: ` +
-          'change the behaviour or restore the schema',
-      );
-    }
+    if (this.behavior === 'exception') throw this.exceptionError(ev);
     if (this.behavior === 'ignore' || !sink) return [];
     const evolve = this.behavior === 'evolve' || this.behavior === 'try_evolve';
-    switch (change.type) {
-      case 'add-column': {
-        const cols = change.columns.filter((c) => columnIndex(sink, c.column.name) < 0);
-        if (cols.length === 0) return [];
-        return [
-          {
-            type: 'add-column',
-            columns: evolve
-              ? cols
-              : cols.map((c) => ({ column: nullable(c.column), position: { kind: 'last' } })),
-          },
-        ];
-      }
-      case 'drop-column':
-        return evolve ? [change] : [];
-      case 'rename-column': {
-        if (evolve) return [change];
-        const added: Column[] = [];
-        for (const r of change.renames) {
-          const col = before?.columns.find((c) => c.name.toLowerCase() === r.from.toLowerCase());
-          if (col && columnIndex(sink, r.to) < 0) added.push(nullable({ ...col, name: r.to }));
-        }
-        return added.length
-          ? [{ type: 'add-column', columns: added.map((c) => ({ column: c, position: { kind: 'last' } })) }]
-          : [];
-      }
-      case 'alter-column-type': {
-        const changes = change.changes.filter((c) => columnIndex(sink, c.column) >= 0);
-        return changes.length
-          ? [
-              {
-                type: 'alter-column-type',
-                changes: evolve ? changes : changes.map((c) => ({ ...c, nullable: true })),
-              },
-            ]
-          : [];
-      }
-      case 'drop-table':
-      case 'truncate-table':
-        return evolve ? [change] : [];
-      default:
-        return assertNever(change, 'schema change');
-    }
+    return evolve ? evolveChanges(change, sink, after) : lenientChanges(change, sink, before);
   }
-
   /** The row event in sink terms (sink table id, sink column layout). */
   onDataChange(ev: DataChangeEvent): DataChangeEvent {
     const key = tableIdToString(ev.tableId);
@@ -203,7 +254,7 @@ export class SchemaOperator {
         details: { table: key },
       });
     }
-    const sink = this.router.route(source);
+    const sink = this.sinkOf(source);
     const sinkKey = tableIdToString(sink);
     const dst = this.sinkSchemas.get(sinkKey)?.schema;
     if (!dst) throw new TidemarkError('INTERNAL', `sink table ${sinkKey} has no schema (routing ${key})`);
@@ -220,4 +271,112 @@ export class SchemaOperator {
 
 function nullable(c: Column): Column {
   return c.nullable ? c : { ...c, nullable: true };
+}
+
+const has = (s: TableSchema, name: string): boolean => columnIndex(s, name) >= 0;
+
+/** `evolve`/`try_evolve`: the change as it is, limited to the columns the sink table has. */
+function evolveChanges(
+  change: SchemaChange,
+  sink: TableSchema,
+  after: TableSchema | undefined,
+): SchemaChange[] {
+  switch (change.type) {
+    case 'add-column': {
+      const columns = change.columns.filter((c) => !has(sink, c.column.name));
+      return columns.length ? [{ ...change, columns }] : [];
+    }
+    case 'drop-column': {
+      const columns = change.columns.filter((c) => has(sink, c));
+      return columns.length ? [{ type: 'drop-column', columns }] : [];
+    }
+    case 'rename-column': {
+      const renames = change.renames.filter((r) => has(sink, r.from));
+      return renames.length ? [{ type: 'rename-column', renames }] : [];
+    }
+    case 'alter-column-type': {
+      const changes = change.changes.filter((c) => has(sink, c.column));
+      return changes.length ? [{ type: 'alter-column-type', changes }] : [];
+    }
+    case 'reorder-columns': {
+      // Only a sink table with exactly the source's columns takes the source's order.
+      const same =
+        after !== undefined &&
+        sink.columns.length === change.columns.length &&
+        change.columns.every((c) => has(sink, c));
+      return same ? [change] : [];
+    }
+    case 'alter-primary-key':
+      return change.primaryKeys.every((k) => has(sink, k)) ? [change] : [];
+    case 'drop-table':
+    case 'truncate-table':
+      return [change];
+    case 'create-table':
+    case 'rename-table':
+      return [];
+    default:
+      return assertNever(change, 'schema change');
+  }
+}
+
+/**
+ * `lenient` (Flink CDC): nothing is lost. Added columns go last and nullable (a column added again
+ * after a drop reuses the kept column, widened to the new type); drops and table drops/truncates
+ * are ignored; a renamed column is added under its new name; types change with nullable columns.
+ */
+function lenientChanges(
+  change: SchemaChange,
+  sink: TableSchema,
+  before: TableSchema | undefined,
+): SchemaChange[] {
+  switch (change.type) {
+    case 'add-column': {
+      const add = change.columns
+        .filter((c) => !has(sink, c.column.name))
+        .map((c) => ({ ...c, column: nullable(c.column), position: { kind: 'last' } as const }));
+      const retype = change.columns
+        .filter((c) => has(sink, c.column.name))
+        .map((c) => ({
+          column: sink.columns[columnIndex(sink, c.column.name)]!.name,
+          type: c.column.type,
+          nullable: true,
+        }))
+        .filter((c) => !sameColumnType(sink.columns[columnIndex(sink, c.column)]!.type, c.type));
+      return [
+        ...(retype.length ? [{ type: 'alter-column-type' as const, changes: retype }] : []),
+        ...(add.length ? [{ type: 'add-column' as const, columns: add }] : []),
+      ];
+    }
+    case 'rename-column': {
+      const added: Column[] = [];
+      for (const r of change.renames) {
+        const col = before?.columns.find((c) => c.name.toLowerCase() === r.from.toLowerCase());
+        if (col && !has(sink, r.to)) added.push(nullable({ ...col, name: r.to }));
+      }
+      return added.length
+        ? [{ type: 'add-column', columns: added.map((c) => ({ column: c, position: { kind: 'last' } })) }]
+        : [];
+    }
+    case 'alter-column-type': {
+      const changes = change.changes
+        .filter((c) => has(sink, c.column))
+        .map((c) => ({ ...c, nullable: true }));
+      return changes.length ? [{ type: 'alter-column-type', changes }] : [];
+    }
+    case 'alter-primary-key':
+      return change.primaryKeys.every((k) => has(sink, k)) ? [change] : [];
+    case 'drop-column':
+    case 'reorder-columns':
+    case 'drop-table':
+    case 'truncate-table':
+    case 'create-table':
+    case 'rename-table':
+      return [];
+    default:
+      return assertNever(change, 'schema change');
+  }
+}
+
+function sameColumnType(a: Column['type'], b: Column['type']): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }

@@ -66,6 +66,8 @@ export interface PipelineFileOptions {
   readonly transforms?: readonly { source: string; primaryKeys: string }[];
   readonly extraSource?: Record<string, string | number>;
   readonly extraSink?: Record<string, string | number>;
+  /** More `pipeline:` options, e.g. { 'schema.change.behavior': 'evolve' }. */
+  readonly pipeline?: Record<string, string | number>;
   readonly host?: string;
 }
 
@@ -106,7 +108,9 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
   }
   lines.push('pipeline:');
   if (o.name !== null) lines.push(`  name: ${o.name ?? 'test pipeline'}`);
-  lines.push('  parallelism: 1', '');
+  lines.push('  parallelism: 1');
+  for (const [k, v] of Object.entries(o.pipeline ?? {})) lines.push(`  ${k}: ${v}`);
+  lines.push('');
   const file = join(dir, 'pipeline.yaml');
   writeFileSync(file, lines.join('\n'));
   return file;

@@ -221,126 +221,52 @@ test('a DuckDB error rolls back and throws SINK_WRITE naming the table', async (
   }
 });
 
-test('schema changes are idempotent and replayable; rename, drop, alter type, truncate', async () => {
+test("schema changes: add with the existing rows' value, simultaneous renames, drop, type, truncate, drop table", async () => {
   const t = tempDb();
   try {
-    let { sink, logs } = await openSink(t.file);
-    let s = ordersSchema;
+    let { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('id', INT, false), col('a', INT), col('b', VARCHAR)],
+      primaryKeys: ['id'],
+    };
     await createTable(sink, orders, s);
     await createTable(sink, orders, s); // replay
-    await sink.write([ins(orders, [1, '4.00'])]);
-    const addNote: SchemaChange = {
-      type: 'add-column',
-      columns: [{ column: col('note', VARCHAR), position: { kind: 'first' } }],
-    };
-    s = await change(sink, orders, s, addNote);
-    assert.deepEqual(
-      s.columns.map((c) => c.name),
-      ['note', 'id', 'price'],
-    );
-    await sink.applySchemaChange(orders, addNote, s); // replayed DDL
-    await sink.write([ins(orders, ['n2', 2, '5.00'])]);
+    await sink.write([ins(orders, [1, 10, 'x'])]);
     await sink.flush(checkpoint(1));
-    await sink.close();
-    assert.deepEqual(
-      await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'),
-      [
-        ['1', '4.00', null],
-        ['2', '5.00', 'n2'],
-      ],
-      'the added column is the last DuckDB column, written by name',
-    );
-
-    const s1 = s;
-    ({ sink, logs } = await openSink(t.file));
-    await createTable(sink, orders, s1); // a restart replays create-table with the schema of the checkpoint
-    const rename: SchemaChange = { type: 'rename-column', renames: [{ from: 'note', to: 'remark' }] };
-    s = await change(sink, orders, s1, rename);
-    await sink.applySchemaChange(orders, rename, s); // replayed: the new name exists already
-    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
-    await assert.rejects(
-      change(sink, orders, s, {
-        type: 'alter-column-type',
-        changes: [{ column: 'id', type: BIGINT, nullable: false }],
-      }),
-      (e: unknown) =>
-        e instanceof TidemarkError &&
-        e.code === 'SINK_SCHEMA' &&
-        /column id of app_db\.orders/.test(e.message),
-    );
-    await sink.close();
-    assert.deepEqual(
-      await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'),
-      [
-        ['1', '4.00', null],
-        ['2', '5.00', 'n2'],
-      ],
-      'the failed DDL rolled back the whole transaction, rename included',
-    );
-    assert.ok(logs.some((l) => l.level === 'error'));
-
-    ({ sink } = await openSink(t.file));
-    await createTable(sink, orders, s1);
-    s = await change(sink, orders, s1, rename);
-    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
-    s = await change(sink, orders, s, {
+    const add: SchemaChange = {
       type: 'add-column',
-      columns: [{ column: col('qty', INT), position: { kind: 'after', column: 'remark' } }],
-    });
-    await sink.write([ins(orders, ['r3', 7, 3]), upd(orders, ['n2', null, 2], ['r2', 8, 2])]);
-    // Rows updated in the open transaction: a type change must wait for a flush (DuckDB limitation).
-    await assert.rejects(
-      change(sink, orders, s, {
-        type: 'alter-column-type',
-        changes: [{ column: 'qty', type: BIGINT, nullable: true }],
-      }),
-      /must flush before applySchemaChange/,
-    );
-    await sink.close();
-    ({ sink } = await openSink(t.file));
-    await createTable(sink, orders, s1);
-    s = await change(sink, orders, s1, rename);
-    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
+      columns: [
+        { column: col('n', INT, false), position: { kind: 'first' }, existingValue: 0 },
+        { column: col('note', VARCHAR), position: { kind: 'last' } },
+      ],
+    };
+    s = await change(sink, orders, s, add);
+    await sink.applySchemaChange(orders, add, s); // replayed DDL: the columns exist
     s = await change(sink, orders, s, {
-      type: 'add-column',
-      columns: [{ column: col('qty', INT), position: { kind: 'after', column: 'remark' } }],
+      type: 'rename-column',
+      renames: [
+        { from: 'a', to: 'b' },
+        { from: 'b', to: 'a' },
+      ],
     });
-    await sink.write([ins(orders, ['r3', 7, 3]), upd(orders, ['n2', null, 2], ['r2', 8, 2])]);
+    await sink.write([ins(orders, [7, 2, 20, 'y', 'n2'])]);
     await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, a, b, n, note FROM app_db.orders ORDER BY id'), [
+      ['1', 'x', '10', '0', null],
+      ['2', 'y', '20', '7', 'n2'],
+    ]);
+
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s); // a restart replays create-table with the schema of the checkpoint
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['note'] });
     s = await change(sink, orders, s, {
       type: 'alter-column-type',
-      changes: [
-        { column: 'qty', type: BIGINT, nullable: true },
-        { column: 'id', type: { kind: 'integer', bytes: 3, unsigned: false }, nullable: false }, // same DuckDB type
-      ],
+      changes: [{ column: 'b', type: BIGINT, nullable: true }],
     });
-    await sink.write([ins(orders, ['r4', 9007199254740993n, 4])]);
+    await sink.write([ins(orders, [1, 3, 9007199254740993n, 'z'])]);
     await sink.flush(checkpoint(3));
     await sink.close();
-    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
-      ['1', '4.00', null, null],
-      ['2', null, 'r2', '8'],
-      ['3', null, 'r3', '7'],
-      ['4', null, 'r4', '9007199254740993'],
-    ]);
-
-    ({ sink } = await openSink(t.file));
-    await createTable(sink, orders, s);
-    await sink.applySchemaChange(orders, { type: 'truncate-table' }, s);
-    await sink.write([ins(orders, ['x', null, 9])]);
-    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
-    await assert.rejects(sink.write([ins(orders, ['y', null, 10])]), /create-table missing/);
-    await sink.close();
-    ({ sink } = await openSink(t.file));
-    await createTable(sink, orders, s);
-    await sink.applySchemaChange(orders, { type: 'truncate-table' }, s);
-    await sink.write([ins(orders, ['x', null, 9])]);
-    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
-    await sink.flush(checkpoint(4));
-    await sink.close();
-    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
-      ['9', null, 'x', null],
-    ]);
     assert.deepEqual(
       await readRows(
         t.file,
@@ -348,26 +274,61 @@ test('schema changes are idempotent and replayable; rename, drop, alter type, tr
       ),
       [
         ['id', 'INTEGER'],
-        ['price', 'DECIMAL(10,2)'],
-        ['remark', 'VARCHAR'],
-        ['qty', 'BIGINT'],
+        ['b', 'BIGINT'],
+        ['a', 'VARCHAR'],
+        ['n', 'INTEGER'],
       ],
+    );
+    assert.deepEqual(await readRows(t.file, 'SELECT id, a, b, n FROM app_db.orders ORDER BY id'), [
+      ['1', 'x', '10', '0'],
+      ['2', 'y', '20', '7'],
+      ['3', 'z', '9007199254740993', '1'],
+    ]);
+
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s);
+    await sink.applySchemaChange(orders, { type: 'truncate-table' }, s);
+    await sink.write([ins(orders, [0, 9, null, 'q'])]);
+    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
+    await assert.rejects(sink.write([ins(orders, [0, 10, null, 'r'])]), /create-table missing/);
+    await sink.close();
+    assert.equal((await readRows(t.file, 'SELECT count(*) FROM app_db.orders'))[0]![0], '3', 'rolled back');
+    ({ sink } = await openSink(t.file));
+    await createTable(sink, orders, s);
+    await sink.applySchemaChange(orders, { type: 'drop-table' }, undefined);
+    await sink.flush(checkpoint(4));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'orders'"),
+      [['0']],
     );
   } finally {
     t.cleanup();
   }
 });
 
-test('alter-column-type DuckDB cannot cast: SINK_SCHEMA naming table and column', async () => {
+test('a failed schema change rolls the transaction back: SINK_SCHEMA naming table and column', async () => {
   const t = tempDb();
   try {
-    const { sink } = await openSink(t.file);
+    const { sink, logs } = await openSink(t.file);
     const s: TableSchema = { columns: [col('id', INT, false), col('v', VARCHAR)], primaryKeys: ['id'] };
     await createTable(sink, orders, s);
     await sink.write([ins(orders, [1, 'abc'])]);
     await sink.flush(checkpoint(1));
+    await sink.write([ins(orders, [2, 'def'])]);
+    // Rows changed in the open transaction: DuckDB cannot commit a type change as well.
     await assert.rejects(
       change(sink, orders, s, {
+        type: 'alter-column-type',
+        changes: [{ column: 'v', type: INT, nullable: true }],
+      }),
+      /must flush before applySchemaChange/,
+    );
+    await sink.close();
+    const again = await openSink(t.file);
+    await createTable(again.sink, orders, s);
+    await assert.rejects(
+      change(again.sink, orders, s, {
         type: 'alter-column-type',
         changes: [{ column: 'v', type: INT, nullable: true }],
       }),
@@ -377,28 +338,159 @@ test('alter-column-type DuckDB cannot cast: SINK_SCHEMA naming table and column'
         e.message.includes('column v of app_db.orders') &&
         e.details?.column === 'v',
     );
-    await sink.close();
+    await again.sink.close();
+    assert.ok(logs.some((l) => l.level === 'error') || again.logs.some((l) => l.level === 'error'));
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [['1', 'abc']]);
   } finally {
     t.cleanup();
   }
 });
 
-test('drop-column keeps the column: old rows keep values, new and updated rows get NULL', async () => {
+test('primary-key changes rebuild the table: new key, key column dropped, key column type changed', async () => {
   const t = tempDb();
   try {
     const { sink } = await openSink(t.file);
-    let s = ordersSchema;
+    let s: TableSchema = {
+      columns: [col('id', INT, false), col('v', INT, false), col('w', VARCHAR)],
+      primaryKeys: ['id'],
+    };
     await createTable(sink, orders, s);
-    await sink.write([ins(orders, [1, '4.00']), ins(orders, [2, '5.00'])]);
-    s = await change(sink, orders, s, { type: 'drop-column', columns: ['price'] });
-    await sink.write([ins(orders, [3]), upd(orders, [2], [2])]);
+    await sink.write([ins(orders, [1, 1, 'a']), ins(orders, [2, 1, 'b'])]);
     await sink.flush(checkpoint(1));
+    s = await change(sink, orders, s, { type: 'alter-primary-key', primaryKeys: ['id', 'v'] });
+    await sink.write([ins(orders, [1, 2, 'c'])]);
+    await sink.flush(checkpoint(2));
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [{ column: 'v', type: BIGINT, nullable: false }],
+    });
+    await assert.rejects(
+      change(sink, orders, s, { type: 'drop-column', columns: ['id'] }),
+      /cannot copy the rows of app_db\.orders.*duplicate key/,
+      'v alone is not unique here',
+    );
     await sink.close();
-    assert.deepEqual(await readRows(t.file, 'SELECT id, price FROM app_db.orders ORDER BY id'), [
-      ['1', '4.00'],
-      ['2', null],
-      ['3', null],
+    const again = await openSink(t.file);
+    await createTable(again.sink, orders, {
+      columns: [col('id', INT, false), col('v', INT, false), col('w', VARCHAR)],
+      primaryKeys: ['id', 'v'],
+    });
+    await again.sink.write([del(orders, [1, 1, 'a']), del(orders, [2, 1, 'b'])]);
+    await again.sink.flush(checkpoint(3));
+    let s2: TableSchema = {
+      columns: [col('id', INT, false), col('v', INT, false), col('w', VARCHAR)],
+      primaryKeys: ['id', 'v'],
+    };
+    s2 = await change(again.sink, orders, s2, { type: 'drop-column', columns: ['id'] });
+    await again.sink.write([upd(orders, [2, 'c'], [2, 'd'])]);
+    await again.sink.flush(checkpoint(4));
+    await again.sink.close();
+    assert.deepEqual(s2.primaryKeys, ['v']);
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders'), [['2', 'd']]);
+    assert.deepEqual(
+      await readRows(
+        t.file,
+        "SELECT constraint_column_names FROM duckdb_constraints() WHERE table_name = 'orders' AND constraint_type = 'PRIMARY KEY'",
+      ),
+      [["['v']"]],
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('rename-table keeps the rows: same schema, another schema, into an existing table (merge)', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const s: TableSchema = { columns: [col('id', INT, false), col('v', VARCHAR)], primaryKeys: ['id'] };
+    const a = tableId('db1', 'a');
+    const b = tableId('db1', 'b');
+    const c = tableId('db2', 'c');
+    await createTable(sink, a, s);
+    await sink.write([ins(a, [1, 'x']), ins(a, [2, 'y'])]);
+    await sink.flush(checkpoint(1));
+    await sink.applySchemaChange(a, { type: 'rename-table', to: b }, s);
+    await sink.write([ins(b, [3, 'z'])]);
+    await sink.applySchemaChange(b, { type: 'rename-table', to: c }, s);
+    await sink.flush(checkpoint(2));
+    const wide: TableSchema = { ...s, columns: [...s.columns, col('extra', INT)] };
+    await createTable(sink, a, wide);
+    await sink.write([ins(a, [1, 'old', 5]), ins(a, [9, 'nine', 6])]);
+    await sink.flush(checkpoint(3));
+    await sink.applySchemaChange(c, { type: 'rename-table', to: a }, wide);
+    await sink.write([ins(a, [10, 'ten', 7])]);
+    await sink.flush(checkpoint(4));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, v, extra FROM db1.a ORDER BY id'), [
+      ['1', 'x', null],
+      ['2', 'y', null],
+      ['3', 'z', null],
+      ['9', 'nine', '6'],
+      ['10', 'ten', '7'],
     ]);
+    assert.deepEqual(
+      await readRows(
+        t.file,
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name LIKE 'db%' ORDER BY 1, 2",
+      ),
+      [['db1', 'a']],
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('add-column: existing rows get the source value of every type kind; unknown values need an empty table', async () => {
+  const t = tempDb();
+  try {
+    const { sink, logs } = await openSink(t.file);
+    const id = tableId('types', 'added');
+    let s: TableSchema = { columns: [col('id', INT, false)], primaryKeys: ['id'] };
+    await createTable(sink, id, s);
+    await sink.write([ins(id, [1])]);
+    await sink.flush(checkpoint(1));
+    for (const r of [0, 1]) {
+      s = await change(sink, id, s, {
+        type: 'add-column',
+        columns: EXACT.map((c) => ({
+          column: col(`${c.name}_${r}`, c.type),
+          position: { kind: 'last' },
+          existingValue: c.values[r]!,
+        })),
+      });
+    }
+    await sink.flush(checkpoint(2));
+    const empty = tableId('types', 'empty');
+    const unknown = (name: string): SchemaChange => ({
+      type: 'add-column',
+      columns: [
+        {
+          column: col(name, INT),
+          position: { kind: 'last' },
+          existingUnknown: 'an AUTO_INCREMENT column (DDL: …)',
+        },
+      ],
+    });
+    await createTable(sink, empty, { columns: [col('id', INT, false)], primaryKeys: ['id'] });
+    await sink.applySchemaChange(empty, unknown('auto'), undefined);
+    await sink.flush(checkpoint(3));
+    await assert.rejects(
+      sink.applySchemaChange(id, unknown('auto'), undefined),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_SCHEMA' &&
+        /auto to types\.added exactly: an AUTO_INCREMENT/.test(e.message),
+    );
+    await sink.close();
+    const select = [0, 1].flatMap((r) =>
+      EXACT.map((c) => `CAST(${JSON.stringify(`${c.name}_${r}`)} AS VARCHAR)`),
+    );
+    const [got] = await readRows(t.file, `SELECT ${select.join(', ')} FROM types.added`);
+    [0, 1].forEach((r) =>
+      EXACT.forEach((c, i) => assert.equal(got![r * EXACT.length + i], c.expect[r], `${c.name} row ${r}`)),
+    );
+    assert.ok(logs.some((l) => l.level === 'warn' && String(l.msg).includes('zero')));
   } finally {
     t.cleanup();
   }
@@ -793,16 +885,6 @@ test('micro-benchmark: upsert 100k rows (prints rows/s)', async () => {
   }
 });
 
-test('duckDbDefaultLiteral carries plain literals only', async () => {
-  const { duckDbDefaultLiteral } = await import('./duckdb-type-mapping.js');
-  assert.equal(duckDbDefaultLiteral('1.5'), '1.5');
-  assert.equal(duckDbDefaultLiteral('-7'), '-7');
-  assert.equal(duckDbDefaultLiteral("'it''s'"), "'it''s'");
-  assert.equal(duckDbDefaultLiteral("'a\\\\b'"), undefined);
-  assert.equal(duckDbDefaultLiteral('CURRENT_TIMESTAMP'), undefined);
-  assert.equal(duckDbDefaultLiteral(null), undefined);
-  assert.equal(duckDbDefaultLiteral("'a' || 'b'"), undefined);
-});
 
 test('temporal primary keys: a TIME fsp change keeps row identity, a kind change is refused', async () => {
   const t = tempDb();

@@ -45,7 +45,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
+import type { AddedColumn, DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
@@ -58,10 +58,11 @@ import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import {
   duckDbColumnType,
-  duckDbDefaultLiteral,
   duckDbKeyType,
+  duckDbLiteral,
   duckDbType,
   hasKeyText,
+  temporalKeyTextSql,
 } from './duckdb-type-mapping.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
 import type { MemoryLimitChange } from './duckdb-memory-limit.js';
@@ -73,12 +74,6 @@ import {
   rowBytes,
 } from './duckdb-transaction-footprint.js';
 import { quoteIdent } from './quote-ident.js';
-
-/** ` DEFAULT <literal>` for an added column whose source default is a plain literal (see duckDbDefaultLiteral). */
-function defaultClause(c: Column): string {
-  const lit = duckDbDefaultLiteral(c.defaultValue);
-  return lit === undefined ? '' : ` DEFAULT ${lit}`;
-}
 
 export const CHECKPOINT_SCHEMA = '_tidemark';
 const CHECKPOINT_TABLE = qualifiedTableName(CHECKPOINT_SCHEMA, 'checkpoints');
@@ -390,85 +385,49 @@ export class DuckDbSink implements Sink {
     schemaAfter: TableSchema | undefined,
   ): Promise<void> {
     const key = tableKey(tableId);
-    const label = tableIdToString(tableId);
-    const duckSchema = tableId.schemaName ?? 'main';
-    const qualified = qualifiedTableName(duckSchema, tableId.tableName);
-    const log = this.logger;
+    const t = this.duckTarget(tableId);
     switch (change.type) {
-      case 'create-table': {
-        const s = change.schema;
-        const cols = s.columns.map((c) => {
-          const pk = s.primaryKeys.some((k) => k.toLowerCase() === c.name.toLowerCase());
-          return `${quoteIdent(c.name)} ${duckDbColumnType(c.type, pk)}${pk ? ' NOT NULL' : ''}`;
-        });
-        if (s.primaryKeys.length > 0) {
-          cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
-        }
-        await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(duckSchema)}`);
-        if ((await this.catalogColumns(duckSchema, tableId.tableName)).length === 0) {
-          this.createdInTxn.add(key);
-        }
-        await this.exec(`CREATE TABLE IF NOT EXISTS ${qualified} (${cols.join(', ')})`);
+      case 'create-table':
+        await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.duckSchema)}`);
+        if ((await this.catalogColumns(t.duckSchema, t.table)).length === 0) this.createdInTxn.add(key);
+        await this.exec(`CREATE TABLE IF NOT EXISTS ${t.qualified} (${columnDefinitions(change.schema)})`);
         break;
-      }
       case 'add-column':
-        // Added below by ensureColumns, as the last columns, whatever the source position.
+        await this.addColumns(t, change.columns);
         break;
       case 'drop-column':
-        log?.info('column dropped at the source is kept in DuckDB; new rows get NULL', {
-          table: label,
-          columns: change.columns,
-        });
+        await this.dropColumns(t, change.columns, schemaAfter);
         break;
-      case 'rename-column': {
-        for (const { from, to } of change.renames) {
-          const existing = await this.catalogColumns(duckSchema, tableId.tableName);
-          const has = (n: string): boolean => existing.some((c) => sameName(c.name, n));
-          if (has(from) && !has(to)) {
-            await this.exec(
-              `ALTER TABLE ${qualified} RENAME COLUMN ${quoteIdent(from)} TO ${quoteIdent(to)}`,
-            );
-          } else if (has(from) && has(to) && !sameName(from, to)) {
-            log?.warn('rename-column: both columns exist in DuckDB; writing the new one', {
-              table: label,
-              from,
-              to,
-            });
-          }
+      case 'rename-column':
+        await this.renameColumns(t, change.renames);
+        break;
+      case 'alter-column-type':
+        await this.alterColumnTypes(t, change.changes, schemaAfter);
+        break;
+      case 'reorder-columns':
+        // Columns are matched by name; DuckDB keeps its own order.
+        break;
+      case 'alter-primary-key':
+        if (
+          schemaAfter &&
+          !sameNames(await this.catalogPrimaryKey(t.duckSchema, t.table), change.primaryKeys)
+        ) {
+          await this.rebuildTable(t, schemaAfter);
         }
         break;
-      }
-      case 'alter-column-type': {
-        const existing = await this.catalogColumns(duckSchema, tableId.tableName);
-        const keys = await this.catalogPrimaryKey(duckSchema, tableId.tableName);
-        for (const ch of change.changes) {
-          const col = existing.find((c) => sameName(c.name, ch.column));
-          const type = this.alteredColumnType(key, label, ch, keys);
-          if (!col || normalizeType(col.type) === normalizeType(type)) continue;
-          this.checkNotDirty(key, label, `change the type of column ${col.name}`);
-          try {
-            await this.exec(
-              `ALTER TABLE ${qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
-            );
-          } catch (e) {
-            throw new TidemarkError(
-              'SINK_SCHEMA',
-              `cannot change column ${col.name} of ${label} from ${col.type} to ${type} in DuckDB: ` +
-                `${errorMessage(e)}`,
-              { cause: e, details: { table: label, column: col.name } },
-            );
-          }
-        }
-        break;
-      }
       case 'drop-table':
-        log?.warn('table dropped at the source is kept in DuckDB', { table: label });
+        await this.exec(`DROP TABLE IF EXISTS ${t.qualified}`);
         this.tables.delete(key);
         return;
       case 'truncate-table':
-        await this.exec(`DELETE FROM ${qualified}`);
+        await this.exec(`DELETE FROM ${t.qualified}`);
         this.dirty.add(key);
         break;
+      case 'rename-table':
+        await this.renameTable(t, this.duckTarget(change.to), schemaAfter);
+        this.tables.delete(key);
+        if (schemaAfter) await this.refreshTable(change.to, this.duckTarget(change.to), schemaAfter);
+        return;
       default:
         assertNever(change, 'schema change');
     }
@@ -476,37 +435,237 @@ export class DuckDbSink implements Sink {
       this.tables.delete(key);
       return;
     }
-    await this.ensureColumns(tableId, duckSchema, tableId.tableName, qualified, schemaAfter);
-    await this.refreshTable(tableId, duckSchema, qualified, schemaAfter);
+    await this.ensureColumns(tableId, t, schemaAfter);
+    await this.refreshTable(tableId, t, schemaAfter);
   }
 
-  /** Adds the columns of `schema` the DuckDB table lacks, at the end. */
-  private async ensureColumns(
-    id: TableId,
-    duckSchema: string,
-    table: string,
-    qualified: string,
-    schema: TableSchema,
+  /** The DuckDB schema, table and quoted name of a sink table. */
+  private duckTarget(id: TableId): DuckTarget {
+    const duckSchema = id.schemaName ?? 'main';
+    return {
+      id,
+      label: tableIdToString(id),
+      duckSchema,
+      table: id.tableName,
+      qualified: qualifiedTableName(duckSchema, id.tableName),
+    };
+  }
+
+  /**
+   * ADD COLUMN with the value the source's existing rows got as its DuckDB DEFAULT (kept: DuckDB
+   * cannot always commit a DROP DEFAULT next to other ALTERs; rows written later carry the column
+   * anyway). When the source cannot know that value, the DuckDB table must be empty, or the column
+   * cannot be added exactly.
+   */
+  private async addColumns(t: DuckTarget, columns: readonly AddedColumn[]): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    for (const a of columns) {
+      const c = a.column;
+      if (existing.some((e) => sameName(e.name, c.name))) continue;
+      if (a.existingUnknown !== undefined && (await this.hasRows(t))) {
+        throw new TidemarkError(
+          'SINK_SCHEMA',
+          `cannot add column ${c.name} to ${t.label} exactly: ${a.existingUnknown}. The DuckDB table has rows ` +
+            'whose value in the new column is unknown; snapshot the table again (a new sink file and state directory)',
+          { details: { table: t.label, column: c.name } },
+        );
+      }
+      this.checkNotDirty(tableKey(t.id), t.label, `add column ${c.name}`);
+      const lit =
+        a.existingValue === undefined || a.existingValue === null
+          ? undefined
+          : this.literal(t, c, a.existingValue);
+      const col = quoteIdent(c.name);
+      await this.exec(
+        `ALTER TABLE ${t.qualified} ADD COLUMN ${col} ${duckDbType(c.type)}${lit === undefined ? '' : ` DEFAULT ${lit}`}`,
+      );
+    }
+  }
+
+  /** A value as a DuckDB literal; zero dates (NULL in DuckDB) are said once per column. */
+  private literal(t: DuckTarget, c: Column, v: Value): string | undefined {
+    const lit = duckDbLiteral(c.type, v);
+    if (lit === 'NULL') {
+      this.logger?.warn('zero date/time value written as NULL (DuckDB has no zero date)', {
+        table: t.label,
+        column: c.name,
+        value: String(v),
+      });
+      return undefined;
+    }
+    return lit;
+  }
+
+  private async hasRows(t: DuckTarget): Promise<boolean> {
+    const r = await this.connection().runAndReadAll(`SELECT 1 FROM ${t.qualified} LIMIT 1`);
+    return r.currentRowCount > 0;
+  }
+
+  /** DROP COLUMN; a primary-key column is dropped by rebuilding the table with the key left. */
+  private async dropColumns(
+    t: DuckTarget,
+    names: readonly string[],
+    after: TableSchema | undefined,
   ): Promise<void> {
-    const existing = await this.catalogColumns(duckSchema, table);
+    const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
+    if (after && pk.some((k) => names.some((n) => sameName(n, k)))) {
+      await this.rebuildTable(t, after);
+      return;
+    }
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    for (const n of names) {
+      const col = existing.find((e) => sameName(e.name, n));
+      if (col) await this.exec(`ALTER TABLE ${t.qualified} DROP COLUMN ${quoteIdent(col.name)}`);
+    }
+  }
+
+  /**
+   * RENAME COLUMN, all renames at once (a → b, b → a swaps them): through temporary names when a
+   * new name is taken by another renamed column. A rename whose old name is gone and new name
+   * exists was applied already (replay) and is skipped.
+   */
+  private async renameColumns(
+    t: DuckTarget,
+    renames: readonly { from: string; to: string }[],
+  ): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    const has = (n: string): boolean => existing.some((c) => sameName(c.name, n));
+    const todo = renames.filter((r) => has(r.from) && !(sameName(r.from, r.to) && r.from === r.to));
+    const staged = todo.map((r, i) => ({ ...r, via: `__tidemark_rename_${i}` }));
+    for (const r of staged) {
+      await this.exec(
+        `ALTER TABLE ${t.qualified} RENAME COLUMN ${quoteIdent(r.from)} TO ${quoteIdent(r.via)}`,
+      );
+    }
+    for (const r of staged) {
+      await this.exec(`ALTER TABLE ${t.qualified} RENAME COLUMN ${quoteIdent(r.via)} TO ${quoteIdent(r.to)}`);
+    }
+  }
+
+  /** SET DATA TYPE; DuckDB cannot change the type of a key column: the table is rebuilt then. */
+  private async alterColumnTypes(
+    t: DuckTarget,
+    changes: readonly { column: string; type: ColumnType; existingUnknown?: string }[],
+    after: TableSchema | undefined,
+  ): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
+    const unknown = changes.find((ch) => ch.existingUnknown !== undefined);
+    if (unknown && (await this.hasRows(t))) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot change column ${unknown.column} of ${t.label} exactly: ${unknown.existingUnknown}. The DuckDB table ` +
+          'has rows whose converted values are unknown here; snapshot the table again (a new sink file and state directory)',
+        { details: { table: t.label, column: unknown.column } },
+      );
+    }
+    const todo = changes.flatMap((ch) => {
+      const col = existing.find((c) => sameName(c.name, ch.column));
+      const type = this.alteredColumnType(tableKey(t.id), t.label, ch, pk);
+      return col && normalizeType(col.type) !== normalizeType(type) ? [{ col, type }] : [];
+    });
+    if (todo.length === 0) return;
+    this.checkNotDirty(tableKey(t.id), t.label, `change the type of column ${todo[0]!.col.name}`);
+    if (after && todo.some(({ col }) => pk.some((k) => sameName(k, col.name)))) {
+      await this.rebuildTable(t, after);
+      return;
+    }
+    for (const { col, type } of todo) {
+      try {
+        await this.exec(
+          `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
+        );
+      } catch (e) {
+        throw new TidemarkError(
+          'SINK_SCHEMA',
+          `cannot change column ${col.name} of ${t.label} from ${col.type} to ${type} in DuckDB: ${errorMessage(e)}`,
+          { cause: e, details: { table: t.label, column: col.name } },
+        );
+      }
+    }
+  }
+
+  /**
+   * Re-creates the DuckDB table with `schema`'s columns, types and primary key and copies its rows
+   * by column name (DuckDB cannot change a primary key, or a key column's type, in place).
+   */
+  private async rebuildTable(t: DuckTarget, schema: TableSchema): Promise<void> {
+    this.checkNotDirty(tableKey(t.id), t.label, 'change the primary key');
+    const tmp = this.duckTarget({ ...t.id, tableName: `__tidemark_rebuild_${++this.stagingSeq}` });
+    await this.copyTable(t, tmp, schema, 'create');
+    await this.exec(`DROP TABLE ${t.qualified}`);
+    await this.exec(`ALTER TABLE ${tmp.qualified} RENAME TO ${quoteIdent(t.table)}`);
+    this.logger?.info('DuckDB table rebuilt for its new primary key or key type', {
+      table: t.label,
+      primaryKey: schema.primaryKeys,
+    });
+  }
+
+  /**
+   * Copies `from`'s rows into `to` by column name (a column `to` has and `from` lacks gets NULL):
+   * into a new table made from `schema` ('create'), or into `to` as it is ('merge': upsert by its
+   * key, or append when it has none).
+   */
+  private async copyTable(
+    from: DuckTarget,
+    to: DuckTarget,
+    schema: TableSchema,
+    mode: 'create' | 'merge',
+  ): Promise<void> {
+    if (mode === 'create') {
+      await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(to.duckSchema)}`);
+      await this.exec(`CREATE TABLE ${to.qualified} (${columnDefinitions(schema)})`);
+    }
+    const src = await this.catalogColumns(from.duckSchema, from.table);
+    const dst = await this.catalogColumns(to.duckSchema, to.table);
+    const names = dst.map((c) => quoteIdent(c.name)).join(', ');
+    const values = dst.map((c) => copiedValue(c, src, schema)).join(', ');
+    const replace = mode === 'merge' && (await this.catalogPrimaryKey(to.duckSchema, to.table)).length > 0;
+    try {
+      await this.exec(
+        `INSERT${replace ? ' OR REPLACE' : ''} INTO ${to.qualified} (${names}) SELECT ${values} FROM ${from.qualified}`,
+      );
+    } catch (e) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot copy the rows of ${from.label} into ${to.label} (key ${schema.primaryKeys.join(', ') || 'none'}): ${errorMessage(e)}`,
+        { cause: e, details: { table: from.label } },
+      );
+    }
+  }
+
+  /** RENAME TABLE with its rows; into an existing table (a merge route) the rows are merged. */
+  private async renameTable(from: DuckTarget, to: DuckTarget, after: TableSchema | undefined): Promise<void> {
+    if ((await this.catalogColumns(from.duckSchema, from.table)).length === 0) return;
+    const targetExists = (await this.catalogColumns(to.duckSchema, to.table)).length > 0;
+    if (!targetExists && from.duckSchema.toLowerCase() === to.duckSchema.toLowerCase()) {
+      await this.exec(`ALTER TABLE ${from.qualified} RENAME TO ${quoteIdent(to.table)}`);
+      return;
+    }
+    const schema = after;
+    if (!schema) throw new Error(`renaming ${from.label} to ${to.label} needs the table's schema`);
+    if (targetExists) await this.ensureColumns(to.id, to, schema);
+    await this.copyTable(from, to, schema, targetExists ? 'merge' : 'create');
+    await this.exec(`DROP TABLE ${from.qualified}`);
+  }
+
+  /** Adds the columns of `schema` the DuckDB table lacks, at the end (NULL in the rows it has). */
+  private async ensureColumns(id: TableId, t: DuckTarget, schema: TableSchema): Promise<void> {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
     if (existing.length === 0) {
-      throw new Error(`the DuckDB table ${qualified} does not exist (was create-table replayed?)`);
+      throw new Error(`the DuckDB table ${t.qualified} does not exist (was create-table replayed?)`);
     }
     for (const c of schema.columns) {
       if (existing.some((e) => sameName(e.name, c.name))) continue;
       this.checkNotDirty(tableKey(id), tableIdToString(id), `add column ${c.name}`);
       await this.exec(
-        `ALTER TABLE ${qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}${defaultClause(c)}`,
+        `ALTER TABLE ${t.qualified} ADD COLUMN IF NOT EXISTS ${quoteIdent(c.name)} ${duckDbType(c.type)}`,
       );
     }
   }
 
-  private async refreshTable(
-    id: TableId,
-    duckSchema: string,
-    qualified: string,
-    schema: TableSchema,
-  ): Promise<void> {
+  private async refreshTable(id: TableId, t: DuckTarget, schema: TableSchema): Promise<void> {
+    const { duckSchema, qualified } = t;
     const label = tableIdToString(id);
     const target = await this.catalogColumns(duckSchema, id.tableName);
     const index = (n: string): number => schema.columns.findIndex((c) => sameName(c.name, n));
@@ -1103,6 +1262,45 @@ function stagingType(t: ColumnType): string {
 
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => sameName(x, b[i]!));
+}
+
+/**
+ * The value a column of a copied table gets: NULL when the source table lacks it, key text when it
+ * becomes a text key column (temporal types, see duckdb-type-mapping.ts), else a cast.
+ */
+function copiedValue(dst: CatalogColumn, src: readonly CatalogColumn[], schema: TableSchema): string {
+  const from = src.find((x) => sameName(x.name, dst.name));
+  if (!from) return 'NULL';
+  const col = quoteIdent(dst.name);
+  const type = schema.columns.find((c) => sameName(c.name, dst.name))?.type;
+  if (type && hasKeyText(type) && normalizeType(dst.type) === 'VARCHAR' && normalizeType(from.type) !== 'VARCHAR') {
+    return temporalKeyTextSql(type, col);
+  }
+  return `CAST(${col} AS ${dst.type})`;
+}
+
+/** A sink table in DuckDB terms. */
+interface DuckTarget {
+  readonly id: TableId;
+  readonly label: string;
+  readonly duckSchema: string;
+  readonly table: string;
+  /** Quoted "schema"."table". */
+  readonly qualified: string;
+}
+
+/** The column list of CREATE TABLE: DuckDB types; only key columns NOT NULL (kept columns take NULL). */
+function columnDefinitions(s: TableSchema): string {
+  const cols = s.columns.map((c) => {
+    const pk = s.primaryKeys.some((k) => sameName(k, c.name));
+    return `${quoteIdent(c.name)} ${duckDbColumnType(c.type, pk)}${pk ? ' NOT NULL' : ''}`;
+  });
+  if (s.primaryKeys.length > 0) cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
+  return cols.join(', ');
 }
 
 function normalizeType(t: string): string {

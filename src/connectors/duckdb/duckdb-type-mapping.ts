@@ -361,20 +361,19 @@ export function duckDbTypeMappingMarkdown(): string {
 }
 
 /**
- * The DEFAULT clause value for a column added to an existing DuckDB table, so that rows already
- * there get what the source server gave them (MySQL fills existing rows with the default of an
- * added column, and the binlog carries no row events for that). Only plain literals are carried
- * over: numbers and single-quoted strings without backslash escapes; expressions such as
- * CURRENT_TIMESTAMP (whose value the server chose at ALTER time) give no default.
+ * A value of a column type as a DuckDB string literal that casts exactly to the column's DuckDB
+ * type (floats through their shortest round-trip text, bytes as \xNN escapes, TIME as
+ * microseconds). A constant string, not a CAST expression: DuckDB adds a column with a constant
+ * DEFAULT without rewriting the table, which a later ALTER in the same transaction needs. `NULL`
+ * for SQL NULL and for values DuckDB cannot hold (zero dates).
  */
-export function duckDbDefaultLiteral(defaultValue: string | null | undefined): string | undefined {
-  if (defaultValue === null || defaultValue === undefined) return undefined;
-  const v = defaultValue.trim();
-  if (/^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(v)) return v;
-  if (v.length >= 2 && v.startsWith("'") && v.endsWith("'") && !v.includes('\\')) {
-    const inner = v.slice(1, -1);
-    if (/(^|[^'])'($|[^'])/.test(inner.replace(/''/g, ''))) return undefined; // not one literal
-    return `'${inner}'`;
-  }
-  return undefined;
+export function duckDbLiteral(t: ColumnType, v: Value): string {
+  const input = toDuckDbInput(t, v);
+  if (input === null) return 'NULL';
+  let text: string;
+  if (input instanceof Uint8Array)
+    text = [...input].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+  else if (input instanceof DuckDBIntervalValue) text = `${input.micros} microseconds`;
+  else text = String(input);
+  return `'${text.replace(/'/g, "''")}'`;
 }

@@ -1,17 +1,24 @@
-import type { DataChangeEvent, Row, SchemaChangeEvent } from '../../event/change-event.js';
-import type { ColumnType } from '../../event/column-type.js';
+import type { DataChangeEvent, Row, SchemaChange, SchemaChangeEvent } from '../../event/change-event.js';
+import type { ColumnType, Value } from '../../event/column-type.js';
+import { assertNever } from '../../event/column-type.js';
 import type { JsonValue } from '../../event/json-value.js';
 import { applySchemaChange } from '../../event/schema-change.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
-import { tableIdToString } from '../../event/table-schema.js';
+import { tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { SourceRecord } from '../../runtime/source.js';
 import type { TableSelector } from '../../routing/table-selector.js';
 import type { BinlogDecoder } from './binlog/binlog-decoder.js';
-import type { BinlogEvent, RowsEvent } from './binlog/binlog-event.js';
-import { addedColumnDefault, type DdlClock } from './added-column-default.js';
-import { parseDdl, type DdlStatement } from './ddl-parser.js';
+import type { BinlogEvent, RowsEvent, TableMapEvent } from './binlog/binlog-event.js';
+import { AlterMismatch, applyAlterTable, type AlterResult } from './alter-table.js';
+import { charsetOfCollation } from './binlog/charset.js';
+import type { TableMapColumn } from './binlog/column-value.js';
+import { parseDdl, type AlterClause, type DdlStatement } from './ddl-parser.js';
+import { existingRowValue, type DdlClock } from './existing-row-value.js';
+import { tableMapDifferences } from './table-map-check.js';
+import { strictMode } from './type-conversion.js';
+import { tableSchemaFromTableMap } from './table-map-schema.js';
 import { GtidSet, type Gtid } from './gtid-set.js';
 import { parseMysqlTimeZone, type MysqlTimeZone } from './mysql-time-zone.js';
 
@@ -20,6 +27,8 @@ export interface TrackedTable {
   readonly table: string;
   readonly id: TableId;
   readonly schema: TableSchema;
+  /** The last DDL that changed the table (for errors when the binlog disagrees with the schema). */
+  readonly lastDdl?: { readonly sql: string; readonly at: string };
 }
 
 /** What a checkpoint holds for a MySQL binlog source: the position and the schemas valid there. */
@@ -183,7 +192,8 @@ export class BinlogChangeReader {
     this.schemas.get(`${db}.${table}`)?.schema.columns.map((c) => c.type);
 
   /** The decoder hook: rows of tables the reader does not track are not decoded at all. */
-  readonly skipRowsOf = (db: string, table: string): boolean => !this.schemas.has(`${db}.${table}`);
+  readonly skipRowsOf = (db: string, table: string): boolean =>
+    !this.schemas.has(`${db}.${table}`) && !this.pending.has(`${db}.${table}`);
 
   state(): MysqlSourceState {
     return {
@@ -308,13 +318,15 @@ export class BinlogChangeReader {
             ...(zone ? { zone } : {}),
           };
         };
-        const changes = this.trackDdl(
-          sql,
-          ev.schema || undefined,
-          `${at.file}:${at.pos}`,
-          h.timestamp,
+        const collation = ev.statusVars.collationDatabase ?? ev.statusVars.collationServer;
+        const changes = this.trackDdl(sql, {
+          defaultDb: ev.schema || undefined,
+          defaultCharset: collation === undefined ? undefined : charsetOfCollation(collation),
+          location: `${at.file}:${at.pos}`,
+          seconds: h.timestamp,
           clock,
-        );
+          strict: strictMode(ev.statusVars.sqlMode),
+        });
         out.push(...changes);
         if (changes.length) this.schemaList = [...this.schemas.values()];
         // A DDL commits on its own; a statement inside BEGIN … COMMIT waits for the COMMIT/XID.
@@ -333,6 +345,9 @@ export class BinlogChangeReader {
         this.commit(out);
         break;
       }
+      case 'tableMap':
+        if (this.pending.size && this.pending.has(`${ev.schema}.${ev.table}`)) this.adoptPending(ev, at, out);
+        break;
       case 'rows':
         this.rowRecords(ev, at, decoder, this.xaGroup ? this.xaGroup.records : out);
         break;
@@ -353,18 +368,54 @@ export class BinlogChangeReader {
     const tracked = this.schemas.get(key);
     if (!tracked) return;
     const tm = decoder.tableMap(ev.tableId);
-    const n = tracked.schema.columns.length;
-    if (tm && tm.columnCount !== n) {
-      throw new TidemarkError(
-        'SOURCE_SCHEMA',
-        `table ${key} has ${tm.columnCount} columns in the binlog at ${at.file}:${at.pos} but ${n} in the tracked schema ` +
-          '(a DDL was missed or not understood); restart from a snapshot',
-        { details: { table: key, position: `${at.file}:${at.pos}` } },
-      );
+    if (tm && this.verified.get(tm.columns) !== tracked.schema) {
+      this.verify(tracked, tm.columns, at);
+      this.verified.set(tm.columns, tracked.schema);
     }
     const meta = { tsMs: h.timestamp * 1000, location: `${at.file}:${at.pos}` };
     for (const r of ev.rows)
       into.push(rowEvent(tracked.id, ev.kind, r.before ?? null, r.after ?? null, meta));
+  }
+
+  /** TABLE_MAP columns found to agree with a tracked schema (the decoder reuses them per table). */
+  private readonly verified = new WeakMap<readonly TableMapColumn[], TableSchema>();
+
+  /**
+   * The safety net under DDL tracking: the server's own description of a captured table's rows
+   * must agree with the tracked schema, or the rows would be read into the wrong columns.
+   */
+  private verify(tracked: TrackedTable, columns: readonly TableMapColumn[], at: Pos): void {
+    const diff = tableMapDifferences(tracked.schema, columns);
+    if (diff.length === 0) return;
+    const since = tracked.lastDdl ? ` since the DDL at ${tracked.lastDdl.at} (${tracked.lastDdl.sql})` : '';
+    throw new TidemarkError(
+      'SOURCE_SCHEMA',
+      `table ${tracked.table}: the binlog at ${at.file}:${at.pos} describes its rows differently from the schema ` +
+        `tidemark tracks${since}: ${diff.join('; ')}. tidemark cannot apply these rows exactly; restart from a new snapshot`,
+      {
+        details: {
+          table: tracked.table,
+          position: `${at.file}:${at.pos}`,
+          ...(tracked.lastDdl ? { ddl: tracked.lastDdl.sql, ddlPosition: tracked.lastDdl.at } : {}),
+        },
+      },
+    );
+  }
+
+  /** A table created LIKE an untracked one: its first TABLE_MAP gives its schema (binlog_row_metadata=FULL). */
+  private adoptPending(tm: TableMapEvent, at: Pos, out: SourceRecord[]): void {
+    const key = `${tm.schema}.${tm.table}`;
+    const schema = tableSchemaFromTableMap(tm, `${at.file}:${at.pos}`);
+    const id = tableId(tm.schema, tm.table);
+    this.pending.delete(key);
+    this.schemas.set(key, { table: key, id, schema });
+    this.schemaList = [...this.schemas.values()];
+    out.push({
+      kind: 'schema',
+      tableId: id,
+      change: { type: 'create-table', schema },
+      meta: { tsMs: tm.header.timestamp * 1000, location: `${at.file}:${at.pos}` },
+    });
   }
 
   /** XA START/END/COMMIT/ROLLBACK statements (MySQL and MariaDB write them as QUERY events). */
@@ -500,16 +551,13 @@ export class BinlogChangeReader {
   }
 
   /** Applies a DDL to the tracked schemas; returns the schema events for captured tables. */
-  private trackDdl(
-    sql: string,
-    defaultDb: string | undefined,
-    location: string,
-    seconds: number,
-    clock: () => DdlClock,
-  ): SchemaChangeEvent[] {
+  private trackDdl(sql: string, ctx: DdlContext): SchemaChangeEvent[] {
     let statements: DdlStatement[];
     try {
-      statements = parseDdl(sql, defaultDb);
+      statements = parseDdl(sql, ctx.defaultDb, {
+        ...(ctx.defaultCharset ? { defaultCharset: ctx.defaultCharset } : {}),
+        tableCharset: (id) => this.schemas.get(tableIdToString(id))?.schema.charset,
+      });
     } catch (e) {
       // Only a problem when it concerns a captured table: say which DDL could not be followed.
       const table = (e as TidemarkError).details?.table;
@@ -518,86 +566,228 @@ export class BinlogChangeReader {
           ? [...this.schemas.keys()].some((k) => k.endsWith(`.${table.split('.').pop()!}`))
           : [...this.schemas.values()].some((s) => sql.toLowerCase().includes(s.id.tableName.toLowerCase()));
       if (concerns) {
-        throw new TidemarkError('SOURCE_SCHEMA', `cannot follow the DDL at ${location}: ${errorMessage(e)}`, {
-          cause: e,
-        });
+        throw new TidemarkError(
+          'SOURCE_SCHEMA',
+          `cannot follow the DDL at ${ctx.location}: ${errorMessage(e)}`,
+          {
+            cause: e,
+            details: { position: ctx.location, ddl: sql },
+          },
+        );
       }
-      this.opts.logger.debug('DDL not understood; it concerns no captured table', { at: location });
+      this.opts.logger.debug('DDL not understood; it concerns no captured table', { at: ctx.location });
       return [];
     }
-    const meta = { tsMs: seconds * 1000, location };
-    const out: SchemaChangeEvent[] = [];
-    /** ADD COLUMN: the default becomes what the server put into the rows already there. */
-    const withExistingRowValues = (table: TableId, change: SchemaChangeEvent['change']): typeof change => {
-      if (change.type !== 'add-column') return change;
-      const columns = change.columns.map((c) => {
-        const r = addedColumnDefault(c.column, clock());
-        if (r.warning) {
-          this.opts.logger.warn(r.warning, {
-            table: tableIdToString(table),
-            column: c.column.name,
-            at: location,
-          });
-        }
-        return { ...c, column: r.column };
-      });
-      return { ...change, columns };
-    };
-    const apply = (id: TableId, change: SchemaChangeEvent['change']): void => {
-      const key = tableIdToString(id);
-      const next = applySchemaChange(this.schemas.get(key)?.schema, change);
-      if (next) this.schemas.set(key, { table: key, id, schema: next });
-      else this.schemas.delete(key);
-      out.push({ kind: 'schema', tableId: id, change, ddl: sql, meta });
-    };
-    const captures = (id: TableId): boolean =>
-      !!id.schemaName && this.opts.selector.matches(id.schemaName, id.tableName);
-    const rename = (from: TableId, to: TableId): void => {
-      const cur = this.schemas.get(tableIdToString(from));
-      if (!cur) return;
-      apply(from, { type: 'drop-table' });
-      if (captures(to)) apply(to, { type: 'create-table', schema: cur.schema });
-    };
-    for (const st of statements) {
-      switch (st.kind) {
-        case 'create-table':
-          if (!this.schemas.has(tableIdToString(st.table)) && captures(st.table)) {
-            apply(st.table, { type: 'create-table', schema: st.schema });
-          }
-          break;
-        case 'create-like': {
-          const like = this.schemas.get(tableIdToString(st.like));
-          if (like && captures(st.table)) apply(st.table, { type: 'create-table', schema: like.schema });
-          break;
-        }
-        case 'alter-table': {
-          const key = tableIdToString(st.table);
-          if (!this.schemas.has(key)) break;
-          for (const change of st.changes) apply(st.table, withExistingRowValues(st.table, change));
-          if (st.primaryKey) {
-            const cur = this.schemas.get(key)!;
-            this.schemas.set(key, { ...cur, schema: { ...cur.schema, primaryKeys: st.primaryKey } });
-          }
-          if (st.renameTo) rename(st.table, st.renameTo);
-          break;
-        }
-        case 'drop-table':
-          for (const t of st.tables)
-            if (this.schemas.has(tableIdToString(t))) apply(t, { type: 'drop-table' });
-          break;
-        case 'rename-table':
-          for (const r of st.renames) rename(r.from, r.to);
-          break;
-        case 'truncate':
-          if (this.schemas.has(tableIdToString(st.table))) apply(st.table, { type: 'truncate-table' });
-          break;
-        case 'other':
-          break;
-        default:
-          break;
-      }
+    const tracker = new DdlTracker(this, sql, ctx);
+    for (const st of statements) tracker.statement(st);
+    return tracker.finish();
+  }
+
+  /** DdlTracker's access to the tracked tables. */
+  tracked(key: string): TrackedTable | undefined {
+    return this.schemas.get(key);
+  }
+
+  /** DdlTracker's update of the tracked tables (schema undefined: no longer tracked). */
+  setTracked(id: TableId, schema: TableSchema | undefined, lastDdl?: TrackedTable['lastDdl']): void {
+    const key = tableIdToString(id);
+    if (schema) this.schemas.set(key, { table: key, id, schema, ...(lastDdl ? { lastDdl } : {}) });
+    else this.schemas.delete(key);
+  }
+
+  captures(id: TableId): boolean {
+    return !!id.schemaName && this.opts.selector.matches(id.schemaName, id.tableName);
+  }
+
+  /** Tables created LIKE a table the reader does not track: their schema comes with their first TABLE_MAP. */
+  readonly pending = new Set<string>();
+
+  get logger(): Logger {
+    return this.opts.logger;
+  }
+}
+
+/** Where and how a DDL statement ran (from its QUERY event). */
+interface DdlContext {
+  readonly defaultDb: string | undefined;
+  readonly defaultCharset: string | undefined;
+  readonly location: string;
+  readonly seconds: number;
+  readonly clock: () => DdlClock;
+  /** The statement ran in a strict sql_mode (ALTER refuses conversions that lose data). */
+  readonly strict: boolean;
+}
+
+/**
+ * Follows one DDL event's statements over the tracked tables and collects the schema events: the
+ * MySQL semantics of CREATE [OR REPLACE] / IF NOT EXISTS, CREATE … LIKE, ALTER (alter-table.ts),
+ * DROP, RENAME (several renames in one statement happen one after another, so a swap through a
+ * name the pipeline does not capture works) and TRUNCATE.
+ */
+class DdlTracker {
+  private readonly out: SchemaChangeEvent[] = [];
+  private readonly meta: { tsMs: number; location: string };
+  /** Tables renamed to a name the pipeline does not capture, tracked until the statement ends. */
+  private readonly transit = new Set<string>();
+
+  constructor(
+    private readonly r: BinlogChangeReader,
+    private readonly sql: string,
+    private readonly ctx: DdlContext,
+  ) {
+    this.meta = { tsMs: ctx.seconds * 1000, location: ctx.location };
+  }
+
+  private emit(id: TableId, change: SchemaChange): void {
+    const key = tableIdToString(id);
+    const next = applySchemaChange(this.r.tracked(key)?.schema, change);
+    if (change.type === 'rename-table') {
+      this.r.setTracked(id, undefined);
+      this.r.setTracked(change.to, next, { sql: this.sql, at: this.ctx.location });
+    } else {
+      this.r.setTracked(id, next, { sql: this.sql, at: this.ctx.location });
     }
-    return out;
+    this.out.push({ kind: 'schema', tableId: id, change, ddl: this.sql, meta: this.meta });
+  }
+
+  statement(st: DdlStatement): void {
+    switch (st.kind) {
+      case 'create-table':
+        return this.create(st.table, st.schema, st.ifNotExists);
+      case 'create-like':
+        return this.createLike(st.table, st.like, st.ifNotExists);
+      case 'alter-table':
+        return this.alter(st.table, st.clauses);
+      case 'drop-table':
+        for (const t of st.tables) this.drop(t);
+        return;
+      case 'rename-table':
+        for (const { from, to } of st.renames) this.rename(from, to);
+        return;
+      case 'truncate':
+        if (this.r.tracked(tableIdToString(st.table))) this.emit(st.table, { type: 'truncate-table' });
+        return;
+      case 'other':
+        return;
+      default:
+        assertNever(st, 'DDL statement');
+    }
+  }
+
+  /** Tables left under a name the pipeline does not capture leave the pipeline. */
+  finish(): SchemaChangeEvent[] {
+    for (const key of this.transit) {
+      const t = this.r.tracked(key);
+      if (t) this.emit(t.id, { type: 'drop-table' });
+    }
+    return this.out;
+  }
+
+  private create(id: TableId, schema: TableSchema, ifNotExists: boolean): void {
+    const key = tableIdToString(id);
+    const exists = this.r.tracked(key) !== undefined || this.r.pending.has(key);
+    if (exists && ifNotExists) return;
+    // CREATE OR REPLACE (or a table tidemark still tracked): the old table is gone.
+    this.drop(id);
+    if (this.r.captures(id)) this.emit(id, { type: 'create-table', schema });
+  }
+
+  private createLike(id: TableId, like: TableId, ifNotExists: boolean): void {
+    const key = tableIdToString(id);
+    const source = this.r.tracked(tableIdToString(like));
+    if (source) return this.create(id, source.schema, ifNotExists);
+    if ((this.r.tracked(key) || this.r.pending.has(key)) && ifNotExists) return;
+    this.drop(id);
+    if (!this.r.captures(id)) return;
+    this.r.pending.add(key);
+    this.r.logger.info(
+      'table created LIKE a table the pipeline does not capture: its schema comes with its first row',
+      {
+        table: key,
+        like: tableIdToString(like),
+        at: this.ctx.location,
+      },
+    );
+  }
+
+  private drop(id: TableId): void {
+    const key = tableIdToString(id);
+    this.r.pending.delete(key);
+    this.transit.delete(key);
+    if (this.r.tracked(key)) this.emit(id, { type: 'drop-table' });
+  }
+
+  private alter(id: TableId, clauses: readonly AlterClause[]): void {
+    const key = tableIdToString(id);
+    const cur = this.r.tracked(key);
+    if (!cur) {
+      const to = clauses.findLast((c) => c.kind === 'rename-table');
+      if (to?.kind === 'rename-table') this.rename(id, to.to);
+      return;
+    }
+    let result: AlterResult;
+    try {
+      result = applyAlterTable(cur.schema, clauses, (c) => this.existing(id, c), this.ctx.strict);
+    } catch (e) {
+      if (!(e instanceof AlterMismatch)) throw e;
+      throw new TidemarkError(
+        'SOURCE_SCHEMA',
+        `table ${key}: the ALTER TABLE at ${this.ctx.location} does not fit the tracked schema (${e.message}), ` +
+          `so tidemark's copy of the schema is wrong${cur.lastDdl ? ` since the DDL at ${cur.lastDdl.at}` : ''}: ` +
+          `restart from a new snapshot. DDL: ${this.sql}`,
+        { details: { table: key, position: this.ctx.location, ddl: this.sql } },
+      );
+    }
+    for (const change of result.changes) this.emit(id, this.located(id, change));
+    if (result.renameTo) this.rename(id, result.renameTo);
+  }
+
+  /** Type changes whose existing values are unknown name the table, the DDL and its position. */
+  private located(id: TableId, change: SchemaChange): SchemaChange {
+    if (change.type !== 'alter-column-type' || !change.changes.some((c) => c.existingUnknown)) return change;
+    const where = `${tableIdToString(id)}: ALTER TABLE at ${this.ctx.location}`;
+    return {
+      ...change,
+      changes: change.changes.map((c) =>
+        c.existingUnknown
+          ? { ...c, existingUnknown: `${where}: ${c.existingUnknown} (DDL: ${this.sql})` }
+          : c,
+      ),
+    };
+  }
+
+  /** What the rows already in the table hold in an added column. */
+  private existing(
+    id: TableId,
+    c: Extract<AlterClause, { kind: 'add-column' }>,
+  ): { existingValue?: Value; existingUnknown?: string } {
+    const r = existingRowValue(c, this.ctx.clock());
+    const where = `${tableIdToString(id)}: ALTER TABLE at ${this.ctx.location}`;
+    if ('unknown' in r) return { existingUnknown: `${where}: ${r.unknown} (DDL: ${this.sql})` };
+    if (r.warning) this.r.logger.warn(r.warning, { table: tableIdToString(id), at: this.ctx.location });
+    return r.value === null ? {} : { existingValue: r.value };
+  }
+
+  private rename(from: TableId, to: TableId): void {
+    const fromKey = tableIdToString(from);
+    const toKey = tableIdToString(to);
+    if (this.r.pending.delete(fromKey)) {
+      if (this.r.captures(to)) this.r.pending.add(toKey);
+      return;
+    }
+    if (!this.r.tracked(fromKey)) {
+      if (!this.r.captures(to)) return;
+      throw new TidemarkError(
+        'SOURCE_SCHEMA',
+        `table ${toKey} was renamed from ${fromKey} at ${this.ctx.location}, which the pipeline does not capture: ` +
+          `its rows are not in the stream, so the sink cannot hold them. Capture ${fromKey} too (tables), ` +
+          `or snapshot ${toKey} again. DDL: ${this.sql}`,
+        { details: { table: toKey, position: this.ctx.location, ddl: this.sql } },
+      );
+    }
+    this.transit.delete(fromKey);
+    this.emit(from, { type: 'rename-table', to });
+    if (!this.r.captures(to)) this.transit.add(toKey);
   }
 }
 

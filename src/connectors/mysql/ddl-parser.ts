@@ -1,4 +1,4 @@
-import type { AddColumnPosition, SchemaChange } from '../../event/change-event.js';
+import type { AddColumnPosition } from '../../event/change-event.js';
 import type { ColumnType } from '../../event/column-type.js';
 import type { Column, ColumnDraft, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId } from '../../event/table-schema.js';
@@ -7,41 +7,89 @@ import { normalizeCharset } from './binlog/charset.js';
 import { charsetOfCollationName, parseMysqlColumnType, scanQuotedString } from './mysql-column-type.js';
 
 /**
- * What a DDL statement does to the tables, as far as schema tracking needs.
- *
- * `alter-table`: `changes` in statement order. Extras that `SchemaChange` cannot say:
- * - `renameTo`: ALTER TABLE ... RENAME [TO] other (applied after `changes`);
- * - `primaryKey`: the new primary key after ADD/DROP PRIMARY KEY (`[]` when dropped);
- * - `moves`: columns that MODIFY/CHANGE ... FIRST|AFTER moved (by their new name), in order.
+ * One clause of an ALTER TABLE, in statement order. Column names are as written; they refer to
+ * the table as it was before the statement (MySQL's rule), except `position.column` (AFTER x),
+ * which names a column of the new layout. See alter-table.ts for the semantics.
  */
+export type AlterClause =
+  | {
+      readonly kind: 'add-column';
+      readonly column: Column;
+      readonly position?: AddColumnPosition;
+      readonly ifNotExists: boolean;
+      /** Declared PRIMARY KEY on the column itself. */
+      readonly primaryKey: boolean;
+      /** The server computes each row's value: AUTO_INCREMENT, or a generated column (AS (expr)). */
+      readonly computed?: 'auto-increment' | 'generated';
+      /** A character column defined without CHARACTER SET/COLLATE: it takes the table's default. */
+      readonly inheritsCharset: boolean;
+    }
+  | {
+      /** CHANGE old new def (or MODIFY col def: `from` = the column's name). */
+      readonly kind: 'change-column';
+      readonly from: string;
+      readonly column: Column;
+      readonly position?: AddColumnPosition;
+      readonly ifExists: boolean;
+      readonly primaryKey: boolean;
+      /** A character column defined without CHARACTER SET/COLLATE: it takes the table's default. */
+      readonly inheritsCharset: boolean;
+    }
+  | { readonly kind: 'rename-column'; readonly from: string; readonly to: string; readonly ifExists: boolean }
+  | { readonly kind: 'drop-column'; readonly column: string; readonly ifExists: boolean }
+  /** ALTER COLUMN c SET DEFAULT x (defaultValue SQL text, null = NULL) / DROP DEFAULT (undefined). */
+  | {
+      readonly kind: 'set-default';
+      readonly column: string;
+      readonly defaultValue: string | null | undefined;
+    }
+  | { readonly kind: 'add-primary-key'; readonly columns: readonly string[] }
+  | { readonly kind: 'drop-primary-key' }
+  /** CONVERT TO CHARACTER SET: every character column gets it. */
+  | { readonly kind: 'convert-charset'; readonly charset: string }
+  /** [DEFAULT] CHARACTER SET / COLLATE as a table option: columns added later get it. */
+  | { readonly kind: 'default-charset'; readonly charset: string }
+  | { readonly kind: 'rename-table'; readonly to: TableId };
+
+/** What a DDL statement does to the tables, as far as schema tracking needs. */
 export type DdlStatement =
   | {
       readonly kind: 'create-table';
       readonly table: TableId;
       readonly schema: TableSchema;
       readonly ifNotExists: boolean;
+      readonly orReplace: boolean;
     }
   | {
       readonly kind: 'create-like';
       readonly table: TableId;
       readonly like: TableId;
       readonly ifNotExists: boolean;
+      readonly orReplace: boolean;
     }
   | {
       readonly kind: 'alter-table';
       readonly table: TableId;
-      readonly changes: readonly SchemaChange[];
-      readonly renameTo?: TableId;
-      readonly primaryKey?: readonly string[];
-      readonly moves?: readonly { readonly column: string; readonly position: AddColumnPosition }[];
+      readonly ifExists: boolean;
+      readonly clauses: readonly AlterClause[];
     }
-  | { readonly kind: 'drop-table'; readonly tables: readonly TableId[] }
+  | { readonly kind: 'drop-table'; readonly tables: readonly TableId[]; readonly ifExists: boolean }
   | {
       readonly kind: 'rename-table';
       readonly renames: readonly { readonly from: TableId; readonly to: TableId }[];
     }
   | { readonly kind: 'truncate'; readonly table: TableId }
   | { readonly kind: 'other' };
+
+export interface ParseDdlOptions {
+  /**
+   * The default character set of tables created without one: the database's (the QUERY event's
+   * Q_CHARSET_DATABASE_CODE), else the server's.
+   */
+  readonly defaultCharset?: string;
+  /** The default character set of an existing table, for columns ALTER TABLE defines without one. */
+  readonly tableCharset?: (table: TableId) => string | undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lexer
@@ -192,6 +240,7 @@ class Parser {
     private readonly src: string,
     private readonly toks: Tok[],
     private readonly defaultDb: string | undefined,
+    private readonly opts: ParseDdlOptions = {},
   ) {}
 
   // -- token helpers --------------------------------------------------------------------------
@@ -296,12 +345,12 @@ class Parser {
     if (this.acceptWord('DROP')) {
       if (this.isWord('TEMPORARY')) return { kind: 'other' };
       if (!this.acceptWord('TABLE') && !this.acceptWord('TABLES')) return { kind: 'other' };
-      this.acceptWord('IF', 'EXISTS');
+      const ifExists = this.acceptWord('IF', 'EXISTS');
       this.skipWaitNowait();
       const tables = [this.tableName()];
       while (this.acceptPunct(',')) tables.push(this.tableName());
       if (!this.acceptWord('RESTRICT')) this.acceptWord('CASCADE');
-      return { kind: 'drop-table', tables };
+      return { kind: 'drop-table', tables, ifExists };
     }
     if (this.acceptWord('RENAME')) {
       if (!this.acceptWord('TABLE') && !this.acceptWord('TABLES')) return { kind: 'other' };
@@ -333,17 +382,17 @@ class Parser {
     if (!this.atEnd()) this.fail('unexpected text');
   }
 
-  private createTable(_orReplace: boolean): DdlStatement {
+  private createTable(orReplace: boolean): DdlStatement {
     const ifNotExists = this.acceptWord('IF', 'NOT', 'EXISTS');
     const table = this.tableName();
     if (this.acceptWord('LIKE')) {
-      return { kind: 'create-like', table, like: this.tableName(), ifNotExists };
+      return { kind: 'create-like', table, like: this.tableName(), ifNotExists, orReplace };
     }
     if (this.isPunct('(') && this.isWord('LIKE', 1)) {
       this.pos += 2;
       const like = this.tableName();
       this.expectPunct(')');
-      return { kind: 'create-like', table, like, ifNotExists };
+      return { kind: 'create-like', table, like, ifNotExists, orReplace };
     }
     if (!this.isPunct('(')) this.fail('CREATE TABLE without a column list');
     this.pos++;
@@ -367,12 +416,14 @@ class Parser {
     const pkLower = new Set(primaryKeys.map((k) => k.toLowerCase()));
     for (const d of defs) if (pkLower.has(d.name.toLowerCase())) d.nullable = false;
     const opts = this.tableOptions();
-    const schema: { columns: Column[]; primaryKeys: string[]; comment?: string } = {
-      columns: defs.map((d) => d.toColumn(opts.charset)),
+    const charset = opts.charset ?? this.opts.defaultCharset;
+    const schema: { columns: Column[]; primaryKeys: string[]; comment?: string; charset?: string } = {
+      columns: defs.map((d) => d.toColumn(charset)),
       primaryKeys,
     };
     if (opts.comment !== undefined) schema.comment = opts.comment;
-    return { kind: 'create-table', table, schema, ifNotExists };
+    if (charset !== undefined) schema.charset = charset;
+    return { kind: 'create-table', table, schema, ifNotExists, orReplace };
   }
 
   /** Reads table options up to the end, keeping charset and comment; ignores the rest. */
@@ -492,6 +543,7 @@ class Parser {
         // AS (expr) follows
       } else if (this.acceptWord('AS')) {
         this.skipParens();
+        def.generated = true;
       } else if (this.acceptWord('REFERENCES')) {
         this.skipClause();
       } else if (this.acceptWord('SERIAL', 'DEFAULT', 'VALUE')) {
@@ -601,115 +653,160 @@ class Parser {
   }
 
   private alterTable(): DdlStatement {
-    this.acceptWord('IF', 'EXISTS');
+    const ifExists = this.acceptWord('IF', 'EXISTS');
     const table = this.tableName();
     this.skipWaitNowait();
-    const changes: SchemaChange[] = [];
-    const moves: { column: string; position: AddColumnPosition }[] = [];
-    let renameTo: TableId | undefined;
-    let primaryKey: string[] | undefined;
-    const addColumn = (def: ColumnDef, position: AddColumnPosition): void => {
-      const last = changes[changes.length - 1];
-      const entry = { column: def.toColumn(undefined), position };
-      // Consecutive ADDs become one add-column change, as Flink CDC emits them.
-      if (last?.type === 'add-column')
-        changes[changes.length - 1] = { ...last, columns: [...last.columns, entry] };
-      else changes.push({ type: 'add-column', columns: [entry] });
-      if (def.primaryKey) primaryKey = [def.name];
-    };
+    const charset = this.opts.tableCharset?.(table);
+    const clauses: AlterClause[] = [];
     while (!this.atEnd()) {
-      if (this.acceptWord('ADD')) {
-        const pk = this.tablePrimaryKey();
-        if (pk) primaryKey = pk;
-        else if (this.isTableElement() || this.isWord('PARTITION') || this.isWord('PERIOD'))
-          this.skipClause();
-        else {
-          this.acceptWord('COLUMN');
-          this.acceptWord('IF', 'NOT', 'EXISTS');
-          if (this.acceptPunct('(')) {
-            for (;;) {
-              const pk2 = this.tablePrimaryKey();
-              if (pk2) primaryKey = pk2;
-              else if (this.isTableElement()) this.skipClause();
-              else addColumn(this.columnDef(), { kind: 'last' });
-              if (this.acceptPunct(',')) continue;
-              this.expectPunct(')');
-              break;
-            }
-          } else {
-            const def = this.columnDef();
-            addColumn(def, this.position() ?? { kind: 'last' });
-          }
-        }
-      } else if (this.acceptWord('DROP')) {
-        if (this.acceptWord('PRIMARY', 'KEY')) primaryKey = [];
-        else if (
-          this.isTableElement() ||
-          this.isWord('PARTITION') ||
-          this.isWord('PERIOD') ||
-          this.isWord('SYSTEM')
-        )
-          this.skipClause();
-        else {
-          this.acceptWord('COLUMN');
-          this.acceptWord('IF', 'EXISTS');
-          const col = this.name();
-          if (!this.acceptWord('RESTRICT')) this.acceptWord('CASCADE');
-          const last = changes[changes.length - 1];
-          if (last?.type === 'drop-column')
-            changes[changes.length - 1] = { ...last, columns: [...last.columns, col] };
-          else changes.push({ type: 'drop-column', columns: [col] });
-        }
-      } else if (this.acceptWord('MODIFY')) {
-        this.acceptWord('COLUMN');
-        this.acceptWord('IF', 'EXISTS');
-        const def = this.columnDef();
-        changes.push(def.typeChange(def.name));
-        const p = this.position();
-        if (p) moves.push({ column: def.name, position: p });
-      } else if (this.acceptWord('CHANGE')) {
-        this.acceptWord('COLUMN');
-        this.acceptWord('IF', 'EXISTS');
-        const old = this.name();
-        const def = this.columnDef();
-        if (old !== def.name) changes.push({ type: 'rename-column', renames: [{ from: old, to: def.name }] });
-        changes.push(def.typeChange(def.name));
-        const p = this.position();
-        if (p) moves.push({ column: def.name, position: p });
-      } else if (this.acceptWord('RENAME')) {
-        if (this.acceptWord('COLUMN')) {
-          this.acceptWord('IF', 'EXISTS');
-          const from = this.name();
-          this.expectWord('TO');
-          changes.push({ type: 'rename-column', renames: [{ from, to: this.name() }] });
-        } else if (this.isWord('INDEX') || this.isWord('KEY')) {
-          this.skipClause();
-        } else {
-          if (!this.acceptWord('TO')) this.acceptWord('AS');
-          renameTo = this.tableName();
-        }
-      } else if (this.isWord('CONVERT')) {
-        this.fail('CONVERT TO CHARACTER SET changes column types in ways a DDL parser cannot know');
-      } else {
-        // ALTER [COLUMN] c SET/DROP DEFAULT, ALTER INDEX, table options, ALGORITHM=, LOCK=, FORCE,
-        // ORDER BY, ENABLE/DISABLE KEYS, partitioning: no effect on the tracked schema.
-        this.skipClause();
-      }
+      if (!this.alterClause(clauses, charset)) this.alterOptions(clauses);
       if (this.acceptPunct(',')) continue;
       if (this.atEnd()) break;
       // Table options and partition clauses may follow without a comma.
-      this.skipClause();
+      this.alterOptions(clauses);
       if (!this.atEnd() && !this.acceptPunct(',')) this.fail('unexpected text');
     }
     this.end();
-    return {
-      kind: 'alter-table',
-      table,
-      changes,
-      ...(renameTo ? { renameTo } : {}),
-      ...(primaryKey ? { primaryKey } : {}),
-      ...(moves.length > 0 ? { moves } : {}),
+    return { kind: 'alter-table', table, ifExists, clauses };
+  }
+
+  /** One ALTER TABLE clause that concerns columns, keys or the name; false when it is none of those. */
+  private alterClause(out: AlterClause[], charset: string | undefined): boolean {
+    if (this.acceptWord('ADD')) {
+      this.alterAdd(out, charset);
+    } else if (this.acceptWord('DROP')) {
+      if (this.acceptWord('PRIMARY', 'KEY')) out.push({ kind: 'drop-primary-key' });
+      else if (this.isTableElement() || ['PARTITION', 'PERIOD', 'SYSTEM'].some((w) => this.isWord(w)))
+        this.skipClause();
+      else {
+        this.acceptWord('COLUMN');
+        const ifExists = this.acceptWord('IF', 'EXISTS');
+        const column = this.name();
+        if (!this.acceptWord('RESTRICT')) this.acceptWord('CASCADE');
+        out.push({ kind: 'drop-column', column, ifExists });
+      }
+    } else if (this.acceptWord('MODIFY') || this.isWord('CHANGE')) {
+      const change = this.acceptWord('CHANGE');
+      this.acceptWord('COLUMN');
+      const ifExists = this.acceptWord('IF', 'EXISTS');
+      const from = change ? this.name() : (this.peek()?.v ?? '');
+      const def = this.columnDef();
+      const position = this.position();
+      out.push({
+        kind: 'change-column',
+        from,
+        column: def.toColumn(charset),
+        ...(position ? { position } : {}),
+        ifExists,
+        primaryKey: def.primaryKey,
+        inheritsCharset: def.inheritsCharset,
+      });
+    } else if (this.acceptWord('RENAME')) {
+      if (this.acceptWord('COLUMN')) {
+        const ifExists = this.acceptWord('IF', 'EXISTS');
+        const from = this.name();
+        this.expectWord('TO');
+        out.push({ kind: 'rename-column', from, to: this.name(), ifExists });
+      } else if (this.isWord('INDEX') || this.isWord('KEY')) {
+        this.skipClause();
+      } else {
+        if (!this.acceptWord('TO')) this.acceptWord('AS');
+        out.push({ kind: 'rename-table', to: this.tableName() });
+      }
+    } else if (this.isWord('ALTER') && !this.isWord('INDEX', 1) && !this.isWord('CHECK', 1)) {
+      this.alterColumnDefault(out);
+    } else if (this.acceptWord('CONVERT', 'TO')) {
+      const cs = this.charsetOption();
+      if (!cs) this.fail('expected CHARACTER SET after CONVERT TO');
+      out.push({ kind: 'convert-charset', charset: cs });
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** ADD [COLUMN] [IF NOT EXISTS] def [FIRST|AFTER x] | ADD (defs) | ADD PRIMARY KEY (…) | ADD INDEX…. */
+  private alterAdd(out: AlterClause[], charset: string | undefined): void {
+    const pk = this.tablePrimaryKey();
+    if (pk) {
+      out.push({ kind: 'add-primary-key', columns: pk });
+      return;
+    }
+    if (this.isTableElement() || this.isWord('PARTITION') || this.isWord('PERIOD') || this.isWord('SYSTEM')) {
+      this.skipClause();
+      return;
+    }
+    this.acceptWord('COLUMN');
+    const ifNotExists = this.acceptWord('IF', 'NOT', 'EXISTS');
+    const add = (def: ColumnDef, position: AddColumnPosition | undefined): void => {
+      const computed = def.generated ? 'generated' : def.autoIncrement ? 'auto-increment' : undefined;
+      out.push({
+        kind: 'add-column',
+        column: def.toColumn(charset),
+        ...(position ? { position } : {}),
+        ifNotExists,
+        primaryKey: def.primaryKey,
+        ...(computed ? { computed } : {}),
+        inheritsCharset: def.inheritsCharset,
+      });
     };
+    if (!this.acceptPunct('(')) {
+      const def = this.columnDef();
+      add(def, this.position());
+      return;
+    }
+    for (;;) {
+      const pk2 = this.tablePrimaryKey();
+      if (pk2) out.push({ kind: 'add-primary-key', columns: pk2 });
+      else if (this.isTableElement()) this.skipClause();
+      else add(this.columnDef(), undefined);
+      if (this.acceptPunct(',')) continue;
+      this.expectPunct(')');
+      return;
+    }
+  }
+
+  /** ALTER [COLUMN] [IF EXISTS] c SET DEFAULT x | DROP DEFAULT | other (visibility…). */
+  private alterColumnDefault(out: AlterClause[]): void {
+    this.expectWord('ALTER');
+    this.acceptWord('COLUMN');
+    this.acceptWord('IF', 'EXISTS');
+    const column = this.name();
+    if (this.acceptWord('SET', 'DEFAULT')) {
+      out.push({ kind: 'set-default', column, defaultValue: this.defaultExpr() });
+    } else if (this.acceptWord('DROP', 'DEFAULT')) {
+      out.push({ kind: 'set-default', column, defaultValue: undefined });
+    } else {
+      this.skipClause();
+    }
+  }
+
+  /** Table options up to the next comma: keeps a default character set, skips the rest. */
+  private alterOptions(out: AlterClause[]): void {
+    while (!this.atEnd() && !this.isPunct(',')) {
+      if (this.isPunct('(')) {
+        this.skipParens();
+        continue;
+      }
+      this.acceptWord('DEFAULT');
+      const cs = this.charsetOption();
+      if (cs) out.push({ kind: 'default-charset', charset: cs });
+      else this.pos++;
+    }
+  }
+
+  /** CHARACTER SET [=] x [COLLATE [=] y] | CHARSET … | COLLATE [=] y → the charset; undefined if none. */
+  private charsetOption(): string | undefined {
+    let cs: string | undefined;
+    if (this.acceptWord('CHARACTER', 'SET') || this.acceptWord('CHARSET') || this.acceptWord('CHAR', 'SET')) {
+      this.acceptPunct('=');
+      cs = normalizeCharset(this.name());
+    }
+    if (this.acceptWord('COLLATE')) {
+      this.acceptPunct('=');
+      cs ??= charsetOfCollationName(this.name());
+    }
+    return cs;
   }
 }
 
@@ -720,6 +817,13 @@ class ColumnDef {
   primaryKey = false;
   autoIncrement = false;
   jsonCheck = false;
+  /** A generated column (AS (expr) [VIRTUAL|STORED|PERSISTENT]). */
+  generated = false;
+
+  /** No CHARACTER SET / COLLATE given: a character column takes the table's default charset. */
+  get inheritsCharset(): boolean {
+    return !/\b(character set|collate)\b/i.test(this.typeText);
+  }
 
   constructor(
     readonly name: string,
@@ -746,11 +850,6 @@ class ColumnDef {
     if (this.comment !== undefined && this.comment !== '') col.comment = this.comment;
     return col;
   }
-
-  typeChange(column: string): SchemaChange {
-    const c = this.toColumn(undefined);
-    return { type: 'alter-column-type', changes: [{ column, type: c.type, nullable: c.nullable }] };
-  }
 }
 
 function quoteString(v: string): string {
@@ -770,10 +869,14 @@ function quoteName(v: string): string {
  * parsed throws TidemarkError('SOURCE_SCHEMA') with the SQL in the message and, when the table name
  * was read, `details.table`, so that the caller can ignore it for tables it does not capture.
  */
-export function parseDdl(sql: string, defaultDb: string | undefined): DdlStatement[] {
+export function parseDdl(
+  sql: string,
+  defaultDb: string | undefined,
+  options: ParseDdlOptions = {},
+): DdlStatement[] {
   const out: DdlStatement[] = [];
   for (const toks of lex(sql)) {
-    const p = new Parser(sql, toks, defaultDb);
+    const p = new Parser(sql, toks, defaultDb, options);
     try {
       out.push(p.statement());
     } catch (e) {

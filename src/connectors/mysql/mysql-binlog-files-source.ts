@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { SchemaChangeEvent } from '../../event/change-event.js';
-import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
+import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { tableId, tableIdToString } from '../../event/table-schema.js';
 import type { JsonValue } from '../../event/json-value.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Source, SourceContext, SourceInfo, SourceRecord } from '../../runtime/source.js';
 import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
-import type { TableMapEvent } from './binlog/binlog-event.js';
 import {
   BinlogChangeReader,
   comparePositions,
@@ -17,37 +16,10 @@ import {
 } from './binlog-change-reader.js';
 import { listBinlogFiles, readBinlogFile } from './binlog-file-reader.js';
 import { parseDdl } from './ddl-parser.js';
+import { tableSchemaFromTableMap } from './table-map-schema.js';
 import type { MysqlBinlogFilesSourceOptions } from './mysql-binlog-files-source-options.js';
 import { openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
-
-/**
- * A table schema from a TABLE_MAP event with full row metadata (`binlog_row_metadata=FULL`):
- * column names, types (charsets, signedness, ENUM/SET members, as the decoder maps them), nullability
- * and the primary key. Throws SOURCE_SCHEMA naming the table when the column names are missing.
- */
-export function tableSchemaFromTableMap(tm: TableMapEvent, location?: string): TableSchema {
-  const names = tm.optionalMetadata.columnNames;
-  const table = `${tm.schema}.${tm.table}`;
-  if (!names || names.length !== tm.columnCount) {
-    throw new TidemarkError(
-      'SOURCE_SCHEMA',
-      `the binlog has no column names for table ${table}${location ? ` at ${location}` : ''}: the server wrote it ` +
-        'without binlog_row_metadata=FULL. Give the schemas with `schema.ddl-file` or a connection (hostname, username, password)',
-      { details: { table, ...(location ? { position: location } : {}) } },
-    );
-  }
-  const columns: Column[] = names.map((name, i) => ({
-    name,
-    type: tm.columnTypesMapped[i]!,
-    nullable: tm.nullability[i] ?? true,
-  }));
-  const pkIdx =
-    tm.optionalMetadata.simplePrimaryKey ??
-    tm.optionalMetadata.primaryKeyWithPrefix?.map((p) => p.columnIndex) ??
-    [];
-  return { columns, primaryKeys: pkIdx.map((i) => names[i]!).filter((n) => n !== undefined) };
-}
 
 /** CREATE TABLE statements of a DDL script (`USE db;` switches the default database). */
 export function schemasFromDdlScript(

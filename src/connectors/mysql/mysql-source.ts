@@ -966,7 +966,10 @@ export class MysqlSource implements Source {
     logger: Logger,
   ): SourceRecord | undefined {
     const name = tableIdToString(rec.tableId);
-    if (captured.has(name)) return rec;
+    if (captured.has(name)) {
+      if (rec.change.type === 'rename-table') captured.add(tableIdToString(rec.change.to));
+      return rec;
+    }
     if (rec.change.type !== 'create-table') return undefined;
     const created = /^\s*CREATE\b/i.test(rec.ddl ?? '');
     const enabled =

@@ -2,7 +2,11 @@ import type { Connection, Pool } from 'mysql2/promise';
 import type { ColumnType } from '../../event/column-type.js';
 import type { Column, ColumnDraft, TableSchema } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
-import { parseMysqlColumnType, type ParseMysqlColumnTypeOptions } from './mysql-column-type.js';
+import {
+  charsetOfCollationName,
+  parseMysqlColumnType,
+  type ParseMysqlColumnTypeOptions,
+} from './mysql-column-type.js';
 
 /** What the loader needs of a session: mysql2/promise's `query` (a Connection or a Pool). */
 export type QueryRunner = Pick<Connection, 'query'> | Pick<Pool, 'query'>;
@@ -48,6 +52,7 @@ interface ColumnRow {
   charset: string | null;
   isJson: number | string | null;
   tableComment: string | null;
+  tableCollation: string | null;
 }
 
 /**
@@ -77,7 +82,7 @@ export async function loadTableSchemas(
     `SELECT c.TABLE_SCHEMA AS s, c.TABLE_NAME AS t, c.COLUMN_NAME AS name, c.COLUMN_TYPE AS columnType,
             c.IS_NULLABLE AS nullable, c.COLUMN_DEFAULT AS dflt, c.EXTRA AS extra,
             c.COLUMN_COMMENT AS comment, c.CHARACTER_SET_NAME AS charset, ${isJson} AS isJson,
-            tb.TABLE_COMMENT AS tableComment
+            tb.TABLE_COMMENT AS tableComment, tb.TABLE_COLLATION AS tableCollation
        FROM information_schema.COLUMNS c
        JOIN information_schema.TABLES tb ON tb.TABLE_SCHEMA = c.TABLE_SCHEMA AND tb.TABLE_NAME = c.TABLE_NAME
       WHERE (c.TABLE_SCHEMA, c.TABLE_NAME) IN (?)
@@ -99,22 +104,23 @@ export async function loadTableSchemas(
     list.push(k.name);
     pk.set(id, list);
   }
-  const cols = new Map<string, { columns: Column[]; comment: string | null }>();
+  const cols = new Map<string, { columns: Column[]; comment: string | null; collation: string | null }>();
   for (const r of columns) {
     const id = `${r.s}.${r.t}`;
     let entry = cols.get(id);
     if (!entry) {
-      entry = { columns: [], comment: r.tableComment };
+      entry = { columns: [], comment: r.tableComment, collation: r.tableCollation };
       cols.set(id, entry);
     }
     entry.columns.push(toColumn(r, mariadb, opts, id));
   }
-  for (const [id, { columns: list, comment }] of cols) {
-    const schema: { columns: Column[]; primaryKeys: string[]; comment?: string } = {
+  for (const [id, { columns: list, comment, collation }] of cols) {
+    const schema: { columns: Column[]; primaryKeys: string[]; comment?: string; charset?: string } = {
       columns: list,
       primaryKeys: pk.get(id) ?? [],
     };
     if (comment) schema.comment = comment;
+    if (collation) schema.charset = charsetOfCollationName(collation);
     out.set(id, schema);
   }
   return out;
