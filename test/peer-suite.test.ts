@@ -7,10 +7,9 @@
 // The server runs like the peers' test servers: time_zone -11:00, default sql_mode, utf8mb4.
 //
 // Sink tables the source no longer has are accepted only when empty (the default lenient
-// schema-change behaviour keeps a dropped table). Zero dates are expected as NULL in the sink.
+// schema-change behaviour keeps a dropped table). Zero dates are expected as NULL in the sink,
+// except in primary-key columns (key text keeps them exactly).
 //
-// Runs only with TIDEMARK_PEER_SUITE=1 for now: today's decoder and sink still fail on some of
-// these files (charsets, GEOMETRY table-map metadata, UUID/INET4/INET6, temporal keys).
 // TIDEMARK_PEER_SUITE_FILES=<regex> runs only the files whose name matches (for debugging).
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,9 +28,6 @@ const LOAD_CONCURRENCY = 4;
 
 function skipReason(): string | false {
   if (!existsSync(PEER_DIR)) return `peer-suite: ${PEER_DIR} not found (the peers' SQL files are not here)`;
-  if (process.env.TIDEMARK_PEER_SUITE !== '1') {
-    return 'peer-suite: set TIDEMARK_PEER_SUITE=1 to run it (known differences pending decoder/sink fixes)';
-  }
   return false;
 }
 

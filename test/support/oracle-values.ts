@@ -298,9 +298,42 @@ export function formatMicros(micros: bigint): string {
   return `${formatDays(Number(days))} ${formatTime(rest)}`;
 }
 
+/** Temporal kinds whose primary-key columns the sink stores as key text (VARCHAR). */
+const KEY_TEXT_KINDS: ReadonlySet<RenderKind> = new Set(['date', 'datetime', 'time', 'timestamp']);
+
+/**
+ * Whether a sink column holds the sink's key text of a temporal source column (`YYYY-MM-DD`,
+ * `… HH:MM:SS[.f]`, TIME text, `…+00` for TIMESTAMP): zero dates are kept there, so the source
+ * side compares them exactly.
+ */
+export function isKeyText(c: SourceColumn, sinkType: string): boolean {
+  return KEY_TEXT_KINDS.has(c.kind) && /^VARCHAR/i.test(sinkType);
+}
+
+/** Key text → the canonical text `canonicalSource` gives with zero dates `exact`. */
+function keyTextCanonical(c: SourceColumn, text: string): string {
+  const fraction6 = (t: string): string => {
+    const [whole, frac = ''] = t.split('.');
+    return `${whole}.${frac.padEnd(6, '0')}`;
+  };
+  switch (c.kind) {
+    case 'time':
+      return formatTime(parseTimeMicros(text));
+    case 'datetime':
+      return fraction6(text);
+    case 'timestamp': {
+      const t = fraction6(text.replace(/\+00$/, ''));
+      return t === '0000-00-00 00:00:00.000000' ? t : `${t}Z`;
+    }
+    default:
+      return text;
+  }
+}
+
 /** Canonical text of a DuckDB value (as the node API returns it) for a source column of kind `c.kind`. */
-export function canonicalSink(c: SourceColumn, v: unknown): string | null {
+export function canonicalSink(c: SourceColumn, v: unknown, sinkType = ''): string | null {
   if (v === null || v === undefined) return null;
+  if (typeof v === 'string' && isKeyText(c, sinkType)) return keyTextCanonical(c, v);
   switch (c.kind) {
     case 'integer':
     case 'year':

@@ -21,6 +21,7 @@ import type { MariaDbInstance } from './mariadb.js';
 import {
   canonicalSink,
   canonicalSource,
+  isKeyText,
   mariaExpression,
   quoteMaria,
   sourceColumn,
@@ -334,7 +335,7 @@ async function readSourceRows(
       if (v !== null && typeof v !== 'string') {
         throw new Error(`table oracle: ${database}.${src.name}.${p.source.name} did not come back as text`);
       }
-      return canonicalSource(p.source, v, zeroDates);
+      return canonicalSource(p.source, v, isKeyText(p.source, p.sinkType) ? 'exact' : zeroDates);
     }),
   );
 }
@@ -349,7 +350,7 @@ async function readSinkRows(
   const reader = await duck.runAndReadAll(
     `SELECT ${pairs.map((p) => q(p.sinkName)).join(', ')} FROM ${q(table.schema)}.${q(table.name)}`,
   );
-  return reader.getRows().map((r) => pairs.map((p, i) => canonicalSink(p.source, r[i])));
+  return reader.getRows().map((r) => pairs.map((p, i) => canonicalSink(p.source, r[i], p.sinkType)));
 }
 
 function keyLabel(pairs: readonly ColumnPair[], keyIdx: readonly number[], row: CanonicalRow): string {

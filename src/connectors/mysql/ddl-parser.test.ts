@@ -203,6 +203,7 @@ test('ALTER TABLE ADD as MariaDB writes it into the binlog; the table charset fo
         },
         ifNotExists: false,
         primaryKey: false,
+        inheritsCharset: true,
       },
     ],
   });
