@@ -7,6 +7,8 @@
 import {
   canonicalSink,
   canonicalSource as oracleSource,
+  isKeyText,
+  isZeroInDate,
   mariaExpression,
   type RenderKind,
   type SourceColumn as OracleColumn,
@@ -69,9 +71,15 @@ export function canonicalSource(name: string, t: TypeSpec, raw: unknown): Cell {
   return oracleSource(oracleColumn(name, t), text, 'sink-null');
 }
 
-/** The canonical text of a DuckDB value (as the node API returns it) of a column of MySQL type t. */
-export function canonicalDuck(name: string, t: TypeSpec, v: unknown): Cell {
-  return canonicalSink(oracleColumn(name, t), v);
+/**
+ * The canonical text of a DuckDB value (as the node API returns it) of a column of MySQL type t.
+ * A temporal key column (key text, `sinkType` VARCHAR) keeps zero dates; the model has them as
+ * NULL like every other column, so they read as NULL here.
+ */
+export function canonicalDuck(name: string, t: TypeSpec, v: unknown, sinkType = ''): Cell {
+  const c = oracleColumn(name, t);
+  const text = canonicalSink(c, v, sinkType);
+  return text !== null && c.kind !== 'time' && isKeyText(c, sinkType) && isZeroInDate(text) ? null : text;
 }
 
 /** A value shortened for messages. */

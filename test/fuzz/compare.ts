@@ -120,7 +120,7 @@ function compareSchema(label: string, t: ModelTable, s: SinkTable): Mismatch[] {
         detail: `column ${c.name} is named ${sc.name}`,
       });
     }
-    const want = expectedDuckType(c.type);
+    const want = expectedDuckType(c.type, keySet.has(lc(c.name)));
     if (sc.type !== want) {
       out.push({
         table: label,
@@ -165,7 +165,7 @@ function sinkRows(t: ModelTable, s: SinkTable): ModelRow[] {
     const r: ModelRow = new Map();
     t.columns.forEach((c, i) => {
       const j = idx[i]!;
-      if (j >= 0) r.set(lc(c.name), canonicalDuck(c.name, c.type, values[j]));
+      if (j >= 0) r.set(lc(c.name), canonicalDuck(c.name, c.type, values[j], s.columns[j]!.type));
     });
     return r;
   });

@@ -240,7 +240,11 @@ export function parseQuotedList(columnType: string): string[] {
 }
 
 /** The DuckDB type the README's type mapping gives a column (as duckdb_columns() spells it). */
-export function expectedDuckType(t: TypeSpec): string {
+export function expectedDuckType(t: TypeSpec, key = false): string {
+  // primary-key columns of the temporal types hold the sink's key text (README type mapping)
+  if (key && (t.f === 'date' || t.f === 'time' || t.f === 'datetime' || t.f === 'timestamp')) {
+    return 'VARCHAR';
+  }
   switch (t.f) {
     case 'int': {
       const signed = { 1: 'TINYINT', 2: 'SMALLINT', 3: 'INTEGER', 4: 'INTEGER', 8: 'BIGINT' }[t.bytes];
