@@ -83,6 +83,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
       sink: sink.target,
       tables: [...capturedTables],
+      ...(info.selection !== undefined ? { selection: info.selection } : {}),
     });
     const restored = await restorePoint({
       pipelineName,

@@ -213,7 +213,7 @@ test('a change the sink refused: the sink table keeps its schema and rows map on
   const [c] = o.onSchemaChange(ev(addB));
   assert.deepEqual(c?.schemaBefore, base);
   assert.equal(o.sinkSchema(t1)?.columns.length, 3);
-  assert.equal(o.sinkRefused(c!), true);
+  assert.equal(o.sinkRefused(c), true);
   assert.deepEqual(o.sinkSchema(t1), base);
   const row = o.onDataChange({
     kind: 'data',
