@@ -195,3 +195,20 @@ test('a checkpoint written before checkpoints recorded their pipeline is resumed
   );
   assert.deepEqual(tables, [['["own_old.t"]']]);
 });
+
+test('the captured tables change (one dropped, another created): the same pipeline resumes', async () => {
+  await createDb('own_g');
+  const root = tempDir();
+  const duck = join(root, 'g.duckdb');
+  const p = writePipeline(root, { port: db.port, tables: 'own_g.\\.*', duckdbPath: duck, name: 'own_g' });
+  const state = join(root, 'state');
+  await runOk(p, state);
+  await db.query(
+    `DROP TABLE own_g.t; CREATE TABLE own_g.u (id INT PRIMARY KEY); INSERT INTO own_g.u VALUES (1)`,
+  );
+  await runOk(p, state);
+  // a restart now sees only own_g.u, which the first checkpoint never had
+  await db.query('INSERT INTO own_g.u VALUES (2)');
+  await runOk(p, state);
+  await sameRows(duck, 'own_g.u');
+});

@@ -250,3 +250,40 @@ test('CREATE TABLE … LIKE a table of another database arrives with its rows (i
   assert.deepEqual(await s.diff(), []);
   assert.deepEqual(await s.duck('SELECT count(*) FROM ddl_like.t'), [[1n]]);
 });
+
+test('a change the sink cannot apply: a clear error under evolve, skipped under try_evolve', async () => {
+  // existing rows get '' in a JSON column added NOT NULL without a default: no DuckDB JSON holds it
+  const setup = 'CREATE TABLE t (id INT PRIMARY KEY, v INT); INSERT INTO t VALUES (1, 10)';
+  const add = "ALTER TABLE t ADD COLUMN j JSON NOT NULL; INSERT INTO t VALUES (2, 20, '[1]')";
+
+  const e = await scenario('ddl_refused_evolve', 'evolve', setup);
+  await e.sync();
+  await e.sql(add);
+  const r = await runTidemark([...e.args, '--exit-when-caught-up']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /error \[SINK_SCHEMA\].*add column j to ddl_refused_evolve\.t exactly.*not JSON/);
+
+  const t = await scenario('ddl_refused_try', 'try_evolve', setup);
+  await t.sync();
+  await t.sql(add);
+  await t.sql(`INSERT INTO t VALUES (3, 30, '{"a":1}'); UPDATE t SET v = 11, j = '[]' WHERE id = 1`);
+  const r2 = await runTidemark([...t.args, '--exit-when-caught-up']);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stderr, /schema change refused by the sink and skipped \(try_evolve\).*ddl_refused_try\.t/);
+  // the sink table stays as it was, and the rows keep coming into its columns
+  assert.deepEqual(await t.duck('SELECT id, v FROM ddl_refused_try.t ORDER BY id'), [
+    [1, 11],
+    [2, 20],
+    [3, 30],
+  ]);
+  assert.deepEqual(await t.duck("SELECT count(*) FROM duckdb_columns() WHERE column_name = 'j'"), [[0n]]);
+  // and a restart replays nothing twice
+  await t.sql('INSERT INTO t VALUES (4, 40, \'"x"\')');
+  await t.sync();
+  assert.deepEqual(await t.duck('SELECT id, v FROM ddl_refused_try.t ORDER BY id'), [
+    [1, 11],
+    [2, 20],
+    [3, 30],
+    [4, 40],
+  ]);
+});

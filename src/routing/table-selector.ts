@@ -117,6 +117,11 @@ function selectorMatches(s: Selector, db: string, table: string): boolean {
   return s.db.some((r) => r.test(db)) && s.table.some((r) => r.test(table));
 }
 
+/** The selection as one text (`include` and `exclude` as configured): what a checkpoint records. */
+export function tableSelection(include: string, exclude?: string): string {
+  return exclude ? `${include} excluding ${exclude}` : include;
+}
+
 export function compileTableSelector(include: string, exclude?: string): TableSelector {
   const inc = compileSelectors(include, "option 'tables'");
   const exc =

@@ -30,4 +30,6 @@ export interface PipelineIdentity {
   readonly sink: string;
   /** The source tables captured (`db.table`), at the start and created since. */
   readonly tables: readonly string[];
+  /** The configured table selection (SourceInfo.selection), when the source has one. */
+  readonly selection?: string;
 }

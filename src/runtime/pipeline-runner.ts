@@ -8,8 +8,13 @@ import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
-import { SchemaOperator, type SchemaTransform, type TableRouter } from './schema-operator.js';
-import type { Sink } from './sink.js';
+import {
+  SchemaOperator,
+  type SchemaTransform,
+  type SinkSchemaChange,
+  type TableRouter,
+} from './schema-operator.js';
+import { SchemaChangeRefusedError, type Sink } from './sink.js';
 import type { Source, SourceProgress, SourceRecord } from './source.js';
 import { StateStore } from './state-store.js';
 
@@ -78,6 +83,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
       sink: sink.target,
       tables: [...capturedTables],
+      ...(info.selection !== undefined ? { selection: info.selection } : {}),
     });
     const restored = await restorePoint({
       pipelineName,
@@ -125,6 +131,30 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       if (committing) await committing;
       committing = undefined;
       if (commitError !== undefined) throw commitError;
+    };
+    // `try_evolve`: a change the sink refuses while staying usable is skipped, with the changes
+    // derived after it for the same table; rows then follow the schema the sink table kept
+    const applySinkChanges = async (changes: readonly SinkSchemaChange[]): Promise<void> => {
+      const refused = new Set<string>();
+      for (const c of changes) {
+        const table = tableIdToString(c.tableId);
+        if (refused.has(table)) continue;
+        try {
+          await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
+        } catch (e) {
+          const tolerated =
+            e instanceof SchemaChangeRefusedError &&
+            spec.pipeline['schema.change.behavior'] === 'try_evolve' &&
+            schemas.sinkRefused(c);
+          if (!tolerated) throw e;
+          refused.add(table);
+          logger.warn('schema change refused by the sink and skipped (try_evolve)', {
+            table,
+            change: c.change.type,
+            error: e.message,
+          });
+        }
+      }
     };
     const commit = async (): Promise<void> => {
       if (pendingState === undefined) return;
@@ -202,18 +232,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
             // runner's schemas after them: a crash in between replays the DDL from the old state.
             commitAtBoundary = true;
             if (changes.length === 0) break;
-            for (const c of changes) {
-              try {
-                await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
-              } catch (e) {
-                if (spec.pipeline['schema.change.behavior'] !== 'try_evolve') throw e;
-                logger.warn('schema change failed on the sink and was skipped (try_evolve)', {
-                  table: tableIdToString(c.tableId),
-                  change: c.change.type,
-                  error: (e as Error).message,
-                });
-              }
-            }
+            await applySinkChanges(changes);
             logger.info('schema change applied', {
               table: tableIdToString(rec.tableId),
               change: rec.change.type,

@@ -66,8 +66,11 @@ function checkOwner(input: RestoreInput, cp: Checkpoint, kept: 'state' | 'sink')
   const reasons: string[] = [];
   // the sink's own checkpoint is in the sink by construction, wherever the sink was moved
   if (kept === 'state' && was.sink !== now.sink) reasons.push('another sink');
+  // the same selection is the same pipeline whatever tables were created or dropped since; an
+  // edited selection (tables added to the pattern) still is when some table is common to both
   const tables = new Set(now.tables);
-  if (was.tables.length > 0 && tables.size > 0 && !was.tables.some((t) => tables.has(t)))
+  const sameSelection = was.selection !== undefined && was.selection === now.selection;
+  if (!sameSelection && was.tables.length > 0 && tables.size > 0 && !was.tables.some((t) => tables.has(t)))
     reasons.push('no table in common');
   if (reasons.length === 0) return;
   const where =

@@ -207,3 +207,26 @@ test('lenient: a column added again after a drop reuses the kept column, retyped
   );
   assert.deepEqual(insert(o, t1, [1, 5]).after, [1, 5]);
 });
+
+test('a change the sink refused: the sink table keeps its schema and rows map onto it', () => {
+  const o = op('try_evolve');
+  const [c] = o.onSchemaChange(ev(addB));
+  assert.deepEqual(c?.schemaBefore, base);
+  assert.equal(o.sinkSchema(t1)?.columns.length, 3);
+  assert.equal(o.sinkRefused(c), true);
+  assert.deepEqual(o.sinkSchema(t1), base);
+  const row = o.onDataChange({
+    kind: 'data',
+    op: 'insert',
+    tableId: t1,
+    before: null,
+    after: [7, 1, 'x'],
+    meta: { tsMs: 0 },
+  });
+  assert.deepEqual(row.after, [1, 'x']);
+  // a refused create-table or rename-table cannot be skipped so
+  const [create] = op('try_evolve').onSchemaChange(
+    ev({ type: 'create-table', schema: base }, tableId('db', 't2')),
+  );
+  assert.equal(o.sinkRefused(create!), false);
+});

@@ -21,6 +21,8 @@ export type SchemaTransform = (source: TableId, schema: TableSchema) => TableSch
 export interface SinkSchemaChange {
   readonly tableId: TableId;
   readonly change: SchemaChange;
+  /** The sink table's schema before this change (the one it keeps if the sink refuses it). */
+  readonly schemaBefore: TableSchema | undefined;
   readonly schemaAfter: TableSchema | undefined;
 }
 
@@ -121,8 +123,9 @@ export class SchemaOperator {
     let schema = this.sinkSchemas.get(sinkKey)?.schema;
     const out: SinkSchemaChange[] = [];
     for (const change of changes) {
+      const schemaBefore = schema;
       schema = applySchemaChange(schema, change);
-      out.push({ tableId: sinkId, change, schemaAfter: schema });
+      out.push({ tableId: sinkId, change, schemaBefore, schemaAfter: schema });
     }
     if (schema) this.sinkSchemas.set(sinkKey, { id: sinkId, schema });
     else this.sinkSchemas.delete(sinkKey);
@@ -185,7 +188,26 @@ export class SchemaOperator {
     this.sinkSchemas.set(tableIdToString(toSink), { id: toSink, schema: merged });
     this.dropMappingsOf(fromSinkKey);
     this.dropMappingsOf(tableIdToString(toSink));
-    return [{ tableId: fromSink, change: { type: 'rename-table', to: toSink }, schemaAfter: merged }];
+    return [
+      {
+        tableId: fromSink,
+        change: { type: 'rename-table', to: toSink },
+        schemaBefore: moving,
+        schemaAfter: merged,
+      },
+    ];
+  }
+
+  /**
+   * The sink refused `c` and kept the table as it was (`try_evolve`): rows are mapped onto that
+   * schema from now on. Only a change to one existing table can be skipped so; false otherwise.
+   */
+  sinkRefused(c: SinkSchemaChange): boolean {
+    if (!c.schemaBefore || c.change.type === 'create-table' || c.change.type === 'rename-table') return false;
+    const sinkKey = tableIdToString(c.tableId);
+    this.sinkSchemas.set(sinkKey, { id: c.tableId, schema: c.schemaBefore });
+    this.dropMappingsOf(sinkKey);
+    return true;
   }
 
   private exceptionError(ev: SchemaChangeEvent): TidemarkError {

@@ -1,5 +1,6 @@
 import type { DataChangeEvent, SchemaChange } from '../event/change-event.js';
 import type { TableId, TableSchema } from '../event/table-schema.js';
+import { TidemarkError, type TidemarkErrorOptions } from '../event/tidemark-error.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { Logger } from './logger.js';
 
@@ -21,6 +22,9 @@ export interface SinkContext {
  *   `create-table` for a table that exists means "make sure it exists and has these columns".
  * - `write` receives row events whose `tableId` is the sink table and whose rows follow the schema
  *   last given for that table. It may buffer (bounded) or write ahead inside an open transaction.
+ *   A sink that cannot apply a change but is still usable, with the table exactly as before the
+ *   change, throws a SchemaChangeRefusedError (`try_evolve` then goes on without the change); any
+ *   other error leaves the sink failed.
  * - `flush(checkpoint)` makes everything written so far durable. A transactional sink commits the
  *   checkpoint in the same transaction (exactly-once) and returns it from `committedCheckpoint`.
  */
@@ -48,4 +52,15 @@ export interface Sink {
   write(events: readonly DataChangeEvent[]): Promise<void>;
   flush(checkpoint: Checkpoint): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The sink did not apply a schema change and is still usable: the table is as it was before the
+ * change (nothing else was undone with it).
+ */
+export class SchemaChangeRefusedError extends TidemarkError {
+  constructor(message: string, options: TidemarkErrorOptions = {}) {
+    super('SINK_SCHEMA', message, options);
+    this.name = 'SchemaChangeRefusedError';
+  }
 }

@@ -46,6 +46,11 @@ export interface SourceInfo {
   readonly tables: readonly TableId[];
   /** Where it reads, for messages, e.g. `mysql 127.0.0.1:3306`; never a secret. */
   readonly endpoint?: string;
+  /**
+   * The configured table selection (e.g. the `tables` pattern and its exclusions): which tables
+   * belong to the pipeline, now and later. Part of what a checkpoint belongs to.
+   */
+  readonly selection?: string;
 }
 
 export interface Source {

@@ -53,7 +53,7 @@ import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Sink, SinkContext } from '../../runtime/sink.js';
+import { SchemaChangeRefusedError, type Sink, type SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import {
@@ -300,11 +300,18 @@ export class DuckDbSink implements Sink {
     this.writeBuffered();
     const label = tableIdToString(tableId);
     await this.enqueue(async () => {
+      // nothing written since the last commit: a failed change can be undone alone
+      const alone = !this.inTransaction;
       try {
         await this.begin();
         await this.applyDdl(tableId, change, schemaAfter);
       } catch (e) {
-        await this.fail(e, 'SINK_SCHEMA', `applying ${change.type} to ${label}`, label);
+        if (!alone) await this.fail(e, 'SINK_SCHEMA', `applying ${change.type} to ${label}`, label);
+        await this.rollback();
+        throw new SchemaChangeRefusedError(
+          `duckdb sink: cannot apply ${change.type} to ${label}: ${errorMessage(e)}`,
+          { cause: e, details: { path: this.path, table: label } },
+        );
       }
     });
   }
@@ -471,15 +478,32 @@ export class DuckDbSink implements Sink {
         );
       }
       this.checkNotDirty(tableKey(t.id), t.label, `add column ${c.name}`);
-      const lit =
-        a.existingValue === undefined || a.existingValue === null
-          ? undefined
-          : this.literal(t, c, a.existingValue);
+      const lit = await this.existingLiteral(t, a);
       const col = quoteIdent(c.name);
       await this.exec(
         `ALTER TABLE ${t.qualified} ADD COLUMN ${col} ${duckDbType(c.type)}${lit === undefined ? '' : ` DEFAULT ${lit}`}`,
       );
     }
+  }
+
+  /**
+   * The DEFAULT that gives the table's rows the value the source's existing rows got. A JSON
+   * column added NOT NULL without a default gets '' at the source, which no DuckDB JSON holds.
+   */
+  private async existingLiteral(t: DuckTarget, a: AddedColumn): Promise<string | undefined> {
+    const { column: c, existingValue: v } = a;
+    if (v === undefined || v === null) return undefined;
+    if (c.type.kind === 'json' && typeof v === 'string' && !isJsonText(v)) {
+      if (!(await this.hasRows(t))) return undefined;
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `cannot add column ${c.name} to ${t.label} exactly: the source gives its existing rows ` +
+          `${JSON.stringify(v)}, which is not JSON, and a DuckDB JSON column cannot hold it. Add the ` +
+          "column with a JSON default (e.g. DEFAULT '{}') or NULL",
+        { details: { table: t.label, column: c.name } },
+      );
+    }
+    return this.literal(t, c, v);
   }
 
   /** A value as a DuckDB literal; zero dates (NULL in DuckDB) are said once per column. */
@@ -1260,6 +1284,15 @@ function stagingType(t: ColumnType): string {
   return t.kind === 'json' ? 'VARCHAR' : duckDbType(t);
 }
 
+function isJsonText(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function sameName(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
 }
@@ -1277,7 +1310,12 @@ function copiedValue(dst: CatalogColumn, src: readonly CatalogColumn[], schema: 
   if (!from) return 'NULL';
   const col = quoteIdent(dst.name);
   const type = schema.columns.find((c) => sameName(c.name, dst.name))?.type;
-  if (type && hasKeyText(type) && normalizeType(dst.type) === 'VARCHAR' && normalizeType(from.type) !== 'VARCHAR') {
+  if (
+    type &&
+    hasKeyText(type) &&
+    normalizeType(dst.type) === 'VARCHAR' &&
+    normalizeType(from.type) !== 'VARCHAR'
+  ) {
     return temporalKeyTextSql(type, col);
   }
   return `CAST(${col} AS ${dst.type})`;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sharedMariaDb } from '../../../test/support/mariadb.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
 import {
@@ -46,7 +47,7 @@ function same(got: RawBinlogEvent[], want: { pos: number; buf: Buffer }[], what:
 
 test('every fixture events.bin: the same events as splitting the file in memory, and they decode', async (t) => {
   const casesDir = join(fixtures, 'cases');
-  if (!existsSync(casesDir)) return t.skip('fixtures not present');
+  if (!existsSync(casesDir)) return t.skip(`the captured binlog corpus is not here: ${fixtures} not found`);
   let files = 0;
   for (const c of readdirSync(casesDir).filter((d) => d.startsWith('case-'))) {
     const path = join(casesDir, c, 'events.bin');
@@ -63,7 +64,7 @@ test('every fixture events.bin: the same events as splitting the file in memory,
 
 test('large real files: chunk size does not matter; events span chunk boundaries', async (t) => {
   const raw = join(fixtures, 'raw');
-  if (!existsSync(raw)) return t.skip('fixtures not present');
+  if (!existsSync(raw)) return t.skip(`the captured binlog corpus is not here: ${fixtures} not found`);
   for (const name of [
     'juanonsoftware__DockerDataMySQL__binlog.000019',
     'florin567__wordpres-repo-data__binlog.000003',
@@ -78,7 +79,7 @@ test('large real files: chunk size does not matter; events span chunk boundaries
 
 test('a mid-file start yields the Format_description first, then the events from there', async (t) => {
   const path = join(fixtures, 'raw', 'florin567__wordpres-repo-data__binlog.000003');
-  if (!existsSync(path)) return t.skip('fixtures not present');
+  if (!existsSync(path)) return t.skip(`the captured binlog corpus is not here: ${fixtures} not found`);
   const want = split(readFileSync(path));
   const from = want[100]!.pos;
   const got = await readAll(path, { start: from });
@@ -91,12 +92,22 @@ test('a mid-file start yields the Format_description first, then the events from
   await assert.rejects(readAll(path, { start: 10 ** 9 }), /start position 1000000000 is outside the file/);
 });
 
+/** Without the captured corpus: a closed binlog file of the private test server, with a few events. */
+async function ownBinlogFile(): Promise<Buffer> {
+  const db = await sharedMariaDb();
+  await db.query(
+    'CREATE DATABASE IF NOT EXISTS blfile_reader; CREATE OR REPLACE TABLE blfile_reader.t (id INT PRIMARY KEY, v VARCHAR(20))',
+  );
+  await db.query("INSERT INTO blfile_reader.t VALUES (1, 'a'), (2, 'b'); UPDATE blfile_reader.t SET v = 'c'");
+  const [status] = await db.query<{ File: string }[]>('SHOW MASTER STATUS');
+  await db.query('FLUSH BINARY LOGS; DROP DATABASE blfile_reader');
+  return readFileSync(join(db.binlogDir, status!.File));
+}
+
 test('truncated tail, bad magic, impossible sizes: errors naming file:position', async () => {
   const path = join(fixtures, 'raw', 'florin567__wordpres-repo-data__binlog.000003');
   const dir = tmp();
-  const whole = existsSync(path)
-    ? readFileSync(path)
-    : readFileSync(join(fixtures, 'cases', 'case-001', 'events.bin'));
+  const whole = existsSync(path) ? readFileSync(path) : await ownBinlogFile();
   const events = split(whole);
   const cutAt = events[events.length - 1]!.pos + 10; // inside the last event
   const cut = join(dir, 'mysql-bin.000001');

@@ -6,7 +6,7 @@ import { tableId, tableIdToString } from '../../event/table-schema.js';
 import type { JsonValue } from '../../event/json-value.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Source, SourceContext, SourceInfo, SourceRecord } from '../../runtime/source.js';
-import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
+import { compileTableSelector, tableSelection, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
 import {
   BinlogChangeReader,
@@ -128,6 +128,7 @@ export class MysqlBinlogFilesSource implements Source {
     return {
       tables: [...this.initial.values()].map((t) => t.id),
       endpoint: `binlog files ${resolve(this.options.path)}`,
+      selection: tableSelection(this.options.tables, this.options['tables.exclude']),
     };
   }
 

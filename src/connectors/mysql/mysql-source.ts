@@ -12,7 +12,7 @@ import type {
   SourceProgress,
   SourceRecord,
 } from '../../runtime/source.js';
-import { compileTableSelector, type TableSelector } from '../../routing/table-selector.js';
+import { compileTableSelector, tableSelection, type TableSelector } from '../../routing/table-selector.js';
 import { BinlogClient } from './binlog-client.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
 import { BinlogChangeReader, type MysqlSourceState, type TrackedTable } from './binlog-change-reader.js';
@@ -175,7 +175,11 @@ export class MysqlSource implements Source {
             `using ${this.serverIds[0]}-${this.serverIds[this.serverIds.length - 1]}: make sure no other replica uses them`,
         );
       }
-      return { tables: this.tables, endpoint: `mysql ${describeEndpoint(this.conn)}` };
+      return {
+        tables: this.tables,
+        endpoint: `mysql ${describeEndpoint(this.conn)}`,
+        selection: tableSelection(this.options.tables, this.options['tables.exclude']),
+      };
     } finally {
       await c.end().catch(() => undefined);
     }
