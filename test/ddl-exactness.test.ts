@@ -287,3 +287,17 @@ test('a change the sink cannot apply: a clear error under evolve, skipped under 
     [4, 40],
   ]);
 });
+
+test('a snapshot of a JSON column holding a value that is not JSON: a clear error naming the column', async () => {
+  const s = await scenario(
+    'ddl_json_snapshot',
+    'evolve',
+    'CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1); ALTER TABLE t ADD COLUMN j JSON NOT NULL',
+  );
+  const r = await runTidemark([...s.args, '--exit-when-caught-up']);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /error \[SINK_SCHEMA\]: column j of ddl_json_snapshot\.t holds "" at the source, which is not JSON/,
+  );
+});

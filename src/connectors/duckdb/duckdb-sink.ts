@@ -133,6 +133,8 @@ interface TableState {
   keyIndexes: number[] | undefined;
   /** Per schema column: a temporal column the DuckDB table holds as key text (VARCHAR). */
   keyText: boolean[];
+  /** Schema column indexes of the columns DuckDB holds as JSON (values checked before writing). */
+  jsonColumns: number[];
   /**
    * Upsert tables with one integer key column: ranges that hold every key the DuckDB table may
    * have (a superset). A batch whose keys lie outside them all is written with a plain INSERT.
@@ -737,6 +739,12 @@ export class DuckDbSink implements Sink {
         const stored = target.find((tc) => sameName(tc.name, c.name));
         return hasKeyText(c.type) && stored !== undefined && normalizeType(stored.type) === 'VARCHAR';
       }),
+      jsonColumns: schema.columns.flatMap((c, i) => {
+        const stored = target.find((tc) => sameName(tc.name, c.name));
+        return c.type.kind === 'json' && stored !== undefined && normalizeType(stored.type) === 'JSON'
+          ? [i]
+          : [];
+      }),
       keyRanges,
       chunkWriter: undefined,
       staging: undefined,
@@ -770,6 +778,7 @@ export class DuckDbSink implements Sink {
 
   private buffer(t: TableState, ev: DataChangeEvent): void {
     const width = t.schema.columns.length;
+    if (t.jsonColumns.length > 0 && ev.after) checkJson(t, ev.after);
     if (ev.op === 'insert' && t.keyIndexes) {
       // the common case first, before the closure below is made
       this.upsert(t, checkImage(ev, ev.after, 'after', width), t.keyIndexes);
@@ -1282,6 +1291,26 @@ function tableKey(id: TableId): string {
 /** The staging table's type of a column: the sink table's, but JSON as VARCHAR (cast on INSERT). */
 function stagingType(t: ColumnType): string {
   return t.kind === 'json' ? 'VARCHAR' : duckDbType(t);
+}
+
+/**
+ * MariaDB's JSON is text with a CHECK, which existing rows escape (a JSON column added NOT NULL
+ * without a default gives them ''): such a value cannot be held by a DuckDB JSON column.
+ */
+function checkJson(t: TableState, row: Row): void {
+  for (const i of t.jsonColumns) {
+    const v = row[i];
+    if (typeof v !== 'string' || isJsonText(v)) continue;
+    const name = t.schema.columns[i]!.name;
+    throw new TidemarkError(
+      'SINK_SCHEMA',
+      `column ${name} of ${t.label} holds ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)} at the ` +
+        "source, which is not JSON, and a DuckDB JSON column cannot hold it (MariaDB gives '' to the " +
+        'existing rows of a JSON column added NOT NULL without a default). Set valid JSON in those rows at ' +
+        'the source, or leave the table out of the pipeline',
+      { details: { table: t.label, column: name } },
+    );
+  }
 }
 
 function isJsonText(text: string): boolean {
