@@ -40,6 +40,7 @@ export type FailureKind =
   | 'unclear-error'
   | 'missing-warning'
   | 'model'
+  | 'unexpected-skip'
   | 'timeout';
 
 export interface Failure {
@@ -366,6 +367,8 @@ export class Executor {
     const r = await child.result;
     clearTimeout(hang);
     this.stderr += r.stderr;
+    const skip = this.model ? this.checkSkips(this.model, r.stderr, at) : undefined;
+    if (skip && skip !== 'accepted') return skip;
     if (this.model && r.code !== 0) this.tolerate(this.model, r.stderr);
     if (this.model?.frozen) return undefined; // a failing run is expected; the next run checks it
     if (r.code !== 0 && errorLine(r.stderr)) {
@@ -408,6 +411,28 @@ export class Executor {
     return true;
   }
 
+  /**
+   * `try_evolve` logs a change the sink refused and goes on without it. Accepted on a table whose
+   * change the sink may refuse (see tolerate): the pipeline is then done, as after an accepted
+   * error. A skip anywhere else is a failure.
+   */
+  private checkSkips(model: SinkModel, stderr: string, at: number): Failure | 'accepted' | undefined {
+    const tables = skippedTables(stderr);
+    if (tables.length === 0 || model.frozen) return undefined;
+    const other = tables.find((t) => !model.lossy.has(t));
+    if (other !== undefined) {
+      return {
+        kind: 'unexpected-skip',
+        sig: 'unexpected-skip',
+        message: `try_evolve skipped a change to ${other} that the sink should apply:\n${tail(stderr)}`,
+        at,
+      };
+    }
+    model.frozen = { table: tables[0]!, what: 'change skipped (try_evolve)', skipped: true };
+    this.tolerated++;
+    return 'accepted';
+  }
+
   /** The outcome of a run that must fail (a refused change): the error must be the expected one. */
   private checkRefused(r: CliResult, model: SinkModel, at: number): Failure | undefined {
     const frozen = model.frozen!;
@@ -444,6 +469,8 @@ export class Executor {
 
   private async verify(r: CliResult, at: number): Promise<Failure | undefined> {
     const model = this.model!;
+    const skip = this.checkSkips(model, r.stderr, at);
+    if (skip) return skip === 'accepted' ? undefined : skip;
     if (r.code !== 0) this.tolerate(model, r.stderr);
     if (model.frozen) {
       const f = this.checkRefused(r, model, at);
@@ -523,6 +550,17 @@ export class Executor {
 
 function tail(text: string, lines = 12): string {
   return text.trim().split('\n').slice(-lines).join('\n');
+}
+
+/** Tables (lower case) of the changes `try_evolve` logged as refused by the sink and skipped. */
+function skippedTables(stderr: string): string[] {
+  const out: string[] = [];
+  for (const l of stderr.split('\n')) {
+    if (!l.includes('skipped (try_evolve)')) continue;
+    const table = /"table":"([^"]+)"/.exec(l)?.[1];
+    if (table) out.push(table.toLowerCase());
+  }
+  return out;
 }
 
 function errorLine(stderr: string): string | undefined {

@@ -140,7 +140,7 @@ export class Generator {
     if (s.model?.frozen) {
       // the exception behaviour stopped the pipeline: see it fail, then start a new one
       if (s.running) return pipe({ k: 'stop', signal: 'SIGTERM' });
-      if (!this.lastWasRunAfterFreeze) {
+      if (!this.lastWasRunAfterFreeze && !s.model.frozen.skipped) {
         this.lastWasRunAfterFreeze = true;
         return pipe({ k: 'run' });
       }
