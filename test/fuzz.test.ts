@@ -1,8 +1,7 @@
 // The differential fuzzer's fixed seed set (test/fuzz/, README "Differential fuzzer"): short
 // scenarios over all five schema.change.behavior values and every feature, each compared with the
 // model after every run; about two minutes on an idle 2-core machine (the timeout allows for a
-// loaded one). Today's code fails most of them (issue #9), so the test runs only with
-// TIDEMARK_FUZZ=1; a failure prints the seed and its statement log (`npm run fuzz -- --seed-list S`
+// loaded one). A failure prints the seed and its statement log (`npm run fuzz -- --seed-list S`
 // reproduces and shrinks it).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,11 +19,7 @@ const OPERATIONS = 6;
 
 test(
   `fuzz: seeds ${CI_SEEDS.join(',')} pass (${OPERATIONS} operations each)`,
-  {
-    skip:
-      process.env.TIDEMARK_FUZZ === '1' ? false : 'set TIDEMARK_FUZZ=1 (fails on today’s code, see issue #9)',
-    timeout: 900_000,
-  },
+  { timeout: 900_000 },
   async () => {
     const db = await sharedMariaDb();
     const dir = tempDir('tidemark-fuzz-');

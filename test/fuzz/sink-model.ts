@@ -142,6 +142,11 @@ export class SinkModel {
       m.tables.set(k, m.newTable(t));
       m.routes.set(k, k);
       for (const cells of t.rows) m.put(m.tables.get(k)!, rowOf(t, cells));
+      // a JSON column holding '' (added NOT NULL without a default): no DuckDB JSON holds it
+      const json = t.columns.flatMap((c, i) => (c.type.f === 'json' ? [i] : []));
+      if (t.rows.some((cells) => json.some((i) => cells[i]?.startsWith('invalid JSON')))) {
+        m.lossy.add(`${t.db}.${t.name}`.toLowerCase());
+      }
     }
     return m;
   }
