@@ -86,7 +86,16 @@ export async function readChunk(
       if (rows.length > opts.maxRows) {
         const cut = keyOf(key, rows[opts.maxRows]!);
         await ts.weigher?.weigh(conn, [cut]);
-        if (r.lo !== null && compareKeys(key, r.lo, cut) === 0) {
+        if (cut.some((v) => v === null)) {
+          // more than maxRows rows with a NULL chunk key (they sort first): they are one chunk
+          const bound = await splitter.firstKeyAfterNulls(conn, r);
+          if (bound) {
+            chunk.range = { lo: r.lo, hi: bound };
+            splitter.pushFront({ lo: bound, hi: r.hi });
+          }
+          const c = rangeCondition(key, chunk.range);
+          rows = await selectRows(conn, ts, snapshotSelectSql(ts.id, ts.schema) + (c ? ` WHERE ${c}` : ''));
+        } else if (r.lo !== null && compareKeys(key, r.lo, cut) === 0) {
           // more than maxRows rows share one value of a non-unique chunk key: read them all.
           rows = await selectRows(
             conn,

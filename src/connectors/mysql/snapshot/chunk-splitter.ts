@@ -220,6 +220,22 @@ export class ChunkSplitter {
     return { lo: start, hi: bound };
   }
 
+  /**
+   * The smallest key of `range` without a NULL, or undefined when every key there has one. NULLs
+   * sort first and bound no range: the rows whose chunk key is NULL are read as one chunk.
+   */
+  async firstKeyAfterNulls(conn: Connection, range: KeyRange): Promise<KeyTuple | undefined> {
+    const notNull = this.key.columns.map((c) => `${quoteIdentifier(c)} IS NOT NULL`).join(' AND ');
+    const [first] = await queryKeys(
+      conn,
+      this.key,
+      `SELECT ${keyColumnsSql(this.key)} FROM ${fromClause(this.id)}${where(notNull, rangeCondition(this.key, range))} ` +
+        `ORDER BY ${orderBy(this.key)} LIMIT 1`,
+    );
+    await this.weigher?.weigh(conn, [first ?? null]);
+    return first;
+  }
+
   describe(): string {
     return tableIdToString(this.id);
   }
