@@ -56,7 +56,7 @@ test('evolve: an added column gets the values the server gave the rows; expressi
     },
   ]);
   assert.deepEqual(rows(m), [{ id: '1', v: '10', n: '0', u: ANY }]);
-  assert.deepEqual(m.expectedWarnings, [{ table: 'd.t', column: 'u' }]);
+  assert.ok(m.lossy.has('d.t'));
 });
 
 test('lenient: a rename adds the new column (NULL in existing rows) and keeps the old one, NULL in later rows', () => {
