@@ -54,6 +54,8 @@ async function loadSpec(file: string, secretsFile: string | undefined): Promise<
   return spec;
 }
 
+/** How long a stopped `run` may take to wind down before the process exits anyway. */
+const EXIT_GRACE_MS = 2000;
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command()
@@ -121,6 +123,10 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        // The pipeline is stopped and its last checkpoint committed (or it failed). Work still
+        // winding down (a snapshot query of a stopped reader) must not keep the process alive:
+        // exit after a grace period, if the process is still there then.
+        setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
       }
     });
 

@@ -544,6 +544,12 @@ export class MysqlSource implements Source {
     };
     const put = async (item: QueueItem): Promise<void> => {
       while (queue.length >= capacity && !signal.aborted) await space.wait();
+      if (signal.aborted) {
+        // nobody takes it any more (the queue was emptied on stopping): a whole-table reader
+        // waiting for its release would keep its connection, and the process, alive
+        if (item.kind === 'whole') item.release();
+        return;
+      }
       queue.push(item);
       queued.notify();
     };
