@@ -367,6 +367,7 @@ export class Executor {
     const r = await child.result;
     clearTimeout(hang);
     this.stderr += r.stderr;
+    if (this.noTables(r)) return undefined;
     const skip = this.model ? this.checkSkips(this.model, r.stderr, at) : undefined;
     if (skip && skip !== 'accepted') return skip;
     if (this.model && r.code !== 0) this.tolerate(this.model, r.stderr);
@@ -467,7 +468,15 @@ export class Executor {
     };
   }
 
+  /** The scenario's databases hold no table: a pipeline refuses to start (nothing to capture). */
+  private noTables(r: CliResult): boolean {
+    const empty = r.code !== 0 && this.source.size === 0 && /^error \[SOURCE_NO_TABLES\]/m.test(r.stderr);
+    if (empty) this.snapshotDone = true;
+    return empty;
+  }
+
   private async verify(r: CliResult, at: number): Promise<Failure | undefined> {
+    if (this.noTables(r)) return undefined;
     const model = this.model!;
     const skip = this.checkSkips(model, r.stderr, at);
     if (skip) return skip === 'accepted' ? undefined : skip;
