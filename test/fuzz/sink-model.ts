@@ -450,7 +450,9 @@ export class SinkModel {
         else r.set(n, srcRow ? (srcRow.get(n) ?? null) : serverValue(a, n));
       }
       for (const m of intent.modified) {
-        if (newCols.includes(m) || !r.has(m)) continue;
+        // the sink converts its own values: a NULL it holds (e.g. the new name of a renamed
+        // column) stays NULL, whatever the source's column held
+        if (newCols.includes(m) || !r.has(m) || r.get(m) === null) continue;
         if (srcRow) r.set(m, srcRow.get(m) ?? null);
         else if (!keepsModified(b, a, intent, m)) r.set(m, ANY);
       }
