@@ -209,13 +209,17 @@ test('RENAME TABLE keeps the rows; DROP + CREATE under evolve starts the table a
       RENAME TABLE b TO tmp, rc TO b, tmp TO rc; INSERT INTO rc VALUES (4, 40); INSERT INTO b VALUES (5)`);
     await s.sync();
     if (behavior === 'ignore') {
-      // rows keep going to the sink tables the renamed source tables had
+      // rows keep going to the sink tables the renamed source tables had, also after a restart
+      await s.sql('INSERT INTO rc VALUES (6, 60)');
+      await s.sync();
       assert.deepEqual(await s.duck(`SELECT id, v FROM ddl_rt_ignore.a ORDER BY id`), [
         [1, 11],
         [2, 20],
         [3, 30],
         [4, 40],
+        [6, 60],
       ]);
+      assert.deepEqual(await s.duck('SELECT id FROM ddl_rt_ignore.rc ORDER BY id'), [[1], [2], [5]]);
       continue;
     }
     assert.deepEqual(await s.diff({ extraTables: behavior === 'evolve' }), [], behavior);

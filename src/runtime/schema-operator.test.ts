@@ -144,6 +144,10 @@ test('rename-table: the sink table moves with its rows, except under ignore; exc
     'ignore',
     JSON.parse(JSON.stringify(i.snapshotState())),
   );
+  // on restart the source replays create-table for every table: the alias stays
+  restored.onSchemaChange(ev({ type: 'create-table', schema: base }, t2));
+  assert.deepEqual(insert(restored, t2, [1, 'x']).tableId, t1, 'a restart keeps the old sink table');
+  restored.onSchemaChange(ev({ type: 'drop-table' }, t2));
   restored.onSchemaChange(ev({ type: 'create-table', schema: base }, t2));
   assert.deepEqual(insert(restored, t2, [1, 'x']).tableId, t2, 'a re-created table is its own again');
   assert.throws(() => op('exception').onSchemaChange(ev({ type: 'rename-table', to: t2 })), /exception/);

@@ -102,7 +102,9 @@ export class SchemaOperator {
     if (after && this.transform) after = this.transform(ev.tableId, after);
     if (change.type === 'create-table' && after)
       ev = { ...ev, change: { type: 'create-table', schema: after } };
-    if (change.type === 'create-table' || change.type === 'drop-table') this.aliases.delete(key);
+    // (a create-table of a renamed table under `ignore` is the source replaying it on restart:
+    // its rows keep going to the sink table of its old name)
+    if (change.type === 'drop-table') this.aliases.delete(key);
     if (after) {
       this.sourceSchemas.set(key, after);
       this.sourceIds.set(key, ev.tableId);
