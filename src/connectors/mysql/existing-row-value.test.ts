@@ -75,6 +75,9 @@ test('literals converted as the server stores them', () => {
     new Uint8Array([0x41, 0x42, 0, 0]),
   );
   assert.equal(of({ kind: 'string', length: 4, charset: 'utf8mb4' }, '0x4142'), 'AB');
+  // ucs2/utf16/utf32 hex literals are padded on the left to whole characters
+  assert.equal(of({ kind: 'string', length: 4, charset: 'utf16' }, "X'43484E'"), 'C\u484e');
+  assert.equal(of({ kind: 'string', length: 4, charset: 'utf32' }, "X'41'"), 'A');
   assert.equal(of({ kind: 'string', length: 4, fixed: true }, "'ab  '"), 'ab');
   assert.equal(of({ kind: 'string', length: 9 }, "'it''s \\\\ x'"), "it's \\ x");
   assert.equal(of({ kind: 'decimal', precision: 5, scale: 2 }, "'1.005'"), '1.01');

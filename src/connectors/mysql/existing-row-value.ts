@@ -212,10 +212,27 @@ function literalValue(t: ColumnType, lit: Literal, clock: DdlClock): Value | und
   }
 }
 
+/** Bytes per character at least, for the charsets whose hex literals the server pads on the left. */
+const MIN_CHAR_BYTES: Readonly<Record<string, number>> = { ucs2: 2, utf16: 2, utf16le: 2, utf32: 4 };
+
+/**
+ * A string literal as text in the column's charset; a hex literal is that charset's bytes (the
+ * server pads one of ucs2/utf16/utf32 on the left with zero bytes to whole characters), or
+ * undefined when they are no text in it.
+ */
 function textOf(lit: Literal, charset: string | undefined): string | undefined {
   if (lit.kind !== 'bytes') return lit.text;
-  const decode = stringDecoderFor(charset ?? 'utf8mb4');
-  return decode ? decode(Buffer.from(lit.bytes), 0, lit.bytes.length) : undefined;
+  const cs = charset ?? 'utf8mb4';
+  const decode = stringDecoderFor(cs);
+  if (!decode) return undefined;
+  const unit = MIN_CHAR_BYTES[cs] ?? 1;
+  const pad = (unit - (lit.bytes.length % unit)) % unit;
+  const bytes = Buffer.concat([Buffer.alloc(pad), lit.bytes]);
+  try {
+    return decode(bytes, 0, bytes.length);
+  } catch {
+    return undefined;
+  }
 }
 
 function intBytes(text: string): Uint8Array | undefined {
