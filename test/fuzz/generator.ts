@@ -145,6 +145,9 @@ export class Generator {
         return pipe({ k: 'run' });
       }
       this.lastWasRunAfterFreeze = false;
+      // a new pipeline counts as an operation: a table no pipeline can take (it stops every
+      // snapshot with the same clear error) must not make the scenario endless
+      if (--this.opsLeft <= 0) return undefined;
       this.needStart = true;
       return pipe(this.freshAction(s.source));
     }
