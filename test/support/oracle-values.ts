@@ -211,7 +211,7 @@ export function canonicalSource(
 }
 
 /** A date with a zero month or day (0000-00-00 included): DuckDB has no such date. */
-function isZeroInDate(text: string): boolean {
+export function isZeroInDate(text: string): boolean {
   return text.slice(5, 7) === '00' || text.slice(8, 10) === '00';
 }
 

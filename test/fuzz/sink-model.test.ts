@@ -1,0 +1,203 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ANY, type Cell } from './canonical.js';
+import type { AlterClause, Op } from './operations.js';
+import { SinkModel, type Behavior } from './sink-model.js';
+import type { SourceTable } from './source-state.js';
+import type { TypeSpec } from './type-spec.js';
+
+const INT: TypeSpec = { f: 'int', bytes: 4, unsigned: false };
+const TEXT: TypeSpec = { f: 'char', fixed: false, len: 10, charset: 'utf8mb4', collation: 'utf8mb4_bin' };
+
+function table(
+  columns: string[],
+  key: string[],
+  rows: Cell[][],
+  types: Record<string, TypeSpec> = {},
+): SourceTable {
+  return {
+    db: 'd',
+    name: 't',
+    columns: columns.map((name) => ({
+      name,
+      type: types[name] ?? INT,
+      nullable: !key.includes(name),
+      defaultText: null,
+    })),
+    key,
+    rows,
+  };
+}
+
+const snap = (t: SourceTable): Map<string, SourceTable> => new Map([['d.t', t]]);
+
+function rows(m: SinkModel): Record<string, Cell>[] {
+  const t = m.tables.get('d.t')!;
+  return [...t.keyed.values(), ...t.append].map((r) => Object.fromEntries(r));
+}
+
+function alter(m: SinkModel, before: SourceTable, after: SourceTable, clauses: AlterClause[]): void {
+  const op: Op = { k: 'alter', table: { db: 'd', name: 't' }, clauses };
+  m.applyDdl(op, snap(before), snap(after));
+}
+
+const model = (b: Behavior, t: SourceTable): SinkModel => SinkModel.fromSnapshot(b, snap(t));
+
+test('evolve: an added column gets the values the server gave the rows; expression defaults are not compared', () => {
+  const b = table(['id', 'v'], ['id'], [['1', '10']]);
+  const a = table(['id', 'v', 'n', 'u'], ['id'], [['1', '10', '0', 'uuid-1']]);
+  const m = model('evolve', b);
+  alter(m, b, a, [
+    { k: 'add', col: { name: 'n', type: INT, notNull: true }, ifNotExists: false },
+    {
+      k: 'add',
+      col: { name: 'u', type: TEXT, notNull: false, default: { k: 'expr', sql: '(UUID())' } },
+      ifNotExists: false,
+    },
+  ]);
+  assert.deepEqual(rows(m), [{ id: '1', v: '10', n: '0', u: ANY }]);
+  assert.ok(m.lossy.has('d.t'));
+});
+
+test('lenient: a rename adds the new column (NULL in existing rows) and keeps the old one, NULL in later rows', () => {
+  const b = table(['id', 'v'], ['id'], [['1', '10']]);
+  const a = table(['id', 'w'], ['id'], [['1', '10']]);
+  const m = model('lenient', b);
+  alter(m, b, a, [{ k: 'rename-column', from: 'v', to: 'w' }]);
+  assert.deepEqual(rows(m), [{ id: '1', v: '10', w: null }]);
+  m.applyRows(a, table(['id', 'w'], ['id'], [['1', '11']]));
+  assert.deepEqual(rows(m), [{ id: '1', v: null, w: '11' }]);
+  assert.deepEqual(
+    m.tables.get('d.t')!.columns.map((c) => c.name),
+    ['id', 'v', 'w'],
+  );
+});
+
+test('ignore: an added column never reaches the sink; a dropped one gets NULL in later rows', () => {
+  const b = table(['id', 'v'], ['id'], [['1', '10']]);
+  const a = table(['id', 'n'], ['id'], [['1', '5']]);
+  const m = model('ignore', b);
+  alter(m, b, a, [
+    { k: 'drop', name: 'v', ifExists: false },
+    { k: 'add', col: { name: 'n', type: INT, notNull: false }, ifNotExists: false },
+  ]);
+  m.applyRows(
+    a,
+    table(
+      ['id', 'n'],
+      ['id'],
+      [
+        ['1', '5'],
+        ['2', '6'],
+      ],
+    ),
+  );
+  assert.deepEqual(rows(m), [
+    { id: '1', v: '10' },
+    { id: '2', v: null },
+  ]);
+});
+
+test('tables without a key append inserts and updates and ignore deletes', () => {
+  const t0 = table(
+    ['a', 'b'],
+    [],
+    [
+      ['1', 'x'],
+      ['1', 'x'],
+    ],
+  );
+  const m = model('evolve', t0);
+  const t1 = table(
+    ['a', 'b'],
+    [],
+    [
+      ['1', 'y'],
+      ['1', 'x'],
+    ],
+  ); // UPDATE ... SET b = 'y' LIMIT 1
+  m.applyRows(t0, t1);
+  m.applyRows(t1, table(['a', 'b'], [], [['1', 'x']])); // DELETE the updated row
+  assert.deepEqual(rows(m), [
+    { a: '1', b: 'x' },
+    { a: '1', b: 'x' },
+    { a: '1', b: 'y' },
+  ]);
+});
+
+test('evolve: an append table that gets a primary key keeps the newest image per key', () => {
+  const b = table(
+    ['a', 'b'],
+    [],
+    [
+      ['1', 'y'],
+      ['2', 'z'],
+    ],
+  );
+  const m = model('evolve', b);
+  m.applyRows(
+    b,
+    table(
+      ['a', 'b'],
+      [],
+      [
+        ['1', 'w'],
+        ['2', 'z'],
+      ],
+    ),
+  );
+  const now = table(
+    ['a', 'b'],
+    [],
+    [
+      ['1', 'w'],
+      ['2', 'z'],
+    ],
+  );
+  alter(
+    m,
+    now,
+    table(
+      ['a', 'b'],
+      ['a'],
+      [
+        ['1', 'w'],
+        ['2', 'z'],
+      ],
+    ),
+    [{ k: 'add-pk', columns: ['a'] }],
+  );
+  assert.deepEqual(rows(m), [
+    { a: '1', b: 'w' },
+    { a: '2', b: 'z' },
+  ]);
+});
+
+test('exception: a schema change freezes the model; a no-op ALTER does not', () => {
+  const b = table(['id', 'v'], ['id'], [['1', '10']]);
+  const m = model('exception', b);
+  alter(m, b, b, [{ k: 'drop', name: 'gone', ifExists: true }]);
+  assert.equal(m.frozen, undefined);
+  alter(m, b, table(['id'], ['id'], [['1']]), [{ k: 'drop', name: 'v', ifExists: false }]);
+  assert.deepEqual(m.frozen, { table: 'd.t', what: 'alter table' });
+  m.applyRows(
+    b,
+    table(
+      ['id', 'v'],
+      ['id'],
+      [
+        ['1', '10'],
+        ['2', '20'],
+      ],
+    ),
+  );
+  assert.equal(rows(m).length, 1);
+});
+
+test('the model refuses an ALTER whose columns it cannot explain', () => {
+  const b = table(['id', 'v'], ['id'], [['1', '10']]);
+  const m = model('evolve', b);
+  assert.throws(() =>
+    alter(m, b, table(['id', 'x'], ['id'], [['1', '10']]), [{ k: 'drop', name: 'v', ifExists: false }]),
+  );
+});

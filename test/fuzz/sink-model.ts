@@ -1,0 +1,602 @@
+/**
+ * The expected DuckDB sink: a model fed with the row changes derived from the source's contents
+ * before and after each statement, and with each DDL's intent, under the rules of
+ * `schema.change.behavior` (README / the schema-change table):
+ *
+ * | change        | evolve, try_evolve            | lenient                          | ignore              | exception |
+ * | create table  | create                        | create                           | create              | create    |
+ * | add column    | add (existing rows: server's) | add, nullable                    | nothing             | error     |
+ * | drop column   | drop                          | keep; later rows NULL            | keep; later NULL    | error     |
+ * | rename column | rename                        | add new (NULL in old rows), keep | nothing             | error     |
+ * | change type   | change (rows as the server)   | change                           | nothing             | error     |
+ * | move column   | nothing visible               | nothing                          | nothing             | error     |
+ * | primary key   | re-key                        | re-key                           | keep old key        | error     |
+ * | drop table    | drop                          | keep                             | keep                | error     |
+ * | truncate      | truncate                      | keep rows                        | keep rows           | error     |
+ * | rename table  | rename                        | rename                           | rows go to old name | error     |
+ *
+ * Tables without a primary key are append tables: INSERT and UPDATE append the after image, DELETE
+ * is ignored. Columns are matched by name (case-insensitive); DuckDB column order is not compared.
+ * Only primary key columns are NOT NULL in DuckDB.
+ *
+ * Decisions where the table says nothing: an append table that gets a primary key keeps, per key,
+ * its newest image (rows deleted at the source stay); existing rows' values of an added column
+ * whose default is an expression the server evaluated per row are not compared (ANY) — tidemark
+ * must log a warning naming the column; historical append images of a column whose type changed
+ * are compared only when the change keeps the canonical text (widening).
+ */
+import { ANY, type Cell } from './canonical.js';
+import type { AlterClause, ColumnDef, Op, TableRef } from './operations.js';
+import { tableKey, type SourceSnapshot, type SourceTable } from './source-state.js';
+import type { TypeSpec } from './type-spec.js';
+
+export type Behavior = 'evolve' | 'try_evolve' | 'lenient' | 'ignore' | 'exception';
+export const BEHAVIORS: readonly Behavior[] = ['evolve', 'try_evolve', 'lenient', 'ignore', 'exception'];
+
+export interface ModelColumn {
+  readonly name: string;
+  readonly type: TypeSpec;
+}
+
+/** Lower-case column name → cell. */
+export type ModelRow = Map<string, Cell>;
+
+export interface ModelTable {
+  db: string;
+  name: string;
+  columns: ModelColumn[];
+  /** Sink primary key (column names); empty: an append table. */
+  key: string[];
+  keyed: Map<string, ModelRow>;
+  append: ModelRow[];
+}
+
+/** A schema change the exception behaviour must refuse: the next run must fail on it. */
+export interface ExpectedFailure {
+  readonly table: string;
+  readonly what: string;
+  /** The run went on without the change (`try_evolve` skipped it): no failing run follows. */
+  readonly skipped?: boolean;
+}
+
+/** Thrown when the model cannot follow what the source did: a fuzzer bug, reported as such. */
+export class ModelError extends Error {}
+
+const lc = (s: string): string => s.toLowerCase();
+
+export function keyString(row: ModelRow, key: readonly string[]): string | undefined {
+  const parts: string[] = [];
+  for (const k of key) {
+    const v = row.get(lc(k));
+    if (v === null || v === undefined || v === ANY) return undefined;
+    parts.push(v);
+  }
+  return JSON.stringify(parts);
+}
+
+function rowOf(t: SourceTable, cells: readonly Cell[]): ModelRow {
+  const m: ModelRow = new Map();
+  t.columns.forEach((c, i) => m.set(lc(c.name), cells[i] ?? null));
+  return m;
+}
+
+function sameSchema(a: SourceTable, b: SourceTable): boolean {
+  const sig = (t: SourceTable): string =>
+    JSON.stringify([t.columns.map((c) => [c.name, c.type, c.nullable]), t.key]);
+  return sig(a) === sig(b);
+}
+
+const SIZE_ORDER = ['tiny', 'text', 'medium', 'long'];
+
+/** True when converting a value of type `from` to `to` keeps its canonical text. */
+function keepsText(from: TypeSpec, to: TypeSpec): boolean {
+  if (JSON.stringify(from) === JSON.stringify(to)) return true;
+  if (from.f === 'int' && to.f === 'int') {
+    if (from.unsigned === to.unsigned) return to.bytes >= from.bytes;
+    return !from.unsigned ? false : to.bytes > from.bytes;
+  }
+  if ((from.f === 'char' || from.f === 'text') && (to.f === 'char' || to.f === 'text')) {
+    const len = (t: TypeSpec): number =>
+      t.f === 'char' ? t.len : t.f === 'text' && t.size === 'tiny' ? 63 : 1e9;
+    return from.charset === to.charset && len(to) >= len(from) && !(to.f === 'char' && to.fixed);
+  }
+  if (from.f === 'decimal' && to.f === 'decimal') {
+    return from.s === to.s && to.p - to.s >= from.p - from.s && (from.unsigned || !to.unsigned);
+  }
+  if ((from.f === 'datetime' || from.f === 'time' || from.f === 'timestamp') && to.f === from.f) {
+    return to.fsp >= from.fsp; // the canonical text has six fraction digits either way
+  }
+  if ((from.f === 'enum' || from.f === 'set') && to.f === from.f) {
+    return from.values.every((v) => to.values.includes(v));
+  }
+  if (from.f === 'binary' && to.f === 'binary') return !from.fixed && !to.fixed && to.len >= from.len;
+  if (from.f === 'blob' && to.f === 'blob')
+    return SIZE_ORDER.indexOf(to.size) >= SIZE_ORDER.indexOf(from.size);
+  return false;
+}
+
+export class SinkModel {
+  readonly tables = new Map<string, ModelTable>();
+  /** Source table (lower-case db.table) → sink table key. */
+  readonly routes = new Map<string, string>();
+  /** Set once a change the exception behaviour refuses happened: later changes do not reach the sink. */
+  frozen: ExpectedFailure | undefined;
+  /**
+   * Tables whose columns changed type in a way that converts values (narrowing, another family):
+   * DuckDB's casts are not MySQL's, so a clear error naming the table is an accepted outcome.
+   */
+  readonly lossy = new Set<string>();
+
+  constructor(readonly behavior: Behavior) {}
+
+  /** The model of a new pipeline: a snapshot of the source as it is. */
+  static fromSnapshot(behavior: Behavior, source: SourceSnapshot): SinkModel {
+    const m = new SinkModel(behavior);
+    for (const [k, t] of source) {
+      m.tables.set(k, m.newTable(t));
+      m.routes.set(k, k);
+      for (const cells of t.rows) m.put(m.tables.get(k)!, rowOf(t, cells));
+      // a JSON column holding '' (added NOT NULL without a default): no DuckDB JSON holds it
+      const json = t.columns.flatMap((c, i) => (c.type.f === 'json' ? [i] : []));
+      if (t.rows.some((cells) => json.some((i) => cells[i]?.startsWith('invalid JSON')))) {
+        m.lossy.add(`${t.db}.${t.name}`.toLowerCase());
+      }
+    }
+    return m;
+  }
+
+  private get evolve(): boolean {
+    return this.behavior === 'evolve' || this.behavior === 'try_evolve';
+  }
+
+  private newTable(t: SourceTable): ModelTable {
+    return {
+      db: t.db,
+      name: t.name,
+      columns: t.columns.map((c) => ({ name: c.name, type: c.type })),
+      key: [...t.key],
+      keyed: new Map(),
+      append: [],
+    };
+  }
+
+  /** Upsert (keyed) or append a sink row. */
+  private put(t: ModelTable, row: ModelRow): void {
+    if (t.key.length === 0) {
+      t.append.push(row);
+      return;
+    }
+    const k = keyString(row, t.key);
+    if (k === undefined) throw new ModelError(`sink key of ${t.db}.${t.name} has no value in a written row`);
+    t.keyed.set(k, row);
+  }
+
+  /** A source row in sink terms: sink columns matched by name, NULL where the source has none. */
+  private toSink(t: ModelTable, src: ModelRow): ModelRow {
+    const out: ModelRow = new Map();
+    for (const c of t.columns) out.set(lc(c.name), src.get(lc(c.name)) ?? null);
+    return out;
+  }
+
+  private sinkOf(source: string): ModelTable | undefined {
+    const k = this.routes.get(source);
+    return k === undefined ? undefined : this.tables.get(k);
+  }
+
+  /** The row changes of a DML statement, from the table's contents before and after it. */
+  applyRows(before: SourceTable, after: SourceTable): void {
+    if (this.frozen) return;
+    const t = this.sinkOf(tableKey(after.db, after.name));
+    if (!t) return;
+    const events: { before?: ModelRow; after?: ModelRow }[] = [];
+    if (after.key.length > 0) {
+      const index = (s: SourceTable): Map<string, ModelRow> => {
+        const m = new Map<string, ModelRow>();
+        for (const cells of s.rows) {
+          const r = rowOf(s, cells);
+          m.set(keyString(r, s.key)!, r);
+        }
+        return m;
+      };
+      const b = index(before);
+      const a = index(after);
+      for (const [k, r] of b) if (!a.has(k)) events.push({ before: r });
+      for (const [k, r] of a) {
+        const old = b.get(k);
+        if (!old) events.push({ after: r });
+        else if (JSON.stringify([...old]) !== JSON.stringify([...r])) events.push({ before: old, after: r });
+      }
+    } else {
+      // Multiset difference; exact because UPDATEs of tables without a key only SET constants.
+      const remaining = new Map<string, number>();
+      for (const cells of before.rows) {
+        const j = JSON.stringify(cells);
+        remaining.set(j, (remaining.get(j) ?? 0) + 1);
+      }
+      const added: ModelRow[] = [];
+      for (const cells of after.rows) {
+        const j = JSON.stringify(cells);
+        const n = remaining.get(j) ?? 0;
+        if (n > 0) remaining.set(j, n - 1);
+        else added.push(rowOf(after, cells));
+      }
+      for (const cells of before.rows) {
+        const j = JSON.stringify(cells);
+        const n = remaining.get(j) ?? 0;
+        if (n > 0) {
+          remaining.set(j, n - 1);
+          events.push({ before: rowOf(before, cells) });
+        }
+      }
+      for (const r of added) events.push({ after: r });
+    }
+    for (const e of events) this.applyEvent(t, e.before, e.after);
+  }
+
+  /** One row event: upsert/delete by the sink key, or append the after image. */
+  private applyEvent(t: ModelTable, before: ModelRow | undefined, after: ModelRow | undefined): void {
+    if (t.key.length === 0) {
+      if (after) t.append.push(this.toSink(t, after));
+      return;
+    }
+    const a = after && this.toSink(t, after);
+    if (before) {
+      const bk = keyString(this.toSink(t, before), t.key);
+      if (bk !== undefined && (!a || keyString(a, t.key) !== bk)) t.keyed.delete(bk);
+    }
+    if (a) this.put(t, a);
+  }
+
+  /** A committed DDL statement (failed statements change nothing and are not passed here). */
+  applyDdl(op: Op, before: SourceSnapshot, after: SourceSnapshot): void {
+    if (this.frozen) return;
+    switch (op.k) {
+      case 'create':
+      case 'create-like': {
+        const k = tableKey(op.table.db, op.table.name);
+        const t = after.get(k);
+        if (!before.has(k) && t) this.onCreate(t);
+        return;
+      }
+      case 'drop':
+        for (const r of op.tables) {
+          const k = tableKey(r.db, r.name);
+          if (before.has(k) && !after.has(k)) this.onDrop(k);
+          if (this.frozen) return;
+        }
+        return;
+      case 'rename':
+        for (const p of op.pairs) {
+          this.onRename(tableKey(p.from.db, p.from.name), p.to);
+          if (this.frozen) return;
+        }
+        return;
+      case 'truncate':
+        this.onTruncate(tableKey(op.table.db, op.table.name));
+        return;
+      case 'alter':
+        this.onAlter(op.table, op.clauses, before, after);
+        return;
+      case 'insert':
+      case 'update':
+      case 'delete':
+      case 'txn':
+        throw new ModelError(`applyDdl called with ${op.k}`);
+    }
+  }
+
+  private freeze(table: string, what: string): void {
+    this.frozen = { table, what };
+  }
+
+  private onCreate(t: SourceTable): void {
+    const k = tableKey(t.db, t.name);
+    this.routes.set(k, k);
+    const existing = this.tables.get(k);
+    if (!existing) {
+      this.tables.set(k, this.newTable(t));
+      return;
+    }
+    // The sink table is still there (kept after a drop): the new table's missing columns are added.
+    if (this.behavior === 'ignore') return;
+    for (const c of t.columns) {
+      if (!existing.columns.some((e) => lc(e.name) === lc(c.name))) {
+        existing.columns.push({ name: c.name, type: c.type });
+        for (const r of [...existing.keyed.values(), ...existing.append]) r.set(lc(c.name), null);
+      }
+    }
+  }
+
+  private onDrop(k: string): void {
+    if (this.behavior === 'exception') return this.freeze(k, 'drop table');
+    const sink = this.routes.get(k);
+    this.routes.delete(k);
+    if (this.evolve && sink !== undefined) this.tables.delete(sink);
+  }
+
+  private onTruncate(k: string): void {
+    if (this.behavior === 'exception') return this.freeze(k, 'truncate table');
+    const t = this.sinkOf(k);
+    if (this.evolve && t) {
+      t.keyed.clear();
+      t.append = [];
+    }
+  }
+
+  private onRename(from: string, to: TableRef): void {
+    if (this.behavior === 'exception') return this.freeze(from, 'rename table');
+    const toKey = tableKey(to.db, to.name);
+    const sink = this.routes.get(from);
+    this.routes.delete(from);
+    if (sink === undefined) return;
+    if (this.behavior === 'ignore') {
+      this.routes.set(toKey, sink);
+      return;
+    }
+    const t = this.tables.get(sink)!;
+    this.tables.delete(sink);
+    t.db = to.db;
+    t.name = to.name;
+    this.tables.set(toKey, t);
+    this.routes.set(toKey, toKey);
+  }
+
+  private onAlter(
+    ref: TableRef,
+    clauses: readonly AlterClause[],
+    beforeAll: SourceSnapshot,
+    afterAll: SourceSnapshot,
+  ): void {
+    const k = tableKey(ref.db, ref.name);
+    const b = beforeAll.get(k);
+    if (!b) return;
+    const renameTo = clauses.find((c) => c.k === 'rename-table')?.to;
+    const ak = renameTo ? tableKey(renameTo.db, renameTo.name) : k;
+    const a = afterAll.get(ak);
+    if (!a) throw new ModelError(`ALTER of ${k} succeeded but ${ak} does not exist afterwards`);
+    const intent = alterIntent(b, clauses);
+    checkIntent(b, a, intent);
+    if (!sameSchema(b, a)) {
+      if (this.behavior === 'exception') return this.freeze(k, 'alter table');
+      const t = this.sinkOf(k);
+      if (t) {
+        if (this.evolve) this.alterEvolve(t, b, a, intent);
+        else if (this.behavior === 'lenient') this.alterLenient(t, b, a, intent);
+      }
+    }
+    if (renameTo && ak !== k) this.onRename(k, renameTo);
+  }
+
+  /** Existing rows' cells of added columns whose default the server evaluated per row. */
+  private exprColumns(a: SourceTable, intent: AlterIntent): Set<string> {
+    const out = new Set<string>();
+    for (const c of intent.added) {
+      if (c.default?.k === 'expr') {
+        // the sink cannot know them: on a table with rows a clear error (or a try_evolve skip)
+        out.add(lc(c.name));
+        this.lossy.add(`${a.db}.${a.name}`.toLowerCase());
+      }
+    }
+    return out;
+  }
+
+  private noteLossy(b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    const changed = [...intent.modified].some(
+      (m) => a.columns.some((c) => lc(c.name) === m) && !keepsModified(b, a, intent, m),
+    );
+    // existing rows get '' in a JSON column added NOT NULL without a default: not JSON
+    const emptyJson = intent.added.some((c) => c.type.f === 'json' && c.notNull && !c.default);
+    // a column made NOT NULL (MODIFY, or ADD PRIMARY KEY) outside a strict sql_mode: NULLs became
+    // the type's default, which the sink does not redo (it refuses the change when it holds rows)
+    const oldName = new Map([...intent.renames].map(([from, to]) => [lc(to), from]));
+    const notNull = a.columns.some((c) => {
+      const was = b.columns.find((x) => lc(x.name) === (oldName.get(lc(c.name)) ?? lc(c.name)));
+      return was !== undefined && was.nullable && !c.nullable;
+    });
+    if (changed || notNull || (emptyJson && b.rows.length > 0))
+      this.lossy.add(`${a.db}.${a.name}`.toLowerCase());
+  }
+
+  private alterEvolve(t: ModelTable, b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    this.noteLossy(b, a, intent);
+    const anyCols = this.exprColumns(a, intent);
+    const historical = [...t.keyed.values(), ...t.append];
+    t.columns = a.columns.map((c) => ({ name: c.name, type: c.type }));
+    t.key = [...a.key];
+    t.keyed = new Map();
+    t.append = [];
+    if (b.key.length > 0) {
+      // The sink held exactly the source's rows: after the change it holds them as the server has them.
+      for (const cells of a.rows) {
+        const r = rowOf(a, cells);
+        for (const c of anyCols) r.set(c, ANY);
+        this.put(t, r);
+      }
+      return;
+    }
+    for (const old of historical) {
+      const r = transformImage(old, b, a, intent, anyCols);
+      // an image whose new key has no value cannot be keyed: it is not expected in the sink
+      if (t.key.length === 0 || keyString(r, t.key) !== undefined) this.put(t, r);
+    }
+  }
+
+  private alterLenient(t: ModelTable, b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+    this.noteLossy(b, a, intent);
+    const anyCols = this.exprColumns(a, intent);
+    const has = (n: string): boolean => t.columns.some((c) => lc(c.name) === lc(n));
+    const newCols: string[] = [];
+    for (const c of a.columns) {
+      if (!has(c.name)) {
+        t.columns.push({ name: c.name, type: c.type });
+        newCols.push(lc(c.name));
+      }
+    }
+    for (const m of intent.modified) {
+      const col = t.columns.find((c) => lc(c.name) === m);
+      const src = a.columns.find((c) => lc(c.name) === m);
+      if (col && src) t.columns[t.columns.indexOf(col)] = { name: col.name, type: src.type };
+    }
+    const rows = [...t.keyed.values(), ...t.append];
+    const matched = b.key.length > 0 ? matchRows(b, a, intent) : undefined;
+    const updated = rows.map((old) => {
+      const r = new Map(old);
+      const srcRow = matched?.get(keyString(old, b.key) ?? '');
+      for (const n of newCols) {
+        const addedHere = intent.added.some((c) => lc(c.name) === n);
+        if (!addedHere)
+          r.set(n, null); // the new name of a renamed column: NULL in existing rows
+        else if (anyCols.has(n)) r.set(n, ANY);
+        else r.set(n, srcRow ? (srcRow.get(n) ?? null) : serverValue(a, n));
+      }
+      for (const m of intent.modified) {
+        // the sink converts its own values: a NULL it holds (e.g. the new name of a renamed
+        // column) stays NULL, whatever the source's column held
+        if (newCols.includes(m) || !r.has(m) || r.get(m) === null) continue;
+        if (srcRow) r.set(m, srcRow.get(m) ?? null);
+        else if (!keepsModified(b, a, intent, m)) r.set(m, ANY);
+      }
+      return r;
+    });
+    t.key = [...a.key];
+    t.keyed = new Map();
+    t.append = [];
+    // as under evolve: an image without a value in the new key cannot be keyed
+    for (const r of updated) if (t.key.length === 0 || keyString(r, t.key) !== undefined) this.put(t, r);
+  }
+
+  /** A deep copy (the state at a point of the log). */
+  clone(): SinkModel {
+    const m = new SinkModel(this.behavior);
+    for (const [k, t] of this.tables) {
+      m.tables.set(k, {
+        ...t,
+        columns: [...t.columns],
+        key: [...t.key],
+        keyed: new Map([...t.keyed].map(([kk, r]) => [kk, new Map(r)])),
+        append: t.append.map((r) => new Map(r)),
+      });
+    }
+    for (const [k, v] of this.routes) m.routes.set(k, v);
+    m.frozen = this.frozen;
+    for (const l of this.lossy) m.lossy.add(l);
+    return m;
+  }
+}
+
+/** What an ALTER's clauses did, after IF [NOT] EXISTS against the columns before it. */
+export interface AlterIntent {
+  /** lower-case old name → new name. */
+  readonly renames: Map<string, string>;
+  readonly dropped: Set<string>;
+  readonly added: ColumnDef[];
+  /** lower-case new names of MODIFY/CHANGE'd columns. */
+  readonly modified: Set<string>;
+}
+
+export function alterIntent(b: SourceTable, clauses: readonly AlterClause[]): AlterIntent {
+  const names = new Set(b.columns.map((c) => lc(c.name)));
+  const intent: AlterIntent = { renames: new Map(), dropped: new Set(), added: [], modified: new Set() };
+  for (const c of clauses) {
+    switch (c.k) {
+      case 'add':
+        if (!(c.ifNotExists && names.has(lc(c.col.name)))) intent.added.push(c.col);
+        break;
+      case 'drop':
+        if (!(c.ifExists && !names.has(lc(c.name)))) intent.dropped.add(lc(c.name));
+        break;
+      case 'modify':
+        if (!(c.ifExists && !names.has(lc(c.col.name)))) intent.modified.add(lc(c.col.name));
+        break;
+      case 'change':
+        if (c.ifExists && !names.has(lc(c.from))) break;
+        if (c.from !== c.col.name) intent.renames.set(lc(c.from), c.col.name);
+        intent.modified.add(lc(c.col.name));
+        break;
+      case 'rename-column':
+        if (c.from !== c.to) intent.renames.set(lc(c.from), c.to);
+        break;
+      case 'add-pk':
+      case 'drop-pk':
+      case 'rename-table':
+        break;
+    }
+  }
+  return intent;
+}
+
+/** The columns the intent predicts must be the columns the server has: else the model is wrong. */
+function checkIntent(b: SourceTable, a: SourceTable, intent: AlterIntent): void {
+  const predicted = new Set<string>();
+  for (const c of b.columns) {
+    const n = lc(c.name);
+    if (intent.dropped.has(n)) continue;
+    predicted.add(lc(intent.renames.get(n) ?? c.name));
+  }
+  for (const c of intent.added) predicted.add(lc(c.name));
+  const actual = new Set(a.columns.map((c) => lc(c.name)));
+  const p = [...predicted].sort().join(',');
+  const q = [...actual].sort().join(',');
+  if (p !== q) throw new ModelError(`ALTER of ${b.db}.${b.name}: predicted columns ${p}, server has ${q}`);
+}
+
+/** Source rows after the ALTER, indexed by the old key (key columns followed through renames). */
+function matchRows(b: SourceTable, a: SourceTable, intent: AlterIntent): Map<string, ModelRow> | undefined {
+  const oldKeyNow = b.key.map((k) => intent.renames.get(lc(k)) ?? k);
+  if (
+    b.key.some((k) => intent.dropped.has(lc(k)) || intent.modified.has(lc(intent.renames.get(lc(k)) ?? k)))
+  ) {
+    return undefined;
+  }
+  const out = new Map<string, ModelRow>();
+  for (const cells of a.rows) {
+    const r = rowOf(a, cells);
+    const k = keyString(r, oldKeyNow);
+    if (k !== undefined) out.set(k, r);
+  }
+  return out;
+}
+
+/** The value the server gave every existing row in column `n` (when all rows agree), else ANY. */
+function serverValue(a: SourceTable, n: string): Cell {
+  const i = a.columns.findIndex((c) => lc(c.name) === n);
+  if (i < 0 || a.rows.length === 0) return ANY;
+  const v = a.rows[0]![i] ?? null;
+  return a.rows.every((r) => r[i] === v) ? v : ANY;
+}
+
+function keepsModified(b: SourceTable, a: SourceTable, intent: AlterIntent, m: string): boolean {
+  const oldName = [...intent.renames].find(([, to]) => lc(to) === m)?.[0] ?? m;
+  const from = b.columns.find((c) => lc(c.name) === oldName);
+  const to = a.columns.find((c) => lc(c.name) === m);
+  if (!from || !to) return false;
+  return keepsText(from.type, to.type) && (to.nullable || !from.nullable);
+}
+
+/** A historical append image under evolve: renamed, dropped, added and converted columns. */
+function transformImage(
+  old: ModelRow,
+  b: SourceTable,
+  a: SourceTable,
+  intent: AlterIntent,
+  anyCols: Set<string>,
+): ModelRow {
+  const r: ModelRow = new Map();
+  for (const c of b.columns) {
+    const n = lc(c.name);
+    if (intent.dropped.has(n)) continue;
+    const to = lc(intent.renames.get(n) ?? c.name);
+    r.set(to, old.get(n) ?? null);
+  }
+  for (const c of intent.added) {
+    const n = lc(c.name);
+    r.set(n, anyCols.has(n) ? ANY : serverValue(a, n));
+  }
+  for (const m of intent.modified) {
+    if (r.has(m) && !keepsModified(b, a, intent, m)) r.set(m, ANY);
+  }
+  // only the columns the table has now
+  const out: ModelRow = new Map();
+  for (const c of a.columns) out.set(lc(c.name), r.get(lc(c.name)) ?? null);
+  return out;
+}
