@@ -57,10 +57,21 @@ async function assertEqual(name: string, duckPath: string, insertedIns: number):
     't_comp differs',
   );
   // no primary key, chunk key column given: insert-only, so exactly-once means equal too
+  const sinkIns = await duck(duckPath, `SELECT k, note FROM ${name}.t_ins`);
+  const srcIns = await mariaRows(db, `SELECT k, note FROM ${name}.t_ins`);
+  const count = (rows: unknown[][]): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const r of rows) m.set(JSON.stringify(r), (m.get(JSON.stringify(r)) ?? 0) + 1);
+    return m;
+  };
+  const [a, b] = [count(sinkIns), count(srcIns)];
+  const diff = [...new Set([...a.keys(), ...b.keys()])]
+    .filter((k) => a.get(k) !== b.get(k))
+    .map((k) => `${k}: sink ${a.get(k) ?? 0}, source ${b.get(k) ?? 0}`);
   assert.deepEqual(
-    await duck(duckPath, `SELECT k, note FROM ${name}.t_ins`),
-    await mariaRows(db, `SELECT k, note FROM ${name}.t_ins`),
-    't_ins differs',
+    diff,
+    [],
+    `t_ins differs (${sinkIns.length} rows in the sink, ${srcIns.length} at the source)`,
   );
   void insertedIns;
 }
