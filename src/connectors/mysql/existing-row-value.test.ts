@@ -75,6 +75,13 @@ test('literals converted as the server stores them', () => {
     new Uint8Array([0x41, 0x42, 0, 0]),
   );
   assert.equal(of({ kind: 'string', length: 4, charset: 'utf8mb4' }, '0x4142'), 'AB');
+  // UUID/INET4/INET6: zero bytes when NOT NULL without a default; a literal as the server shows it
+  assert.equal(of({ kind: 'string', length: 15, format: 'inet4' }, undefined, false), '0.0.0.0');
+  assert.equal(of({ kind: 'string', length: 39, format: 'inet6' }, undefined, false), '::');
+  assert.equal(
+    of({ kind: 'string', length: 36, fixed: true, format: 'uuid' }, "'123E4567E89B12D3A456426614174000'"),
+    '123e4567-e89b-12d3-a456-426614174000',
+  );
   // ucs2/utf16/utf32 hex literals are padded on the left to whole characters
   assert.equal(of({ kind: 'string', length: 4, charset: 'utf16' }, "X'43484E'"), 'C\u484e');
   assert.equal(of({ kind: 'string', length: 4, charset: 'utf32' }, "X'41'"), 'A');

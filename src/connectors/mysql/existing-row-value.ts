@@ -1,6 +1,7 @@
-import type { ColumnType, Value } from '../../event/column-type.js';
+import type { ColumnType, FixedBinaryFormat, Value } from '../../event/column-type.js';
 import type { Column } from '../../event/table-schema.js';
 import { stringDecoderFor } from './binlog/charset.js';
+import { FIXED_BINARY_BYTES, fixedBinaryBytes, fixedBinaryText } from './fixed-binary-text.js';
 import { instantOfWallClock, utcText, wallClockText, type MysqlTimeZone } from './mysql-time-zone.js';
 
 /** When and in which session time zone a DDL ran, from its QUERY event. */
@@ -118,6 +119,10 @@ function implicitDefault(t: ColumnType, name: string): ExistingRowValue {
     case 'year':
       return { value: 0 };
     case 'string':
+      // UUID, INET4, INET6: all zero bytes, as the server shows them
+      return {
+        value: t.format ? fixedBinaryText(t.format, new Uint8Array(FIXED_BINARY_BYTES[t.format])) : '',
+      };
     case 'set':
     case 'json':
       return { value: '' };
@@ -187,6 +192,7 @@ function literalValue(t: ColumnType, lit: Literal, clock: DdlClock): Value | und
     case 'json': {
       const s = textOf(lit, t.kind === 'string' ? t.charset : undefined);
       if (s === undefined) return undefined;
+      if (t.kind === 'string' && t.format) return serverText(t.format, s);
       return t.kind === 'string' && t.fixed ? s.replace(/ +$/, '') : s;
     }
     case 'binary': {
@@ -209,6 +215,15 @@ function literalValue(t: ColumnType, lit: Literal, clock: DdlClock): Value | und
       return undefined;
     default:
       return t satisfies never;
+  }
+}
+
+/** A UUID/INET4/INET6 literal as the server shows the value (lower case, shortest INET6). */
+function serverText(format: FixedBinaryFormat, text: string): string | undefined {
+  try {
+    return fixedBinaryText(format, fixedBinaryBytes(format, text));
+  } catch {
+    return undefined; // not a value of the type: unknown here (the server refused it anyway)
   }
 }
 
