@@ -764,7 +764,6 @@ class DdlTracker {
     const r = existingRowValue(c, this.ctx.clock());
     const where = `${tableIdToString(id)}: ALTER TABLE at ${this.ctx.location}`;
     if ('unknown' in r) return { existingUnknown: `${where}: ${r.unknown} (DDL: ${this.sql})` };
-    if (r.warning) this.r.logger.warn(r.warning, { table: tableIdToString(id), at: this.ctx.location });
     return r.value === null ? {} : { existingValue: r.value };
   }
 

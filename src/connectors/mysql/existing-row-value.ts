@@ -17,10 +17,9 @@ export interface DdlClock {
 /**
  * The value rows already in a table get in a column ALTER TABLE adds (the server fills them; the
  * binlog has no row events for that), in the Value form of the column type, or why it cannot be
- * known here; `warning` when it is known but not to the last digit.
+ * known here.
  */
-export type ExistingRowValue =
-  { readonly value: Value; readonly warning?: string } | { readonly unknown: string };
+export type ExistingRowValue = { readonly value: Value } | { readonly unknown: string };
 
 export interface AddedColumnInfo {
   readonly column: Column;
@@ -51,7 +50,7 @@ export function existingRowValue(added: AddedColumnInfo, clock: DdlClock): Exist
   }
   const text = d.trim();
   const now = NOW_RE.exec(text);
-  if (now) return currentTimestamp(column, Number(now[1] || 0), clock);
+  if (now) return currentTimestamp(column, now[1] ? Number(now[1]) : undefined, clock);
   const lit = parseLiteral(text);
   if (lit === undefined) {
     return {
@@ -146,28 +145,31 @@ function implicitDefault(t: ColumnType, name: string): ExistingRowValue {
   }
 }
 
-function currentTimestamp(column: Column, digits: number, clock: DdlClock): ExistingRowValue {
+/**
+ * `digits`: CURRENT_TIMESTAMP(n)'s n. Without one, MariaDB gives the column's own precision (a
+ * TIMESTAMP(1) DEFAULT CURRENT_TIMESTAMP gets tenths; MySQL refuses such a default).
+ */
+function currentTimestamp(column: Column, digits: number | undefined, clock: DdlClock): ExistingRowValue {
   const t = column.type;
   if (t.kind !== 'timestamp' && t.kind !== 'timestamp_ltz' && t.kind !== 'date') {
     return { unknown: `CURRENT_TIMESTAMP default of the ${t.kind} column ${column.name}` };
   }
   const fsp = t.kind === 'date' ? 0 : t.precision;
-  const kept = Math.min(fsp, digits);
-  const micros = clock.micros ?? 0;
-  // CURRENT_TIMESTAMP(n) keeps n digits; the column shows fsp digits (the rest are zero).
-  const frac = kept > 0 ? Math.trunc(micros / 10 ** (6 - kept)) * 10 ** (6 - kept) : 0;
-  const warning =
-    kept > 0 && clock.micros === undefined
-      ? `existing rows get the ALTER's start second in ${column.name}: the server did not log its fraction of a second`
-      : undefined;
-  if (t.kind === 'timestamp_ltz') {
-    return { value: utcText(clock.seconds, frac, fsp), ...(warning ? { warning } : {}) };
+  const kept = Math.min(fsp, digits ?? fsp);
+  if (kept > 0 && clock.micros === undefined) {
+    // MariaDB logs the fraction (Q_HRNOW) only sometimes, while the rows still get it
+    return {
+      unknown: `existing rows got the ALTER's start time in ${column.name} to a fraction of a second the server did not log`,
+    };
   }
+  // CURRENT_TIMESTAMP(n) keeps n digits; the column shows fsp digits (the rest are zero).
+  const frac = kept > 0 ? Math.trunc(clock.micros! / 10 ** (6 - kept)) * 10 ** (6 - kept) : 0;
+  if (t.kind === 'timestamp_ltz') return { value: utcText(clock.seconds, frac, fsp) };
   if (!clock.zone) {
     return { unknown: `the session time zone of the ALTER is unknown (set server-time-zone)` };
   }
   const wall = wallClockText(clock.zone, clock.seconds, frac, fsp);
-  return { value: t.kind === 'date' ? wall.slice(0, 10) : wall, ...(warning ? { warning } : {}) };
+  return { value: t.kind === 'date' ? wall.slice(0, 10) : wall };
 }
 
 /** A literal converted to the Value of the column type as MySQL stores it; undefined when unsure. */
