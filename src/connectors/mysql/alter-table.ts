@@ -1,9 +1,8 @@
 import type { AddedColumn, AddColumnPosition, SchemaChange } from '../../event/change-event.js';
-import type { ColumnType } from '../../event/column-type.js';
 import { applySchemaChange } from '../../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import type { AlterClause } from './ddl-parser.js';
-import { conversionLoss } from './type-conversion.js';
+import { conversionLoss, sameType } from './type-conversion.js';
 
 type AddClause = Extract<AlterClause, { kind: 'add-column' }>;
 type ChangeClause = Extract<AlterClause, { kind: 'change-column' }>;
@@ -305,8 +304,4 @@ function fold(schema: TableSchema, changes: readonly SchemaChange[]): TableSchem
 
 function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => lower(x) === lower(b[i]!));
-}
-
-export function sameType(a: ColumnType, b: ColumnType): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }

@@ -43,3 +43,9 @@ test('conversions that keep every value, and the ones the server rounds, pads or
   assert.equal(loses(TINY, INT, false, { from: true, to: false }), true, 'NULL became 0');
   assert.equal(loses(TINY, INT, true, { from: true, to: false }), false);
 });
+
+test('the same type, only NULL-ness changed: values are kept (BIT(1) too)', () => {
+  const bit1 = { kind: 'bit', length: 1 } as const;
+  assert.equal(conversionLoss(bit1, bit1, { from: false, to: true }, false), undefined);
+  assert.equal(conversionLoss(bit1, bit1, { from: false, to: true }, true), undefined);
+});

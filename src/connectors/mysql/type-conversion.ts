@@ -35,7 +35,12 @@ export function conversionLoss(
   return keepsValues(from, to, strict) ? undefined : `the server converted the existing values (${what})`;
 }
 
+export function sameType(a: ColumnType, b: ColumnType): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
 function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean {
+  if (sameType(from, to)) return true; // only NULL-ness changed, or nothing
   switch (from.kind) {
     case 'integer':
       return integerTo(from, to, strict);
