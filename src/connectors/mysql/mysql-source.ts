@@ -686,14 +686,21 @@ export class MysqlSource implements Source {
           const lw = await binlogPosition(item.conn);
           const chunk = ts.begin(FULL_RANGE, lw);
           let lastProgress = Date.now();
-          for await (const rows of readTableSnapshot(item.conn, ts.id, ts.schema, { fetchSize, signal })) {
-            ts.rowsRead += rows.length;
-            const out: SourceRecord[] = rows.map((r) => snapshotRow(ts.id, r));
-            if (Date.now() - lastProgress > 1000) {
-              lastProgress = Date.now();
-              out.push(snapshotProgress());
+          try {
+            for await (const rows of readTableSnapshot(item.conn, ts.id, ts.schema, { fetchSize, signal })) {
+              ts.rowsRead += rows.length;
+              const out: SourceRecord[] = rows.map((r) => snapshotRow(ts.id, r));
+              if (Date.now() - lastProgress > 1000) {
+                lastProgress = Date.now();
+                out.push(snapshotProgress());
+              }
+              yield out;
             }
-            yield out;
+          } catch (e) {
+            // stopped while the table was read: the read ends with the stop's AbortError, which
+            // is no failure (the table stays unfinished, read again on restart)
+            if (ctx.signal.aborted) return;
+            throw e;
           }
           ts.finish(chunk, lw);
         } finally {
