@@ -14,6 +14,7 @@ import { charsetOfCollation } from '../src/connectors/mysql/binlog/charset.js';
 import { isTidemarkError } from '../src/event/tidemark-error.js';
 import { currentBinlogPosition } from '../src/connectors/mysql/server-checks.js';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
+import { Prng } from './support/prng.js';
 
 const DB = 'charsets';
 /** Characters per stored value. */
@@ -32,15 +33,10 @@ after(async () => {
   await db?.stop();
 });
 
-/** Deterministic PRNG (mulberry32). */
+/** A seeded sequence of floats in [0, 1). */
 function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 function codeUnits(cp: number, charset: string): Buffer {

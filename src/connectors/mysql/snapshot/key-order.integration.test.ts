@@ -12,6 +12,7 @@ import { valueTypeCast } from '../snapshot-reader.js';
 import { compareKeys, rangeCondition, rangeContains, type ChunkKey, type KeyTuple } from './chunk-key.js';
 import { KeyWeigher, keyColumnOrders, type KeyColumnInfo } from './key-order.js';
 import type { Value } from '../../../event/column-type.js';
+import { Prng } from '../../../../test/support/prng.js';
 
 const DB = 'key_order_it';
 let db: MariaDbInstance;
@@ -38,18 +39,9 @@ after(async () => {
 
 const seed = Number(process.env.KEY_ORDER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
-/** mulberry32: a small seeded generator, so that a failure can be replayed (KEY_ORDER_SEED). */
-function generator(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = generator(seed);
+// seeded, so that a failure can be replayed (KEY_ORDER_SEED)
+const prng = new Prng(seed);
+const rnd = (): number => prng.next();
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (n: number): number => Math.floor(rnd() * n);
 
