@@ -172,3 +172,27 @@ test('both newly-added-table options true is a configuration error naming both',
   assert.equal(r.code, 2);
   assert.match(r.stderr, /scan\.newly-added-table\.enabled and scan\.binlog\.newly-added-table\.enabled/);
 });
+
+test('a resumed pipeline whose tables were all dropped streams on and captures a table created later', async () => {
+  const name = 'na_all_gone';
+  await db.query(`DROP DATABASE IF EXISTS ${name}; CREATE DATABASE ${name};
+    CREATE TABLE ${name}.a (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO ${name}.a VALUES ${vals(1, 3)};`);
+  const dir = tempDir();
+  const duck = join(dir, 'sink.duckdb');
+  const state = join(dir, 'state');
+  const p = writePipeline(dir, { port: db.port, tables: `${name}.\\.*`, duckdbPath: duck, name });
+  const args = ['run', p, '--state-dir', state, '--exit-when-caught-up'];
+  assert.equal((await runTidemark(args)).code, 0);
+  await db.query(`DROP TABLE ${name}.a`);
+  const r = await runTidemark(args);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /resuming anyway.*matches no table/);
+  await db.query(
+    `CREATE TABLE ${name}.b (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO ${name}.b VALUES ${vals(7, 2)};`,
+  );
+  assert.equal((await runTidemark(args)).code, 0);
+  assert.deepEqual(
+    await duckRows(duck, `SELECT id, v FROM "${name}"."b" ORDER BY id`),
+    await maria(`SELECT id, v FROM ${name}.b ORDER BY id`),
+  );
+});

@@ -74,6 +74,12 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       localTimeZone: spec.pipeline['local-time-zone'],
     });
     sourceOpen = true;
+    const fromStore = await store.load();
+    if (info.noTables !== undefined) {
+      // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)
+      if (!fromStore) throw new TidemarkError('SOURCE_NO_TABLES', info.noTables);
+      logger.warn(`resuming anyway, matching tables created from now on are captured: ${info.noTables}`);
+    }
     await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
     sinkOpen = true;
 
@@ -88,7 +94,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
     const restored = await restorePoint({
       pipelineName,
       identity: identity(),
-      fromStore: await store.load(),
+      fromStore,
       storePath: store.dir,
       sink,
       logger,

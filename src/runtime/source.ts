@@ -51,6 +51,12 @@ export interface SourceInfo {
    * belong to the pipeline, now and later. Part of what a checkpoint belongs to.
    */
   readonly selection?: string;
+  /**
+   * Set when no table matches the selection now: why, naming the selection and what exists. The
+   * runner refuses to start a new pipeline on it (SOURCE_NO_TABLES); a resumed one streams on and
+   * captures matching tables as they are created.
+   */
+  readonly noTables?: string;
 }
 
 export interface Source {

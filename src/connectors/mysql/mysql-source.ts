@@ -160,15 +160,14 @@ export class MysqlSource implements Source {
       this.tables = all
         .filter((t) => this.selector.matches(t.schemaName, t.tableName))
         .map((t) => tableId(t.schemaName, t.tableName));
-      if (this.tables.length === 0) {
-        const dbs = [...new Set(all.map((t) => t.schemaName))].sort();
-        throw new TidemarkError(
-          'SOURCE_NO_TABLES',
-          `the tables pattern "${this.options.tables}"${this.options['tables.exclude'] ? ` (excluding "${this.options['tables.exclude']}")` : ''} ` +
+      const dbs = [...new Set(all.map((t) => t.schemaName))].sort();
+      const exclude = this.options['tables.exclude'];
+      const noTables =
+        this.tables.length > 0
+          ? undefined
+          : `the tables pattern "${this.options.tables}"${exclude ? ` (excluding "${exclude}")` : ''} ` +
             `matches no table on ${describeEndpoint(this.conn)}; databases there: ${dbs.join(', ') || '(none)'}. ` +
-            'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db.',
-        );
-      }
+            'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db.';
       if (this.rangeTooSmall) {
         ctx.logger.warn(
           `server-id ${this.options['server-id']} has fewer ids than pipeline.parallelism + 1 (${this.parallelism + 1}); ` +
@@ -178,7 +177,8 @@ export class MysqlSource implements Source {
       return {
         tables: this.tables,
         endpoint: `mysql ${describeEndpoint(this.conn)}`,
-        selection: tableSelection(this.options.tables, this.options['tables.exclude']),
+        selection: tableSelection(this.options.tables, exclude),
+        ...(noTables ? { noTables } : {}),
       };
     } finally {
       await c.end().catch(() => undefined);
