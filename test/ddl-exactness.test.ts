@@ -305,3 +305,21 @@ test('a snapshot of a JSON column holding a value that is not JSON: a clear erro
     /error \[SINK_SCHEMA\]: column j of ddl_json_snapshot\.t holds "" at the source, which is not JSON/,
   );
 });
+
+test('ENUM/SET members the column charset cannot hold are "?" at the server and in the stream', async () => {
+  const s = await scenario('ddl_enum_charset', 'evolve', 'CREATE TABLE t (id INT PRIMARY KEY)');
+  await s.sync();
+  // created and altered while the pipeline is stopped: the stream parses the DDL text
+  await s.sql(`CREATE TABLE e (id INT PRIMARY KEY, a ENUM('値', 'x', 'y') CHARACTER SET ascii,
+      b SET('ü', '値', 'q') CHARACTER SET latin1, c ENUM('😀', 'z') CHARACTER SET utf8mb3) DEFAULT CHARSET = latin2;
+    INSERT INTO e VALUES (1, 1, 3, 1), (2, 'x', 6, 'z');
+    ALTER TABLE e ADD COLUMN d ENUM('値', 'ł', 'ü') AFTER id;
+    INSERT INTO e VALUES (3, 2, 3, 7, 2);`);
+  await s.sync();
+  assert.deepEqual(await s.diff(), []);
+  assert.deepEqual(await s.duck('SELECT a, b, c, d FROM ddl_enum_charset.e ORDER BY id'), [
+    ['?', 'ü,?', '?', null],
+    ['x', '?,q', 'z', null],
+    ['y', 'ü,?,q', 'z', 'ł'],
+  ]);
+});

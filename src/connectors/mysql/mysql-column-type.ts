@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../event/column-type.js';
-import { normalizeCharset } from './binlog/charset.js';
+import { normalizeCharset, storedText } from './binlog/charset.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 
 export interface ParseMysqlColumnTypeOptions {
@@ -355,7 +355,8 @@ export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnT
       return { kind: 'bit', length: num(0, 1) };
     case 'enum':
     case 'set':
-      return { kind: name, values: args };
+      // members are stored in the column's charset: what it cannot hold is '?' at the server
+      return { kind: name, values: charset ? args.map((v) => storedText(charset, v)) : args };
     case 'json':
       return { kind: 'json' };
     case 'uuid':

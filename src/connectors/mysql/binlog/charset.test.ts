@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { charsetTable } from './charset-table-decoder.js';
 import { CHARSET_TABLES } from './charset-tables.js';
-import { charsetMaxBytes, decodeWithCollation, stringDecoderFor } from './charset.js';
+import { charsetMaxBytes, decodeWithCollation, storedText, stringDecoderFor } from './charset.js';
 
 /** Every character set of MySQL 8.4 and MariaDB 11 (SHOW CHARACTER SET), binary aside. */
 const CHARSETS = [
@@ -127,4 +127,14 @@ test('Unicode encodings: well-formed units decode, lone surrogates and out-of-ra
   assert.throws(() => decode('utf8mb4', '41c3'), /utf8 bytes c3 at byte 1/);
   assert.throws(() => decode('utf8mb3', 'e4baacffe4'), /utf8 bytes ffe4 at byte 3/);
   assert.throws(() => decode('utf8mb4', 'eda080'), /utf8 bytes eda080 at byte 0/, 'an encoded surrogate');
+});
+
+test('storedText: characters the charset cannot hold become "?" (one per character)', () => {
+  assert.equal(storedText('ascii', 'a値ü😀'), 'a???');
+  assert.equal(storedText('latin1', 'ü値€'), 'ü?€');
+  assert.equal(storedText('utf8', 'ł😀'), 'ł?');
+  assert.equal(storedText('ucs2', '😀x'), '?x');
+  assert.equal(storedText('utf8mb4', 'ł😀'), 'ł😀');
+  assert.equal(storedText('sjis', '値ü'), '値?');
+  assert.equal(storedText('no_such_charset', '値'), '値');
 });

@@ -454,3 +454,46 @@ export function encodeLatin1(s: string): Buffer {
   for (let i = 0; i < s.length; i++) out[i] = reverse.get(s.charCodeAt(i)) ?? 0x3f;
   return out;
 }
+
+const repertoires = new Map<string, (cp: number) => boolean>();
+
+/** Whether a charset holds a code point; undefined for a charset tidemark has no table of. */
+function repertoire(charset: string): ((cp: number) => boolean) | undefined {
+  switch (charset) {
+    case 'utf8mb4':
+    case 'utf16':
+    case 'utf16le':
+    case 'utf32':
+    case 'gb18030':
+      return () => true;
+    case 'utf8mb3':
+    case 'ucs2':
+      return (cp) => cp <= 0xffff;
+    case 'ascii':
+      return (cp) => cp <= 0x7f;
+  }
+  let has = repertoires.get(charset);
+  if (has === undefined) {
+    const t = charsetTable(charset);
+    if (t === undefined) return undefined;
+    const cps = new Set<number>();
+    for (const cells of [t.single, t.pair, t.triple]) for (const cp of cells) cps.add(cp);
+    cps.delete(0xffff); // no character
+    has = (cp) => cps.has(cp);
+    repertoires.set(charset, has);
+  }
+  return has;
+}
+
+/**
+ * Text as the server stores it in a column of `charset`: each character the charset cannot hold
+ * becomes '?' (what MariaDB and MySQL do to, e.g., ENUM members in the column's charset). Text
+ * in a charset tidemark has no table of is returned unchanged.
+ */
+export function storedText(charset: string, s: string): string {
+  const has = repertoire(normalizeCharset(charset));
+  if (has === undefined) return s;
+  let out = '';
+  for (const ch of s) out += has(ch.codePointAt(0)!) ? ch : '?';
+  return out;
+}
