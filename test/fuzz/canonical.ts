@@ -2,12 +2,12 @@
  * Canonical text of values: the table oracle's renderings (test/support/oracle-values.ts), so that
  * the model, the source and the sink all speak the oracle's canonical text per MySQL type (DECIMAL
  * digits, the stored float32 of a FLOAT, TIMESTAMP as the UTC instant, bytes as hex, JSON
- * semantically, ...). Zero dates are NULL: the DuckDB sink stores them so (README type mapping).
+ * semantically, ...). Source cells keep zero dates; the DuckDB sink stores them as NULL except in
+ * key columns, whose key text keeps them (README type mapping): see sinkCell.
  */
 import {
   canonicalSink,
   canonicalSource as oracleSource,
-  isKeyText,
   isZeroInDate,
   mariaExpression,
   type RenderKind,
@@ -68,18 +68,21 @@ export function sourceSelectExpr(name: string, t: TypeSpec): string {
 export function canonicalSource(name: string, t: TypeSpec, raw: unknown): Cell {
   if (raw === null || raw === undefined) return null;
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : (raw as string).toString();
-  return oracleSource(oracleColumn(name, t), text, 'sink-null');
+  return oracleSource(oracleColumn(name, t), text, 'exact');
+}
+
+/** A source cell as the DuckDB sink holds it outside the primary key (zero dates are NULL). */
+export function sinkCell(t: TypeSpec, v: Cell): Cell {
+  const temporal = t.f === 'date' || t.f === 'datetime' || t.f === 'timestamp';
+  return temporal && v !== null && v !== ANY && isZeroInDate(v) ? null : v;
 }
 
 /**
  * The canonical text of a DuckDB value (as the node API returns it) of a column of MySQL type t.
- * A temporal key column (key text, `sinkType` VARCHAR) keeps zero dates; the model has them as
- * NULL like every other column, so they read as NULL here.
+ * A temporal key column (key text, `sinkType` VARCHAR) keeps zero dates.
  */
 export function canonicalDuck(name: string, t: TypeSpec, v: unknown, sinkType = ''): Cell {
-  const c = oracleColumn(name, t);
-  const text = canonicalSink(c, v, sinkType);
-  return text !== null && c.kind !== 'time' && isKeyText(c, sinkType) && isZeroInDate(text) ? null : text;
+  return canonicalSink(oracleColumn(name, t), v, sinkType);
 }
 
 /** A value shortened for messages. */

@@ -60,6 +60,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 interface Background {
   readonly child: ReturnType<typeof startTidemark>;
   firstOutput: Promise<void>;
+  /** The scenario's databases held no table when it started. */
+  readonly startedEmpty: boolean;
 }
 
 export class Executor {
@@ -71,6 +73,8 @@ export class Executor {
   private pipelineDir = '';
   private started = false;
   private snapshotDone = false;
+  /** A run of this pipeline caught up: it has a checkpoint to resume from. */
+  private committed = false;
   private bg: Background | undefined;
   private stderr = '';
   /** Runs that stopped with an accepted clear error (see tolerate). */
@@ -242,9 +246,10 @@ export class Executor {
       case 'run': {
         if (this.bg) return INVALID;
         this.begin();
+        const startedEmpty = this.source.size === 0;
         const r = await this.runToCaughtUp(at);
         if ('kind' in r) return r;
-        return this.verify(r, at);
+        return this.verify(r, at, startedEmpty);
       }
       case 'kill': {
         if (this.bg) return INVALID;
@@ -303,6 +308,7 @@ export class Executor {
     this.pendingFresh = true;
     this.started = false;
     this.snapshotDone = false;
+    this.committed = false;
     this.model = undefined;
     this.stderr = '';
     this.earlier = [];
@@ -355,11 +361,11 @@ export class Executor {
       child.stderr?.once('data', () => resolve());
       child.once('close', () => resolve());
     });
-    this.bg = { child, firstOutput };
+    this.bg = { child, firstOutput, startedEmpty: this.source.size === 0 };
   }
 
   private async stopBackground(signal: 'SIGTERM' | 'SIGKILL', at: number): Promise<Failure | undefined> {
-    const { child } = this.bg!;
+    const { child, startedEmpty } = this.bg!;
     this.bg = undefined;
     const exitedBefore = child.exitCode !== null || child.signalCode !== null;
     if (!exitedBefore) child.kill(signal);
@@ -367,7 +373,7 @@ export class Executor {
     const r = await child.result;
     clearTimeout(hang);
     this.stderr += r.stderr;
-    if (this.noTables(r)) return undefined;
+    if (this.noTables(r, startedEmpty)) return undefined;
     const skip = this.model ? this.checkSkips(this.model, r.stderr, at) : undefined;
     if (skip && skip !== 'accepted') return skip;
     if (this.model && r.code !== 0) this.tolerate(this.model, r.stderr);
@@ -468,15 +474,21 @@ export class Executor {
     };
   }
 
-  /** The scenario's databases hold no table: a pipeline refuses to start (nothing to capture). */
-  private noTables(r: CliResult): boolean {
-    const empty = r.code !== 0 && this.source.size === 0 && /^error \[SOURCE_NO_TABLES\]/m.test(r.stderr);
-    if (empty) this.snapshotDone = true;
-    return empty;
+  /**
+   * The scenario's databases held no table when a new pipeline started: it refuses to start
+   * (nothing to capture) and takes no checkpoint, so its next run starts afresh. A pipeline that
+   * has a checkpoint streams on.
+   */
+  private noTables(r: CliResult, startedEmpty: boolean): boolean {
+    const refused = r.code !== 0 && /^error \[SOURCE_NO_TABLES\]/m.test(r.stderr);
+    if (!refused || !startedEmpty || this.committed) return false;
+    this.snapshotDone = true;
+    this.pendingFresh = true;
+    return true;
   }
 
-  private async verify(r: CliResult, at: number): Promise<Failure | undefined> {
-    if (this.noTables(r)) return undefined;
+  private async verify(r: CliResult, at: number, startedEmpty: boolean): Promise<Failure | undefined> {
+    if (this.noTables(r, startedEmpty)) return undefined;
     const model = this.model!;
     const skip = this.checkSkips(model, r.stderr, at);
     if (skip) return skip === 'accepted' ? undefined : skip;
@@ -495,6 +507,7 @@ export class Executor {
       };
     } else {
       this.snapshotDone = true;
+      this.committed = true;
     }
     const file = join(this.pipelineDir, 'sink.duckdb');
     const sink = existsSync(file) ? await readSink(file) : new Map<string, SinkTable>();

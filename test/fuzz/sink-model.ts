@@ -25,7 +25,7 @@
  * must log a warning naming the column; historical append images of a column whose type changed
  * are compared only when the change keeps the canonical text (widening).
  */
-import { ANY, type Cell } from './canonical.js';
+import { ANY, sinkCell, type Cell } from './canonical.js';
 import type { AlterClause, ColumnDef, Op, TableRef } from './operations.js';
 import { tableKey, type SourceSnapshot, type SourceTable } from './source-state.js';
 import type { TypeSpec } from './type-spec.js';
@@ -161,7 +161,8 @@ export class SinkModel {
   }
 
   /** Upsert (keyed) or append a sink row. */
-  private put(t: ModelTable, row: ModelRow): void {
+  private put(t: ModelTable, source: ModelRow): void {
+    const row = this.sinkRow(t, source);
     if (t.key.length === 0) {
       t.append.push(row);
       return;
@@ -169,6 +170,18 @@ export class SinkModel {
     const k = keyString(row, t.key);
     if (k === undefined) throw new ModelError(`sink key of ${t.db}.${t.name} has no value in a written row`);
     t.keyed.set(k, row);
+  }
+
+  /** Zero dates outside the sink key as the sink holds them: NULL. */
+  private sinkRow(t: ModelTable, source: ModelRow): ModelRow {
+    const row = new Map(source);
+    const key = new Set(t.key.map(lc));
+    for (const c of t.columns) {
+      const n = lc(c.name);
+      const v = row.get(n);
+      if (v !== undefined && !key.has(n)) row.set(n, sinkCell(c.type, v));
+    }
+    return row;
   }
 
   /** A source row in sink terms: sink columns matched by name, NULL where the source has none. */
@@ -236,7 +249,7 @@ export class SinkModel {
   /** One row event: upsert/delete by the sink key, or append the after image. */
   private applyEvent(t: ModelTable, before: ModelRow | undefined, after: ModelRow | undefined): void {
     if (t.key.length === 0) {
-      if (after) t.append.push(this.toSink(t, after));
+      if (after) this.put(t, this.toSink(t, after));
       return;
     }
     const a = after && this.toSink(t, after);
@@ -393,7 +406,15 @@ export class SinkModel {
       const was = b.columns.find((x) => lc(x.name) === (oldName.get(lc(c.name)) ?? lc(c.name)));
       return was !== undefined && was.nullable && !c.nullable;
     });
-    if (changed || notNull || (emptyJson && b.rows.length > 0))
+    // a zero date outside the key is NULL in the sink: it cannot become part of the key there
+    const zeroKey = a.key.some((k) => {
+      const from = oldName.get(lc(k)) ?? lc(k);
+      const i = b.columns.findIndex((x) => lc(x.name) === from);
+      if (i < 0 || b.key.some((x) => lc(x) === from)) return false;
+      const type = b.columns[i]!.type;
+      return b.rows.some((cells) => cells[i] != null && sinkCell(type, cells[i]) === null);
+    });
+    if (changed || notNull || zeroKey || (emptyJson && b.rows.length > 0))
       this.lossy.add(`${a.db}.${a.name}`.toLowerCase());
   }
 

@@ -885,7 +885,6 @@ test('micro-benchmark: upsert 100k rows (prints rows/s)', async () => {
   }
 });
 
-
 test('temporal primary keys: a TIME fsp change keeps row identity, a kind change is refused', async () => {
   const t = tempDb();
   try {
