@@ -375,3 +375,17 @@ test('unparseable DDL about a table throws SOURCE_SCHEMA with the SQL and the ta
     );
   }
 });
+
+test("MariaDB's SET STATEMENT … FOR prefix: the statement after FOR", () => {
+  const s = one(
+    "SET STATEMENT sql_mode = '', max_statement_time = (1 + 2) FOR ALTER TABLE t MODIFY e ENUM('a', 'for')",
+  );
+  assert.equal(s.kind, 'alter-table');
+  assert.deepEqual(one('set statement lock_wait_timeout=5 for DROP TABLE t'), {
+    kind: 'drop-table',
+    tables: [{ schemaName: 'app_db', tableName: 't' }],
+    ifExists: false,
+  });
+  assert.deepEqual(one("SET STATEMENT sql_mode = '' FOR INSERT INTO t VALUES (1)"), { kind: 'other' });
+  assert.deepEqual(one("SET sql_mode = ''"), { kind: 'other' });
+});

@@ -313,6 +313,18 @@ class Parser {
     }
   }
 
+  /**
+   * MariaDB's `SET STATEMENT var = value [, ...] FOR statement` runs the statement with those
+   * session variables; the binlog keeps the prefix (and the QUERY event the effective sql_mode).
+   */
+  private skipSetStatement(): void {
+    if (!this.acceptWord('SET', 'STATEMENT')) return;
+    while (!this.acceptWord('FOR')) {
+      if (this.isPunct('(')) this.skipParens();
+      else this.next();
+    }
+  }
+
   /** Skips to the next comma or closing paren at depth 0 (not consumed), or the end. */
   private skipClause(): void {
     while (!this.atEnd() && !this.isPunct(',') && !this.isPunct(')')) {
@@ -330,6 +342,7 @@ class Parser {
 
   // -- statements -----------------------------------------------------------------------------
   statement(): DdlStatement {
+    this.skipSetStatement();
     if (this.acceptWord('CREATE')) {
       const orReplace = this.acceptWord('OR', 'REPLACE');
       if (this.isWord('TEMPORARY')) return { kind: 'other' };

@@ -39,6 +39,21 @@ test('conversions that keep every value, and the ones the server rounds, pads or
     true,
   );
   assert.equal(loses({ kind: 'enum', values: ['a'] }, vc(5), false), false);
+  assert.equal(loses({ kind: 'enum', values: ['green'] }, vc(2), false), true, 'truncated');
+  assert.equal(loses({ kind: 'set', values: ['ab', 'cd'] }, vc(5), false), false);
+  assert.equal(loses({ kind: 'set', values: ['ab', 'cd'] }, vc(4), false), true, 'truncated');
+  const en = (...values: string[]) => ({ kind: 'enum', values }) as const;
+  assert.equal(loses(en('green', 'a'), en('green', 'a', 'v17'), false), false, 'a member added');
+  assert.equal(loses(en('green', 'a'), en('a', 'green'), false), false, 'reordered');
+  assert.equal(loses(en('green', 'a'), en('green'), false), true, "'a' became ''");
+  assert.equal(loses(en('green', 'a'), en('green'), true), false, 'strict: refused unless unused');
+  assert.equal(loses(en('green', 'a'), en('green', 'A'), true), true, "'a' matches 'A' by collation");
+  assert.equal(loses(en('a', 'b'), { kind: 'set', values: ['b', 'a'] }, false), false);
+  const set = (...values: string[]) => ({ kind: 'set', values }) as const;
+  assert.equal(loses(set('ab', 'cd'), set('x', 'ab', 'y', 'cd'), false), false);
+  assert.equal(loses(set('ab', 'cd'), set('cd', 'ab'), true), true, "'ab,cd' becomes 'cd,ab'");
+  assert.equal(loses(en('a,b'), { kind: 'set', values: ['a', 'b', 'a,b'] }, true), true);
+  assert.equal(loses({ kind: 'set', values: ['a'] }, en('a'), false), true);
   assert.equal(loses({ kind: 'bit', length: 3 }, { kind: 'bit', length: 12 }, true), true, 'more bytes');
   assert.equal(loses(TINY, INT, false, { from: true, to: false }), true, 'NULL became 0');
   assert.equal(loses(TINY, INT, true, { from: true, to: false }), false);

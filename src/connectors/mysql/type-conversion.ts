@@ -55,7 +55,19 @@ function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean
       return (to.kind === 'enum' || to.kind === 'set' || to.kind === 'json') && strict;
     case 'enum':
     case 'set':
-      return (to.kind === 'string' && !to.fixed) || ((to.kind === 'enum' || to.kind === 'set') && strict);
+      if (to.kind === 'string') {
+        const widest =
+          from.kind === 'enum'
+            ? Math.max(0, ...from.values.map((m) => [...m].length))
+            : from.values.reduce((n, m) => n + [...m].length + 1, -1);
+        return !to.fixed && (strict || fitsText(to, widest));
+      }
+      if (to.kind === 'set' && from.kind === 'enum' && from.values.some((m) => m.includes(','))) return false;
+      if (to.kind === 'set' || (to.kind === 'enum' && from.kind === 'enum')) {
+        // a SET value is written in member order: reordered members reorder its text
+        return membersKept(from.values, to.values, strict, from.kind === 'set');
+      }
+      return to.kind === 'enum' && strict;
     case 'json':
       return to.kind === 'string' && !to.fixed && (strict || to.text === 'long');
     case 'binary':
@@ -103,6 +115,25 @@ function integerTo(from: ColumnType & { kind: 'integer' }, to: ColumnType, stric
     default:
       return false;
   }
+}
+
+/**
+ * Whether ENUM/SET values keep their text when the member list changes: each old member is a new
+ * one (members added; ENUM members also reordered). A strict sql_mode refuses values without a match, but matches
+ * by collation, so a member only case- or accent-equal to a new one would change its text.
+ */
+function membersKept(
+  from: readonly string[],
+  to: readonly string[],
+  strict: boolean,
+  ordered: boolean,
+): boolean {
+  const index = new Map(to.map((m, i) => [m, i]));
+  const kept = from.flatMap((m) => (index.has(m) ? [index.get(m)!] : []));
+  if (ordered && kept.some((i, k) => k > 0 && i < kept[k - 1]!)) return false;
+  const missing = from.filter((m) => !index.has(m));
+  if (!strict) return missing.length === 0;
+  return !missing.some((m) => to.some((n) => m.localeCompare(n, 'en', { sensitivity: 'base' }) === 0));
 }
 
 function sameKind(a: ColumnType, b: ColumnType): boolean {
