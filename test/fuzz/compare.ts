@@ -4,7 +4,7 @@
  * the model with the source itself.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ANY, canonicalDuck, showCell, type Cell } from './canonical.js';
+import { ANY, canonicalDuck, showCell, sinkCell, type Cell } from './canonical.js';
 import { keyString, type ModelRow, type ModelTable, type SinkModel } from './sink-model.js';
 import { tableKey, type SourceSnapshot } from './source-state.js';
 import { expectedDuckType } from './type-spec.js';
@@ -283,7 +283,10 @@ export function compareModelWithSource(model: SinkModel, source: SourceSnapshot)
       });
     }
     if (src.key.length === 0) continue;
-    const rows = src.rows.map((cells) => new Map(src.columns.map((c, i) => [lc(c.name), cells[i] ?? null])));
+    const key = new Set(src.key.map(lc));
+    const cell = (c: (typeof src.columns)[number], v: Cell | undefined): Cell =>
+      key.has(lc(c.name)) ? (v ?? null) : sinkCell(c.type, v ?? null);
+    const rows = src.rows.map((cells) => new Map(src.columns.map((c, i) => [lc(c.name), cell(c, cells[i])])));
     const fake: ModelTable = { ...t, keyed: t.keyed };
     for (const m of compareKeyed(label, fake, rows)) out.push({ ...m, sig: `model:${m.sig}` });
   }

@@ -397,8 +397,11 @@ export class SinkModel {
     const changed = [...intent.modified].some(
       (m) => a.columns.some((c) => lc(c.name) === m) && !keepsModified(b, a, intent, m),
     );
-    // existing rows get '' in a JSON column added NOT NULL without a default: not JSON
-    const emptyJson = intent.added.some((c) => c.type.f === 'json' && c.notNull && !c.default);
+    // existing rows get '' in a JSON or spatial column added NOT NULL without a default: not a
+    // JSON document or a geometry
+    const emptyJson = intent.added.some(
+      (c) => (c.type.f === 'json' || c.type.f === 'geometry') && c.notNull && !c.default,
+    );
     // a column made NOT NULL (MODIFY, or ADD PRIMARY KEY) outside a strict sql_mode: NULLs became
     // the type's default, which the sink does not redo (it refuses the change when it holds rows)
     const oldName = new Map([...intent.renames].map(([from, to]) => [lc(to), from]));
