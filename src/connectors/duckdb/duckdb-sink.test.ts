@@ -985,3 +985,30 @@ test('rows with large values (DELETE + INSERT): the same key in several batches 
     t.cleanup();
   }
 });
+
+test('a type change without a DuckDB cast on a table whose rows were all deleted: applied, as after a restart', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('id', INT, false), col('d', { kind: 'time', precision: 5 })],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, '01:00:00.00000'])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([del(orders, [1, '01:00:00.00000'])]);
+    await sink.flush(checkpoint(2));
+    // DuckDB keeps the deleted row until the file is compacted, and has no INTERVAL → DOUBLE cast
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [{ column: 'd', type: { kind: 'double' }, nullable: true }],
+    });
+    await sink.write([ins(orders, [2, 1.5])]);
+    await sink.flush(checkpoint(3));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT id, d FROM app_db.orders'), [['2', '1.5']]);
+  } finally {
+    t.cleanup();
+  }
+});

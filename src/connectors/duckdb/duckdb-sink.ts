@@ -596,10 +596,14 @@ export class DuckDbSink implements Sink {
       await this.rebuildTable(t, after);
       return;
     }
+    // Without visible rows no value is converted: DuckDB would still cast the deleted rows it keeps
+    // until the file is compacted, and fail where it has no cast (INTERVAL → DOUBLE).
+    const empty = !(await this.hasRows(t));
     for (const { col, type } of todo) {
+      const using = empty ? ` USING CAST(NULL AS ${type})` : '';
       try {
         await this.exec(
-          `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}`,
+          `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}${using}`,
         );
       } catch (e) {
         throw new TidemarkError(
