@@ -27,7 +27,13 @@ import {
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
 import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
-import { binlogPosition, readChunk, type ChunkOutput } from './snapshot/chunk-reader.js';
+import {
+  beginSnapshotRead,
+  binlogPosition,
+  endSnapshotRead,
+  readChunk,
+  type ChunkOutput,
+} from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
 import { StreamKeyWeigher, type EventKeys } from './snapshot/stream-key-weigher.js';
@@ -553,6 +559,8 @@ export class MysqlSource implements Source {
       queue.push(item);
       queued.notify();
     };
+    // MariaDB gives the binlog position of a consistent snapshot (chunk-reader beginSnapshotRead)
+    const exactSnapshot = this.server?.flavor === 'mariadb';
     const reader = async (index: number): Promise<void> => {
       const conn = await openMysqlConnection(this.conn, logger);
       try {
@@ -570,6 +578,7 @@ export class MysqlSource implements Source {
             maxRows: chunkSize * 2,
             logger,
             signal,
+            exactSnapshot,
           });
           await put({ kind: 'chunk', ...out });
         }
@@ -683,7 +692,7 @@ export class MysqlSource implements Source {
         ts.finish(item.chunk, item.hw);
       } else {
         try {
-          const lw = await binlogPosition(item.conn);
+          const lw = await beginSnapshotRead(item.conn, exactSnapshot);
           const chunk = ts.begin(FULL_RANGE, lw);
           let lastProgress = Date.now();
           try {
@@ -702,6 +711,7 @@ export class MysqlSource implements Source {
             if (ctx.signal.aborted) return;
             throw e;
           }
+          await endSnapshotRead(item.conn, exactSnapshot);
           ts.finish(chunk, lw);
         } finally {
           item.release();

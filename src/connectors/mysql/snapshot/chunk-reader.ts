@@ -1,4 +1,4 @@
-import type { FieldPacket } from 'mysql2';
+import type { FieldPacket, RowDataPacket } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import type { DataChangeEvent, Row } from '../../../event/change-event.js';
 import { tableIdToString } from '../../../event/table-schema.js';
@@ -48,6 +48,8 @@ export interface ChunkReaderOptions {
   readonly maxRows: number;
   readonly logger: Logger;
   readonly signal: AbortSignal;
+  /** MariaDB: reads in a consistent snapshot at an exact binlog position (see beginSnapshotRead). */
+  readonly exactSnapshot: boolean;
 }
 
 /** The binlog end (file and offset only): the watermark of a chunk. */
@@ -57,7 +59,45 @@ export async function binlogPosition(conn: Connection): Promise<BinlogPos> {
 }
 
 /**
- * Reads one chunk without locks, DBLog-style: low watermark (binlog end), a plain SELECT of the
+ * Starts the reads of a chunk and returns their low watermark: a binlog position such that the
+ * reads see exactly the transactions before it. SHOW MASTER STATUS alone is not that: a
+ * transaction is written to the binlog before InnoDB commits it, so a SELECT right after may miss
+ * one that lies before the position, and the stream drops it as already in the chunk (a row
+ * deleted at the source stays in the sink). On MariaDB the reads run in START TRANSACTION WITH
+ * CONSISTENT SNAPSHOT, whose binlog_snapshot_file/position is exactly such a position. MySQL has
+ * no such status: there the binlog end is used (see the README).
+ */
+export async function beginSnapshotRead(conn: Connection, exact: boolean): Promise<BinlogPos> {
+  if (!exact) return binlogPosition(conn);
+  try {
+    await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    const [rows] = await conn.query<RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    const v = new Map(rows.map((r) => [String(r.Variable_name).toLowerCase(), String(r.Value)]));
+    const file = v.get('binlog_snapshot_file');
+    const pos = Number(v.get('binlog_snapshot_position'));
+    if (!file || !Number.isInteger(pos)) throw new Error('binlog_snapshot_file/position are not set');
+    return { file, pos };
+  } catch (e) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw new TidemarkError(
+      'SOURCE_QUERY',
+      `starting a consistent snapshot read failed: ${errorMessage(e)}`,
+      {
+        cause: e,
+        retryable: true,
+      },
+    );
+  }
+}
+
+/** Ends the reads begun by beginSnapshotRead. */
+export async function endSnapshotRead(conn: Connection, exact: boolean): Promise<void> {
+  if (exact) await conn.query('COMMIT');
+}
+
+/**
+ * Reads one chunk without locks, DBLog-style: low watermark (beginSnapshotRead), a SELECT of the
  * chunk's key range (at most maxRows + 1 rows: a larger chunk is cut and its rest handed back to
  * the splitter), high watermark, then the binlog between the two watermarks is replayed onto the
  * rows of the chunk (upsert / delete by key), so that the chunk is the table's content at the high
@@ -74,7 +114,7 @@ export async function readChunk(
   const chunk = ts.begin(range);
   try {
     for (let attempt = 1; ; attempt++) {
-      const lw = await binlogPosition(conn);
+      const lw = await beginSnapshotRead(conn, opts.exactSnapshot);
       chunk.phase = 'reading';
       const r = chunk.range;
       const cond = rangeCondition(key, r);
@@ -109,6 +149,7 @@ export async function readChunk(
           splitter.pushFront({ lo: cut, hi: r.hi });
         }
       }
+      await endSnapshotRead(conn, opts.exactSnapshot);
       chunk.phase = 'closing';
       const hw = await binlogPosition(conn);
       if (comparePos(hw, lw) <= 0) return { table: ts, chunk, rows, hw };
@@ -127,6 +168,7 @@ export async function readChunk(
     }
   } catch (e) {
     ts.abandon(chunk);
+    if (opts.exactSnapshot) await conn.query('ROLLBACK').catch(() => undefined);
     throw e;
   }
 }
