@@ -1,23 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { createDefaultRegistry } from '../connectors/index.js';
-import { queryDuckDb } from '../connectors/duckdb/duckdb-query.js';
 import { TidemarkError, errorMessage, isTidemarkError } from '../event/tidemark-error.js';
-import { tableIdToString } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import { parseSecretsFile, variableSource } from '../pipeline-spec/variable-substitution.js';
-import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
-import { routerFromSpec } from '../routing/route-rules.js';
-import { schemaTransformFromRules } from '../transforms/transform-rules.js';
-import { createLogger } from '../runtime/logger.js';
-import { runPipeline } from '../runtime/pipeline-runner.js';
-import { registerBinlogCommand } from './binlog-dump-command.js';
-import { tuneHeapForStreaming } from './heap-tuning.js';
-import { generatedReadmeSection } from './readme-docs.js';
-import { ProgressReporter } from './progress-reporter.js';
+import type { ComponentRegistry } from '../runtime/component-registry.js';
+import { registerBinlogCommand } from './binlog-command.js';
 
-const registry = createDefaultRegistry();
+// Commands import what they use when they run: `tidemark --help` and `validate` load no connector.
+let registry: ComponentRegistry | undefined;
+async function defaultRegistry(): Promise<ComponentRegistry> {
+  registry ??= (await import('../connectors/index.js')).createDefaultRegistry();
+  return registry;
+}
 /** Secret values of the loaded pipeline: removed from anything printed, errors included. */
 const knownSecrets = new Set<string>();
 
@@ -37,6 +31,7 @@ async function loadSpec(file: string, secretsFile: string | undefined): Promise<
   let secrets: Record<string, string> = {};
   if (secretsFile) {
     try {
+      const { parseSecretsFile } = await import('../pipeline-spec/variable-substitution.js');
       secrets = parseSecretsFile(await readFile(secretsFile, 'utf8'));
     } catch (e) {
       throw new TidemarkError(
@@ -46,8 +41,10 @@ async function loadSpec(file: string, secretsFile: string | undefined): Promise<
     }
   }
   for (const v of Object.values(secrets)) knownSecrets.add(v);
+  const { variableSource } = await import('../pipeline-spec/variable-substitution.js');
+  const { loadPipelineYaml } = await import('../pipeline-spec/yaml-pipeline-loader.js');
   const spec = loadPipelineYaml(text, file, {
-    catalog: registry,
+    catalog: await defaultRegistry(),
     variables: variableSource(process.env, secrets),
   });
   for (const v of spec.secrets) knownSecrets.add(v);
@@ -76,12 +73,30 @@ export async function main(argv: string[]): Promise<number> {
     )
     .action(async (file: string, o: { stateDir: string; secrets?: string; exitWhenCaughtUp?: boolean }) => {
       const spec = await loadSpec(file, o.secrets);
+      const [
+        { createLogger },
+        { tuneHeapForStreaming },
+        { routerFromSpec },
+        { schemaTransformFromRules },
+        { runPipeline },
+        { ProgressReporter },
+        { tableIdToString },
+      ] = await Promise.all([
+        import('../runtime/logger.js'),
+        import('./heap-tuning.js'),
+        import('../routing/route-rules.js'),
+        import('../transforms/transform-rules.js'),
+        import('../runtime/pipeline-runner.js'),
+        import('./progress-reporter.js'),
+        import('../event/table-schema.js'),
+      ]);
       const logger = createLogger({ secrets: spec.secrets }, { pipeline: spec.pipeline.name });
       logger.debug('V8 heap tuned for streaming', { heapGrowingPercent: tuneHeapForStreaming() });
       const router = routerFromSpec(spec);
       const schemaTransform = schemaTransformFromRules(spec.transforms);
-      const source = registry.source(spec.source.type)!.create(spec.source.options, spec);
-      const sink = registry.sink(spec.sink.type)!.create(spec.sink.options, spec);
+      const components = await defaultRegistry();
+      const source = await components.source(spec.source.type)!.create(spec.source.options, spec);
+      const sink = await components.sink(spec.sink.type)!.create(spec.sink.options, spec);
       const controller = new AbortController();
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals): void => {
@@ -151,13 +166,15 @@ export async function main(argv: string[]): Promise<number> {
       new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
     )
     .action(async (file: string, sql: string, o: { format: 'table' | 'json' | 'csv' }) => {
+      const { queryDuckDb } = await import('../connectors/duckdb/duckdb-query.js');
       process.stdout.write(await queryDuckDb(file, sql, o.format));
     });
 
   program
     .command('docs')
     .description('Print the configuration reference generated from the component schemas')
-    .action(() => {
+    .action(async () => {
+      const { generatedReadmeSection } = await import('./readme-docs.js');
       process.stdout.write(generatedReadmeSection());
     });
 

@@ -1,15 +1,15 @@
 import { ComponentRegistry, optionNamesOf } from '../runtime/component-registry.js';
-import { DuckDbSink } from './duckdb/duckdb-sink.js';
 import { duckDbSinkOptionsSchema, type DuckDbSinkOptions } from './duckdb/duckdb-sink-options.js';
-import { MysqlBinlogFilesSource } from './mysql/mysql-binlog-files-source.js';
 import {
   mysqlBinlogFilesSourceOptionsSchema,
   type MysqlBinlogFilesSourceOptions,
 } from './mysql/mysql-binlog-files-source-options.js';
-import { MysqlSource } from './mysql/mysql-source.js';
 import { mysqlSourceOptionsSchema, type MysqlSourceOptions } from './mysql/mysql-source-options.js';
 
-/** Every built-in component, registered by its `type`. */
+/**
+ * Every built-in component, registered by its `type`: the option schemas load here, the
+ * implementations (DuckDB's native binding, the MySQL client) only when a pipeline is created.
+ */
 export function createDefaultRegistry(): ComponentRegistry {
   return new ComponentRegistry()
     .registerSource({
@@ -20,8 +20,10 @@ export function createDefaultRegistry(): ComponentRegistry {
       optionNames: optionNamesOf(mysqlSourceOptionsSchema),
       optionPrefixes: ['jdbc.properties.'],
       secretOptions: ['password'],
-      create: (options, spec) =>
-        new MysqlSource(options as MysqlSourceOptions, { parallelism: spec.pipeline.parallelism }),
+      create: async (options, spec) => {
+        const { MysqlSource } = await import('./mysql/mysql-source.js');
+        return new MysqlSource(options as MysqlSourceOptions, { parallelism: spec.pipeline.parallelism });
+      },
     })
     .registerSource({
       type: 'mysql-binlog-files',
@@ -31,7 +33,10 @@ export function createDefaultRegistry(): ComponentRegistry {
       optionsSchema: mysqlBinlogFilesSourceOptionsSchema,
       optionNames: optionNamesOf(mysqlBinlogFilesSourceOptionsSchema),
       secretOptions: ['password'],
-      create: (options) => new MysqlBinlogFilesSource(options as MysqlBinlogFilesSourceOptions),
+      create: async (options) => {
+        const { MysqlBinlogFilesSource } = await import('./mysql/mysql-binlog-files-source.js');
+        return new MysqlBinlogFilesSource(options as MysqlBinlogFilesSourceOptions);
+      },
     })
     .registerSink({
       type: 'duckdb',
@@ -39,6 +44,9 @@ export function createDefaultRegistry(): ComponentRegistry {
         'The embedded default store: one DuckDB schema per source database, one table per table; exactly-once.',
       optionsSchema: duckDbSinkOptionsSchema,
       optionNames: optionNamesOf(duckDbSinkOptionsSchema),
-      create: (options, spec) => new DuckDbSink({ ...(options as DuckDbSinkOptions), name: spec.sink.name }),
+      create: async (options, spec) => {
+        const { DuckDbSink } = await import('./duckdb/duckdb-sink.js');
+        return new DuckDbSink({ ...(options as DuckDbSinkOptions), name: spec.sink.name });
+      },
     });
 }

@@ -12,7 +12,8 @@ export interface ComponentFactory<C> extends ComponentDescriptor {
   readonly description: string;
   /** The strict zod object schema (its `.describe()` texts become the docs). */
   readonly optionsSchema: z.ZodObject & z.ZodType<Record<string, unknown>>;
-  create(options: Record<string, unknown>, spec: PipelineSpec): C;
+  /** Loads the implementation on use (a CLI that only validates or prints help loads none). */
+  create(options: Record<string, unknown>, spec: PipelineSpec): Promise<C>;
 }
 
 export type SourceFactory = ComponentFactory<Source>;

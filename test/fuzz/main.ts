@@ -6,10 +6,10 @@
  * Runs seeded scenarios against a private MariaDB (or TIDEMARK_TEST_MYSQL_PORT) and the real CLI,
  * prints each failing seed with its minimal statement log, and a summary by failure signature.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { compileCli } from '../support/compiled-cli.js';
 import { sharedMariaDb } from '../support/mariadb.js';
 import type { FuzzEnv } from './executor.js';
 import { ALL_FEATURES, FEATURES, parseFeatures } from './features.js';
@@ -62,28 +62,6 @@ function parseArgs(argv: readonly string[]): Args {
 
 const root = new URL('../..', import.meta.url).pathname;
 
-/** Compiles the CLI into a temporary directory laid out like the package (faster start-up). */
-function compileCli(): string {
-  const dir = join(tmpdir(), `tidemark-fuzz-cli-${process.pid}`);
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
-    {
-      stdio: 'inherit',
-    },
-  );
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  copyFileSync(join(root, 'bin', 'tidemark.js'), join(dir, 'bin', 'tidemark.js'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  try {
-    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  } catch {
-    // already linked
-  }
-  return join(dir, 'bin', 'tidemark.js');
-}
-
 interface Saved {
   readonly config: ScenarioConfig;
   readonly log: readonly LogEntry[];
@@ -107,7 +85,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const features = parseFeatures(args.features);
   const db = await sharedMariaDb();
-  const cliBin = args.compiled ? compileCli() : join(root, 'bin', 'tidemark.js');
+  const cliBin = args.compiled ? compileCli('fuzz') : join(root, 'bin', 'tidemark.js');
   mkdirSync(args.out, { recursive: true });
   const envFor = (slot: number, name: string): FuzzEnv => ({
     db,
