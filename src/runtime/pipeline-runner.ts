@@ -5,7 +5,7 @@ import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, type Checkpoint, type PipelineIdentity } from './checkpoint.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
 import {
@@ -167,6 +167,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       await drain();
       await settleCommit();
       const cp: Checkpoint = {
+        format: CHECKPOINT_FORMAT,
         seq: ++seq,
         pipeline: pipelineName,
         source: pendingState,

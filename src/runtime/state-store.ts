@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TidemarkError } from '../event/tidemark-error.js';
-import type { Checkpoint } from './checkpoint.js';
+import { parseCheckpoint, type Checkpoint } from './checkpoint.js';
 
 /**
  * The local state directory: everything tidemark keeps between runs lives here, one folder per
@@ -23,15 +23,15 @@ export class StateStore {
   }
 
   async load(): Promise<Checkpoint | undefined> {
+    const path = join(this.dir, 'checkpoint.json');
+    let text: string;
     try {
-      return JSON.parse(await readFile(join(this.dir, 'checkpoint.json'), 'utf8')) as Checkpoint;
+      text = await readFile(path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new TidemarkError(
-        'CHECKPOINT',
-        `cannot read ${join(this.dir, 'checkpoint.json')}: ${(e as Error).message}`,
-      );
+      throw new TidemarkError('CHECKPOINT', `cannot read ${path}: ${(e as Error).message}`);
     }
+    return parseCheckpoint(text, path);
   }
 
   /** Atomic replace: write a temporary file, fsync it, rename it over the old one. */

@@ -51,7 +51,7 @@ import type { ColumnType, Value } from '../../event/column-type.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
-import type { Checkpoint } from '../../runtime/checkpoint.js';
+import { parseCheckpoint, type Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
 import { SchemaChangeRefusedError, type Sink, type SinkContext } from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
@@ -280,17 +280,14 @@ export class DuckDbSink implements Sink {
       );
     }
     if (typeof text !== 'string') return undefined;
-    try {
-      const cp = JSON.parse(text) as Checkpoint;
-      if (typeof cp.seq !== 'number' || cp.pipeline !== this.pipelineName) throw new Error('bad shape');
-      return cp;
-    } catch (e) {
+    const cp = parseCheckpoint(text, `${this.path} (pipeline ${this.pipelineName})`);
+    if (cp.pipeline !== this.pipelineName) {
       throw new TidemarkError(
         'CHECKPOINT',
-        `the checkpoint of pipeline ${this.pipelineName} in ${this.path} is corrupt: ${errorMessage(e)}`,
-        { cause: e },
+        `the checkpoint of pipeline ${this.pipelineName} in ${this.path} names pipeline ${cp.pipeline}: the file is corrupt`,
       );
     }
+    return cp;
   }
 
   async applySchemaChange(

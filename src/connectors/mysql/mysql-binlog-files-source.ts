@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { restoredMysqlState } from './mysql-source-state.js';
 import { basename, resolve } from 'node:path';
 import type { SchemaChangeEvent } from '../../event/change-event.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
@@ -135,7 +136,7 @@ export class MysqlBinlogFilesSource implements Source {
   async *read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
     const ctx = this.ctx;
     if (!ctx) throw new TidemarkError('INTERNAL', 'MysqlBinlogFilesSource.read before open');
-    const restored = restoredState as MysqlSourceState | null | undefined;
+    const restored: MysqlSourceState | undefined = restoredMysqlState(restoredState);
     let start: MysqlSourceState;
     if (restored && restored.phase === 'binlog') {
       start = restored;

@@ -27,6 +27,7 @@ import {
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
 import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
+import { restoredMysqlState } from './mysql-source-state.js';
 import {
   beginSnapshotRead,
   binlogPosition,
@@ -194,7 +195,7 @@ export class MysqlSource implements Source {
   async *read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
     const ctx = this.ctx;
     if (!ctx) throw new TidemarkError('INTERNAL', 'MysqlSource.read before open');
-    const restored = restoredState as MysqlSnapshotSourceState | null | undefined;
+    const restored = restoredMysqlState(restoredState);
     const mode = this.options['scan.startup.mode'];
     let start: MysqlSourceState;
     let snapshot: TableSnapshot[] = [];
