@@ -1012,3 +1012,26 @@ test('a type change without a DuckDB cast on a table whose rows were all deleted
     t.cleanup();
   }
 });
+
+test('a table without a key that gets one keeps, per key, the newest image it appended', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const s: TableSchema = { columns: [col('k', VARCHAR, false), col('v', INT)], primaryKeys: [] };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, ['a', 1]), ins(orders, ['b', 2]), upd(orders, ['a', 1], ['a', 3])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([upd(orders, ['a', 3], ['a', 4]), ins(orders, ['c', 5])]);
+    await sink.flush(checkpoint(2));
+    await change(sink, orders, s, { type: 'alter-primary-key', primaryKeys: ['k'] });
+    await sink.flush(checkpoint(3));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT k, v FROM app_db.orders ORDER BY k'), [
+      ['a', '4'],
+      ['b', '2'],
+      ['c', '5'],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});

@@ -646,11 +646,21 @@ export class DuckDbSink implements Sink {
     const src = await this.catalogColumns(from.duckSchema, from.table);
     const dst = await this.catalogColumns(to.duckSchema, to.table);
     const names = dst.map((c) => quoteIdent(c.name)).join(', ');
-    const values = dst.map((c) => copiedValue(c, src, schema)).join(', ');
+    const exprs = dst.map((c) => copiedValue(c, src, schema));
     const replace = mode === 'merge' && (await this.catalogPrimaryKey(to.duckSchema, to.table)).length > 0;
+    // A table without a key holds every image appended: keyed now, it keeps each key's newest
+    // (DuckDB numbers appended rows in order)
+    const keyed = mode === 'create' && schema.primaryKeys.length > 0;
+    const appended = keyed && (await this.catalogPrimaryKey(from.duckSchema, from.table)).length === 0;
+    const keyExprs = dst.flatMap((c, i) =>
+      schema.primaryKeys.some((k) => sameName(k, c.name)) ? [exprs[i]!] : [],
+    );
+    const newest = appended
+      ? ` QUALIFY row_number() OVER (PARTITION BY ${keyExprs.join(', ')} ORDER BY rowid DESC) = 1`
+      : '';
     try {
       await this.exec(
-        `INSERT${replace ? ' OR REPLACE' : ''} INTO ${to.qualified} (${names}) SELECT ${values} FROM ${from.qualified}`,
+        `INSERT${replace ? ' OR REPLACE' : ''} INTO ${to.qualified} (${names}) SELECT ${exprs.join(', ')} FROM ${from.qualified}${newest}`,
       );
     } catch (e) {
       throw new TidemarkError(

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { JsonValue } from '../../event/json-value.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import { restoredMysqlState } from './mysql-source-state.js';
 
@@ -28,13 +29,14 @@ test("a MySQL source's checkpointed state reads back as written", () => {
 });
 
 test("another source's or a damaged state is a clear CHECKPOINT error", () => {
-  for (const bad of [
+  const bad: JsonValue[] = [
     { topic: 'x', offsets: [1] },
     { ...state, pos: '1234' },
     { ...state, schemas: [{ table: 1 }] },
-  ]) {
+  ];
+  for (const b of bad) {
     assert.throws(
-      () => restoredMysqlState(bad),
+      () => restoredMysqlState(b),
       (e: unknown) =>
         e instanceof TidemarkError && e.code === 'CHECKPOINT' && /not a MySQL source's/.test(e.message),
     );
