@@ -36,7 +36,8 @@ test('columns added with DEFAULT CURRENT_TIMESTAMP / TIMESTAMP literals / zero d
       ADD COLUMN b TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP,
       ADD COLUMN c TIMESTAMP NULL DEFAULT '2020-01-01 10:00:00',
       ADD COLUMN d DATETIME DEFAULT '0000-00-00 00:00:00',
-      ADD COLUMN g DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6)`);
+      ADD COLUMN g DATETIME(6) DEFAULT CURRENT_TIMESTAMP(6),
+      ADD COLUMN h DATETIME(2) DEFAULT CURRENT_TIMESTAMP(0)`);
     await conn.query(`SET SESSION time_zone = '-03:00'`);
     await conn.query(`ALTER TABLE acd_db.t
       ADD COLUMN e DATETIME DEFAULT NOW(),
@@ -50,17 +51,18 @@ test('columns added with DEFAULT CURRENT_TIMESTAMP / TIMESTAMP literals / zero d
 
   // DATETIME compared as wall-clock text, TIMESTAMP as epoch seconds; the zero DATETIME is NULL in
   // the sink (zero dates have no DuckDB value); DATETIME(6) to the microsecond (MariaDB logs the
-  // ALTER's start microseconds as Q_HRNOW).
+  // ALTER's start microseconds as Q_HRNOW); CURRENT_TIMESTAMP(0) on DATETIME(2) is MariaDB's
+  // current_timestamp(2).
   assert.deepEqual(
     await duckRows(
       duck,
       `SELECT id, v, CAST(a AS VARCHAR), CAST(epoch(b) AS BIGINT), CAST(epoch(c) AS BIGINT), d,
-         CAST(e AS VARCHAR), CAST(epoch(f) AS BIGINT), strftime(g, '%Y-%m-%d %H:%M:%S.%f') FROM acd_db.t`,
+         CAST(e AS VARCHAR), CAST(epoch(f) AS BIGINT), strftime(g, '%Y-%m-%d %H:%M:%S.%f'), strftime(h, '%Y-%m-%d %H:%M:%S.%f') FROM acd_db.t`,
     ),
     await mariaRows(
       db,
       `SELECT id, v, CAST(a AS CHAR), UNIX_TIMESTAMP(b), UNIX_TIMESTAMP(c), IF(d = '0000-00-00 00:00:00', NULL, d),
-         CAST(e AS CHAR), UNIX_TIMESTAMP(f), DATE_FORMAT(g, '%Y-%m-%d %H:%i:%s.%f') FROM acd_db.t`,
+         CAST(e AS CHAR), UNIX_TIMESTAMP(f), DATE_FORMAT(g, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(h, '%Y-%m-%d %H:%i:%s.%f') FROM acd_db.t`,
     ),
   );
 });

@@ -146,8 +146,9 @@ function implicitDefault(t: ColumnType, name: string): ExistingRowValue {
 }
 
 /**
- * `digits`: CURRENT_TIMESTAMP(n)'s n. Without one, MariaDB gives the column's own precision (a
- * TIMESTAMP(1) DEFAULT CURRENT_TIMESTAMP gets tenths; MySQL refuses such a default).
+ * `digits`: CURRENT_TIMESTAMP(n)'s n. Without one, or with (0), MariaDB gives the column's own
+ * precision (a TIMESTAMP(1) DEFAULT CURRENT_TIMESTAMP(0) gets tenths: SHOW CREATE TABLE says
+ * current_timestamp(1)); MySQL refuses such a default.
  */
 function currentTimestamp(column: Column, digits: number | undefined, clock: DdlClock): ExistingRowValue {
   const t = column.type;
@@ -155,7 +156,7 @@ function currentTimestamp(column: Column, digits: number | undefined, clock: Ddl
     return { unknown: `CURRENT_TIMESTAMP default of the ${t.kind} column ${column.name}` };
   }
   const fsp = t.kind === 'date' ? 0 : t.precision;
-  const kept = Math.min(fsp, digits ?? fsp);
+  const kept = Math.min(fsp, digits || fsp);
   if (kept > 0 && clock.micros === undefined) {
     // MariaDB logs the fraction (Q_HRNOW) only sometimes, while the rows still get it
     return {
