@@ -29,11 +29,7 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
   const pretty = options.pretty ?? process.stderr.isTTY;
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 3);
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const redact = (text: string): string => {
-    let out = text;
-    for (const s of secrets) out = out.split(s).join('******');
-    return out;
-  };
+  const redact = (text: string): string => redactSecrets(text, secrets);
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (LEVELS[level] < min) return;
     const all = { ...base, ...fields };
@@ -55,6 +51,13 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
     error: (m, f) => log('error', m, f),
     child: (fields) => createLogger(options, { ...base, ...fields }),
   };
+}
+
+/** `text` with every secret value of at least 3 characters replaced by `******`. */
+export function redactSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('******');
+  return out;
 }
 
 function safeJson(v: unknown): string {

@@ -33,6 +33,8 @@ export interface RunnerOptions {
   readonly signal?: AbortSignal;
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
+  /** After each checkpoint is committed (in the sink and the state directory). */
+  readonly onCheckpoint?: (cp: Checkpoint) => void;
   /** Row events handed to the sink per write call (bounded buffer). */
   readonly writeBatchSize?: number;
 }
@@ -181,6 +183,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
         async () => {
           await store.save(cp);
           lastCheckpoint = cp;
+          opts.onCheckpoint?.(cp);
           logger.debug('checkpoint committed', { seq: cp.seq });
         },
         (e: unknown) => {

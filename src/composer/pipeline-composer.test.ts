@@ -1,0 +1,167 @@
+// The composer with scripted components (fakes of tidemark's own Source and Sink interfaces):
+// two pipelines in one process keep their own state, status follows the run, stop() is clean.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { z } from 'zod';
+import type { DataChangeEvent } from '../event/change-event.js';
+import type { JsonValue } from '../event/json-value.js';
+import { tableId } from '../event/table-schema.js';
+import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
+import type { Checkpoint } from '../runtime/checkpoint.js';
+import { ComponentRegistry, optionNamesOf } from '../runtime/component-registry.js';
+import type { Sink } from '../runtime/sink.js';
+import type { Source, SourceRecord } from '../runtime/source.js';
+import { composePipeline } from './pipeline-composer.js';
+
+const t = tableId('db', 't');
+const meta = { tsMs: 0 };
+
+/** Emits `rows` inserts (one transaction each), then caught-up; or waits for the stop. */
+class ScriptedSource implements Source {
+  constructor(private readonly rows: number) {}
+  open() {
+    return Promise.resolve({ tables: [t], endpoint: 'script' });
+  }
+  async *read(restored: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
+    const from = typeof restored === 'number' ? restored : 0;
+    await Promise.resolve();
+    yield [
+      {
+        kind: 'schema',
+        tableId: t,
+        change: {
+          type: 'create-table',
+          schema: {
+            columns: [{ name: 'id', type: { kind: 'integer', bytes: 4, unsigned: false }, nullable: false }],
+            primaryKeys: ['id'],
+          },
+        },
+        meta,
+      },
+    ];
+    for (let i = from; i < this.rows; i++) {
+      yield [
+        { kind: 'data', tableId: t, op: 'insert', before: null, after: [i], meta },
+        { kind: 'checkpoint', state: i + 1 },
+      ];
+    }
+    yield [{ kind: 'caught-up' }];
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+class MemorySink implements Sink {
+  readonly transactional = false;
+  readonly rows: DataChangeEvent[] = [];
+  constructor(readonly target: string) {}
+  open() {
+    return Promise.resolve();
+  }
+  committedCheckpoint(): Promise<Checkpoint | undefined> {
+    return Promise.resolve(undefined);
+  }
+  isEmpty() {
+    return Promise.resolve(this.rows.length === 0);
+  }
+  applySchemaChange() {
+    return Promise.resolve();
+  }
+  write(events: readonly DataChangeEvent[]) {
+    this.rows.push(...events);
+    return Promise.resolve();
+  }
+  flush() {
+    return Promise.resolve();
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+const sinks = new Map<string, MemorySink>();
+const rowsSchema = z.strictObject({ rows: z.coerce.number(), password: z.string().optional() });
+const nameSchema = z.strictObject({ id: z.string() });
+const registry = new ComponentRegistry()
+  .registerSource({
+    type: 'script',
+    description: 'scripted rows',
+    optionsSchema: rowsSchema,
+    optionNames: optionNamesOf(rowsSchema),
+    secretOptions: ['password'],
+    create: (o) => Promise.resolve(new ScriptedSource(Number(o.rows))),
+  })
+  .registerSink({
+    type: 'memory',
+    description: 'rows in memory',
+    optionsSchema: nameSchema,
+    optionNames: optionNamesOf(nameSchema),
+    create: (o) => {
+      const s = new MemorySink(`memory ${String(o.id)}`);
+      sinks.set(String(o.id), s);
+      return Promise.resolve(s);
+    },
+  });
+
+const spec = (name: string, rows: number, password: string) =>
+  loadPipelineYaml(
+    `source:\n  type: script\n  rows: ${rows}\n  password: ${password}\nsink:\n  type: memory\n  id: ${name}\npipeline:\n  name: ${name}\n`,
+    `${name}.yaml`,
+    { catalog: registry, variables: { lookup: () => undefined } },
+  );
+
+test('two composed pipelines in one process: own rows, own checkpoints, own secrets, status', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tidemark-composer-'));
+  const log = { write: () => undefined };
+  const a = await composePipeline(spec('a', 3, 'secret-a'), registry, {
+    stateDir,
+    log,
+    exitWhenCaughtUp: true,
+  });
+  const b = await composePipeline(spec('b', 5, 'secret-b'), registry, {
+    stateDir,
+    log,
+    exitWhenCaughtUp: true,
+  });
+  assert.equal(a.status().state, 'created');
+  const [ra, rb] = await Promise.all([a.run(), b.run()]);
+  assert.deepEqual([ra.reason, ra.rowsWritten, rb.rowsWritten], ['caught-up', 3, 5]);
+  assert.deepEqual(a.secrets, ['secret-a']);
+  assert.deepEqual(b.secrets, ['secret-b']);
+  assert.deepEqual(
+    sinks.get('a')!.rows.map((e) => e.after![0]),
+    [0, 1, 2],
+  );
+  const sb = b.status();
+  assert.equal(sb.state, 'stopped');
+  assert.deepEqual(sb.tables, ['db.t']);
+  assert.equal(sb.rowsWritten, 5);
+  assert.ok((sb.lastCheckpoint ?? 0) >= 1);
+  await assert.rejects(a.run(), /run twice/);
+
+  // resumed from its own checkpoint: nothing is read again
+  const again = await composePipeline(spec('a', 4, 'secret-a'), registry, {
+    stateDir,
+    log,
+    exitWhenCaughtUp: true,
+  });
+  const r = await again.run();
+  assert.equal(r.rowsWritten, 1);
+  assert.equal(again.status().resumedFrom, ra.lastCheckpoint!.seq);
+});
+
+test('stop() before the end: a clean stop with status stopped', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tidemark-composer-'));
+  const p = await composePipeline(spec('c', 2, 'xyz'), registry, {
+    stateDir,
+    log: { write: () => undefined },
+  });
+  p.stop();
+  const r = await p.run();
+  assert.equal(r.reason, 'stopped');
+  assert.equal(p.status().state, 'stopped');
+});
