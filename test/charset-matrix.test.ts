@@ -101,17 +101,19 @@ async function classify(conn: Connection, charset: string, seqs: readonly Buffer
   }
   const [rows] = await conn.query(
     `SELECT n, CHAR_LENGTH(CONVERT(s USING ${charset})) AS len, HEX(CONVERT(s USING ${charset})) = HEX(s) AS kept,
-            HEX(CONVERT(CONVERT(s USING ${charset}) USING utf8mb4)) AS u
+            HEX(CONVERT(CONVERT(s USING ${charset}) USING utf8mb4)) AS u,
+            HEX(s) = HEX(CONVERT('?' USING ${charset})) AS q
        FROM seq ORDER BY n`,
   );
   const mapped: Buffer[] = [];
   const unmapped: Buffer[] = [];
-  for (const r of rows as { n: number; len: number; kept: number; u: string }[]) {
+  for (const r of rows as { n: number; len: number; kept: number; u: string; q: number }[]) {
     const s = seqs[r.n]!;
     // one well-formed character (its bytes kept as they are) that comes out as one character
     if (Number(r.kept) !== 1 || Number(r.len) !== 1) continue;
     if ([...Buffer.from(r.u, 'hex').toString('utf8')].length !== 1) continue;
-    if (r.u === '3F' && !(s.length === 1 && s[0] === 0x3f)) unmapped.push(s);
+    // '?' only when the sequence is not the charset's own '?' (0x3F, or 3F00 in utf16le, ...)
+    if (r.u === '3F' && Number(r.q) !== 1) unmapped.push(s);
     else mapped.push(s);
   }
   return { mapped, unmapped };

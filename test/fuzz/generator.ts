@@ -23,7 +23,7 @@ import type {
   Position,
   TableRef,
 } from './operations.js';
-import { Prng } from './prng.js';
+import { Prng } from '../support/prng.js';
 import type { Behavior, SinkModel } from './sink-model.js';
 import { tableKey, type SourceSnapshot, type SourceTable } from './source-state.js';
 import { quoteString, qi, type TypeSpec } from './type-spec.js';

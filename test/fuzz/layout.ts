@@ -6,7 +6,7 @@
  */
 import type { Feature } from './features.js';
 import type { ColumnDef, DefaultSpec } from './operations.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../support/prng.js';
 import { expectedDuckType, type GeometryKind, type TextSize, type TypeSpec } from './type-spec.js';
 import { randomLiteral } from './values.js';
 

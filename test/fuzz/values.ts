@@ -3,7 +3,7 @@
  * (limits of each type, zero dates, negative and > 24 h TIME, emoji, quotes and backslashes, text in
  * each character set's own script, large values).
  */
-import type { Prng } from './prng.js';
+import type { Prng } from '../support/prng.js';
 import { quoteString, type GeometryKind, type TypeSpec } from './type-spec.js';
 
 export interface LiteralOptions {

@@ -13,9 +13,13 @@ const root = new URL('../..', import.meta.url).pathname;
 export function compileCli(name: string): string {
   const dir = join(tmpdir(), `tidemark-${name}-cli-${process.pid}`);
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
+    {
+      stdio: 'inherit',
+    },
+  );
   mkdirSync(join(dir, 'bin'), { recursive: true });
   copyFileSync(join(root, 'bin', 'tidemark.js'), join(dir, 'bin', 'tidemark.js'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));

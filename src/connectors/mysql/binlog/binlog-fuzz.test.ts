@@ -11,20 +11,15 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { isTidemarkError } from '../../../event/tidemark-error.js';
 import { BinlogDecoder } from './binlog-decoder.js';
+import { Prng } from '../../../../test/support/prng.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const casesDir = join(repoRoot, '..', 'shared', 'fixtures', 'mysql-binlog', 'cases');
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic random numbers in [0, 1) (the tests' seeded generator). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Prng(seed);
+  return () => g.next();
 }
 
 /** The events of one case: the Format_description first. */

@@ -3,16 +3,12 @@ import { isUtf8 } from 'node:buffer';
 import { test } from 'node:test';
 import type { Value } from '../../../event/column-type.js';
 import { decodeUtf8, Utf8Batch } from './utf8-batch.js';
+import { Prng } from '../../../../test/support/prng.js';
 
-/** Deterministic PRNG (mulberry32). */
+/** Deterministic random numbers in [0, 1) (the tests' seeded generator). */
 function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Prng(seed);
+  return () => g.next();
 }
 
 const PIECES = ['a', 'Z', ' ', '\0', 'é', 'ß', '東', '京', '🌊', '𝄞', 'Ω', '\u{ffff}', '\u{10ffff}'];
