@@ -12,7 +12,7 @@ import { tableId } from '../event/table-schema.js';
 import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
 import type { Checkpoint } from '../runtime/checkpoint.js';
 import { ComponentRegistry, optionNamesOf } from '../runtime/component-registry.js';
-import type { Sink } from '../runtime/sink.js';
+import { ALL_SCHEMA_CHANGE_TYPES, type Sink } from '../runtime/sink.js';
 import type { Source, SourceRecord } from '../runtime/source.js';
 import { composePipeline } from './pipeline-composer.js';
 
@@ -57,6 +57,7 @@ class ScriptedSource implements Source {
 
 class MemorySink implements Sink {
   readonly transactional = false;
+  readonly schemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true };
   readonly rows: DataChangeEvent[] = [];
   constructor(readonly target: string) {}
   open() {

@@ -113,6 +113,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       spec.pipeline['schema.change.behavior'],
       restored?.runtime,
       opts.schemaTransform,
+      { capabilities: sink.schemaCapabilities, warn: (msg, fields) => logger.warn(msg, fields) },
     );
     let seq = restored?.seq ?? 0;
     let lastCheckpoint = restored;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SchemaChange, SchemaChangeEvent } from '../event/change-event.js';
 import { tableId, type TableSchema } from '../event/table-schema.js';
+import { TidemarkError } from '../event/tidemark-error.js';
 import type { SchemaChangeBehavior } from '../pipeline-spec/pipeline-spec.js';
 import { SchemaOperator, identityRouter, type TableRouter } from './schema-operator.js';
 
@@ -233,4 +234,47 @@ test('a change the sink refused: the sink table keeps its schema and rows map on
     ev({ type: 'create-table', schema: base }, tableId('db', 't2')),
   );
   assert.equal(o.sinkRefused(create!), false);
+});
+
+test("the sink's capabilities: an unsupported change is an error under evolve, skipped otherwise; positions", () => {
+  const warnings: string[] = [];
+  const sink = (columnPositions: boolean) => ({
+    capabilities: {
+      applies: ['create-table', 'add-column', 'reorder-columns'] as const,
+      columnPositions,
+    },
+    warn: (msg: string) => warnings.push(msg),
+  });
+  const make = (behavior: SchemaChangeBehavior, columnPositions = true): SchemaOperator => {
+    const o = new SchemaOperator(identityRouter, behavior, undefined, undefined, sink(columnPositions));
+    o.onSchemaChange(ev({ type: 'create-table', schema: base }));
+    return o;
+  };
+  const drop = { ...ev({ type: 'drop-column', columns: ['a'] }), ddl: 'ALTER TABLE t1 DROP a' };
+  assert.throws(
+    () => make('evolve').onSchemaChange(drop),
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'SINK_SCHEMA' &&
+      /the sink cannot apply drop-column to db\.t1 \(table db\.t1, DDL: ALTER TABLE t1 DROP a\)/.test(
+        e.message,
+      ),
+  );
+  const skipping = make('try_evolve');
+  assert.deepEqual(skipping.onSchemaChange(drop), []);
+  assert.match(warnings[0]!, /cannot apply drop-column to db\.t1.*skipped/);
+  assert.deepEqual(
+    skipping.sinkSchema(t1)?.columns.map((c) => c.name),
+    ['id', 'a'],
+  );
+  // without column positions: FIRST becomes last, reorders are left out
+  const unordered = make('evolve', false);
+  const [added] = unordered.onSchemaChange(ev(addB));
+  assert.deepEqual(added?.change, {
+    ...addB,
+    columns: [{ ...addB.columns[0]!, position: { kind: 'last' } }],
+  });
+  assert.deepEqual(unordered.onSchemaChange(ev({ type: 'reorder-columns', columns: ['b', 'id', 'a'] })), []);
+  const ordered = make('evolve', true);
+  assert.deepEqual(ordered.onSchemaChange(ev(addB))[0]?.change, addB);
 });

@@ -6,6 +6,7 @@ import type { Column, TableId, TableSchema } from '../event/table-schema.js';
 import { columnIndex, sameTableId, tableIdToString } from '../event/table-schema.js';
 import { TidemarkError } from '../event/tidemark-error.js';
 import type { SchemaChangeBehavior } from '../pipeline-spec/pipeline-spec.js';
+import { ALL_SCHEMA_CHANGE_TYPES, type SinkSchemaCapabilities } from './sink.js';
 
 /** Maps a source table to its sink table (routing); identity when no route matches. */
 export interface TableRouter {
@@ -44,6 +45,14 @@ interface Mapping {
  * merged into the table the new name routes to), except under `ignore`, where the rows of the
  * renamed table keep going to the old sink table.
  */
+/** The sink's schema capabilities, and where to say what was left out. */
+export interface SinkFit {
+  readonly capabilities: SinkSchemaCapabilities;
+  readonly warn: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true };
+
 export class SchemaOperator {
   private readonly sourceSchemas = new Map<string, TableSchema>();
   /** The ids of the source tables in sourceSchemas. */
@@ -58,6 +67,7 @@ export class SchemaOperator {
     private readonly behavior: SchemaChangeBehavior,
     restored?: JsonValue,
     private readonly transform?: SchemaTransform,
+    private readonly sink: SinkFit = { capabilities: ALL_CHANGES, warn: () => undefined },
   ) {
     if (restored && typeof restored === 'object' && !Array.isArray(restored)) {
       const r = restored as {
@@ -116,7 +126,46 @@ export class SchemaOperator {
 
     const sinkId = this.sinkOf(ev.tableId);
     const current = this.sinkSchemas.get(tableIdToString(sinkId))?.schema;
-    return this.applyToSink(sinkId, this.deriveSinkChanges(ev, current, before, after));
+    const derived = this.deriveSinkChanges(ev, current, before, after);
+    return this.applyToSink(sinkId, this.fitToSink(ev, sinkId, derived));
+  }
+
+  /**
+   * The derived changes as the sink can apply them (its declared capabilities): a change type it
+   * does not apply is a clear error under `evolve` and skipped with a warning otherwise; without
+   * column positions, added columns go last and reorders are left out.
+   */
+  private fitToSink(
+    ev: SchemaChangeEvent,
+    sinkId: TableId,
+    changes: readonly SchemaChange[],
+  ): SchemaChange[] {
+    const caps = this.sink.capabilities;
+    const out: SchemaChange[] = [];
+    for (const c of changes) {
+      if (!caps.applies.includes(c.type)) {
+        const what = `the sink cannot apply ${c.type} to ${tableIdToString(sinkId)} (table ${tableIdToString(ev.tableId)}${ev.ddl ? `, DDL: ${ev.ddl}` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''})`;
+        if (this.behavior === 'evolve') {
+          throw new TidemarkError(
+            'SINK_SCHEMA',
+            `${what}; with schema.change.behavior: try_evolve or lenient the pipeline goes on without such changes`,
+          );
+        }
+        this.sink.warn(`${what}: skipped`, { table: tableIdToString(ev.tableId), change: c.type });
+        continue;
+      }
+      if (!caps.columnPositions && c.type === 'reorder-columns') continue;
+      if (
+        !caps.columnPositions &&
+        c.type === 'add-column' &&
+        c.columns.some((a) => a.position.kind !== 'last')
+      ) {
+        out.push({ ...c, columns: c.columns.map((a) => ({ ...a, position: { kind: 'last' } as const })) });
+        continue;
+      }
+      out.push(c);
+    }
+    return out;
   }
 
   /** Applies derived changes to the sink table's schema and says them to the sink. */

@@ -1,4 +1,4 @@
-import type { DataChangeEvent, SchemaChange } from '../event/change-event.js';
+import type { DataChangeEvent, SchemaChange, SchemaChangeType } from '../event/change-event.js';
 import type { TableId, TableSchema } from '../event/table-schema.js';
 import { TidemarkError, type TidemarkErrorOptions } from '../event/tidemark-error.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -28,7 +28,30 @@ export interface SinkContext {
  * - `flush(checkpoint)` makes everything written so far durable. A transactional sink commits the
  *   checkpoint in the same transaction (exactly-once) and returns it from `committedCheckpoint`.
  */
+/** Every schema change type (for a sink that applies them all). */
+export const ALL_SCHEMA_CHANGE_TYPES: readonly SchemaChangeType[] = [
+  'create-table',
+  'add-column',
+  'drop-column',
+  'rename-column',
+  'alter-column-type',
+  'reorder-columns',
+  'alter-primary-key',
+  'drop-table',
+  'truncate-table',
+  'rename-table',
+];
+
+/** What a sink does with schema changes: the schema operator adapts changes to it in one place. */
+export interface SinkSchemaCapabilities {
+  /** The change types it applies; under `evolve` any other is a clear error, elsewhere skipped. */
+  readonly applies: readonly SchemaChangeType[];
+  /** Whether it places columns where the source does (FIRST/AFTER, reorders); else new columns go last. */
+  readonly columnPositions: boolean;
+}
+
 export interface Sink {
+  readonly schemaCapabilities: SinkSchemaCapabilities;
   /** True when `flush` commits rows and checkpoint atomically. */
   readonly transactional: boolean;
   /**

@@ -31,14 +31,14 @@
  *   Only primary key columns are NOT NULL in DuckDB, so that kept (dropped) columns accept NULL.
  *   Primary-key columns of type DATE, TIME, DATETIME, TIMESTAMP are VARCHAR holding the value's
  *   key text (duckDbKeyType); the writer follows the DuckDB column type (TableState.keyText).
- * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (positions are ignored).
- * - drop-column: the DuckDB column is kept; old rows keep their values, rows written afterwards
- *   (inserts and updates, which write the whole row) get NULL.
+ * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (the sink declares no column
+ *   positions: the schema operator sends new columns last and no reorders).
+ * - drop-column: DROP COLUMN (a primary-key column by rebuilding the table).
  * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
  *   exists already; when neither name exists the new column is added.
  * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes; DuckDB refuses
  *   when values do not cast or the column is in the primary key → SINK_SCHEMA error.
- * - drop-table: the DuckDB table is kept (warning). truncate-table: DELETE FROM.
+ * - drop-table: DROP TABLE. truncate-table: DELETE FROM.
  * Columns are written by name (case-insensitive, as DuckDB resolves identifiers); DuckDB columns
  * the source no longer has are written as NULL.
  */
@@ -53,7 +53,13 @@ import { tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import { parseCheckpoint, type Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
-import { SchemaChangeRefusedError, type Sink, type SinkContext } from '../../runtime/sink.js';
+import {
+  ALL_SCHEMA_CHANGE_TYPES,
+  SchemaChangeRefusedError,
+  type Sink,
+  type SinkContext,
+  type SinkSchemaCapabilities,
+} from '../../runtime/sink.js';
 import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import {
@@ -157,6 +163,11 @@ interface CatalogColumn {
 }
 
 export class DuckDbSink implements Sink {
+  /** Every change; columns are matched by name, DuckDB keeps its own order (new ones last). */
+  readonly schemaCapabilities: SinkSchemaCapabilities = {
+    applies: ALL_SCHEMA_CHANGE_TYPES,
+    columnPositions: false,
+  };
   readonly transactional = true;
   private readonly options: DuckDbSinkOptions;
   private instance: DuckDBInstance | undefined;

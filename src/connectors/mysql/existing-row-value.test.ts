@@ -45,7 +45,10 @@ test('CURRENT_TIMESTAMP at the ALTER, TIMESTAMP literals to UTC, zero dates kept
   assert.equal(of({ kind: 'timestamp_ltz', precision: 0 }, 'current_timestamp()'), '2026-12-03 07:48:23');
   // MariaDB reads CURRENT_TIMESTAMP(0) on a TIMESTAMP(1) as current_timestamp(1)
   assert.equal(of({ kind: 'timestamp_ltz', precision: 1 }, 'current_timestamp(0)'), '2026-12-03 07:48:23.9');
-  assert.equal(of({ kind: 'timestamp_ltz', precision: 3 }, 'current_timestamp(1)'), '2026-12-03 07:48:23.900');
+  assert.equal(
+    of({ kind: 'timestamp_ltz', precision: 3 }, 'current_timestamp(1)'),
+    '2026-12-03 07:48:23.900',
+  );
   assert.equal(of({ kind: 'timestamp_ltz', precision: 0 }, "'2020-01-01 10:00:00'"), '2020-01-01 04:30:00');
   assert.equal(of({ kind: 'timestamp', precision: 0 }, "'0000-00-00 00:00:00'"), '0000-00-00 00:00:00');
   // DATETIME literals are wall-clock: unchanged, with the column's fraction digits
