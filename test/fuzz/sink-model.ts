@@ -589,12 +589,17 @@ function serverValue(a: SourceTable, n: string): Cell {
   return a.rows.every((r) => r[i] === v) ? v : ANY;
 }
 
-function keepsModified(b: SourceTable, a: SourceTable, intent: AlterIntent, m: string): boolean {
+/**
+ * Whether MODIFY kept column m's values (of `cell`, when given): the text survives the type change,
+ * and a column made NOT NULL changes only its NULLs (to the type's zero value, or a refusal).
+ */
+function keepsModified(b: SourceTable, a: SourceTable, intent: AlterIntent, m: string, cell?: Cell): boolean {
   const oldName = [...intent.renames].find(([, to]) => lc(to) === m)?.[0] ?? m;
   const from = b.columns.find((c) => lc(c.name) === oldName);
   const to = a.columns.find((c) => lc(c.name) === m);
   if (!from || !to) return false;
-  return keepsText(from.type, to.type) && (to.nullable || !from.nullable);
+  const notNullKept = cell !== undefined && cell !== null && cell !== ANY;
+  return keepsText(from.type, to.type) && (to.nullable || !from.nullable || notNullKept);
 }
 
 /** A historical append image under evolve: renamed, dropped, added and converted columns. */
@@ -617,7 +622,7 @@ function transformImage(
     r.set(n, anyCols.has(n) ? ANY : serverValue(a, n));
   }
   for (const m of intent.modified) {
-    if (r.has(m) && !keepsModified(b, a, intent, m)) r.set(m, ANY);
+    if (r.has(m) && !keepsModified(b, a, intent, m, r.get(m))) r.set(m, ANY);
   }
   // only the columns the table has now
   const out: ModelRow = new Map();
