@@ -393,7 +393,7 @@ const truncated = join(
 
 test(
   'whole captured binlog files decode; a truncated one fails with a clear error',
-  { skip: !existsSync(rawDir) },
+  { skip: existsSync(rawDir) ? false : `the captured binlog corpus is not here: ${rawDir} not found` },
   () => {
     const files = [
       'blackbeam__rust_mysql_common__test-data__binlogs__binlog_transaction_with_GTID.000001',
@@ -472,7 +472,7 @@ test('caller column types that change make a repeated Table_map rebuild its plan
 
 test(
   'TRANSACTION_PAYLOAD (zstd) fixtures decode to their inner events',
-  { skip: !existsSync(fixtures) },
+  { skip: existsSync(fixtures) ? false : `the captured binlog corpus is not here: ${fixtures} not found` },
   () => {
     const found: string[] = [];
     for (const c of ['case-068', 'case-217']) {
