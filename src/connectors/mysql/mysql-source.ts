@@ -693,7 +693,7 @@ export class MysqlSource implements Source {
         ts.finish(item.chunk, item.hw);
       } else {
         try {
-          const lw = await beginSnapshotRead(item.conn, exactSnapshot);
+          const lw = await beginSnapshotRead(item.conn, exactSnapshot, start);
           const chunk = ts.begin(FULL_RANGE, lw);
           let lastProgress = Date.now();
           try {

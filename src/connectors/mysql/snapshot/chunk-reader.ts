@@ -67,8 +67,31 @@ export async function binlogPosition(conn: Connection): Promise<BinlogPos> {
  * CONSISTENT SNAPSHOT, whose binlog_snapshot_file/position is exactly such a position. MySQL has
  * no such status: there the binlog end is used (see the README).
  */
-export async function beginSnapshotRead(conn: Connection, exact: boolean): Promise<BinlogPos> {
+export async function beginSnapshotRead(
+  conn: Connection,
+  exact: boolean,
+  notBefore?: BinlogPos,
+): Promise<BinlogPos> {
   if (!exact) return binlogPosition(conn);
+  // A read whose rows the binlog stream cannot complete (no backfill: a whole-table read) must
+  // not start before the stream's start: a transaction logged but not yet visible then would be
+  // in neither. It becomes visible within moments: wait for it.
+  for (let waited = 0; ; waited += 10) {
+    const at = await consistentSnapshot(conn);
+    if (!notBefore || comparePos(at, notBefore) >= 0) return at;
+    await conn.query('ROLLBACK');
+    if (waited >= 10_000) {
+      throw new TidemarkError(
+        'SOURCE_QUERY',
+        `a consistent snapshot stayed at ${formatPos(at)}, before the binlog stream's start ${formatPos(notBefore)}, for 10 s`,
+        { retryable: true },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+async function consistentSnapshot(conn: Connection): Promise<BinlogPos> {
   try {
     await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
