@@ -161,8 +161,7 @@ async function runCommand(
     },
     onProgress: (p) => progress.update(p),
   });
-  const { createLogger } = await import('../runtime/logger.js');
-  const logger = createLogger({ secrets: spec.secrets }, { pipeline: spec.pipeline.name });
+  const logger = pipeline.logger;
   logger.debug('V8 heap tuned for streaming', { heapGrowingPercent });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {

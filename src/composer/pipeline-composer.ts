@@ -5,7 +5,7 @@ import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { routerFromSpec } from '../routing/route-rules.js';
 import type { Checkpoint } from '../runtime/checkpoint.js';
 import type { ComponentRegistry } from '../runtime/component-registry.js';
-import { createLogger, redactSecrets, type LoggerOptions } from '../runtime/logger.js';
+import { createLogger, redactSecrets, type Logger, type LoggerOptions } from '../runtime/logger.js';
 import { runPipeline, type RunResult } from '../runtime/pipeline-runner.js';
 import type { SourceProgress } from '../runtime/source.js';
 import { schemaTransformFromRules } from '../transforms/transform-rules.js';
@@ -40,6 +40,8 @@ export interface PipelineHandle {
   readonly name: string;
   /** Its secret values (to remove from anything printed about it); never logged. */
   readonly secrets: readonly string[];
+  /** Its logger: the pipeline's name on every line, its secrets removed. */
+  readonly logger: Logger;
   /** Runs until stopped, caught up (exitWhenCaughtUp) or the source ends; rejects on failure. */
   run(): Promise<RunResult>;
   /** Stops cleanly: the last complete transaction is committed, then run() resolves. */
@@ -78,6 +80,7 @@ export async function composePipeline(
   return {
     name,
     secrets: spec.secrets,
+    logger,
     async run() {
       if (started) throw new TidemarkError('INTERNAL', `pipeline ${name} was run twice`);
       started = true;

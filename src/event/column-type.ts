@@ -111,6 +111,11 @@ export function formatColumnType(t: ColumnType): string {
   }
 }
 
+/** The same type (the same kind and the same parameters, whatever their key order). */
+export function sameColumnType(a: ColumnType, b: ColumnType): boolean {
+  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
+}
+
 export function assertNever(x: never, what = 'value'): never {
   throw new Error(`unexpected ${what}: ${JSON.stringify(x)}`);
 }

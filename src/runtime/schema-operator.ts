@@ -1,5 +1,5 @@
 import type { DataChangeEvent, Row, SchemaChange, SchemaChangeEvent } from '../event/change-event.js';
-import { assertNever } from '../event/column-type.js';
+import { assertNever, sameColumnType } from '../event/column-type.js';
 import type { JsonValue } from '../event/json-value.js';
 import { applySchemaChange } from '../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../event/table-schema.js';
@@ -34,6 +34,14 @@ interface Mapping {
   readonly indexes: Int32Array | null;
 }
 
+/** The sink's schema capabilities, and where to say what was left out. */
+export interface SinkFit {
+  readonly capabilities: SinkSchemaCapabilities;
+  readonly warn: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true };
+
 /**
  * Flink CDC's SchemaOperator: keeps the schema of every source table and of every sink table,
  * turns source schema changes into sink schema changes according to `schema.change.behavior` and
@@ -45,14 +53,6 @@ interface Mapping {
  * merged into the table the new name routes to), except under `ignore`, where the rows of the
  * renamed table keep going to the old sink table.
  */
-/** The sink's schema capabilities, and where to say what was left out. */
-export interface SinkFit {
-  readonly capabilities: SinkSchemaCapabilities;
-  readonly warn: (msg: string, fields: Record<string, unknown>) => void;
-}
-
-const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true };
-
 export class SchemaOperator {
   private readonly sourceSchemas = new Map<string, TableSchema>();
   /** The ids of the source tables in sourceSchemas. */
@@ -448,8 +448,4 @@ function lenientChanges(
     default:
       return assertNever(change, 'schema change');
   }
-}
-
-function sameColumnType(a: Column['type'], b: Column['type']): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }

@@ -9,6 +9,28 @@ export interface SinkContext {
   readonly logger: Logger;
 }
 
+/** Every schema change type (for a sink that applies them all); the record keeps it complete. */
+export const ALL_SCHEMA_CHANGE_TYPES = Object.keys({
+  'create-table': true,
+  'add-column': true,
+  'drop-column': true,
+  'rename-column': true,
+  'alter-column-type': true,
+  'reorder-columns': true,
+  'alter-primary-key': true,
+  'drop-table': true,
+  'truncate-table': true,
+  'rename-table': true,
+} satisfies Record<SchemaChangeType, true>) as readonly SchemaChangeType[];
+
+/** What a sink does with schema changes: the schema operator adapts changes to it in one place. */
+export interface SinkSchemaCapabilities {
+  /** The change types it applies; under `evolve` any other is a clear error, elsewhere skipped. */
+  readonly applies: readonly SchemaChangeType[];
+  /** Whether it places columns where the source does (FIRST/AFTER, reorders); else new columns go last. */
+  readonly columnPositions: boolean;
+}
+
 /**
  * A sink is a writer plus a schema applier (Flink CDC's DataSink = EventSinkProvider + MetadataApplier).
  *
@@ -28,28 +50,6 @@ export interface SinkContext {
  * - `flush(checkpoint)` makes everything written so far durable. A transactional sink commits the
  *   checkpoint in the same transaction (exactly-once) and returns it from `committedCheckpoint`.
  */
-/** Every schema change type (for a sink that applies them all). */
-export const ALL_SCHEMA_CHANGE_TYPES: readonly SchemaChangeType[] = [
-  'create-table',
-  'add-column',
-  'drop-column',
-  'rename-column',
-  'alter-column-type',
-  'reorder-columns',
-  'alter-primary-key',
-  'drop-table',
-  'truncate-table',
-  'rename-table',
-];
-
-/** What a sink does with schema changes: the schema operator adapts changes to it in one place. */
-export interface SinkSchemaCapabilities {
-  /** The change types it applies; under `evolve` any other is a clear error, elsewhere skipped. */
-  readonly applies: readonly SchemaChangeType[];
-  /** Whether it places columns where the source does (FIRST/AFTER, reorders); else new columns go last. */
-  readonly columnPositions: boolean;
-}
-
 export interface Sink {
   readonly schemaCapabilities: SinkSchemaCapabilities;
   /** True when `flush` commits rows and checkpoint atomically. */

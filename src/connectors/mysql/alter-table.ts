@@ -1,8 +1,9 @@
 import type { AddedColumn, AddColumnPosition, SchemaChange } from '../../event/change-event.js';
+import { sameColumnType } from '../../event/column-type.js';
 import { applySchemaChange } from '../../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../../event/table-schema.js';
 import type { AlterClause } from './ddl-parser.js';
-import { conversionLoss, sameType } from './type-conversion.js';
+import { conversionLoss } from './type-conversion.js';
 
 type AddClause = Extract<AlterClause, { kind: 'add-column' }>;
 type ChangeClause = Extract<AlterClause, { kind: 'change-column' }>;
@@ -274,7 +275,7 @@ function changesBetween(
   const types = cur.columns.flatMap((c) => {
     const a = byName.get(lower(c.name));
     if (!a || addedNames.has(lower(c.name))) return [];
-    if (sameType(a.type, c.type) && a.nullable === c.nullable) return [];
+    if (sameColumnType(a.type, c.type) && a.nullable === c.nullable) return [];
     const loss = conversionLoss(c.type, a.type, { from: c.nullable, to: a.nullable }, intent.strict);
     return [
       { column: a.name, type: a.type, nullable: a.nullable, ...(loss ? { existingUnknown: loss } : {}) },

@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { restoredMysqlState } from './mysql-source-state.js';
 import { basename, resolve } from 'node:path';
 import type { SchemaChangeEvent } from '../../event/change-event.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
@@ -21,6 +20,7 @@ import { tableSchemaFromTableMap } from './table-map-schema.js';
 import type { MysqlBinlogFilesSourceOptions } from './mysql-binlog-files-source-options.js';
 import { openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
+import { restoredMysqlState } from './mysql-source-state.js';
 
 /** CREATE TABLE statements of a DDL script (`USE db;` switches the default database). */
 export function schemasFromDdlScript(
@@ -138,7 +138,7 @@ export class MysqlBinlogFilesSource implements Source {
     if (!ctx) throw new TidemarkError('INTERNAL', 'MysqlBinlogFilesSource.read before open');
     const restored: MysqlSourceState | undefined = restoredMysqlState(restoredState);
     let start: MysqlSourceState;
-    if (restored && restored.phase === 'binlog') {
+    if (restored) {
       start = restored;
       const name = start.file;
       const last = basename(this.files[this.files.length - 1]!);

@@ -204,7 +204,7 @@ export class MysqlSource implements Source {
     let notCaptured: string[] = [];
     const c = await openMysqlConnection(this.conn, ctx.logger);
     try {
-      if (restored && restored.phase === 'binlog') {
+      if (restored) {
         bounded = restored.bounded === true;
         let schemas = [...restored.schemas];
         const known = new Set(schemas.map((s) => s.table));
@@ -693,7 +693,7 @@ export class MysqlSource implements Source {
         ts.finish(item.chunk, item.hw);
       } else {
         try {
-          const lw = await beginSnapshotRead(item.conn, exactSnapshot, start);
+          const lw = await beginSnapshotRead(item.conn, ts.table, exactSnapshot, start);
           const chunk = ts.begin(FULL_RANGE, lw);
           let lastProgress = Date.now();
           try {

@@ -1,5 +1,5 @@
 import type { ColumnType } from '../../event/column-type.js';
-import { formatColumnType } from '../../event/column-type.js';
+import { formatColumnType, sameColumnType } from '../../event/column-type.js';
 
 /** MySQL/MariaDB sql_mode bits that make ALTER TABLE refuse a conversion that loses data. */
 const STRICT_TRANS_TABLES = 1n << 21n;
@@ -35,12 +35,8 @@ export function conversionLoss(
   return keepsValues(from, to, strict) ? undefined : `the server converted the existing values (${what})`;
 }
 
-export function sameType(a: ColumnType, b: ColumnType): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
-
 function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean {
-  if (sameType(from, to)) return true; // only NULL-ness changed, or nothing
+  if (sameColumnType(from, to)) return true; // only NULL-ness changed, or nothing
   switch (from.kind) {
     case 'integer':
       return integerTo(from, to, strict);
@@ -91,7 +87,7 @@ function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean
     case 'float':
     case 'double':
     case 'geometry':
-      return sameKind(from, to);
+      return false; // another type (the same one returned above)
     default:
       return from satisfies never;
   }
@@ -119,8 +115,9 @@ function integerTo(from: ColumnType & { kind: 'integer' }, to: ColumnType, stric
 
 /**
  * Whether ENUM/SET values keep their text when the member list changes: each old member is a new
- * one (members added; ENUM members also reordered). A strict sql_mode refuses values without a match, but matches
- * by collation, so a member only case- or accent-equal to a new one would change its text.
+ * one (members added; ENUM members also reordered). A strict sql_mode refuses values without a
+ * match, but matches by collation, so a member only case- or accent-equal to a new one would
+ * change its text.
  */
 function membersKept(
   from: readonly string[],
@@ -134,10 +131,6 @@ function membersKept(
   const missing = from.filter((m) => !index.has(m));
   if (!strict) return missing.length === 0;
   return !missing.some((m) => to.some((n) => m.localeCompare(n, 'en', { sensitivity: 'base' }) === 0));
-}
-
-function sameKind(a: ColumnType, b: ColumnType): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function longer(a: ColumnType, b: ColumnType): boolean {

@@ -69,6 +69,7 @@ export async function binlogPosition(conn: Connection): Promise<BinlogPos> {
  */
 export async function beginSnapshotRead(
   conn: Connection,
+  table: string,
   exact: boolean,
   notBefore?: BinlogPos,
 ): Promise<BinlogPos> {
@@ -77,21 +78,21 @@ export async function beginSnapshotRead(
   // not start before the stream's start: a transaction logged but not yet visible then would be
   // in neither. It becomes visible within moments: wait for it.
   for (let waited = 0; ; waited += 10) {
-    const at = await consistentSnapshot(conn);
+    const at = await consistentSnapshot(conn, table);
     if (!notBefore || comparePos(at, notBefore) >= 0) return at;
     await conn.query('ROLLBACK');
     if (waited >= 10_000) {
       throw new TidemarkError(
         'SOURCE_QUERY',
-        `a consistent snapshot stayed at ${formatPos(at)}, before the binlog stream's start ${formatPos(notBefore)}, for 10 s`,
-        { retryable: true },
+        `snapshot of ${table}: a consistent snapshot stayed at ${formatPos(at)}, before the binlog stream's start ${formatPos(notBefore)}, for 10 s`,
+        { retryable: true, details: { table, position: formatPos(notBefore) } },
       );
     }
     await new Promise((r) => setTimeout(r, 10));
   }
 }
 
-async function consistentSnapshot(conn: Connection): Promise<BinlogPos> {
+async function consistentSnapshot(conn: Connection, table: string): Promise<BinlogPos> {
   try {
     await conn.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
@@ -105,11 +106,8 @@ async function consistentSnapshot(conn: Connection): Promise<BinlogPos> {
     await conn.query('ROLLBACK').catch(() => undefined);
     throw new TidemarkError(
       'SOURCE_QUERY',
-      `starting a consistent snapshot read failed: ${errorMessage(e)}`,
-      {
-        cause: e,
-        retryable: true,
-      },
+      `snapshot of ${table}: starting a consistent snapshot read failed: ${errorMessage(e)}`,
+      { cause: e, retryable: true, details: { table } },
     );
   }
 }
@@ -137,7 +135,7 @@ export async function readChunk(
   const chunk = ts.begin(range);
   try {
     for (let attempt = 1; ; attempt++) {
-      const lw = await beginSnapshotRead(conn, opts.exactSnapshot);
+      const lw = await beginSnapshotRead(conn, ts.table, opts.exactSnapshot);
       chunk.phase = 'reading';
       const r = chunk.range;
       const cond = rangeCondition(key, r);
