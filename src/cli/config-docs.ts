@@ -1,4 +1,4 @@
-import { describeOptions } from '../pipeline-spec/option-types.js';
+import { describeOptions, optionsJsonSchema, type OptionDoc } from '../pipeline-spec/option-types.js';
 import {
   pipelineOptionsSchema,
   routeRuleSchema,
@@ -31,21 +31,16 @@ export function configurationReference(
 }
 
 function component(kind: string, f: ComponentFactory<unknown>): string[] {
-  const lines = block(`${kind} \`type: ${f.type}\``, f.description, f.optionsSchema);
-  if (f.optionPrefixes?.length) {
-    lines.splice(
-      lines.length - 1,
-      0,
-      ...f.optionPrefixes.map((p) => `| \`${p}*\` | no | | String | Passed through as a map. |`),
-    );
-  }
-  return lines;
+  return block(`${kind} \`type: ${f.type}\``, f.description, f.optionsSchema);
 }
 
 function block(title: string, description: string, schema: z.ZodObject): string[] {
-  const rows = describeOptions(schema).map(
+  const options = describeOptions(schema);
+  // the options most pipelines set first, tuning after them
+  const ordered = [...options.filter((o) => !o.advanced), ...options.filter((o) => o.advanced)];
+  const rows = ordered.map(
     (o) =>
-      `| \`${o.name}\` | ${o.required ? 'yes' : 'no'} | ${o.default === undefined ? '' : `\`${o.default}\``} | ${o.type} | ${o.description.replace(/\|/g, '\\|')} |`,
+      `| \`${o.prefixMap ? `${o.name}.*` : o.name}\` | ${o.required ? 'yes' : 'no'} | ${o.default === undefined ? '' : `\`${o.default}\``} | ${o.type} | ${optionText(o).replace(/\|/g, '\\|')} |`,
   );
   return [
     `### ${title}`,
@@ -57,4 +52,43 @@ function block(title: string, description: string, schema: z.ZodObject): string[
     ...rows,
     '',
   ];
+}
+
+function optionText(o: OptionDoc): string {
+  const parts: string[] = [];
+  if (o.compat) parts.push('Accepted for compatibility; it changes nothing.');
+  if (o.advanced) parts.push('*(Tuning.)*');
+  parts.push(o.description);
+  if (o.prefixMap) parts.push('Written as prefixed keys, each a string.');
+  if (o.secret) parts.push('A secret: never logged or printed.');
+  if (o.examples.length) parts.push(`Example: ${o.examples.map((e) => `\`${String(e)}\``).join(', ')}.`);
+  return parts.join(' ');
+}
+
+/**
+ * `tidemark docs --json`: the JSON Schema of every component's options and of the pipeline-wide
+ * blocks, from the same schemas as the reference above (for editors and tooling).
+ */
+export function configurationJsonSchemas(registry: ComponentRegistry): Record<string, unknown> {
+  // the schema of a whole `source:` / `sink:` block: its `type` and `name` keys included
+  const of = (f: ComponentFactory<unknown>): Record<string, unknown> => {
+    const options = optionsJsonSchema(f.optionsSchema) as { properties: object; required?: string[] };
+    return {
+      ...options,
+      description: f.description,
+      properties: {
+        type: { const: f.type },
+        name: { type: 'string', description: 'Display name of the component, used in logs.' },
+        ...options.properties,
+      },
+      required: ['type', ...(options.required ?? [])],
+    };
+  };
+  return {
+    sources: Object.fromEntries(registry.sourceTypes().map((t) => [t, of(registry.source(t)!)])),
+    sinks: Object.fromEntries(registry.sinkTypes().map((t) => [t, of(registry.sink(t)!)])),
+    route: optionsJsonSchema(routeRuleSchema),
+    transform: optionsJsonSchema(transformRuleSchema),
+    pipeline: optionsJsonSchema(pipelineOptionsSchema),
+  };
 }

@@ -104,7 +104,16 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('docs')
     .description('Print the configuration reference generated from the component schemas')
-    .action(async () => {
+    .option('--json', 'print the JSON Schema of every component and pipeline block instead')
+    .action(async (o: { json?: boolean }) => {
+      if (o.json) {
+        const { configurationJsonSchemas } = await import('./config-docs.js');
+        const { createDefaultRegistry } = await import('../connectors/index.js');
+        process.stdout.write(
+          `${JSON.stringify(configurationJsonSchemas(createDefaultRegistry()), null, 2)}\n`,
+        );
+        return;
+      }
       const { generatedReadmeSection } = await import('./readme-docs.js');
       process.stdout.write(generatedReadmeSection());
     });

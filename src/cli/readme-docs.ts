@@ -1,5 +1,5 @@
 import { createDefaultRegistry } from '../connectors/index.js';
-import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/duckdb-type-mapping.js';
+import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
 import { configurationReference } from './config-docs.js';
 
 export const BEGIN_MARKER = '<!-- BEGIN GENERATED CONFIGURATION REFERENCE -->';

@@ -9,9 +9,12 @@ import { z } from 'zod';
 import type { DataChangeEvent } from '../event/change-event.js';
 import type { JsonValue } from '../event/json-value.js';
 import { tableId } from '../event/table-schema.js';
+import { TidemarkError } from '../event/tidemark-error.js';
 import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
 import type { Checkpoint } from '../runtime/checkpoint.js';
-import { ComponentRegistry, optionNamesOf } from '../runtime/component-registry.js';
+import { ComponentRegistry } from '../runtime/component-registry.js';
+import { defineSink, defineSource } from '../runtime/connector-kit.js';
+import { ResourceLedger } from '../runtime/resource-ledger.js';
 import { ALL_SCHEMA_CHANGE_TYPES, type Sink } from '../runtime/sink.js';
 import type { Source, SourceRecord } from '../runtime/source.js';
 import { composePipeline } from './pipeline-composer.js';
@@ -85,28 +88,33 @@ class MemorySink implements Sink {
 }
 
 const sinks = new Map<string, MemorySink>();
-const rowsSchema = z.strictObject({ rows: z.coerce.number(), password: z.string().optional() });
+const rowsSchema = z.strictObject({
+  rows: z.coerce.number(),
+  password: z.string().optional().meta({ secret: true }),
+});
 const nameSchema = z.strictObject({ id: z.string() });
 const registry = new ComponentRegistry()
-  .registerSource({
-    type: 'script',
-    description: 'scripted rows',
-    optionsSchema: rowsSchema,
-    optionNames: optionNamesOf(rowsSchema),
-    secretOptions: ['password'],
-    create: (o) => Promise.resolve(new ScriptedSource(Number(o.rows))),
-  })
-  .registerSink({
-    type: 'memory',
-    description: 'rows in memory',
-    optionsSchema: nameSchema,
-    optionNames: optionNamesOf(nameSchema),
-    create: (o) => {
-      const s = new MemorySink(`memory ${String(o.id)}`);
-      sinks.set(String(o.id), s);
-      return Promise.resolve(s);
-    },
-  });
+  .registerSource(
+    defineSource({
+      type: 'script',
+      description: 'scripted rows',
+      options: rowsSchema,
+      create: (o) => Promise.resolve(new ScriptedSource(o.rows)),
+    }),
+  )
+  .registerSink(
+    defineSink({
+      type: 'memory',
+      description: 'rows in memory',
+      options: nameSchema,
+      claims: (o) => [{ kind: 'memory', key: o.id, description: `the memory sink ${o.id}` }],
+      create: (o) => {
+        const s = new MemorySink(`memory ${o.id}`);
+        sinks.set(o.id, s);
+        return Promise.resolve(s);
+      },
+    }),
+  );
 
 const spec = (name: string, rows: number, password: string) =>
   loadPipelineYaml(
@@ -165,4 +173,34 @@ test('stop() before the end: a clean stop with status stopped', async () => {
   const r = await p.run();
   assert.equal(r.reason, 'stopped');
   assert.equal(p.status().state, 'stopped');
+});
+
+test('a resource two pipelines of one process would share is refused until the first ends', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tidemark-composer-'));
+  const resources = new ResourceLedger();
+  const log = { write: () => undefined };
+  const shared = (name: string) =>
+    loadPipelineYaml(
+      `source:\n  type: script\n  rows: 2\nsink:\n  type: memory\n  id: shared\npipeline:\n  name: ${name}\n`,
+      `${name}.yaml`,
+      { catalog: registry, variables: { lookup: () => undefined } },
+    );
+  const first = await composePipeline(shared('first'), registry, {
+    stateDir,
+    log,
+    resources,
+    exitWhenCaughtUp: true,
+  });
+  await assert.rejects(
+    composePipeline(shared('second'), registry, { stateDir, log, resources }),
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'RESOURCE_IN_USE' &&
+      /pipeline second cannot use the memory sink shared: pipeline first/.test(e.message),
+  );
+  await first.run();
+  // the first run ended: its claim is gone
+  const second = await composePipeline(shared('second'), registry, { stateDir, log, resources });
+  second.stop();
+  await second.run();
 });

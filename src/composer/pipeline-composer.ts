@@ -4,7 +4,8 @@ import { TidemarkError, errorMessage } from '../event/tidemark-error.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { routerFromSpec } from '../routing/route-rules.js';
 import type { Checkpoint } from '../runtime/checkpoint.js';
-import type { ComponentRegistry } from '../runtime/component-registry.js';
+import type { ComponentRegistry, SinkFactory, SourceFactory } from '../runtime/component-registry.js';
+import { ResourceLedger } from '../runtime/resource-ledger.js';
 import { createLogger, redactSecrets, type Logger, type LoggerOptions } from '../runtime/logger.js';
 import { runPipeline, type RunResult } from '../runtime/pipeline-runner.js';
 import type { SourceProgress } from '../runtime/source.js';
@@ -18,6 +19,12 @@ export interface ComposeOptions {
   readonly exitWhenCaughtUp?: boolean;
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
+  /**
+   * What the process's pipelines hold exclusively (a DuckDB file, a replica server id): a second
+   * pipeline claiming one is refused (RESOURCE_IN_USE). Share one ledger between the pipelines of
+   * a process; the claims are released when the pipeline's run ends.
+   */
+  readonly resources?: ResourceLedger;
 }
 
 export type PipelineState = 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -66,6 +73,26 @@ export async function composePipeline(
     const missing = sourceFactory ? `sink type ${spec.sink.type}` : `source type ${spec.source.type}`;
     throw new TidemarkError('CONFIG_INVALID', `pipeline ${name}: no ${missing} is registered`);
   }
+  const release = (opts.resources ?? new ResourceLedger()).claim(name, [
+    ...sourceFactory.claims(spec.source.options, spec),
+    ...sinkFactory.claims(spec.sink.options, spec),
+  ]);
+  try {
+    return await handleFor(spec, sourceFactory, sinkFactory, opts, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function handleFor(
+  spec: PipelineSpec,
+  sourceFactory: SourceFactory,
+  sinkFactory: SinkFactory,
+  opts: ComposeOptions,
+  release: () => void,
+): Promise<PipelineHandle> {
+  const name = spec.pipeline.name;
   const logger = createLogger({ ...opts.log, secrets: spec.secrets }, { pipeline: name });
   const router = routerFromSpec(spec);
   const schemaTransform = schemaTransformFromRules(spec.transforms);
@@ -115,10 +142,13 @@ export async function composePipeline(
         const code = e instanceof TidemarkError ? e.code : 'INTERNAL';
         update({ state: 'failed', error: { code, message: redactSecrets(errorMessage(e), spec.secrets) } });
         throw e;
+      } finally {
+        release();
       }
     },
     stop() {
       if (status.state === 'running' || status.state === 'created') update({ state: 'stopping' });
+      if (!started) release(); // never run: nothing else ends its claims
       controller.abort();
     },
     status: () => status,

@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'CHECKPOINT'
   | 'STATE_LOCKED'
   | 'PIPELINE_MISMATCH'
+  /** Two pipelines of one process claim one resource (a DuckDB file, a replica server id). */
+  | 'RESOURCE_IN_USE'
   | 'INTERNAL';
 
 export interface TidemarkErrorOptions {

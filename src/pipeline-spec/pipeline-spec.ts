@@ -101,17 +101,14 @@ export const transformRuleSchema = z
 
 export type TransformRule = z.output<typeof transformRuleSchema>;
 
-/** A component's options schema, as the spec loader needs it (the runtime registry implements this). */
+/**
+ * A component's options schema, as the spec loader needs it (the runtime registry implements this).
+ * The schema says everything else: option names, secrets and prefixed maps (see option-types.ts).
+ */
 export interface ComponentDescriptor {
   readonly type: string;
-  /** Validates options (all keys but `type` and `name`); must be a strict object schema. */
-  readonly optionsSchema: z.ZodType<Record<string, unknown>>;
-  /** Known option names, for "did you mean" hints. */
-  readonly optionNames: readonly string[];
-  /** Key prefixes passed through as free-form maps (e.g. `jdbc.properties.`). */
-  readonly optionPrefixes?: readonly string[];
-  /** Option names whose values are secrets. */
-  readonly secretOptions?: readonly string[];
+  /** Validates options (all keys but `type` and `name`); a strict object schema. */
+  readonly optionsSchema: z.ZodObject;
 }
 
 export interface ComponentCatalog {

@@ -11,7 +11,8 @@ const sourceSchema = z
     hostname: opt.string(),
     port: opt.int(1, 65535).default(3306),
     username: opt.string(),
-    password: opt.string(),
+    password: opt.string().meta({ secret: true }),
+    'jdbc.properties': opt.prefixMap(),
     tables: opt.string(),
     'server-id': opt.string().optional(),
     'server-time-zone': opt.string().optional(),
@@ -20,14 +21,8 @@ const sourceSchema = z
   .strict();
 const sinkSchema = z.object({ path: opt.string().default('./tidemark.duckdb') }).strict();
 
-const mysql: ComponentDescriptor = {
-  type: 'mysql',
-  optionsSchema: sourceSchema,
-  optionNames: Object.keys(sourceSchema.shape),
-  optionPrefixes: ['jdbc.properties.'],
-  secretOptions: ['password'],
-};
-const duckdb: ComponentDescriptor = { type: 'duckdb', optionsSchema: sinkSchema, optionNames: ['path'] };
+const mysql: ComponentDescriptor = { type: 'mysql', optionsSchema: sourceSchema };
+const duckdb: ComponentDescriptor = { type: 'duckdb', optionsSchema: sinkSchema };
 const catalog: ComponentCatalog = {
   source: (t) => (t === 'mysql' ? mysql : undefined),
   sink: (t) => (t === 'duckdb' ? duckdb : undefined),

@@ -3,6 +3,7 @@ import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { TidemarkError } from '../event/tidemark-error.js';
 import { didYouMean } from './did-you-mean.js';
+import { optionNamesOf, prefixMapOptionsOf, secretOptionsOf } from './option-types.js';
 import type { ComponentCatalog, ComponentDescriptor, ComponentSpec, PipelineSpec } from './pipeline-spec.js';
 import { pipelineOptionsSchema, routeRuleSchema, transformRuleSchema } from './pipeline-spec.js';
 import { substituteVariables, type VariableSource } from './variable-substitution.js';
@@ -158,39 +159,32 @@ function loadComponent(
   const nameNode = node.get('name', true);
   const name = isScalar(nameNode) && nameNode.value !== null ? scalarText(nameNode.value) : undefined;
 
-  // Split prefix options (jdbc.properties.*) into maps; the rest goes to the strict schema.
+  // Prefixed keys (jdbc.properties.useSSL) fill their map option; the strict schema checks the rest.
+  const schema = descriptor.optionsSchema;
+  const mapOptions = prefixMapOptionsOf(schema);
   const plain: Record<string, unknown> = {};
-  const prefixed: Record<string, Record<string, string>> = {};
-  const keyNodes = new Map<string, Pair>();
   for (const pair of node.items) {
     const key = keyText(pair);
     if (key === 'type' || key === 'name') continue;
-    keyNodes.set(key, pair);
-    const prefix = descriptor.optionPrefixes?.find((p) => key.startsWith(p));
-    if (prefix) {
+    const map = mapOptions.find((m) => key.startsWith(`${m}.`));
+    if (map !== undefined) {
       const v = isScalar(pair.value) ? pair.value.value : undefined;
-      (prefixed[prefix] ??= {})[key.slice(prefix.length)] =
-        v === null || v === undefined ? '' : scalarText(v);
+      const entries = (plain[map] ??= {}) as Record<string, string>;
+      entries[key.slice(map.length + 1)] = v === null || v === undefined ? '' : scalarText(v);
       continue;
     }
     plain[key] = toJs(pair.value);
   }
-  const result = descriptor.optionsSchema.safeParse(plain);
+  const result = schema.safeParse(plain);
   if (!result.success) {
-    reportIssues(ctx, [block], node, result.error.issues, descriptor.optionNames);
+    reportIssues(ctx, [block], node, result.error.issues, optionNamesOf(schema));
     return undefined;
   }
-  for (const s of descriptor.secretOptions ?? []) {
+  for (const s of secretOptionsOf(schema)) {
     const v = result.data[s];
     if (typeof v === 'string' && v.length > 0) ctx.secrets.add(v);
   }
-  return { type, name, options: { ...result.data, ...prefixedOptions(prefixed) } };
-}
-
-function prefixedOptions(prefixed: Record<string, Record<string, string>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [prefix, map] of Object.entries(prefixed)) out[prefix.replace(/\.$/, '')] = map;
-  return out;
+  return { type, name, options: result.data };
 }
 
 function loadList<S extends z.ZodType>(

@@ -1,17 +1,20 @@
 import type { z } from 'zod';
 import type { ComponentCatalog, ComponentDescriptor, PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import type { ResourceClaim } from './resource-ledger.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
 
 /**
- * Components are registered by type name. Each brings one zod schema: its TypeScript type, its
- * validation (through the spec loader) and its generated docs.
+ * A registered component type, as the registry, the composer and the docs see it. Connectors build
+ * these with `defineSource` / `defineSink` (connector-kit.ts), typed by their options schema.
  */
 export interface ComponentFactory<C> extends ComponentDescriptor {
   /** One-line description for the generated docs. */
   readonly description: string;
-  /** The strict zod object schema (its `.describe()` texts become the docs). */
-  readonly optionsSchema: z.ZodObject & z.ZodType<Record<string, unknown>>;
+  /** The strict zod object schema: validation, docs, JSON Schema, secrets and map options. */
+  readonly optionsSchema: z.ZodObject;
+  /** What an instance holds exclusively (a file, a replica id on a server), from its options. */
+  claims(options: Record<string, unknown>, spec: PipelineSpec): readonly ResourceClaim[];
   /** Loads the implementation on use (a CLI that only validates or prints help loads none). */
   create(options: Record<string, unknown>, spec: PipelineSpec): Promise<C>;
 }
@@ -19,9 +22,22 @@ export interface ComponentFactory<C> extends ComponentDescriptor {
 export type SourceFactory = ComponentFactory<Source>;
 export type SinkFactory = ComponentFactory<Sink>;
 
+/** One connector folder's components (`src/connectors/<name>/index.ts` exports one). */
+export interface Connector {
+  readonly name: string;
+  readonly sources: readonly SourceFactory[];
+  readonly sinks: readonly SinkFactory[];
+}
+
 export class ComponentRegistry implements ComponentCatalog {
   private readonly sources = new Map<string, SourceFactory>();
   private readonly sinks = new Map<string, SinkFactory>();
+
+  register(connector: Connector): this {
+    for (const f of connector.sources) this.registerSource(f);
+    for (const f of connector.sinks) this.registerSink(f);
+    return this;
+  }
 
   registerSource(f: SourceFactory): this {
     if (this.sources.has(f.type)) throw new Error(`source type ${f.type} registered twice`);
@@ -50,9 +66,4 @@ export class ComponentRegistry implements ComponentCatalog {
   sinkTypes(): string[] {
     return [...this.sinks.keys()].sort();
   }
-}
-
-/** optionNames for a strict object schema (the keys of its shape). */
-export function optionNamesOf(schema: z.ZodObject): string[] {
-  return Object.keys(schema.shape);
 }

@@ -43,7 +43,7 @@ import {
   parseTimeMicros,
   temporalKeyText,
   toDuckDbInput,
-} from './duckdb-type-mapping.js';
+} from './type-mapping.js';
 
 /** Rows per data chunk (DuckDB's vector size, 2048). */
 export const CHUNK_ROWS = bindings.vector_size();

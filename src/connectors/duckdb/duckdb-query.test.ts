@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import { queryDuckDb, shortestFloat32 } from './duckdb-query.js';
-import { duckDbType, parseTimeMicros, toDuckDbInput } from './duckdb-type-mapping.js';
+import { duckDbType, parseTimeMicros, toDuckDbInput } from './type-mapping.js';
 import { openSink, tempDb } from './duckdb-test-support.js';
 
 const SQL =

@@ -60,7 +60,7 @@ import {
   type SinkContext,
   type SinkSchemaCapabilities,
 } from '../../runtime/sink.js';
-import type { DuckDbSinkOptions } from './duckdb-sink-options.js';
+import type { DuckDbSinkOptions } from './options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import {
   duckDbColumnType,
@@ -69,7 +69,7 @@ import {
   duckDbType,
   hasKeyText,
   temporalKeyTextSql,
-} from './duckdb-type-mapping.js';
+} from './type-mapping.js';
 import { DEFAULT_MEMORY_LIMIT_BYTES, DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
 import type { MemoryLimitChange } from './duckdb-memory-limit.js';
 import { openDuckDb, qualifiedTableName } from './duckdb-open.js';

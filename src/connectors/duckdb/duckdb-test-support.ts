@@ -9,7 +9,7 @@ import { createLogger } from '../../runtime/logger.js';
 import type { SinkContext } from '../../runtime/sink.js';
 import { openDuckDb } from './duckdb-open.js';
 import { DuckDbSink } from './duckdb-sink.js';
-import { duckDbSinkOptionsSchema } from './duckdb-sink-options.js';
+import { duckDbSinkOptionsSchema } from './options.js';
 
 export interface TestDir {
   readonly dir: string;

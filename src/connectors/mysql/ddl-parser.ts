@@ -4,7 +4,7 @@ import type { Column, ColumnDraft, TableId, TableSchema } from '../../event/tabl
 import { tableId } from '../../event/table-schema.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import { normalizeCharset } from './binlog/charset.js';
-import { charsetOfCollationName, parseMysqlColumnType, scanQuotedString } from './mysql-column-type.js';
+import { charsetOfCollationName, parseMysqlColumnType, scanQuotedString } from './type-mapping.js';
 
 /**
  * One clause of an ALTER TABLE, in statement order. Column names are as written; they refer to

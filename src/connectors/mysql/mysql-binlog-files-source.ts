@@ -17,7 +17,7 @@ import {
 import { listBinlogFiles, readBinlogFile } from './binlog-file-reader.js';
 import { parseDdl } from './ddl-parser.js';
 import { tableSchemaFromTableMap } from './table-map-schema.js';
-import type { MysqlBinlogFilesSourceOptions } from './mysql-binlog-files-source-options.js';
+import type { MysqlBinlogFilesSourceOptions } from './options.js';
 import { openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
 import { restoredMysqlState } from './mysql-source-state.js';

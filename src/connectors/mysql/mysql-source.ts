@@ -17,7 +17,7 @@ import { BinlogClient } from './binlog-client.js';
 import { BinlogDecoder } from './binlog/binlog-decoder.js';
 import { BinlogChangeReader, type MysqlSourceState, type TrackedTable } from './binlog-change-reader.js';
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
-import type { MysqlSourceOptions } from './mysql-source-options.js';
+import type { MysqlSourceOptions } from './options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
 import {
   checkServerForCdc,
@@ -121,8 +121,7 @@ export class MysqlSource implements Source {
       user: options.username,
       password: options.password,
       connectTimeoutMs: options['connect.timeout'],
-      jdbcProperties:
-        (options as unknown as { 'jdbc.properties'?: Record<string, string> })['jdbc.properties'] ?? {},
+      jdbcProperties: options['jdbc.properties'] ?? {},
     };
     this.selector = compileTableSelector(options.tables, options['tables.exclude']);
     this.parallelism = Math.max(1, settings.parallelism ?? 1);

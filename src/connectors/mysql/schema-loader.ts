@@ -6,7 +6,7 @@ import {
   charsetOfCollationName,
   parseMysqlColumnType,
   type ParseMysqlColumnTypeOptions,
-} from './mysql-column-type.js';
+} from './type-mapping.js';
 
 /** What the loader needs of a session: mysql2/promise's `query` (a Connection or a Pool). */
 export type QueryRunner = Pick<Connection, 'query'> | Pick<Pool, 'query'>;

@@ -4,12 +4,23 @@ import { opt } from '../../pipeline-spec/option-types.js';
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
   .object({
-    hostname: opt.string().describe('IP address or hostname of the MySQL/MariaDB server.'),
+    hostname: opt
+      .string()
+      .meta({ examples: ['localhost', 'mysql.internal'] })
+      .describe('IP address or hostname of the MySQL/MariaDB server.'),
     port: opt.int(1, 65535).default(3306).describe('Port of the server.'),
     username: opt
       .string()
       .describe('User to connect as; needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT.'),
-    password: opt.string().describe('Password of the user (a secret: never logged).'),
+    password: opt.string().meta({ secret: true }).describe('Password of the user.'),
+    'jdbc.properties': opt
+      .prefixMap()
+
+      .describe(
+        'Connection properties, Flink CDC style (`jdbc.properties.useSSL: true`). Understood: useSSL, requireSSL, ' +
+          'sslMode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), verifyServerCertificate, ' +
+          'characterEncoding, connectTimeout; others have no meaning here and are ignored (logged at debug level).',
+      ),
     tables: opt
       .string()
       .describe(
@@ -61,10 +72,12 @@ export const mysqlSourceOptionsSchema = z
     'scan.startup.specific-offset.skip-events': opt
       .int(0)
       .default(0)
+
       .describe('Row events (binlog events that carry rows) to skip after the specific offset.'),
     'scan.startup.specific-offset.skip-rows': opt
       .int(0)
       .default(0)
+
       .describe('Rows to skip after the skipped events.'),
     'scan.startup.timestamp-millis': opt
       .int(0)
@@ -73,10 +86,12 @@ export const mysqlSourceOptionsSchema = z
     'scan.snapshot.fetch.size': opt
       .int(1, 1_000_000)
       .default(1024)
+      .meta({ advanced: true })
       .describe('Rows per batch handed to the pipeline while snapshotting.'),
     'scan.incremental.snapshot.chunk.size': opt
       .int(1, 10_000_000)
       .default(8096)
+      .meta({ advanced: true })
       .describe(
         'Rows per snapshot chunk. Each chunk is read with a plain SELECT between a low and a high binlog ' +
           'watermark and normalised with the binlog between them; a checkpoint follows every chunk. A chunk ' +
@@ -94,13 +109,15 @@ export const mysqlSourceOptionsSchema = z
     'scan.incremental.snapshot.unbounded-chunk-first.enabled': opt
       .bool()
       .default(false)
+      .meta({ advanced: true })
       .describe(
         'Read the chunk unbounded above (the table end, where new rows land) before the others (evenly split tables).',
       ),
     'chunk-meta.group.size': opt
       .int(1)
       .default(1000)
-      .describe('Accepted for compatibility; tidemark keeps finished chunks as merged key ranges.'),
+      .meta({ compat: true })
+      .describe('Tidemark keeps finished chunks as merged key ranges.'),
     'scan.newly-added-table.enabled': opt
       .bool()
       .default(false)
@@ -119,6 +136,7 @@ export const mysqlSourceOptionsSchema = z
     'heartbeat.interval': opt
       .duration()
       .default(30_000)
+      .meta({ advanced: true })
       .describe(
         'Heartbeat the server sends on an idle binlog connection; a dead connection is noticed after 3 missed beats.',
       ),
@@ -126,13 +144,13 @@ export const mysqlSourceOptionsSchema = z
     'connect.max-retries': opt
       .int(0, 1000)
       .default(3)
+      .meta({ advanced: true })
       .describe('Reconnect attempts of the binlog reader after a lost connection.'),
     'connection.pool.size': opt
       .int(1, 64)
       .default(20)
-      .describe(
-        'Accepted for compatibility; the snapshot uses `pipeline.parallelism` connections (one per reader).',
-      ),
+      .meta({ compat: true })
+      .describe('The snapshot uses `pipeline.parallelism` connections (one per reader).'),
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -167,3 +185,42 @@ export const mysqlSourceOptionsSchema = z
   });
 
 export type MysqlSourceOptions = z.output<typeof mysqlSourceOptionsSchema>;
+
+/** Options of `source: type: mysql-binlog-files`. */
+export const mysqlBinlogFilesSourceOptionsSchema = z
+  .object({
+    path: opt
+      .string()
+      .describe(
+        'Binlog files to replay: a directory (every `name.NNNNNN` file in it), one file, or a glob in the last ' +
+          'path segment (`/backup/mysql-bin.0*`). Files are read in the order of their numeric suffix.',
+      ),
+    tables: opt
+      .string()
+      .describe(
+        'Tables to capture, same syntax as the `mysql` source: comma-separated `db.table` regular expressions.',
+      ),
+    'tables.exclude': opt.string().optional().describe('Tables to leave out, same syntax as `tables`.'),
+    'schema.ddl-file': opt
+      .string()
+      .optional()
+      .describe(
+        'A file of CREATE TABLE statements (e.g. `mysqldump --no-data`) giving the schemas of the captured tables ' +
+          'as they were at the start of the first file. Without it (and without a connection), schemas come from ' +
+          'the TABLE_MAP events, which needs `binlog_row_metadata=FULL` on the server that wrote the files.',
+      ),
+    hostname: opt
+      .string()
+      .optional()
+      .describe(
+        'Optional live server to load the schemas of the captured tables from (as they are now), when neither the ' +
+          'files nor `schema.ddl-file` carry them.',
+      ),
+    port: opt.int(1, 65535).default(3306).describe('Port of that server.'),
+    username: opt.string().optional().describe('User for that server; needs SELECT.'),
+    password: opt.string().optional().meta({ secret: true }).describe('Password of that user.'),
+    'connect.timeout': opt.duration().default(30_000).describe('Timeout for connecting to that server.'),
+  })
+  .strict();
+
+export type MysqlBinlogFilesSourceOptions = z.output<typeof mysqlBinlogFilesSourceOptionsSchema>;

@@ -8,7 +8,7 @@ import {
   parseTimeMicros,
   temporalKeyText,
   temporalKeyTextSql,
-} from './duckdb-type-mapping.js';
+} from './type-mapping.js';
 
 const TIME = { kind: 'time', precision: 6 } as const;
 const DATE = { kind: 'date' } as const;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMysqlColumnType } from './mysql-column-type.js';
+import { parseMysqlColumnType } from './type-mapping.js';
 import type { ColumnType } from '../../event/column-type.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 

@@ -20,6 +20,7 @@ export const duckDbSinkOptionsSchema = z
     'batch.size': opt
       .int(1, 1_000_000)
       .default(10_000)
+      .meta({ advanced: true })
       .describe(
         'Rows buffered in memory before they are written into the open DuckDB transaction ' +
           '(rows with large values: about 16 MB of them). Within a batch only the last change per ' +
@@ -31,6 +32,7 @@ export const duckDbSinkOptionsSchema = z
       .string()
       .refine((v) => /^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i.test(v), 'a size such as 512MB or 2GiB')
       .optional()
+      .meta({ advanced: true })
       .describe(
         "DuckDB's `memory_limit` for the sink, e.g. `1GB`. Primary-key indexes (ART) must fit in " +
           'it: about 8 bytes a key for sequential integers, 66 for 32-character strings. So must ' +
@@ -45,6 +47,7 @@ export const duckDbSinkOptionsSchema = z
     threads: opt
       .int(1, 256)
       .optional()
+      .meta({ advanced: true })
       .describe("DuckDB's `threads` setting for the sink (default: DuckDB's, one per core)."),
   })
   .describe('Writes into an embedded DuckDB database file (the default sink).');

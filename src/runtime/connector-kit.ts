@@ -1,0 +1,43 @@
+import type { z } from 'zod';
+import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import type { ComponentFactory, SinkFactory, SourceFactory } from './component-registry.js';
+import type { ResourceClaim } from './resource-ledger.js';
+import type { Sink } from './sink.js';
+import type { Source } from './source.js';
+
+/**
+ * A component as a connector writes it: everything typed by its options schema. Mark options in
+ * the schema with `.meta()` (`secret`, `advanced`, `compat`, `examples`, see option-types.ts): the
+ * docs, the JSON Schema and secret redaction follow from it.
+ */
+export interface ComponentDefinition<S extends z.ZodObject, C> {
+  readonly type: string;
+  /** One line for the docs. */
+  readonly description: string;
+  readonly options: S;
+  /** What an instance holds exclusively; a second pipeline in the process claiming it is refused. */
+  readonly claims?: (options: z.output<S>, spec: PipelineSpec) => readonly ResourceClaim[];
+  /** Builds the component; import its implementation here (dynamically) to keep start-up fast. */
+  readonly create: (options: z.output<S>, spec: PipelineSpec) => Promise<C>;
+}
+
+export function defineSource<S extends z.ZodObject>(d: ComponentDefinition<S, Source>): SourceFactory {
+  return defineComponent(d);
+}
+
+export function defineSink<S extends z.ZodObject>(d: ComponentDefinition<S, Sink>): SinkFactory {
+  return defineComponent(d);
+}
+
+function defineComponent<S extends z.ZodObject, C>(d: ComponentDefinition<S, C>): ComponentFactory<C> {
+  // Spec options are this schema's output; every option type accepts its own output, so parsing
+  // them again is cheap and gives the component its typed options without a cast.
+  const typed = (options: Record<string, unknown>): z.output<S> => d.options.parse(options);
+  return {
+    type: d.type,
+    description: d.description,
+    optionsSchema: d.options,
+    claims: (options, spec) => d.claims?.(typed(options), spec) ?? [],
+    create: (options, spec) => d.create(typed(options), spec),
+  };
+}
