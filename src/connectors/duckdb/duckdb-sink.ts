@@ -80,6 +80,8 @@ import {
   rowBytes,
 } from './duckdb-transaction-footprint.js';
 import { quoteIdent } from './quote-ident.js';
+import { ChangeBuffer, type BufferedTable, type TableChanges } from '../../runtime/change-buffer.js';
+import { SinkOperationQueue } from '../../runtime/sink-operation-queue.js';
 
 export const CHECKPOINT_SCHEMA = '_tidemark';
 const CHECKPOINT_TABLE = qualifiedTableName(CHECKPOINT_SCHEMA, 'checkpoints');
@@ -104,8 +106,6 @@ const OP_UPSERT = 0;
 const OP_DELETE = 1;
 const OP_PARTIAL = 2;
 
-type Entry = { readonly op: 'delete'; readonly row: Row } | { readonly op: 'upsert'; readonly row: Row };
-
 /** A batch in the staging table: its counts, partial-image masks and integer key range. */
 interface StagedBatch {
   readonly table: string;
@@ -117,15 +117,13 @@ interface StagedBatch {
 }
 
 /** Rows of one table taken from the buffer, to be written into DuckDB. */
-interface PendingBatch {
-  readonly t: TableState;
-  readonly byKey: Map<string, Entry>;
-  readonly rows: Row[];
-}
+type PendingBatch = TableChanges<TableState>;
 
-interface TableState {
+interface TableState extends BufferedTable {
   readonly id: TableId;
   readonly label: string;
+  /** Columns of `schema` (the width of every image). */
+  readonly width: number;
   readonly duckSchema: string;
   readonly duckTable: string;
   /** Quoted "schema"."table". */
@@ -136,7 +134,7 @@ interface TableState {
   /** For each target column, the index of the schema column written into it (-1: NULL). */
   targetSource: number[];
   /** Schema column indexes of the DuckDB primary key (upsert table), or undefined (append). */
-  keyIndexes: number[] | undefined;
+  readonly keyIndexes: number[] | undefined;
   /** Per schema column: a temporal column the DuckDB table holds as key text (VARCHAR). */
   keyText: boolean[];
   /** Schema column indexes of the columns DuckDB holds as JSON (values checked before writing). */
@@ -151,9 +149,6 @@ interface TableState {
   /** Temp staging table name, once created in the open transaction. */
   staging: string | undefined;
   readonly stagingName: string;
-  /** Upsert tables: last change per key; append tables: rows in order. */
-  pendingByKey: Map<string, Entry>;
-  pendingRows: Row[];
   readonly zeroWarned: Set<string>;
 }
 
@@ -176,17 +171,16 @@ export class DuckDbSink implements Sink {
   private pipelineName = '';
   private readonly tables = new Map<string, TableState>();
   private inTransaction = false;
-  private buffered = 0;
-  /** Estimated bytes of the buffered rows (see MAX_BATCH_BYTES). */
-  private bufferedBytes = 0;
+  /** The rows given and not yet written (bounded by batch.size and MAX_BATCH_BYTES). */
+  private readonly changes: ChangeBuffer<TableState>;
   /** The rows the open transaction inserted: what DuckDB must hold at once to write and commit it. */
   private readonly footprint = new TransactionFootprint();
   private stagingSeq = 0;
-  private failed: TidemarkError | undefined;
-  /** The error of a queued write nobody awaited, thrown by the next call. */
-  private unreported: TidemarkError | undefined;
-  /** The queued DuckDB operations (see enqueue); never rejects. */
-  private tail: Promise<void> = Promise.resolve();
+  /**
+   * DuckDB work, in call order: `write` returns once its batch is queued (the runner reads the next
+   * rows meanwhile); a failure latches the sink.
+   */
+  private readonly queue = new SinkOperationQueue('duckdb sink');
   /**
    * Tables whose committed rows the open transaction updated or deleted. DuckDB cannot commit a
    * transaction that does that and then adds a column or changes a column type of the same table
@@ -202,6 +196,11 @@ export class DuckDbSink implements Sink {
 
   constructor(options: DuckDbSinkOptions) {
     this.options = options;
+    this.changes = new ChangeBuffer({
+      maxRows: options['batch.size'],
+      maxBytes: MAX_BATCH_BYTES,
+      rowBytes,
+    });
   }
 
   /** The absolute path of the database file (or `:memory:`). */
@@ -256,7 +255,7 @@ export class DuckDbSink implements Sink {
   }
 
   async isEmpty(): Promise<boolean> {
-    await this.tail;
+    await this.queue.idle();
     try {
       const r = await this.connection().runAndReadAll(
         'SELECT count(*) AS n FROM duckdb_tables() WHERE database_name = current_database() ' +
@@ -272,7 +271,7 @@ export class DuckDbSink implements Sink {
   }
 
   async committedCheckpoint(): Promise<Checkpoint | undefined> {
-    await this.tail;
+    await this.queue.idle();
     const conn = this.connection();
     let text: unknown;
     try {
@@ -306,10 +305,10 @@ export class DuckDbSink implements Sink {
     change: SchemaChange,
     schemaAfter: TableSchema | undefined,
   ): Promise<void> {
-    this.checkUsable();
+    this.queue.checkUsable();
     this.writeBuffered();
     const label = tableIdToString(tableId);
-    await this.enqueue(async () => {
+    await this.queue.run(async () => {
       // nothing written since the last commit: a failed change can be undone alone
       const alone = !this.inTransaction;
       try {
@@ -327,11 +326,11 @@ export class DuckDbSink implements Sink {
   }
 
   async write(events: readonly DataChangeEvent[]): Promise<void> {
-    this.checkUsable();
+    this.queue.checkUsable();
     for (const ev of events) {
       const t = this.tables.get(tableKey(ev.tableId));
       if (!t) {
-        await this.tail;
+        await this.queue.idle();
         await this.fail(
           new Error('no schema was given for it (create-table missing)'),
           'SINK_WRITE',
@@ -341,15 +340,16 @@ export class DuckDbSink implements Sink {
         return;
       }
       try {
-        this.buffer(t, ev);
+        if (t.jsonColumns.length > 0 && ev.after) checkJson(t, ev.after);
+        this.changes.add(t, ev);
       } catch (e) {
-        await this.tail;
+        await this.queue.idle();
         await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
       }
-      if (this.buffered >= this.options['batch.size'] || this.bufferedBytes >= MAX_BATCH_BYTES) {
+      if (this.changes.full) {
         // One batch may be in DuckDB while the next one is buffered: wait for it first.
-        await this.tail;
-        this.checkUsable();
+        await this.queue.idle();
+        this.queue.checkUsable();
         this.writeBuffered();
       }
     }
@@ -361,9 +361,9 @@ export class DuckDbSink implements Sink {
    * transaction.
    */
   async flush(checkpoint: Checkpoint): Promise<void> {
-    this.checkUsable();
+    this.queue.checkUsable();
     this.writeBuffered();
-    await this.enqueue(async () => {
+    await this.queue.run(async () => {
       try {
         await this.begin();
         await this.connection().run(
@@ -383,7 +383,7 @@ export class DuckDbSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.tail;
+    await this.queue.idle();
     if (this.conn) {
       if (this.inTransaction) await this.rollback();
       this.conn.closeSync();
@@ -754,6 +754,7 @@ export class DuckDbSink implements Sink {
       duckTable: id.tableName,
       qualified,
       schema,
+      width: schema.columns.length,
       targetColumns: target.map((c) => c.name),
       targetSource: target.map((c) => index(c.name)),
       keyIndexes,
@@ -771,8 +772,6 @@ export class DuckDbSink implements Sink {
       chunkWriter: undefined,
       staging: undefined,
       stagingName: prev?.stagingName ?? `__tidemark_stage_${++this.stagingSeq}`,
-      pendingByKey: new Map(),
-      pendingRows: [],
       zeroWarned: prev?.zeroWarned ?? new Set(),
     });
   }
@@ -798,115 +797,27 @@ export class DuckDbSink implements Sink {
 
   // ---- rows -----------------------------------------------------------------------------------
 
-  private buffer(t: TableState, ev: DataChangeEvent): void {
-    const width = t.schema.columns.length;
-    if (t.jsonColumns.length > 0 && ev.after) checkJson(t, ev.after);
-    if (ev.op === 'insert' && t.keyIndexes) {
-      // the common case first, before the closure below is made
-      this.upsert(t, checkImage(ev, ev.after, 'after', width), t.keyIndexes);
-      return;
-    }
-    const check = (row: Row | null, what: string): Row => checkImage(ev, row, what, width);
-    if (!t.keyIndexes) {
-      // Append table: DELETE ignored, UPDATE appends the after image.
-      if (ev.op === 'delete') return;
-      const row = check(ev.after, 'after');
-      t.pendingRows.push(row);
-      this.buffered++;
-      this.bufferedBytes += rowBytes(row);
-      return;
-    }
-    const keys = t.keyIndexes;
-    switch (ev.op) {
-      case 'insert':
-        this.upsert(t, check(ev.after, 'after'), keys);
-        return;
-      case 'update': {
-        const after = check(ev.after, 'after');
-        const before = ev.before ? check(ev.before, 'before') : undefined;
-        if (before) {
-          const oldKey = rowKey(before, keys);
-          const afterKey = rowKey(withKeysFrom(after, before, keys), keys);
-          if (oldKey !== afterKey) this.setEntry(t, oldKey, { op: 'delete', row: before });
-        }
-        this.upsert(t, before ? withKeysFrom(after, before, keys) : after, keys);
-        return;
-      }
-      case 'delete': {
-        const before = check(ev.before, 'before');
-        this.setEntry(t, rowKey(before, keys), { op: 'delete', row: before });
-        return;
-      }
-      default:
-        assertNever(ev.op, 'row operation');
-    }
-  }
-
-  private upsert(t: TableState, row: Row, keys: number[]): void {
-    const key = rowKey(row, keys);
-    let merged = row;
-    if (row.includes(undefined)) {
-      // Partial image (binlog_row_image MINIMAL/NOBLOB): fill from the pending image of the key.
-      const prev = t.pendingByKey.get(key);
-      if (prev?.op === 'upsert') merged = row.map((v, i) => (v === undefined ? prev.row[i] : v));
-    }
-    this.setEntry(t, key, { op: 'upsert', row: merged });
-  }
-
-  private setEntry(t: TableState, key: string, e: Entry): void {
-    const had = t.pendingByKey.delete(key);
-    t.pendingByKey.set(key, e);
-    if (!had) this.buffered++;
-    if (e.op === 'upsert') this.bufferedBytes += rowBytes(e.row);
-  }
-
-  /**
-   * Runs `op` after every operation queued before it. DuckDB work is queued so that `write` can
-   * return while its batch is being inserted (the caller reads the next rows meanwhile); the order
-   * of operations is the order of the calls. A failing operation marks the sink failed (fail()),
-   * and the operations after it do not run.
-   */
-  private enqueue(op: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(async () => {
-      this.checkUsable();
-      await op();
-    });
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
   /**
    * Takes every buffered row and queues its writing into the open transaction. Does not wait: the
    * error of a failed write surfaces at the next call (the sink is failed by then).
    */
   private writeBuffered(): void {
-    if (this.buffered === 0) return;
-    const batches: PendingBatch[] = [];
-    for (const t of this.tables.values()) {
-      if (t.pendingByKey.size === 0 && t.pendingRows.length === 0) continue;
-      batches.push({ t, byKey: t.pendingByKey, rows: t.pendingRows });
-      t.pendingByKey = new Map();
-      t.pendingRows = [];
-    }
-    this.buffered = 0;
-    this.bufferedBytes = 0;
-    void this.enqueue(async () => {
+    if (this.changes.size === 0) return;
+    const batches = this.changes.take();
+    this.queue.runDetached(async () => {
       for (const b of batches) {
         try {
           await this.begin();
           await this.writeTable(b);
         } catch (e) {
-          await this.fail(e, 'SINK_WRITE', `writing ${b.t.label}`, b.t.label);
+          await this.fail(e, 'SINK_WRITE', `writing ${b.table.label}`, b.table.label);
         }
       }
-    }).catch((e: unknown) => {
-      // Nobody awaits this write: the next call reports its error.
-      this.unreported = e instanceof TidemarkError ? e : this.failed;
     });
   }
 
   private async writeTable(b: PendingBatch): Promise<void> {
-    const t = b.t;
+    const t = b.table;
     const conn = this.connection();
     const wide = await this.reserveMemory(b);
     const staged = await this.stage(b);
@@ -951,7 +862,7 @@ export class DuckDbSink implements Sink {
    * + INSERT when their keys may exist, see REPLACE_IN_PLACE_MAX_ROW_BYTES).
    */
   private async reserveMemory(b: PendingBatch): Promise<boolean> {
-    const t = b.t;
+    const t = b.table;
     const table = this.footprint.table(tableKey(t.id));
     const width = t.schema.columns.length;
     let batchBytes = 0;
@@ -981,7 +892,7 @@ export class DuckDbSink implements Sink {
 
   /** Stages the batch's rows into the staging table; returns what the statements need to know. */
   private async stage(b: PendingBatch): Promise<StagedBatch> {
-    const t = b.t;
+    const t = b.table;
     const stage = await this.stagingTable(t);
     const writer = t.chunkWriter!;
     const appender = await this.connection().createAppender(stage, 'main', 'temp');
@@ -1167,14 +1078,9 @@ export class DuckDbSink implements Sink {
     this.inTransaction = false;
     this.dirty.clear();
     this.createdInTxn.clear();
-    this.buffered = 0;
-    this.bufferedBytes = 0;
+    this.changes.clear();
     this.footprint.reset();
-    for (const t of this.tables.values()) {
-      t.staging = undefined;
-      t.pendingByKey = new Map();
-      t.pendingRows = [];
-    }
+    for (const t of this.tables.values()) t.staging = undefined;
     try {
       await this.conn?.run('ROLLBACK');
     } catch {
@@ -1202,7 +1108,7 @@ export class DuckDbSink implements Sink {
             retryable: false,
             details: { path: this.path, ...(table === undefined ? {} : { table }) },
           });
-    this.failed = err;
+    this.queue.latch(err);
     this.logger?.error('duckdb sink failed; uncommitted changes rolled back', { error: err.message });
     throw err;
   }
@@ -1227,21 +1133,6 @@ export class DuckDbSink implements Sink {
       `\`memory.limit\` to at least ${mb(DuckDbMemoryLimit.suggested(need))} plus what the primary-key ` +
       `indexes take${set === undefined ? '' : ', or leave it unset: the default follows the open transaction'}`
     );
-  }
-
-  private checkUsable(): void {
-    const unreported = this.unreported;
-    if (unreported) {
-      this.unreported = undefined;
-      throw unreported;
-    }
-    if (this.failed) {
-      throw new TidemarkError(
-        'SINK_WRITE',
-        `duckdb sink is unusable after an earlier error (${this.failed.message}); reopen it`,
-        { cause: this.failed },
-      );
-    }
   }
 
   private async exec(sql: string): Promise<void> {
@@ -1404,46 +1295,4 @@ function normalizeType(t: string): string {
     STRING: 'VARCHAR',
   };
   return aliases[u] ?? u;
-}
-
-function checkImage(ev: DataChangeEvent, row: Row | null, what: string, width: number): Row {
-  if (!row) throw new Error(`${ev.op} event without ${what} image`);
-  if (row.length !== width) {
-    throw new Error(`${what} image has ${row.length} values, the table schema ${width} columns`);
-  }
-  return row;
-}
-
-/** The after image with undefined key values taken from the before image (MINIMAL images). */
-function withKeysFrom(after: Row, before: Row, keys: number[]): Row {
-  if (!keys.some((i) => after[i] === undefined)) return after;
-  const out = [...after];
-  for (const i of keys) if (out[i] === undefined) out[i] = before[i];
-  return out;
-}
-
-function rowKey(row: Row, keys: number[]): string {
-  let k = '';
-  for (const i of keys) {
-    const v = row[i];
-    if (v === undefined || v === null) throw new Error(`primary key column #${i + 1} has no value`);
-    k += keyPart(v) + '\u0000';
-  }
-  return k;
-}
-
-function keyPart(v: Exclude<Value, null>): string {
-  if (v instanceof Uint8Array) return 'b' + Buffer.from(v).toString('hex');
-  switch (typeof v) {
-    case 'bigint':
-    case 'number':
-      // 5 (number) and 5n (bigint) are the same key.
-      return 'n' + v.toString();
-    case 'boolean':
-      return v ? 'n1' : 'n0';
-    case 'string':
-      return 's' + v;
-    default:
-      return assertNever(v, 'key value');
-  }
 }
