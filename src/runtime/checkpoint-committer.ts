@@ -42,10 +42,19 @@ export class CheckpointCommitter {
   private lastCommitAt = Date.now();
   private committing: Promise<void> | undefined;
   private commitError: Error | undefined;
+  /**
+   * Rejects with the error of the first commit that fails, for a wait that must not outlast it
+   * (the runner waiting for a quiet source, which may send nothing for long).
+   */
+  readonly failure: Promise<never>;
+  private rejectFailure: (e: Error) => void = () => undefined;
 
   constructor(private readonly opts: CommitterOptions) {
     this.seq = opts.restored?.seq ?? 0;
     this.last = opts.restored;
+    this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
+    // nobody has to race it: settle() throws the same error
+    this.failure.catch(() => undefined);
   }
 
   /** Nothing was handed over since the newest boundary. */
@@ -128,13 +137,14 @@ export class CheckpointCommitter {
           opts.onCheckpoint?.(cp);
           opts.logger.debug('checkpoint committed', { seq: cp.seq });
         },
-        (e: unknown) => {
-          this.commitError = asError(e);
-        },
+        (e: unknown) => this.commitFailed(e),
       )
-      .catch((e: unknown) => {
-        this.commitError ??= asError(e);
-      });
+      .catch((e: unknown) => this.commitFailed(e));
+  }
+
+  private commitFailed(e: unknown): void {
+    this.commitError ??= asError(e);
+    this.rejectFailure(this.commitError);
   }
 
   /** Waits for the commit in flight; throws the error of a commit that failed. */

@@ -301,6 +301,41 @@ test('a commit that fails while the runner goes on: the run rejects with its err
   assert.deepEqual(source.calls.at(-1), { op: 'close' });
 });
 
+test('a commit that fails while the source is quiet: the run rejects at once, not at its next batch', async (t) => {
+  const dir = await stateDir(t);
+  const flush2 = new Gate();
+  const failure = new TidemarkError('SINK_WRITE', 'disk full');
+  const sink = new ScriptedSink({ respond: (c) => (isFlush(2)(c) ? flush2.promise : undefined) });
+  const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1)], UNTIL_STOPPED]);
+  const stop = new AbortController();
+  const run = runPipeline(
+    options(dir, source, sink, { spec: spec({ 'checkpoint.interval': '1h' }), signal: stop.signal }),
+  );
+  await sink.waitFor('the idle commit of boundary 1', isFlush(2));
+  flush2.fail(failure);
+  try {
+    await within(
+      2000,
+      'the run failing with the commit',
+      assert.rejects(run, (e) => e === failure),
+    );
+  } finally {
+    stop.abort(); // a run still waiting for the source is not left behind
+  }
+  assert.deepEqual(trace(sink), [
+    'open',
+    'apply db.t create-table',
+    'flush #1 at 0',
+    'write db.t:1',
+    'flush #2 at 1',
+    'close',
+  ]);
+  assert.equal((await saved(dir))?.seq, 1);
+  // the runner closed the source, which ended the read it was holding open
+  assert.deepEqual(source.calls.at(-1), { op: 'close' });
+  assert.equal(source.readEnd, 'stopped');
+});
+
 test('stop inside a source transaction whose rows already reached the sink: the older checkpoint stays', async (t) => {
   const dir = await stateDir(t);
   const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1), row(2)], UNTIL_STOPPED]);

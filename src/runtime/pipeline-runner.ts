@@ -201,22 +201,33 @@ class RecordLoop {
    * The source's next batch. When the source has nothing new for a moment, commit what is complete
    * now rather than wait for the interval: a quiet stream's position and rows become durable
    * promptly, while a busy source (a snapshot, a backlog) commits once per checkpoint.interval.
+   * A commit that fails meanwhile ends the wait with its error: a quiet source may send nothing
+   * for long, and the run must not go on as if the sink were fine.
    */
   private async nextBatch(
     records: AsyncIterator<readonly SourceRecord[]>,
   ): Promise<IteratorResult<readonly SourceRecord[]>> {
-    const pending = records.next();
     const c = this.committer;
-    if (!c.atBoundary || !c.hasPending) return pending;
-    let timer: NodeJS.Timeout | undefined;
-    const idle = new Promise<typeof IDLE>(
-      (resolve) => (timer = setTimeout(() => resolve(IDLE), Math.min(this.intervalMs, IDLE_COMMIT_MS))),
-    );
-    const raced = await Promise.race([pending, idle]);
-    clearTimeout(timer); // one timer per batch otherwise outlives the race
-    if (raced !== IDLE) return raced;
-    await c.commit();
-    return pending;
+    const pending = records.next();
+    let abandoned = false;
+    // the source failing after the run stopped waiting for it is the lesser error: the run fails
+    // with the commit's
+    pending.catch((e: unknown) => {
+      if (abandoned)
+        this.opts.logger.warn('the source failed after the run had failed', { error: errorMessage(e) });
+    });
+    try {
+      const next = Promise.race([pending, c.failure]);
+      if (c.atBoundary && c.hasPending) {
+        const raced = await unlessIdle(next, Math.min(this.intervalMs, IDLE_COMMIT_MS));
+        if (raced !== IDLE) return raced;
+        await c.commit();
+      }
+      return await next;
+    } catch (e) {
+      abandoned = true;
+      throw e;
+    }
   }
 
   /** True when the run ends here (caught up). */
@@ -347,5 +358,16 @@ class RecordLoop {
 }
 
 const IDLE = Symbol('idle');
+
+/** What `p` gives, or IDLE when it gives nothing for `ms`. */
+async function unlessIdle<T>(p: Promise<T>, ms: number): Promise<T | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => (timer = setTimeout(() => resolve(IDLE), ms)));
+  try {
+    return await Promise.race([p, idle]);
+  } finally {
+    clearTimeout(timer); // one timer per batch otherwise outlives the race
+  }
+}
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
