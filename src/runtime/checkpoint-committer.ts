@@ -36,6 +36,10 @@ export class CheckpointCommitter {
   /** The newest boundary not yet committed. */
   private pendingState: JsonValue | undefined;
   private boundary = true;
+  /** How many buffered rows come before the newest boundary (the rest are after it). */
+  private rowsBeforeBoundary = 0;
+  /** Something after the newest boundary reached the sink (rows, a schema change). */
+  private sinkPastBoundary = false;
   private seq: number;
   private last: Checkpoint | undefined;
   private written = 0;
@@ -95,18 +99,23 @@ export class CheckpointCommitter {
   markBoundary(state: JsonValue): void {
     this.pendingState = state;
     this.boundary = true;
+    this.rowsBeforeBoundary = this.buffer.length;
+    this.sinkPastBoundary = false;
   }
 
   /** The sink got a schema change after the newest boundary. */
   markPastBoundary(): void {
     this.boundary = false;
+    this.sinkPastBoundary = true;
   }
 
   /** Hands the buffered rows to the sink. */
   async drain(): Promise<void> {
     if (this.buffer.length === 0) return;
     const events = this.buffer;
+    if (events.length > this.rowsBeforeBoundary) this.sinkPastBoundary = true;
     this.buffer = [];
+    this.rowsBeforeBoundary = 0;
     await this.opts.sink.write(events);
     this.written += events.length;
   }
@@ -145,6 +154,20 @@ export class CheckpointCommitter {
   private commitFailed(e: unknown): void {
     this.commitError ??= asError(e);
     this.rejectFailure(this.commitError);
+  }
+
+  /**
+   * Inside a source transaction (on stop): commits the newest boundary when nothing after it
+   * reached the sink yet, dropping the rows after it from the buffer (restarting from the boundary
+   * yields them again). False when something after it reached the sink: a flush would commit that
+   * too, so the boundary before stays the last one committed.
+   */
+  async commitBeforeTransaction(): Promise<boolean> {
+    if (this.pendingState === undefined || this.sinkPastBoundary) return false;
+    this.buffer = this.buffer.slice(0, this.rowsBeforeBoundary);
+    this.boundary = true;
+    await this.commit();
+    return true;
   }
 
   /** Waits for the commit in flight; throws the error of a commit that failed. */

@@ -336,6 +336,35 @@ test('a commit that fails while the source is quiet: the run rejects at once, no
   assert.equal(source.readEnd, 'stopped');
 });
 
+test('stop inside a source transaction: the last complete one is committed, the partial one is not', async (t) => {
+  const dir = await stateDir(t);
+  const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1), row(2)], UNTIL_STOPPED]);
+  const sink = new ScriptedSink();
+  const stop = new AbortController();
+  const log = recordingLogger();
+  const run = runPipeline(
+    options(dir, source, sink, {
+      spec: spec({ 'checkpoint.interval': '1h' }),
+      signal: stop.signal,
+      logger: log.logger,
+    }),
+  );
+  await source.reached(2);
+  stop.abort();
+  const result = await run;
+  assert.deepEqual(trace(sink), [
+    'open',
+    'apply db.t create-table',
+    'flush #1 at 0',
+    'write db.t:1',
+    'flush #2 at 1',
+    'close',
+  ]);
+  assert.deepEqual(result, { reason: 'stopped', lastCheckpoint: flushed(sink)[1], rowsWritten: 1 });
+  assert.equal((await saved(dir))?.source, 1);
+  assert.ok(log.entries.some((e) => e.msg.startsWith('stopping inside a source transaction: committed')));
+});
+
 test('stop inside a source transaction whose rows already reached the sink: the older checkpoint stays', async (t) => {
   const dir = await stateDir(t);
   const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1), row(2)], UNTIL_STOPPED]);
@@ -365,7 +394,9 @@ test('stop inside a source transaction whose rows already reached the sink: the 
   assert.equal(result.reason, 'stopped');
   assert.equal(result.lastCheckpoint?.seq, 1);
   assert.equal((await saved(dir))?.source, 0);
-  assert.ok(log.entries.some((e) => e.msg.startsWith('stopping inside a source transaction')));
+  assert.ok(
+    log.entries.some((e) => e.msg.startsWith('stopping inside a source transaction that reached the sink')),
+  );
 });
 
 test('exitWhenCaughtUp: the run ends with caught-up once the boundary is committed', async (t) => {
@@ -538,6 +569,8 @@ test('checkpoints only at boundaries: no saved checkpoint covers a row after its
     { interval: 0, writeBatchSize: 1, boundaries: [0, 1, 2, 3] },
     { interval: 0, writeBatchSize: 2, boundaries: [0, 1, 2, 3] },
     { interval: 0, writeBatchSize: 4096, boundaries: [0, 1, 2, 3] },
+    // rows 9 and 10 never reach the sink: boundary 3 is committed at the end without them
+    { interval: '1h', writeBatchSize: 4096, boundaries: [0, 3] },
     // rows 9 and 10 reached the sink before the end: boundary 3 cannot be committed without them
     { interval: '1h', writeBatchSize: 1, boundaries: [0] },
     { interval: '1h', writeBatchSize: 2, boundaries: [0] },

@@ -30,7 +30,11 @@ export interface RunnerOptions {
   readonly logger: Logger;
   /** Stop (exit 0) once the source reports it caught up and everything is committed. */
   readonly exitWhenCaughtUp?: boolean;
-  /** Aborting stops the pipeline cleanly: the last complete transaction is committed. */
+  /**
+   * Aborting stops the pipeline cleanly: the last complete transaction is committed (unless rows
+   * after it already reached the sink: then the last commit before them stays, and the rest is read
+   * again on restart).
+   */
   readonly signal?: AbortSignal;
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
@@ -347,10 +351,16 @@ class RecordLoop {
       );
     // On stop, commit the last complete transaction; anything after it is replayed on restart.
     if (c.atBoundary) await c.commit();
-    else if (c.hasPending) {
+    else if (await c.commitBeforeTransaction()) {
+      logger.info(
+        'stopping inside a source transaction: committed up to its start, it will be read again on restart',
+      );
+    } else if (c.hasPending) {
       // rows after the boundary are in the sink's open transaction: the sink rolls them back on
-      // close, so commit is only possible for transactional sinks that hold nothing newer.
-      logger.info('stopping inside a source transaction: it will be read again on restart');
+      // close, and the boundary cannot be committed without them
+      logger.info(
+        'stopping inside a source transaction that reached the sink: everything since the last committed checkpoint is read again on restart',
+      );
     }
     await c.settle();
     return { reason: this.reason, lastCheckpoint: c.lastCheckpoint, rowsWritten: c.rowsWritten };
