@@ -1,11 +1,12 @@
-import type { DataChangeEvent } from '../event/change-event.js';
+import type { SchemaChangeEvent } from '../event/change-event.js';
 import { assertNever } from '../event/column-type.js';
 import { TidemarkError, errorMessage } from '../event/tidemark-error.js';
 import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import { CHECKPOINT_FORMAT, type Checkpoint, type PipelineIdentity } from './checkpoint.js';
+import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
+import { CheckpointCommitter } from './checkpoint-committer.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
 import {
@@ -29,7 +30,11 @@ export interface RunnerOptions {
   readonly logger: Logger;
   /** Stop (exit 0) once the source reports it caught up and everything is committed. */
   readonly exitWhenCaughtUp?: boolean;
-  /** Aborting stops the pipeline cleanly: the last complete transaction is committed. */
+  /**
+   * Aborting stops the pipeline cleanly: the last complete transaction is committed (unless rows
+   * after it already reached the sink: then the last commit before them stays, and the rest is read
+   * again on restart).
+   */
   readonly signal?: AbortSignal;
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
@@ -57,240 +62,287 @@ export interface RunResult {
  *   handed to the sink.
  */
 export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
-  const { spec, source, sink, logger } = opts;
-  const pipelineName = spec.pipeline.name;
+  const store = await StateStore.open(opts.stateDir, opts.spec.pipeline.name);
   const signal = opts.signal ?? new AbortController().signal;
-  const writeBatchSize = opts.writeBatchSize ?? 4096;
-  const commitIntervalMs = spec.pipeline['checkpoint.interval'];
-
-  const store = await StateStore.open(opts.stateDir, pipelineName);
-  let committing: Promise<void> | undefined; // the commit in flight (see commit below)
-  let commitError: Error | undefined;
-  let sourceOpen = false;
-  let sinkOpen = false;
+  const opened: Opened = { source: false, sink: false };
+  let committer: CheckpointCommitter | undefined;
   try {
-    const info = await source.open({
-      pipelineName,
-      logger: logger.child({ component: 'source' }),
-      signal,
-      localTimeZone: spec.pipeline['local-time-zone'],
-    });
-    sourceOpen = true;
-    const fromStore = await store.load();
-    if (info.noTables !== undefined) {
-      // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)
-      if (!fromStore) throw new TidemarkError('SOURCE_NO_TABLES', info.noTables);
-      logger.warn(`resuming anyway, matching tables created from now on are captured: ${info.noTables}`);
-    }
-    await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
-    sinkOpen = true;
-
-    // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
-    const capturedTables = new Set(info.tables.map(tableIdToString));
-    const identity = (): PipelineIdentity => ({
-      ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
-      sink: sink.target,
-      tables: [...capturedTables],
-      ...(info.selection !== undefined ? { selection: info.selection } : {}),
-    });
-    const restored = await restorePoint({
-      pipelineName,
-      identity: identity(),
-      fromStore,
-      storePath: store.dir,
-      sink,
-      logger,
-    });
-    opts.onStart?.({ tables: info.tables, resumedFrom: restored });
-    if (restored)
-      logger.info('resuming from checkpoint', {
-        seq: restored.seq,
-        at: new Date(restored.createdAt).toISOString(),
-      });
-
+    const start = await openAndRestore(opts, store, signal, opened);
+    const { spec, sink, logger } = opts;
     const schemas = new SchemaOperator(
       opts.router,
       spec.pipeline['schema.change.behavior'],
-      restored?.runtime,
+      start.restored?.runtime,
       opts.schemaTransform,
       { capabilities: sink.schemaCapabilities, warn: (msg, fields) => logger.warn(msg, fields) },
     );
-    let seq = restored?.seq ?? 0;
-    let lastCheckpoint = restored;
-    let pendingState: JsonValue | undefined; // newest boundary not yet committed
-    let atBoundary = true; // nothing handed over since the newest boundary
-    let lastCommitAt = Date.now();
-    let rowsWritten = 0;
-    let caughtUp = false;
-    let commitAtBoundary = false;
-    let buffer: DataChangeEvent[] = [];
+    committer = new CheckpointCommitter({
+      pipelineName: spec.pipeline.name,
+      sink,
+      store,
+      logger,
+      writeBatchSize: opts.writeBatchSize ?? 4096,
+      restored: start.restored,
+      runtimeState: () => schemas.snapshotState(),
+      identity: start.identity,
+      onCheckpoint: opts.onCheckpoint,
+    });
+    return await new RecordLoop(opts, signal, start, schemas, committer).run();
+  } finally {
+    // a commit still running when the run failed: let it end before the sink closes
+    await committer?.quiesce();
+    await closeComponents(opts, opened);
+    await store.release();
+  }
+}
 
-    const drain = async (): Promise<void> => {
-      if (buffer.length === 0) return;
-      const events = buffer;
-      buffer = [];
-      await sink.write(events);
-      rowsWritten += events.length;
-    };
-    // A commit runs while the runner reads on: the sink applies calls in call order, so the rows
-    // written after flush() belong to the next transaction. The checkpoint is saved to the state
-    // directory (and becomes lastCheckpoint) only once the sink has committed it; one commit is
-    // in flight at a time, so checkpoints are saved in order.
-    const settleCommit = async (): Promise<void> => {
-      if (committing) await committing;
-      committing = undefined;
-      if (commitError !== undefined) throw commitError;
-    };
-    // `try_evolve`: a change the sink refuses while staying usable is skipped, with the changes
-    // derived after it for the same table; rows then follow the schema the sink table kept
-    const applySinkChanges = async (changes: readonly SinkSchemaChange[]): Promise<void> => {
-      const refused = new Set<string>();
-      for (const c of changes) {
-        const table = tableIdToString(c.tableId);
-        if (refused.has(table)) continue;
-        try {
-          await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
-        } catch (e) {
-          const tolerated =
-            e instanceof SchemaChangeRefusedError &&
-            spec.pipeline['schema.change.behavior'] === 'try_evolve' &&
-            schemas.sinkRefused(c);
-          if (!tolerated) throw e;
-          refused.add(table);
-          logger.warn('schema change refused by the sink and skipped (try_evolve)', {
-            table,
-            change: c.change.type,
-            error: e.message,
-          });
-        }
-      }
-    };
-    const commit = async (): Promise<void> => {
-      if (pendingState === undefined) return;
-      await drain();
-      await settleCommit();
-      const cp: Checkpoint = {
-        format: CHECKPOINT_FORMAT,
-        seq: ++seq,
-        pipeline: pipelineName,
-        source: pendingState,
-        runtime: schemas.snapshotState(),
-        createdAt: Date.now(),
-        identity: identity(),
-      };
-      pendingState = undefined;
-      lastCommitAt = Date.now();
-      committing = sink.flush(cp).then(
-        async () => {
-          await store.save(cp);
-          lastCheckpoint = cp;
-          opts.onCheckpoint?.(cp);
-          logger.debug('checkpoint committed', { seq: cp.seq });
-        },
-        (e: unknown) => {
-          commitError = asError(e);
-        },
-      );
-      committing = committing.catch((e: unknown) => {
-        commitError ??= asError(e);
-      });
-    };
+/** Which components were opened, and so are to be closed. */
+interface Opened {
+  source: boolean;
+  sink: boolean;
+}
 
-    let reason: RunResult['reason'] = 'source-ended';
-    const records = source.read(restored?.source)[Symbol.asyncIterator]();
-    const idleCommitMs = Math.min(commitIntervalMs, IDLE_COMMIT_MS);
-    outer: while (true) {
-      // When the source has nothing new for a moment, commit what is complete now rather than
-      // wait for the interval: a quiet stream's position and rows become durable promptly, while a
-      // busy source (a snapshot, a backlog) commits once per checkpoint.interval.
-      const pending = records.next();
-      let step: IteratorResult<readonly SourceRecord[]>;
-      if (atBoundary && pendingState !== undefined) {
-        let timer: NodeJS.Timeout | undefined;
-        const idle = new Promise<typeof IDLE>(
-          (resolve) => (timer = setTimeout(() => resolve(IDLE), idleCommitMs)),
-        );
-        const raced = await Promise.race([pending, idle]);
-        clearTimeout(timer); // one timer per batch otherwise outlives the race
-        if (raced === IDLE) {
-          await commit();
-          step = await pending;
-        } else {
-          step = raced;
-        }
-      } else {
-        step = await pending;
-      }
+interface Start {
+  /** The checkpoint resumed from, if any. */
+  readonly restored: Checkpoint | undefined;
+  /** The source tables captured: those of the start and those created since (`db.table`). */
+  readonly capturedTables: Set<string>;
+  /** What this pipeline's checkpoints belong to, as of now. */
+  readonly identity: () => PipelineIdentity;
+}
+
+/** Opens the source and the sink (noted in `opened` as they are) and finds where to resume. */
+async function openAndRestore(
+  opts: RunnerOptions,
+  store: StateStore,
+  signal: AbortSignal,
+  opened: Opened,
+): Promise<Start> {
+  const { spec, source, sink, logger } = opts;
+  const pipelineName = spec.pipeline.name;
+  const info = await source.open({
+    pipelineName,
+    logger: logger.child({ component: 'source' }),
+    signal,
+    localTimeZone: spec.pipeline['local-time-zone'],
+  });
+  opened.source = true;
+  const fromStore = await store.load();
+  if (info.noTables !== undefined) {
+    // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)
+    if (!fromStore) throw new TidemarkError('SOURCE_NO_TABLES', info.noTables);
+    logger.warn(`resuming anyway, matching tables created from now on are captured: ${info.noTables}`);
+  }
+  await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
+  opened.sink = true;
+
+  // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
+  const capturedTables = new Set(info.tables.map(tableIdToString));
+  const identity = (): PipelineIdentity => ({
+    ...(info.endpoint !== undefined ? { source: info.endpoint } : {}),
+    sink: sink.target,
+    tables: [...capturedTables],
+    ...(info.selection !== undefined ? { selection: info.selection } : {}),
+  });
+  const restored = await restorePoint({
+    pipelineName,
+    identity: identity(),
+    fromStore,
+    storePath: store.dir,
+    sink,
+    logger,
+  });
+  opts.onStart?.({ tables: info.tables, resumedFrom: restored });
+  if (restored)
+    logger.info('resuming from checkpoint', {
+      seq: restored.seq,
+      at: new Date(restored.createdAt).toISOString(),
+    });
+  return { restored, capturedTables, identity };
+}
+
+async function closeComponents(opts: RunnerOptions, opened: Opened): Promise<void> {
+  const { source, sink, logger } = opts;
+  if (opened.source)
+    await source.close().catch((e: unknown) => logger.warn('source close failed', { error: String(e) }));
+  if (opened.sink)
+    await sink.close().catch((e: unknown) => logger.warn('sink close failed', { error: String(e) }));
+}
+
+/** Pulls the source's batches and hands each record, in order, to the schema operator and the sink. */
+class RecordLoop {
+  private reason: RunResult['reason'] = 'source-ended';
+  private caughtUp = false;
+  /** Commit at the next boundary whatever the interval: after a DDL, or caught up mid-transaction. */
+  private commitAtBoundary = false;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly opts: RunnerOptions,
+    private readonly signal: AbortSignal,
+    private readonly start: Start,
+    private readonly schemas: SchemaOperator,
+    private readonly committer: CheckpointCommitter,
+  ) {
+    this.intervalMs = opts.spec.pipeline['checkpoint.interval'];
+  }
+
+  async run(): Promise<RunResult> {
+    const c = this.committer;
+    const records = this.opts.source.read(this.start.restored?.source)[Symbol.asyncIterator]();
+    while (true) {
+      const step = await this.nextBatch(records);
       if (step.done) break;
-      const batch = step.value;
-      for (const rec of batch) {
-        if (rec.kind === 'schema' && rec.change.type === 'create-table')
-          capturedTables.add(tableIdToString(rec.tableId));
-        switch (rec.kind) {
-          case 'data':
-            buffer.push(schemas.onDataChange(rec));
-            atBoundary = false;
-            if (buffer.length >= writeBatchSize) await drain();
-            break;
-          case 'schema': {
-            // The barrier: every earlier row is in the sink (committed when at a boundary, which a
-            // DDL always is in MySQL) before the schemas change. The commit comes first, so that
-            // the checkpoint before the DDL holds the schemas before it.
-            if (atBoundary) await commit();
-            else await drain();
-            const changes = schemas.onSchemaChange(rec);
-            // The DDL's own checkpoint is committed at once, with the sink's schema changes and the
-            // runner's schemas after them: a crash in between replays the DDL from the old state.
-            commitAtBoundary = true;
-            if (changes.length === 0) break;
-            await applySinkChanges(changes);
-            logger.info('schema change applied', {
-              table: tableIdToString(rec.tableId),
-              change: rec.change.type,
-            });
-            atBoundary = false;
-            break;
-          }
-          case 'checkpoint':
-            pendingState = rec.state;
-            atBoundary = true;
-            if (caughtUp && opts.exitWhenCaughtUp) {
-              await commit();
-              await settleCommit();
-              reason = 'caught-up';
-              break outer;
-            }
-            if (commitAtBoundary || Date.now() - lastCommitAt >= commitIntervalMs) await commit();
-            commitAtBoundary = false;
-            break;
-          case 'caught-up':
-            caughtUp = true;
-            logger.info('caught up with the source');
-            // the snapshot and the backlog are done: make that durable at once
-            if (atBoundary) await commit();
-            else commitAtBoundary = true;
-            if (opts.exitWhenCaughtUp && atBoundary) {
-              await settleCommit();
-              reason = 'caught-up';
-              break outer;
-            }
-            break;
-          case 'progress':
-            opts.onProgress?.(rec.progress);
-            break;
-          default:
-            assertNever(rec, 'source record');
-        }
+      if (await this.dispatch(step.value)) break;
+      if (c.atBoundary && c.hasPending && c.msSinceCommit() >= this.intervalMs) await c.commit();
+      if (c.failed) await c.settle();
+      if (this.signal.aborted) break;
+    }
+    return this.finish(records);
+  }
+
+  /**
+   * The source's next batch. When the source has nothing new for a moment, commit what is complete
+   * now rather than wait for the interval: a quiet stream's position and rows become durable
+   * promptly, while a busy source (a snapshot, a backlog) commits once per checkpoint.interval.
+   * A commit that fails meanwhile ends the wait with its error: a quiet source may send nothing
+   * for long, and the run must not go on as if the sink were fine.
+   */
+  private async nextBatch(
+    records: AsyncIterator<readonly SourceRecord[]>,
+  ): Promise<IteratorResult<readonly SourceRecord[]>> {
+    const c = this.committer;
+    const pending = records.next();
+    let abandoned = false;
+    // the source failing after the run stopped waiting for it is the lesser error: the run fails
+    // with the commit's
+    pending.catch((e: unknown) => {
+      if (abandoned)
+        this.opts.logger.warn('the source failed after the run had failed', { error: errorMessage(e) });
+    });
+    try {
+      const next = Promise.race([pending, c.failure]);
+      if (c.atBoundary && c.hasPending) {
+        const raced = await unlessIdle(next, Math.min(this.intervalMs, IDLE_COMMIT_MS));
+        if (raced !== IDLE) return raced;
+        await c.commit();
       }
-      if (atBoundary && pendingState !== undefined && Date.now() - lastCommitAt >= commitIntervalMs)
-        await commit();
-      if (commitError !== undefined) await settleCommit();
-      if (signal.aborted) {
-        reason = 'stopped';
-        break;
+      return await next;
+    } catch (e) {
+      abandoned = true;
+      throw e;
+    }
+  }
+
+  /** True when the run ends here (caught up). */
+  private async dispatch(batch: readonly SourceRecord[]): Promise<boolean> {
+    for (const rec of batch) if (await this.onRecord(rec)) return true;
+    return false;
+  }
+
+  private async onRecord(rec: SourceRecord): Promise<boolean> {
+    switch (rec.kind) {
+      case 'data':
+        await this.committer.add(this.schemas.onDataChange(rec));
+        return false;
+      case 'schema':
+        await this.onSchemaChange(rec);
+        return false;
+      case 'checkpoint':
+        return this.onBoundary(rec.state);
+      case 'caught-up':
+        return this.onCaughtUp();
+      case 'progress':
+        this.opts.onProgress?.(rec.progress);
+        return false;
+      default:
+        return assertNever(rec, 'source record');
+    }
+  }
+
+  private async onSchemaChange(rec: SchemaChangeEvent): Promise<void> {
+    if (rec.change.type === 'create-table') this.start.capturedTables.add(tableIdToString(rec.tableId));
+    const c = this.committer;
+    // The barrier: every earlier row is in the sink (committed when at a boundary, which a DDL
+    // always is in MySQL) before the schemas change. The commit comes first, so that the
+    // checkpoint before the DDL holds the schemas before it.
+    if (c.atBoundary) await c.commit();
+    else await c.drain();
+    const changes = this.schemas.onSchemaChange(rec);
+    // The DDL's own checkpoint is committed at once, with the sink's schema changes and the
+    // runner's schemas after them: a crash in between replays the DDL from the old state.
+    this.commitAtBoundary = true;
+    if (changes.length === 0) return;
+    await this.applySinkChanges(changes);
+    this.opts.logger.info('schema change applied', {
+      table: tableIdToString(rec.tableId),
+      change: rec.change.type,
+    });
+    c.markPastBoundary();
+  }
+
+  /**
+   * `try_evolve`: a change the sink refuses while staying usable is skipped, with the changes
+   * derived after it for the same table; rows then follow the schema the sink table kept.
+   */
+  private async applySinkChanges(changes: readonly SinkSchemaChange[]): Promise<void> {
+    const { sink, spec, logger } = this.opts;
+    const refused = new Set<string>();
+    for (const c of changes) {
+      const table = tableIdToString(c.tableId);
+      if (refused.has(table)) continue;
+      try {
+        await sink.applySchemaChange(c.tableId, c.change, c.schemaAfter);
+      } catch (e) {
+        const tolerated =
+          e instanceof SchemaChangeRefusedError &&
+          spec.pipeline['schema.change.behavior'] === 'try_evolve' &&
+          this.schemas.sinkRefused(c);
+        if (!tolerated) throw e;
+        refused.add(table);
+        logger.warn('schema change refused by the sink and skipped (try_evolve)', {
+          table,
+          change: c.change.type,
+          error: e.message,
+        });
       }
     }
-    if (signal.aborted) reason = 'stopped';
+  }
+
+  private async onBoundary(state: JsonValue): Promise<boolean> {
+    const c = this.committer;
+    c.markBoundary(state);
+    if (this.caughtUp && this.opts.exitWhenCaughtUp) return this.endCaughtUp();
+    if (this.commitAtBoundary || c.msSinceCommit() >= this.intervalMs) await c.commit();
+    this.commitAtBoundary = false;
+    return false;
+  }
+
+  private async onCaughtUp(): Promise<boolean> {
+    this.caughtUp = true;
+    this.opts.logger.info('caught up with the source');
+    // the snapshot and the backlog are done: make that durable at once
+    if (!this.committer.atBoundary) {
+      this.commitAtBoundary = true;
+      return false;
+    }
+    if (this.opts.exitWhenCaughtUp) return this.endCaughtUp();
+    await this.committer.commit();
+    return false;
+  }
+
+  /** Exit when caught up: once everything up to this boundary is committed. */
+  private async endCaughtUp(): Promise<true> {
+    await this.committer.commit();
+    await this.committer.settle();
+    this.reason = 'caught-up';
+    return true;
+  }
+
+  private async finish(records: AsyncIterator<readonly SourceRecord[]>): Promise<RunResult> {
+    const { logger } = this.opts;
+    const c = this.committer;
+    if (this.signal.aborted) this.reason = 'stopped';
     // end the source's iteration (its finally blocks run) before the last commit
     await records
       .return?.()
@@ -298,29 +350,34 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
         logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) }),
       );
     // On stop, commit the last complete transaction; anything after it is replayed on restart.
-    if (atBoundary) await commit();
-    else if (pendingState !== undefined) {
+    if (c.atBoundary) await c.commit();
+    else if (await c.commitBeforeTransaction()) {
+      logger.info(
+        'stopping inside a source transaction: committed up to its start, it will be read again on restart',
+      );
+    } else if (c.hasPending) {
       // rows after the boundary are in the sink's open transaction: the sink rolls them back on
-      // close, so commit is only possible for transactional sinks that hold nothing newer.
-      logger.info('stopping inside a source transaction: it will be read again on restart');
+      // close, and the boundary cannot be committed without them
+      logger.info(
+        'stopping inside a source transaction that reached the sink: everything since the last committed checkpoint is read again on restart',
+      );
     }
-    await settleCommit();
-    return { reason, lastCheckpoint, rowsWritten };
-  } finally {
-    // a commit still running when the run failed: let it end before the sink closes
-    await committing?.catch(() => undefined);
-    if (sourceOpen)
-      await source.close().catch((e: unknown) => logger.warn('source close failed', { error: String(e) }));
-    if (sinkOpen)
-      await sink.close().catch((e: unknown) => logger.warn('sink close failed', { error: String(e) }));
-    await store.release();
+    await c.settle();
+    return { reason: this.reason, lastCheckpoint: c.lastCheckpoint, rowsWritten: c.rowsWritten };
   }
 }
 
 const IDLE = Symbol('idle');
+
+/** What `p` gives, or IDLE when it gives nothing for `ms`. */
+async function unlessIdle<T>(p: Promise<T>, ms: number): Promise<T | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<typeof IDLE>((resolve) => (timer = setTimeout(() => resolve(IDLE), ms)));
+  try {
+    return await Promise.race([p, idle]);
+  } finally {
+    clearTimeout(timer); // one timer per batch otherwise outlives the race
+  }
+}
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
-
-function asError(e: unknown): Error {
-  return e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-}
