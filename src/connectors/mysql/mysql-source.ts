@@ -5,6 +5,7 @@ import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { columnIndex, tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
+import { Signal } from '../../runtime/signal.js';
 import type {
   Source,
   SourceContext,
@@ -76,19 +77,6 @@ type QueueItem =
       readonly conn: Connection2;
       readonly release: () => void;
     };
-
-/** Wake-ups between the snapshot readers and the emitting loop. */
-class Signal {
-  private waiters: (() => void)[] = [];
-  wait(): Promise<void> {
-    return new Promise((r) => this.waiters.push(r));
-  }
-  notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
-}
 
 /**
  * `source: type: mysql`. Startup modes as in Flink CDC. The snapshot (`initial`, `snapshot`) is
@@ -492,6 +480,7 @@ export class MysqlSource implements Source {
     const progressTables = [...snapshot];
     const captured = new Set(start.schemas.map((s) => s.table));
     const queue: QueueItem[] = [];
+    // wake-ups between the snapshot readers and the emitting loop
     const queued = new Signal();
     const space = new Signal();
     const capacity = Math.max(2, this.parallelism);
