@@ -29,6 +29,7 @@ import {
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
 import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
 import { restoredMysqlState } from './mysql-source-state.js';
+import { StartupSkipper } from './startup-skipper.js';
 import {
   beginSnapshotRead,
   binlogPosition,
@@ -729,26 +730,10 @@ export class MysqlSource implements Source {
     };
 
     // skip-events / skip-rows of specific-offset
-    const skip = {
-      events: applySkips ? opts['scan.startup.specific-offset.skip-events'] : 0,
-      rows: applySkips ? opts['scan.startup.specific-offset.skip-rows'] : 0,
-      loc: undefined as string | undefined,
-      inSkipped: false,
-    };
-    const skipped = (ev: DataChangeEvent): boolean => {
-      if (skip.events <= 0 && skip.rows <= 0 && !skip.inSkipped) return false;
-      if (ev.meta.location !== skip.loc) {
-        skip.loc = ev.meta.location;
-        skip.inSkipped = skip.events > 0;
-        if (skip.inSkipped) skip.events--;
-      }
-      if (skip.inSkipped) return true;
-      if (skip.rows > 0) {
-        skip.rows--;
-        return true;
-      }
-      return false;
-    };
+    const skipper = new StartupSkipper(
+      applySkips ? opts['scan.startup.specific-offset.skip-events'] : 0,
+      applySkips ? opts['scan.startup.specific-offset.skip-rows'] : 0,
+    );
 
     /**
      * The stream's verdict on one row event: records to emit, or a chunk (or weights of its keys)
@@ -921,7 +906,7 @@ export class MysqlSource implements Source {
         for (const rec of raw) {
           if (rec.kind === 'data') {
             lastEventMs = rec.meta.tsMs;
-            if (skipped(rec)) continue;
+            if (skipper.skipped(rec)) continue;
             for (;;) {
               checkFailure();
               const v = filter(rec, keys?.get(rec));
