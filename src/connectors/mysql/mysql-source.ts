@@ -27,7 +27,7 @@ import {
   type ServerInfo,
 } from './server-checks.js';
 import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-import { FULL_RANGE, keyOf, keyText, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
+import { FULL_RANGE, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
 import { restoredMysqlState } from './mysql-source-state.js';
 import { StartupSkipper } from './startup-skipper.js';
 import {
@@ -39,14 +39,12 @@ import {
 } from './snapshot/chunk-reader.js';
 import { ChunkSplitter } from './snapshot/chunk-splitter.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
-import { StreamKeyWeigher, type EventKeys } from './snapshot/stream-key-weigher.js';
+import { ChunkStreamReconciler } from './snapshot/chunk-stream-reconciler.js';
 import {
   comparePos,
   formatPos,
-  parsePos,
   TableSnapshot,
   type BinlogPos,
-  type Decision,
   type TableSnapshotJson,
 } from './snapshot/snapshot-state.js';
 import { earliestPosition, positionAfterGtids, positionForTimestamp } from './snapshot/startup-position.js';
@@ -477,7 +475,6 @@ export class MysqlSource implements Source {
     const signal = internal.signal;
 
     // --- bookkeeping shared by the readers and the emitting loop
-    const inSnapshot = new Map(snapshot.map((t) => [t.table, t]));
     const progressTables = [...snapshot];
     const captured = new Set(start.schemas.map((s) => s.table));
     const queue: QueueItem[] = [];
@@ -640,12 +637,18 @@ export class MysqlSource implements Source {
     };
     const streamAtBoundary = (): boolean => !streaming || !changeReader.inTransaction;
 
+    const reconciler = new ChunkStreamReconciler(snapshot, {
+      captured,
+      position: () => changeReader.position,
+      openConnection: () => openMysqlConnection(this.conn, logger),
+      onFailure: (e) => {
+        failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
+      },
+    });
+
     const state = (base: MysqlSourceState): JsonValue => {
-      if (streaming) {
-        const at = { file: base.file, pos: base.pos };
-        for (const [name, ts] of inSnapshot) if (ts.passed(at)) inSnapshot.delete(name);
-      }
-      const tables = [...inSnapshot.values()].map((t) => t.toJson());
+      if (streaming) reconciler.passed({ file: base.file, pos: base.pos });
+      const tables = reconciler.toJson();
       const s: MysqlSnapshotSourceState = {
         ...base,
         ...(this.server ? { serverId: this.server.serverId } : {}),
@@ -734,44 +737,6 @@ export class MysqlSource implements Source {
       applySkips ? opts['scan.startup.specific-offset.skip-events'] : 0,
       applySkips ? opts['scan.startup.specific-offset.skip-rows'] : 0,
     );
-
-    /**
-     * The stream's verdict on one row event: records to emit, or a chunk (or weights of its keys)
-     * to wait for. `keys`: the event's key tuples, when the batch computed (and weighed) them.
-     */
-    const filter = (ev: DataChangeEvent, keys?: EventKeys): DataChangeEvent[] | { wait: Promise<void> } => {
-      const name = tableIdToString(ev.tableId);
-      if (!captured.has(name)) return [];
-      const ts = inSnapshot.get(name);
-      if (!ts) return [ev];
-      const at = ev.meta.location ? parsePos(ev.meta.location) : changeReader.position;
-      const key = ts.key;
-      if (!key) return verdict(ts.decide(null, at), ev);
-      const bk = keys ? keys.before : ev.before && keyOf(key, ev.before);
-      const ak = keys ? keys.after : ev.after && keyOf(key, ev.after);
-      const weighing = weigher.pending(ts, [bk, ak]);
-      if (weighing) {
-        const failed = (e: unknown): void => {
-          failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-        };
-        return { wait: weighing.catch(failed) };
-      }
-      if (bk && ak && keyText(bk) !== keyText(ak)) {
-        // the key moved: the delete belongs to the old key's chunk, the insert to the new one's
-        const db = ts.decide(bk, at);
-        const da = ts.decide(ak, at);
-        if (typeof db === 'object') return db;
-        if (typeof da === 'object') return da;
-        if (db === 'emit' && da === 'emit') return [ev];
-        if (db === 'emit') return [{ ...ev, op: 'delete', after: null }];
-        if (da === 'emit') return [{ ...ev, op: 'insert', before: null }];
-        return [];
-      }
-      return verdict(ts.decide(bk ?? ak, at), ev);
-    };
-
-    const weigher = new StreamKeyWeigher(() => openMysqlConnection(this.conn, logger));
-    const weighKeys = snapshot.some((ts) => ts.weigher);
 
     let caughtUp = false;
     let target: BinlogPos | undefined;
@@ -895,21 +860,14 @@ export class MysqlSource implements Source {
             raw.push({ kind: 'caught-up' });
           }
         }
-        // keys ordered by a collation: weighed for the whole batch at once
-        const keys =
-          weighKeys && inSnapshot.size > 0
-            ? await weigher.keysOf(
-                raw.filter((rec) => rec.kind === 'data'),
-                (ev) => inSnapshot.get(tableIdToString(ev.tableId)),
-              )
-            : undefined;
+        const keys = await reconciler.keysOf(raw);
         for (const rec of raw) {
           if (rec.kind === 'data') {
             lastEventMs = rec.meta.tsMs;
             if (skipper.skipped(rec)) continue;
             for (;;) {
               checkFailure();
-              const v = filter(rec, keys?.get(rec));
+              const v = reconciler.filter(rec, keys?.get(rec));
               if (Array.isArray(v)) {
                 out.push(...v);
                 break;
@@ -957,7 +915,7 @@ export class MysqlSource implements Source {
       space.notify();
       await client?.close();
       this.client = undefined;
-      await weigher.close();
+      await reconciler.close();
     }
   }
 
@@ -992,12 +950,6 @@ export class MysqlSource implements Source {
   async close(): Promise<void> {
     await this.client?.close();
   }
-}
-
-function verdict(d: Decision, ev: DataChangeEvent): DataChangeEvent[] | { wait: Promise<void> } {
-  if (d === 'emit') return [ev];
-  if (d === 'drop') return [];
-  return d;
 }
 
 function streamProgress(lastEventMs: number, at: BinlogPos): SourceRecord {
