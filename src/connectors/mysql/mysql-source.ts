@@ -1,11 +1,10 @@
 import type { Connection } from 'mysql2/promise';
-import type { ChangeEvent, DataChangeEvent, Row } from '../../event/change-event.js';
+import type { ChangeEvent } from '../../event/change-event.js';
 import type { JsonValue } from '../../event/json-value.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { columnIndex, tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
-import { Signal } from '../../runtime/signal.js';
 import type {
   Source,
   SourceContext,
@@ -26,20 +25,14 @@ import {
   type BinlogPosition,
   type ServerInfo,
 } from './server-checks.js';
-import { estimateRowCount, readTableSnapshot } from './snapshot-reader.js';
-import { FULL_RANGE, type ChunkKey, type CollationOrder } from './snapshot/chunk-key.js';
+import { estimateRowCount } from './snapshot-reader.js';
+import type { ChunkKey, CollationOrder } from './snapshot/chunk-key.js';
 import { restoredMysqlState } from './mysql-source-state.js';
 import { StartupSkipper } from './startup-skipper.js';
-import {
-  beginSnapshotRead,
-  binlogPosition,
-  endSnapshotRead,
-  readChunk,
-  type ChunkOutput,
-} from './snapshot/chunk-reader.js';
-import { ChunkSplitter } from './snapshot/chunk-splitter.js';
+import { binlogPosition } from './snapshot/chunk-reader.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
 import { ChunkStreamReconciler } from './snapshot/chunk-stream-reconciler.js';
+import { SnapshotReaderPool, type QueueItem } from './snapshot/snapshot-reader-pool.js';
 import {
   comparePos,
   formatPos,
@@ -66,16 +59,6 @@ export interface MysqlSourceSettings {
   /** `pipeline.parallelism`: snapshot readers, each on its own connection. */
   readonly parallelism?: number;
 }
-
-/** A chunk ready to be emitted, or a table without split key to be streamed whole. */
-type QueueItem =
-  | ({ readonly kind: 'chunk' } & ChunkOutput)
-  | {
-      readonly kind: 'whole';
-      readonly table: TableSnapshot;
-      readonly conn: Connection2;
-      readonly release: () => void;
-    };
 
 /**
  * `source: type: mysql`. Startup modes as in Flink CDC. The snapshot (`initial`, `snapshot`) is
@@ -477,133 +460,20 @@ export class MysqlSource implements Source {
     // --- bookkeeping shared by the readers and the emitting loop
     const progressTables = [...snapshot];
     const captured = new Set(start.schemas.map((s) => s.table));
-    const queue: QueueItem[] = [];
-    // wake-ups between the snapshot readers and the emitting loop
-    const queued = new Signal();
-    const space = new Signal();
-    const capacity = Math.max(2, this.parallelism);
-    let failure: Error | undefined;
-    const checkFailure = (): void => {
-      if (failure) throw failure;
-    };
-    let readersLeft = 0;
-
-    const splitters = new Map<string, ChunkSplitter>();
-    for (const ts of snapshot) {
-      if (!ts.key) {
-        if (!ts.complete) {
-          logger.warn(
-            `table ${ts.table} has no primary key and no scan.incremental.snapshot.chunk.key-column: it is read in one ` +
-              'streamed chunk, and its snapshot is at-least-once (rows written during the read may arrive twice)',
-            { table: ts.table },
-          );
-        }
-        continue;
-      }
-      splitters.set(
-        ts.table,
-        new ChunkSplitter(
-          ts.id,
-          ts.key,
-          ts.gaps(),
-          {
-            chunkSize,
-            evenUpper: 1000,
-            evenLower: 0.05,
-            unboundedFirst: opts['scan.incremental.snapshot.unbounded-chunk-first.enabled'],
-          },
-          ts.rowsEstimated,
-          ts.weigher,
-        ),
-      );
-    }
-    const wholeTaken = new Set<string>();
-    type Job =
-      | { ts: TableSnapshot; splitter: ChunkSplitter; range: import('./snapshot/chunk-key.js').KeyRange }
-      | { ts: TableSnapshot; whole: true };
-    const nextJob = async (conn: Connection2): Promise<Job | undefined> => {
-      for (const ts of snapshot) {
-        if (ts.complete) continue;
-        const sp = splitters.get(ts.table);
-        if (sp) {
-          if (sp.exhausted) continue;
-          const range = await sp.next(conn);
-          if (range) return { ts, splitter: sp, range };
-        } else if (!wholeTaken.has(ts.table) && ts.gaps().length) {
-          wholeTaken.add(ts.table);
-          return { ts, whole: true };
-        }
-      }
-      return undefined;
-    };
-    const put = async (item: QueueItem): Promise<void> => {
-      while (queue.length >= capacity && !signal.aborted) await space.wait();
-      if (signal.aborted) {
-        // nobody takes it any more (the queue was emptied on stopping): a whole-table reader
-        // waiting for its release would keep its connection, and the process, alive
-        if (item.kind === 'whole') item.release();
-        return;
-      }
-      queue.push(item);
-      queued.notify();
-    };
-    // MariaDB gives the binlog position of a consistent snapshot (chunk-reader beginSnapshotRead)
-    const exactSnapshot = this.server?.flavor === 'mariadb';
-    const reader = async (index: number): Promise<void> => {
-      const conn = await openMysqlConnection(this.conn, logger);
-      try {
-        for (;;) {
-          if (signal.aborted || failure !== undefined) return;
-          const job = await nextJob(conn);
-          if (!job) return;
-          if ('whole' in job) {
-            await new Promise<void>((release) => void put({ kind: 'whole', table: job.ts, conn, release }));
-            continue;
-          }
-          const out = await readChunk(conn, job.ts, job.range, job.splitter, {
-            connection: this.conn,
-            serverId: this.serverIds[index + 1]!,
-            maxRows: chunkSize * 2,
-            logger,
-            signal,
-            exactSnapshot,
-          });
-          await put({ kind: 'chunk', ...out });
-        }
-      } finally {
-        await conn.end().catch(() => undefined);
-      }
-    };
-    const anyWork = snapshot.some((t) => !t.complete);
-    if (anyWork) {
-      const n = Math.min(this.parallelism, Math.max(1, snapshot.length * 1000));
-      readersLeft = n;
-      for (let i = 0; i < n; i++) {
-        void reader(i)
-          .catch((e: unknown) => {
-            if (!signal.aborted) {
-              failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-            }
-          })
-          .finally(() => {
-            readersLeft--;
-            queued.notify();
-          });
-      }
-      for (const ts of snapshot) {
-        if (ts.finishedCount > 0 && !ts.complete) {
-          logger.info('snapshot resumed: finished chunks are not read again', {
-            table: ts.table,
-            finishedRanges: ts.finishedCount,
-          });
-        }
-      }
-      logger.info('snapshot started', {
-        tables: snapshot.filter((t) => !t.complete).map((t) => t.table),
-        readers: n,
-        chunkSize,
-      });
-    }
+    const pool = new SnapshotReaderPool(snapshot, {
+      connection: this.conn,
+      parallelism: this.parallelism,
+      serverIds: this.serverIds.slice(1),
+      chunkSize,
+      unboundedFirst: opts['scan.incremental.snapshot.unbounded-chunk-first.enabled'],
+      fetchSize,
+      exactSnapshot: this.server?.flavor === 'mariadb',
+      streamStart: start,
+      logger,
+      signal,
+    });
+    const anyWork = pool.anyWork;
+    pool.start();
 
     // --- the stream
     const serverTimeZone = opts['server-time-zone'] ?? this.server?.timeZone;
@@ -641,9 +511,7 @@ export class MysqlSource implements Source {
       captured,
       position: () => changeReader.position,
       openConnection: () => openMysqlConnection(this.conn, logger),
-      onFailure: (e) => {
-        failure ??= e instanceof Error ? e : new TidemarkError('INTERNAL', errorMessage(e));
-      },
+      onFailure: (e) => pool.fail(e),
     });
 
     const state = (base: MysqlSourceState): JsonValue => {
@@ -673,44 +541,9 @@ export class MysqlSource implements Source {
     });
 
     /** Emits one queued item: a chunk's rows, or a whole table streamed. */
-    const emitItem = async function* (
-      this: MysqlSource,
-      item: QueueItem,
-    ): AsyncGenerator<readonly SourceRecord[]> {
+    const emitItem = async function* (item: QueueItem): AsyncGenerator<readonly SourceRecord[]> {
       const ts = item.table;
-      if (item.kind === 'chunk') {
-        for (let i = 0; i < item.rows.length; i += fetchSize) {
-          yield item.rows.slice(i, i + fetchSize).map((r) => snapshotRow(ts.id, r));
-        }
-        ts.rowsRead += item.rows.length;
-        ts.finish(item.chunk, item.hw);
-      } else {
-        try {
-          const lw = await beginSnapshotRead(item.conn, ts.table, exactSnapshot, start);
-          const chunk = ts.begin(FULL_RANGE, lw);
-          let lastProgress = Date.now();
-          try {
-            for await (const rows of readTableSnapshot(item.conn, ts.id, ts.schema, { fetchSize, signal })) {
-              ts.rowsRead += rows.length;
-              const out: SourceRecord[] = rows.map((r) => snapshotRow(ts.id, r));
-              if (Date.now() - lastProgress > 1000) {
-                lastProgress = Date.now();
-                out.push(snapshotProgress());
-              }
-              yield out;
-            }
-          } catch (e) {
-            // stopped while the table was read: the read ends with the stop's AbortError, which
-            // is no failure (the table stays unfinished, read again on restart)
-            if (ctx.signal.aborted) return;
-            throw e;
-          }
-          await endSnapshotRead(item.conn, exactSnapshot);
-          ts.finish(chunk, lw);
-        } finally {
-          item.release();
-        }
-      }
+      if (!(yield* pool.emit(item, snapshotProgress))) return;
       ts.passed(streaming ? changeReader.committed : { file: '', pos: 0 });
       if (ts.complete) {
         logger.info('snapshot of table done', {
@@ -724,12 +557,8 @@ export class MysqlSource implements Source {
       yield tail;
     };
 
-    const drainQueue = async function* (this: MysqlSource): AsyncGenerator<readonly SourceRecord[]> {
-      while (queue.length) {
-        const item = queue.shift()!;
-        space.notify();
-        yield* emitItem.call(this, item);
-      }
+    const drainQueue = async function* (): AsyncGenerator<readonly SourceRecord[]> {
+      for (let item = pool.take(); item; item = pool.take()) yield* emitItem(item);
     };
 
     // skip-events / skip-rows of specific-offset
@@ -779,10 +608,10 @@ export class MysqlSource implements Source {
       if (streaming && snapshotDone) await setTarget();
       for (;;) {
         if (ctx.signal.aborted) return;
-        checkFailure();
-        yield* drainQueue.call(this);
-        if (!snapshotDone && readersLeft === 0 && queue.length === 0) {
-          checkFailure();
+        pool.throwIfFailed();
+        yield* drainQueue();
+        if (!snapshotDone && !pool.reading && !pool.hasItems) {
+          pool.throwIfFailed();
           snapshotDone = true;
           logger.info('snapshot done', { tables: progressTables.length });
           if (!streaming) {
@@ -796,7 +625,7 @@ export class MysqlSource implements Source {
             yield caughtUpRecords();
             return;
           }
-          if (queue.length === 0 && readersLeft > 0 && failure === undefined) await queued.wait();
+          if (!pool.hasItems && pool.reading && !pool.failed) await pool.whenQueued();
           continue;
         }
         if (!caughtUp && snapshotDone && reachedTarget()) {
@@ -809,7 +638,7 @@ export class MysqlSource implements Source {
           (r) => ({ r }),
           (e: unknown) => ({ e }),
         );
-        queuedWait ??= queued.wait().then(() => {
+        queuedWait ??= pool.whenQueued().then(() => {
           queuedWait = undefined;
         });
         const wakeup = snapshotDone ? undefined : queuedWait;
@@ -866,7 +695,7 @@ export class MysqlSource implements Source {
             lastEventMs = rec.meta.tsMs;
             if (skipper.skipped(rec)) continue;
             for (;;) {
-              checkFailure();
+              pool.throwIfFailed();
               const v = reconciler.filter(rec, keys?.get(rec));
               if (Array.isArray(v)) {
                 out.push(...v);
@@ -880,10 +709,10 @@ export class MysqlSource implements Source {
               let released = false;
               void v.wait.then(() => (released = true));
               while (!released) {
-                checkFailure();
-                if (queue.length) yield* drainQueue.call(this);
+                pool.throwIfFailed();
+                if (pool.hasItems) yield* drainQueue();
                 else {
-                  queuedWait ??= queued.wait().then(() => {
+                  queuedWait ??= pool.whenQueued().then(() => {
                     queuedWait = undefined;
                   });
                   await Promise.race([v.wait, queuedWait]);
@@ -911,8 +740,7 @@ export class MysqlSource implements Source {
     } finally {
       internal.abort();
       ctx.signal.removeEventListener('abort', onAbort);
-      for (const item of queue.splice(0)) if (item.kind === 'whole') item.release();
-      space.notify();
+      pool.close();
       await client?.close();
       this.client = undefined;
       await reconciler.close();
@@ -963,8 +791,4 @@ function streamProgress(lastEventMs: number, at: BinlogPos): SourceRecord {
 
 function createTableEvent(id: TableId, schema: TableSchema): ChangeEvent {
   return { kind: 'schema', tableId: id, change: { type: 'create-table', schema }, meta: { tsMs: 0 } };
-}
-
-function snapshotRow(id: TableId, after: Row): DataChangeEvent {
-  return { kind: 'data', tableId: id, op: 'insert', before: null, after, meta: { tsMs: 0, snapshot: true } };
 }
