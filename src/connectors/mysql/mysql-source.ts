@@ -5,6 +5,7 @@ import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { columnIndex, tableId, tableIdToString } from '../../event/table-schema.js';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { Logger } from '../../runtime/logger.js';
+import { Reconnector } from '../../runtime/reconnect.js';
 import type {
   Source,
   SourceContext,
@@ -13,9 +14,8 @@ import type {
   SourceRecord,
 } from '../../runtime/source.js';
 import { compileTableSelector, tableSelection, type TableSelector } from '../../routing/table-selector.js';
-import { BinlogClient } from './binlog-client.js';
-import { BinlogDecoder } from './binlog/binlog-decoder.js';
-import { BinlogChangeReader, type MysqlSourceState, type TrackedTable } from './binlog-change-reader.js';
+import type { MysqlSourceState, TrackedTable } from './binlog-change-reader.js';
+import { BinlogSession, type BinlogRead } from './binlog-session.js';
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
 import type { MysqlSourceOptions } from './mysql-source-options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
@@ -76,7 +76,7 @@ export class MysqlSource implements Source {
   private ctx: SourceContext | undefined;
   private server: ServerInfo | undefined;
   private tables: TableId[] = [];
-  private client: BinlogClient | undefined;
+  private session: BinlogSession | undefined;
   private readonly serverIds: number[];
   private readonly parallelism: number;
   private readonly keyColumns: { selector: TableSelector; column: string; text: string }[];
@@ -449,13 +449,23 @@ export class MysqlSource implements Source {
     const chunkSize = opts['scan.incremental.snapshot.chunk.size'];
     const streaming = !bounded;
     const internal = new AbortController();
-    let client: BinlogClient | undefined;
+    const signal = internal.signal;
+    const serverTimeZone = opts['server-time-zone'] ?? this.server?.timeZone;
+    const session = new BinlogSession({
+      connection: this.conn,
+      serverId: this.serverIds[0]!,
+      heartbeatSeconds: Math.max(1, Math.round(opts['heartbeat.interval'] / 1000)),
+      selector: this.selector,
+      start,
+      logger,
+      ...(serverTimeZone !== undefined ? { serverTimeZone } : {}),
+    });
+    this.session = session;
     const onAbort = (): void => {
       internal.abort();
-      void client?.close();
+      void session.close();
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const signal = internal.signal;
 
     // --- bookkeeping shared by the readers and the emitting loop
     const progressTables = [...snapshot];
@@ -476,40 +486,11 @@ export class MysqlSource implements Source {
     pool.start();
 
     // --- the stream
-    const serverTimeZone = opts['server-time-zone'] ?? this.server?.timeZone;
-    const changeReader = new BinlogChangeReader({
-      selector: this.selector,
-      start,
-      logger,
-      ...(serverTimeZone !== undefined ? { serverTimeZone } : {}),
-    });
-    let decoder = new BinlogDecoder({
-      columnTypesFor: changeReader.columnTypesFor,
-      skipRowsOf: changeReader.skipRowsOf,
-    });
-    let iter: AsyncIterator<Buffer[]> | undefined;
-    const connectStream = (): void => {
-      decoder = new BinlogDecoder({
-        columnTypesFor: changeReader.columnTypesFor,
-        skipRowsOf: changeReader.skipRowsOf,
-      });
-      const from = changeReader.resumePosition;
-      client = new BinlogClient({
-        connection: this.conn,
-        serverId: this.serverIds[0]!,
-        start: { file: from.file, pos: from.pos },
-        heartbeatSeconds: Math.max(1, Math.round(opts['heartbeat.interval'] / 1000)),
-        sendAnnotateRows: false,
-        logger,
-      });
-      this.client = client;
-      iter = client.events();
-    };
-    const streamAtBoundary = (): boolean => !streaming || !changeReader.inTransaction;
+    const streamAtBoundary = (): boolean => !streaming || !session.inTransaction;
 
     const reconciler = new ChunkStreamReconciler(snapshot, {
       captured,
-      position: () => changeReader.position,
+      position: () => session.position,
       openConnection: () => openMysqlConnection(this.conn, logger),
       onFailure: (e) => pool.fail(e),
     });
@@ -526,7 +507,7 @@ export class MysqlSource implements Source {
       };
       return s as unknown as JsonValue;
     };
-    const checkpoint = (): SourceRecord => ({ kind: 'checkpoint', state: state(changeReader.state()) });
+    const checkpoint = (): SourceRecord => ({ kind: 'checkpoint', state: state(session.state()) });
     const snapshotProgress = (): SourceRecord => ({
       kind: 'progress',
       progress: {
@@ -544,7 +525,7 @@ export class MysqlSource implements Source {
     const emitItem = async function* (item: QueueItem): AsyncGenerator<readonly SourceRecord[]> {
       const ts = item.table;
       if (!(yield* pool.emit(item, snapshotProgress))) return;
-      ts.passed(streaming ? changeReader.committed : { file: '', pos: 0 });
+      ts.passed(streaming ? session.committed : { file: '', pos: 0 });
       if (ts.complete) {
         logger.info('snapshot of table done', {
           table: ts.table,
@@ -572,9 +553,21 @@ export class MysqlSource implements Source {
     let snapshotDone = !anyWork;
     let lastEventMs = 0;
     let lastStreamProgress = 0;
-    let retries = 0;
+    const reconnector = new Reconnector({
+      what: 'the binlog connection',
+      maxRetries: opts['connect.max-retries'],
+      maxRetriesOption: 'connect.max-retries',
+      signal,
+      onRetry: ({ error, attempt, delayMs }) =>
+        logger.warn('binlog connection lost; reconnecting', {
+          error: error.message,
+          attempt,
+          delayMs,
+          at: formatPos(session.committed),
+        }),
+    });
     let emittedInTx = false;
-    let pending: Promise<{ r?: IteratorResult<Buffer[]>; e?: unknown }> | undefined;
+    let pending: Promise<BinlogRead> | undefined;
     let queuedWait: Promise<void> | undefined;
     const setTarget = async (): Promise<void> => {
       const c = await openMysqlConnection(this.conn, logger);
@@ -585,7 +578,7 @@ export class MysqlSource implements Source {
       }
     };
     const reachedTarget = (): boolean =>
-      target !== undefined && !changeReader.inTransaction && comparePos(changeReader.committed, target) >= 0;
+      target !== undefined && !session.inTransaction && comparePos(session.committed, target) >= 0;
     // The checkpoint first: the position reached (also past events of no transaction, e.g. a
     // rotation) is committed before a pipeline that exits when caught up stops. By now the stream
     // replayed every CREATE TABLE up to the end of the log: tables still not captured stay so.
@@ -633,11 +626,8 @@ export class MysqlSource implements Source {
           yield caughtUpRecords();
         }
         // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
-        if (!iter) connectStream();
-        pending ??= iter!.next().then(
-          (r) => ({ r }),
-          (e: unknown) => ({ e }),
-        );
+        if (!session.connected) session.connect();
+        pending ??= session.next();
         queuedWait ??= pool.whenQueued().then(() => {
           queuedWait = undefined;
         });
@@ -654,38 +644,27 @@ export class MysqlSource implements Source {
                   retryable: true,
                   cause: got.e,
                 });
-          if (
-            !te.retryable ||
-            emittedInTx ||
-            changeReader.inTransaction ||
-            retries >= opts['connect.max-retries']
-          ) {
-            throw te;
-          }
-          retries++;
-          const delay = Math.min(30_000, 500 * 2 ** retries);
-          logger.warn('binlog connection lost; reconnecting', {
-            error: te.message,
-            attempt: retries,
-            delayMs: delay,
-            at: formatPos(changeReader.committed),
-          });
-          await client?.close();
-          await new Promise((r) => setTimeout(r, delay));
-          connectStream();
+          // a new session starts at the last transaction boundary: rows of the open transaction
+          // already emitted would come again, and the change reader is inside that transaction
+          if (emittedInTx || session.inTransaction) throw te;
+          await session.close();
+          // throws te when it is not retryable, or once the retries are used up
+          await reconnector.failed(te);
+          if (ctx.signal.aborted) return;
+          session.connect();
           continue;
         }
         const r = got.r!;
         if (r.done) return; // the server ended the stream
-        retries = 0;
+        reconnector.succeeded();
         let out: SourceRecord[] = [];
         const raw: SourceRecord[] = [];
         for (const buf of r.value) {
-          changeReader.processRaw(decoder, buf, raw);
+          session.process(buf, raw);
           if (!caughtUp && snapshotDone && reachedTarget()) {
             caughtUp = true;
             // the position reached is taken here; the warning once the batch's DDL is applied
-            raw.push({ kind: 'checkpoint', state: changeReader.state() as unknown as JsonValue });
+            raw.push({ kind: 'checkpoint', state: session.state() as unknown as JsonValue });
             raw.push({ kind: 'caught-up' });
           }
         }
@@ -731,18 +710,18 @@ export class MysqlSource implements Source {
         }
         if (Date.now() - lastStreamProgress > 5000 && snapshotDone) {
           lastStreamProgress = Date.now();
-          out.push(streamProgress(lastEventMs, changeReader.committed));
+          out.push(streamProgress(lastEventMs, session.committed));
         }
         if (out.length === 0) continue;
-        emittedInTx = changeReader.inTransaction && out.some((x) => x.kind === 'data' || x.kind === 'schema');
+        emittedInTx = session.inTransaction && out.some((x) => x.kind === 'data' || x.kind === 'schema');
         yield out;
       }
     } finally {
       internal.abort();
       ctx.signal.removeEventListener('abort', onAbort);
       pool.close();
-      await client?.close();
-      this.client = undefined;
+      await session.close();
+      this.session = undefined;
       await reconciler.close();
     }
   }
@@ -776,7 +755,7 @@ export class MysqlSource implements Source {
   }
 
   async close(): Promise<void> {
-    await this.client?.close();
+    await this.session?.close();
   }
 }
 
