@@ -77,6 +77,24 @@ export async function readSink(path: string): Promise<Map<string, SinkTable>> {
   }
 }
 
+/** Whether the DuckDB file holds a committed checkpoint (the truth a restart resumes from). */
+export async function sinkHasCheckpoint(path: string): Promise<boolean> {
+  const db = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const conn = await db.connect();
+  try {
+    const found = await conn.runAndReadAll(
+      `SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()
+       AND schema_name = '_tidemark' AND table_name = 'checkpoints'`,
+    );
+    if (Number(found.getRowsJS()[0]?.[0] ?? 0) === 0) return false;
+    const rows = await conn.runAndReadAll('SELECT count(*) FROM "_tidemark"."checkpoints"');
+    return Number(rows.getRowsJS()[0]?.[0] ?? 0) > 0;
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+  }
+}
+
 const MAX_PER_TABLE = 6;
 
 /** Differences between the sink and the model. */

@@ -14,7 +14,14 @@ import {
   openDuckDbReadOnly,
   type OracleDiff,
 } from '../support/table-oracle.js';
-import { compareModelWithSource, compareSink, readSink, type Mismatch, type SinkTable } from './compare.js';
+import {
+  compareModelWithSource,
+  compareSink,
+  readSink,
+  sinkHasCheckpoint,
+  type Mismatch,
+  type SinkTable,
+} from './compare.js';
 import type { GenState, ScenarioConfig } from './generator.js';
 import { isDml, renderSql, tablesOf, type LogEntry, type Op, type PipelineAction } from './operations.js';
 import { ModelError, SinkModel } from './sink-model.js';
@@ -374,6 +381,18 @@ export class Executor {
     clearTimeout(hang);
     this.stderr += r.stderr;
     if (this.noTables(r, startedEmpty)) return undefined;
+    const fresh = !this.committed && !(await this.sinkHasCheckpoint());
+    const failure = this.checkStopped(r, exitedBefore, signal, at);
+    if (failure === undefined && fresh) this.startAfreshNext();
+    return failure;
+  }
+
+  private checkStopped(
+    r: CliResult,
+    exitedBefore: boolean,
+    signal: 'SIGTERM' | 'SIGKILL',
+    at: number,
+  ): Failure | undefined {
     const skip = this.model ? this.checkSkips(this.model, r.stderr, at) : undefined;
     if (skip && skip !== 'accepted') return skip;
     if (this.model && r.code !== 0) this.tolerate(this.model, r.stderr);
@@ -485,6 +504,24 @@ export class Executor {
     this.snapshotDone = true;
     this.pendingFresh = true;
     return true;
+  }
+
+  private async sinkHasCheckpoint(): Promise<boolean> {
+    const file = join(this.pipelineDir, 'sink.duckdb');
+    return existsSync(file) && (await sinkHasCheckpoint(file));
+  }
+
+  /**
+   * A stopped run of a new pipeline that committed no checkpoint leaves nothing to resume: the
+   * next run starts afresh and snapshots the source as it is then, so DDL run meanwhile is never
+   * seen as a change (under `exception` it must not stop that run).
+   */
+  private startAfreshNext(): void {
+    this.pendingFresh = true;
+    this.started = false;
+    this.snapshotDone = false;
+    this.model = undefined;
+    this.earlier = [];
   }
 
   private async verify(r: CliResult, at: number, startedEmpty: boolean): Promise<Failure | undefined> {
