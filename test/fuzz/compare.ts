@@ -300,7 +300,8 @@ export function compareModelWithSource(model: SinkModel, source: SourceSnapshot)
         detail: `model schema of ${label} differs from the source`,
       });
     }
-    if (src.key.length === 0) continue;
+    // append tables hold history, also after they got a key (ModelTable.history)
+    if (src.key.length === 0 || t.history) continue;
     const key = new Set(src.key.map(lc));
     const cell = (c: (typeof src.columns)[number], v: Cell | undefined): Cell =>
       key.has(lc(c.name)) ? (v ?? null) : sinkCell(c.type, v ?? null);

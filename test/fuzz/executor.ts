@@ -565,7 +565,7 @@ export class Executor {
 
   /**
    * Under evolve the sink is the source: the table oracle compares them directly (tables with a
-   * primary key; append tables hold history).
+   * primary key; append tables hold history, also once they got a key).
    */
   private async oracleCheck(model: SinkModel, file: string): Promise<Omit<Failure, 'at'> | undefined> {
     const duck = await openDuckDbReadOnly(file);
@@ -575,9 +575,12 @@ export class Executor {
     } finally {
       duck.close();
     }
-    const relevant = diffs.filter(
-      (d) => d.kind === 'extra-table' || (this.source.get(d.table.toLowerCase())?.key.length ?? 1) > 0,
-    );
+    const relevant = diffs.filter((d) => {
+      if (d.kind === 'extra-table') return true;
+      const k = d.table.toLowerCase();
+      // append tables hold history, also after they got a key (ModelTable.history)
+      return (this.source.get(k)?.key.length ?? 1) > 0 && model.tables.get(k)?.history !== true;
+    });
     if (relevant.length === 0) return undefined;
     return {
       kind: 'mismatch',

@@ -49,6 +49,11 @@ export interface ModelTable {
   key: string[];
   keyed: Map<string, ModelRow>;
   append: ModelRow[];
+  /**
+   * An append table that got a primary key: the sink keeps the newest image per key of its
+   * history, also of keys the source no longer has. It then differs from the source by design.
+   */
+  history?: boolean;
 }
 
 /** A schema change the exception behaviour must refuse: the next run must fail on it. */
@@ -425,6 +430,7 @@ export class SinkModel {
     this.noteLossy(b, a, intent);
     const anyCols = this.exprColumns(a, intent);
     const historical = [...t.keyed.values(), ...t.append];
+    if (b.key.length === 0 && a.key.length > 0) t.history = true;
     t.columns = a.columns.map((c) => ({ name: c.name, type: c.type }));
     t.key = [...a.key];
     t.keyed = new Map();
@@ -482,6 +488,7 @@ export class SinkModel {
       }
       return r;
     });
+    if (b.key.length === 0 && a.key.length > 0) t.history = true;
     t.key = [...a.key];
     t.keyed = new Map();
     t.append = [];
