@@ -113,7 +113,15 @@ async function rowsAfterClose(target: SinkTarget, sink: Sink, id: TableId, colum
 
 /** Registers the conformance tests of one sink. */
 export function sinkConformanceSuite(harness: SinkHarness): void {
-  const name = (what: string): string => `${harness.name} sink conformance: ${what}`;
+  schemaChangeCases(harness);
+  rowCases(harness);
+  durabilityCases(harness);
+}
+
+const testName = (harness: SinkHarness, what: string): string => `${harness.name} sink conformance: ${what}`;
+
+function schemaChangeCases(harness: SinkHarness): void {
+  const name = (what: string): string => testName(harness, what);
 
   test(name('a replayed create-table is harmless and completes the columns'), () =>
     withTarget(harness, async (target, sink) => {
@@ -162,7 +170,10 @@ export function sinkConformanceSuite(harness: SinkHarness): void {
       ]);
     }),
   );
+}
 
+function rowCases(harness: SinkHarness): void {
+  const name = (what: string): string => testName(harness, what);
   test(name('updates that move the key, deletes and re-inserts within and across batches'), () =>
     withTarget(harness, async (target, sink) => {
       await create(sink, keyed, keyedSchema);
@@ -204,7 +215,10 @@ export function sinkConformanceSuite(harness: SinkHarness): void {
       ]);
     }),
   );
+}
 
+function durabilityCases(harness: SinkHarness): void {
+  const name = (what: string): string => testName(harness, what);
   test(name('a flush covers exactly the writes called before it, and its checkpoint'), () =>
     withTarget(harness, async (target, sink) => {
       await create(sink, keyed, keyedSchema);

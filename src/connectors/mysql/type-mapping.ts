@@ -168,6 +168,9 @@ const BLOB_SIZES: Record<string, 'tiny' | 'blob' | 'medium' | 'long'> = {
  * CHARACTER SET / CHARSET, COLLATE, BINARY, BYTE, ASCII, UNICODE); nothing else (no NULL/DEFAULT).
  * MariaDB's UUID, INET4 and INET6 map to strings with their `format`. Throws TidemarkError('SOURCE_SCHEMA') for text
  * that is not a column type.
+ *
+ * One long function on purpose: its body is the switch over every MySQL/MariaDB type name, read
+ * best as one table (like the decoder's switch over column types).
  */
 export function parseMysqlColumnType(columnType: string, opts: ParseMysqlColumnTypeOptions = {}): ColumnType {
   const toks = tokenizeType(columnType);
