@@ -5,12 +5,13 @@ import {
   transformRuleSchema,
 } from '../pipeline-spec/pipeline-spec.js';
 import type { ComponentFactory, ComponentRegistry } from '../runtime/component-registry.js';
+import type { ErrorCodeRegistry } from '../runtime/error-code-registry.js';
 import type { z } from 'zod';
 
 /** The configuration reference, generated from the component schemas (`tidemark docs`). */
 export function configurationReference(
   registry: ComponentRegistry,
-  extra: { typeMappings?: string } = {},
+  extra: { typeMappings?: string; errorCodes?: string } = {},
 ): string {
   const out: string[] = [];
   out.push('## Configuration reference', '');
@@ -27,6 +28,7 @@ export function configurationReference(
   );
   out.push(...block('`pipeline`', 'Pipeline-wide options.', pipelineOptionsSchema));
   if (extra.typeMappings) out.push(extra.typeMappings, '');
+  if (extra.errorCodes) out.push(extra.errorCodes, '');
   return out.join('\n');
 }
 
@@ -91,4 +93,17 @@ export function configurationJsonSchemas(registry: ComponentRegistry): Record<st
     transform: optionsJsonSchema(transformRuleSchema),
     pipeline: optionsJsonSchema(pipelineOptionsSchema),
   };
+}
+
+/** The error codes, their owners and meanings (every error prints `error [CODE]: message`). */
+export function errorCodesMarkdown(codes: ErrorCodeRegistry): string {
+  return [
+    '### Error codes',
+    '',
+    'Every error prints as `error [CODE]: message`, and the code is stable. An error stops the pipeline; its last checkpoint stays, and a restart resumes from it. Lost connections are retried first where the component can (the binlog reader: `connect.max-retries`).',
+    '',
+    '| code | owner | meaning |',
+    '|---|---|---|',
+    ...codes.all().map((c) => `| \`${c.code}\` | ${c.owner} | ${c.summary.replace(/\|/g, '\\|')} |`),
+  ].join('\n');
 }

@@ -1,13 +1,16 @@
-import { createDefaultRegistry } from '../connectors/index.js';
+import { createDefaultRegistry, createErrorCodeRegistry } from '../connectors/index.js';
 import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
-import { configurationReference } from './config-docs.js';
+import { configurationReference, errorCodesMarkdown } from './config-docs.js';
 
 export const BEGIN_MARKER = '<!-- BEGIN GENERATED CONFIGURATION REFERENCE -->';
 export const END_MARKER = '<!-- END GENERATED CONFIGURATION REFERENCE -->';
 
 /** What `tidemark docs` prints, and what README.md holds between the markers. */
 export function generatedReadmeSection(): string {
-  return configurationReference(createDefaultRegistry(), { typeMappings: duckDbTypeMappingMarkdown() });
+  return configurationReference(createDefaultRegistry(), {
+    typeMappings: duckDbTypeMappingMarkdown(),
+    errorCodes: errorCodesMarkdown(createErrorCodeRegistry()),
+  });
 }
 
 export function extractGeneratedSection(readme: string): string | undefined {

@@ -1,4 +1,6 @@
+import { CORE_ERROR_CODES } from '../event/tidemark-error.js';
 import { ComponentRegistry, type Connector } from '../runtime/component-registry.js';
+import { ErrorCodeRegistry } from '../runtime/error-code-registry.js';
 import { duckDbConnector } from './duckdb/index.js';
 import { mysqlConnector } from './mysql/index.js';
 
@@ -9,5 +11,12 @@ export const BUILT_IN_CONNECTORS: readonly Connector[] = [mysqlConnector, duckDb
 export function createDefaultRegistry(): ComponentRegistry {
   const registry = new ComponentRegistry();
   for (const c of BUILT_IN_CONNECTORS) registry.register(c);
+  return registry;
+}
+
+/** Every error code of the core and the built-in connectors, with owner and meaning. */
+export function createErrorCodeRegistry(): ErrorCodeRegistry {
+  const registry = new ErrorCodeRegistry().add(CORE_ERROR_CODES);
+  for (const c of BUILT_IN_CONNECTORS) if (c.errors) registry.add(c.errors);
   return registry;
 }

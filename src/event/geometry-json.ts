@@ -89,5 +89,5 @@ function need(buf: Buffer, r: Cursor, n: number): void {
 }
 
 function bad(why: string): TidemarkError {
-  return new TidemarkError('SOURCE_BINLOG_DECODE', `invalid GEOMETRY value: ${why}`);
+  return new TidemarkError('VALUE_INVALID', `invalid GEOMETRY value: ${why}`);
 }

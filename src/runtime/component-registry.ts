@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { ErrorCodeSet } from '../event/tidemark-error.js';
 import type { ComponentCatalog, ComponentDescriptor, PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { ResourceClaim } from './resource-ledger.js';
 import type { Sink } from './sink.js';
@@ -27,6 +28,8 @@ export interface Connector {
   readonly name: string;
   readonly sources: readonly SourceFactory[];
   readonly sinks: readonly SinkFactory[];
+  /** The error codes it owns (its `errors.ts`). */
+  readonly errors?: ErrorCodeSet;
 }
 
 export class ComponentRegistry implements ComponentCatalog {

@@ -1,4 +1,5 @@
 import { defineSource } from '../../runtime/connector-kit.js';
+import { MYSQL_ERROR_CODES } from './errors.js';
 import type { Connector } from '../../runtime/component-registry.js';
 import type { ResourceClaim } from '../../runtime/resource-ledger.js';
 import {
@@ -38,6 +39,7 @@ export const mysqlConnector: Connector = {
     }),
   ],
   sinks: [],
+  errors: MYSQL_ERROR_CODES,
 };
 
 /**
