@@ -180,7 +180,7 @@ async function runCommand(
       process.exit(130);
     }
     logger.info('stopping: committing the last complete transaction', { signal: sig });
-    pipeline.stop();
+    void pipeline.stop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

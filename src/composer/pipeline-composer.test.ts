@@ -16,7 +16,7 @@ import { ComponentRegistry } from '../runtime/component-registry.js';
 import { defineSink, defineSource } from '../runtime/connector-kit.js';
 import { ResourceLedger } from '../runtime/resource-ledger.js';
 import { ALL_SCHEMA_CHANGE_TYPES, type Sink } from '../runtime/sink.js';
-import type { Source, SourceRecord } from '../runtime/source.js';
+import type { Source, SourceContext, SourceRecord } from '../runtime/source.js';
 import { composePipeline } from './pipeline-composer.js';
 
 const t = tableId('db', 't');
@@ -24,8 +24,13 @@ const meta = { tsMs: 0 };
 
 /** Emits `rows` inserts (one transaction each), then caught-up; or waits for the stop. */
 class ScriptedSource implements Source {
-  constructor(private readonly rows: number) {}
-  open() {
+  private signal: AbortSignal | undefined;
+  constructor(
+    private readonly rows: number,
+    private readonly hold = false,
+  ) {}
+  open(ctx: SourceContext) {
+    this.signal = ctx.signal;
     return Promise.resolve({ tables: [t], endpoint: 'script' });
   }
   async *read(restored: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]> {
@@ -52,6 +57,9 @@ class ScriptedSource implements Source {
       ];
     }
     yield [{ kind: 'caught-up' }];
+    const signal = this.signal;
+    if (this.hold && signal && !signal.aborted)
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
   }
   close() {
     return Promise.resolve();
@@ -90,6 +98,7 @@ class MemorySink implements Sink {
 const sinks = new Map<string, MemorySink>();
 const rowsSchema = z.strictObject({
   rows: z.coerce.number(),
+  hold: z.boolean().default(false),
   password: z.string().optional().meta({ secret: true }),
 });
 const nameSchema = z.strictObject({ id: z.string() });
@@ -99,7 +108,7 @@ const registry = new ComponentRegistry()
       type: 'script',
       description: 'scripted rows',
       options: rowsSchema,
-      create: (o) => Promise.resolve(new ScriptedSource(o.rows)),
+      create: (o) => Promise.resolve(new ScriptedSource(o.rows, o.hold)),
     }),
   )
   .registerSink(
@@ -169,7 +178,7 @@ test('stop() before the end: a clean stop with status stopped', async () => {
     stateDir,
     log: { write: () => undefined },
   });
-  p.stop();
+  assert.equal(await p.stop(), undefined, 'never run: no savepoint');
   const r = await p.run();
   assert.equal(r.reason, 'stopped');
   assert.equal(p.status().state, 'stopped');
@@ -201,6 +210,40 @@ test('a resource two pipelines of one process would share is refused until the f
   await first.run();
   // the first run ended: its claim is gone
   const second = await composePipeline(shared('second'), registry, { stateDir, log, resources });
-  second.stop();
+  await second.stop();
   await second.run();
+});
+
+test('stop() returns the savepoint; metrics hooks see checkpoints and the end', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'tidemark-composer-'));
+  const committed: { seq: number; rowsCommitted: number }[] = [];
+  const ended: string[] = [];
+  const p = await composePipeline(
+    loadPipelineYaml(
+      'source:\n  type: script\n  rows: 4\n  hold: true\nsink:\n  type: memory\n  id: sp\npipeline:\n  name: sp\n',
+      'sp.yaml',
+      { catalog: registry, variables: { lookup: () => undefined } },
+    ),
+    registry,
+    {
+      stateDir,
+      log: { write: () => undefined },
+      metrics: {
+        checkpointCommitted: (m) => committed.push({ seq: m.seq, rowsCommitted: m.rowsCommitted }),
+        ended: (m) => ended.push(m.state),
+      },
+    },
+  );
+  const run = p.run();
+  // caught up and held open: wait for the last row's checkpoint
+  for (let i = 0; i < 200 && committed.at(-1)?.rowsCommitted !== 4; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  const savepoint = await p.stop();
+  const result = await run;
+  assert.equal(result.reason, 'stopped');
+  assert.equal(savepoint?.source, 4, 'the savepoint is the checkpoint after the last row');
+  assert.equal(savepoint?.seq, committed.at(-1)?.seq);
+  assert.equal(p.status().lastCheckpoint, savepoint?.seq);
+  assert.equal(committed.at(-1)?.rowsCommitted, 4);
+  assert.deepEqual(ended, ['stopped']);
 });

@@ -8,7 +8,9 @@ import type { ComponentRegistry, SinkFactory, SourceFactory } from '../runtime/c
 import { ResourceLedger } from '../runtime/resource-ledger.js';
 import { createLogger, redactSecrets, type Logger, type LoggerOptions } from '../runtime/logger.js';
 import { runPipeline, type RunResult } from '../runtime/pipeline-runner.js';
-import type { SourceProgress } from '../runtime/source.js';
+import type { SchemaTransform, TableRouter } from '../runtime/schema-operator.js';
+import type { Sink } from '../runtime/sink.js';
+import type { Source, SourceProgress } from '../runtime/source.js';
 import { schemaTransformFromRules } from '../transforms/transform-rules.js';
 
 export interface ComposeOptions {
@@ -19,12 +21,32 @@ export interface ComposeOptions {
   readonly exitWhenCaughtUp?: boolean;
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
+  /** Hooks for a metrics exporter (a job server's, a dashboard's). */
+  readonly metrics?: PipelineMetrics;
   /**
    * What the process's pipelines hold exclusively (a DuckDB file, a replica server id): a second
    * pipeline claiming one is refused (RESOURCE_IN_USE). Share one ledger between the pipelines of
    * a process; the claims are released when the pipeline's run ends.
    */
   readonly resources?: ResourceLedger;
+}
+
+/** What a pipeline reports as it runs; every hook is optional and must not throw. */
+export interface PipelineMetrics {
+  /** A checkpoint was committed (into the sink and the state directory). */
+  checkpointCommitted?(m: {
+    readonly seq: number;
+    readonly rowsCommitted: number;
+    readonly at: number;
+  }): void;
+  /** Snapshot progress and streaming lag, as the source reports them. */
+  progress?(p: SourceProgress): void;
+  /** The run ended: stopped (also caught up or the source ended) or failed, after how long. */
+  ended?(m: {
+    readonly state: 'stopped' | 'failed';
+    readonly errorCode?: string;
+    readonly durationMs: number;
+  }): void;
 }
 
 export type PipelineState = 'created' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -51,8 +73,12 @@ export interface PipelineHandle {
   readonly logger: Logger;
   /** Runs until stopped, caught up (exitWhenCaughtUp) or the source ends; rejects on failure. */
   run(): Promise<RunResult>;
-  /** Stops cleanly: the last complete transaction is committed, then run() resolves. */
-  stop(): void;
+  /**
+   * Stops with a savepoint: the last complete source transaction is committed, run() resolves,
+   * and so does this, with that checkpoint (the point a restart resumes from; undefined when the
+   * pipeline never committed one). A failed run resolves it with its last checkpoint too.
+   */
+  stop(): Promise<Checkpoint | undefined>;
   status(): PipelineStatus;
 }
 
@@ -92,65 +118,121 @@ async function handleFor(
   opts: ComposeOptions,
   release: () => void,
 ): Promise<PipelineHandle> {
-  const name = spec.pipeline.name;
-  const logger = createLogger({ ...opts.log, secrets: spec.secrets }, { pipeline: name });
+  const logger = createLogger({ ...opts.log, secrets: spec.secrets }, { pipeline: spec.pipeline.name });
   const router = routerFromSpec(spec);
   const schemaTransform = schemaTransformFromRules(spec.transforms);
   const source = await sourceFactory.create(spec.source.options, spec);
   const sink = await sinkFactory.create(spec.sink.options, spec);
-  const controller = new AbortController();
-  let status: PipelineStatus = { name, state: 'created', tables: [] };
-  const update = (s: Partial<PipelineStatus>): void => {
-    status = { ...status, ...s };
-  };
-  let started = false;
-  return {
-    name,
-    secrets: spec.secrets,
-    logger,
-    async run() {
-      if (started) throw new TidemarkError('INTERNAL', `pipeline ${name} was run twice`);
-      started = true;
-      if (!controller.signal.aborted) update({ state: 'running' });
-      try {
-        const result = await runPipeline({
-          spec,
-          source,
-          sink,
-          router,
-          ...(schemaTransform ? { schemaTransform } : {}),
-          stateDir: opts.stateDir,
-          logger,
-          exitWhenCaughtUp: opts.exitWhenCaughtUp ?? false,
-          signal: controller.signal,
-          onStart: (info) => {
-            update({
-              tables: info.tables.map(tableIdToString),
-              ...(info.resumedFrom ? { resumedFrom: info.resumedFrom.seq } : {}),
-            });
-            opts.onStart?.(info);
-          },
-          onProgress: (p) => {
-            update({ progress: p });
-            opts.onProgress?.(p);
-          },
-          onCheckpoint: (cp) => update({ lastCheckpoint: cp.seq }),
+  return new ComposedPipeline(spec, { source, sink, router, schemaTransform, logger }, opts, release);
+}
+
+interface Parts {
+  readonly source: Source;
+  readonly sink: Sink;
+  readonly router: TableRouter;
+  readonly schemaTransform: SchemaTransform | undefined;
+  readonly logger: Logger;
+}
+
+class ComposedPipeline implements PipelineHandle {
+  readonly name: string;
+  readonly secrets: readonly string[];
+  readonly logger: Logger;
+  private readonly controller = new AbortController();
+  private current: PipelineStatus;
+  private started = false;
+  private last: Checkpoint | undefined;
+  private ended: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: PipelineSpec,
+    private readonly parts: Parts,
+    private readonly opts: ComposeOptions,
+    private readonly release: () => void,
+  ) {
+    this.name = spec.pipeline.name;
+    this.secrets = spec.secrets;
+    this.logger = parts.logger;
+    this.current = { name: this.name, state: 'created', tables: [] };
+  }
+
+  async run(): Promise<RunResult> {
+    if (this.started) throw new TidemarkError('INTERNAL', `pipeline ${this.name} was run twice`);
+    this.started = true;
+    if (!this.controller.signal.aborted) this.update({ state: 'running' });
+    const startedAt = Date.now();
+    const run = this.runPipeline();
+    this.ended = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      const result = await run;
+      this.update({ state: 'stopped', rowsWritten: result.rowsWritten });
+      this.opts.metrics?.ended?.({ state: 'stopped', durationMs: Date.now() - startedAt });
+      return result;
+    } catch (e) {
+      const code = e instanceof TidemarkError ? e.code : 'INTERNAL';
+      const message = redactSecrets(errorMessage(e), this.secrets);
+      this.update({ state: 'failed', error: { code, message } });
+      this.opts.metrics?.ended?.({ state: 'failed', errorCode: code, durationMs: Date.now() - startedAt });
+      throw e;
+    } finally {
+      this.release();
+    }
+  }
+
+  async stop(): Promise<Checkpoint | undefined> {
+    if (this.current.state === 'running' || this.current.state === 'created')
+      this.update({ state: 'stopping' });
+    if (!this.started) this.release(); // never run: nothing else ends its claims
+    this.controller.abort();
+    await this.ended;
+    return this.last;
+  }
+
+  status(): PipelineStatus {
+    return this.current;
+  }
+
+  private update(s: Partial<PipelineStatus>): void {
+    this.current = { ...this.current, ...s };
+  }
+
+  private runPipeline(): Promise<RunResult> {
+    const { opts, parts } = this;
+    return runPipeline({
+      spec: this.spec,
+      source: parts.source,
+      sink: parts.sink,
+      router: parts.router,
+      ...(parts.schemaTransform ? { schemaTransform: parts.schemaTransform } : {}),
+      stateDir: opts.stateDir,
+      logger: parts.logger,
+      exitWhenCaughtUp: opts.exitWhenCaughtUp ?? false,
+      signal: this.controller.signal,
+      onStart: (info) => {
+        this.last = info.resumedFrom;
+        this.update({
+          tables: info.tables.map(tableIdToString),
+          ...(info.resumedFrom ? { resumedFrom: info.resumedFrom.seq } : {}),
         });
-        update({ state: 'stopped', rowsWritten: result.rowsWritten });
-        return result;
-      } catch (e) {
-        const code = e instanceof TidemarkError ? e.code : 'INTERNAL';
-        update({ state: 'failed', error: { code, message: redactSecrets(errorMessage(e), spec.secrets) } });
-        throw e;
-      } finally {
-        release();
-      }
-    },
-    stop() {
-      if (status.state === 'running' || status.state === 'created') update({ state: 'stopping' });
-      if (!started) release(); // never run: nothing else ends its claims
-      controller.abort();
-    },
-    status: () => status,
-  };
+        opts.onStart?.(info);
+      },
+      onProgress: (p) => {
+        this.update({ progress: p });
+        opts.onProgress?.(p);
+        opts.metrics?.progress?.(p);
+      },
+      onCheckpoint: (cp, stats) => {
+        this.last = cp;
+        this.update({ lastCheckpoint: cp.seq, rowsWritten: stats.rowsCommitted });
+        opts.metrics?.checkpointCommitted?.({
+          seq: cp.seq,
+          rowsCommitted: stats.rowsCommitted,
+          at: Date.now(),
+        });
+      },
+    });
+  }
 }

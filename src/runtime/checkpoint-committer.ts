@@ -19,7 +19,13 @@ export interface CommitterOptions {
   readonly runtimeState: () => JsonValue;
   /** What the pipeline's checkpoints belong to, as of the commit. */
   readonly identity: () => PipelineIdentity;
-  readonly onCheckpoint?: ((cp: Checkpoint) => void) | undefined;
+  readonly onCheckpoint?: ((cp: Checkpoint, stats: CheckpointStats) => void) | undefined;
+}
+
+/** What a committed checkpoint covers. */
+export interface CheckpointStats {
+  /** Row events handed to the sink by this run up to the checkpoint (all committed now). */
+  readonly rowsCommitted: number;
 }
 
 /**
@@ -137,13 +143,14 @@ export class CheckpointCommitter {
     };
     this.pendingState = undefined;
     this.lastCommitAt = Date.now();
+    const stats: CheckpointStats = { rowsCommitted: this.rowsWritten };
     this.committing = opts.sink
       .flush(cp)
       .then(
         async () => {
           await opts.store.save(cp);
           this.last = cp;
-          opts.onCheckpoint?.(cp);
+          opts.onCheckpoint?.(cp, stats);
           opts.logger.debug('checkpoint committed', { seq: cp.seq });
         },
         (e: unknown) => this.commitFailed(e),

@@ -6,7 +6,7 @@ import { tableIdToString } from '../event/table-schema.js';
 import type { TableId } from '../event/table-schema.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
-import { CheckpointCommitter } from './checkpoint-committer.js';
+import { CheckpointCommitter, type CheckpointStats } from './checkpoint-committer.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
 import {
@@ -39,7 +39,7 @@ export interface RunnerOptions {
   readonly onStart?: (info: { tables: readonly TableId[]; resumedFrom: Checkpoint | undefined }) => void;
   readonly onProgress?: (p: SourceProgress) => void;
   /** After each checkpoint is committed (in the sink and the state directory). */
-  readonly onCheckpoint?: (cp: Checkpoint) => void;
+  readonly onCheckpoint?: (cp: Checkpoint, stats: CheckpointStats) => void;
   /** Row events handed to the sink per write call (bounded buffer). */
   readonly writeBatchSize?: number;
 }
