@@ -72,6 +72,7 @@ test('seed 000 pipeline loads with Flink CDC names', () => {
 test('every error at once, each with file:line:column and a hint', () => {
   const bad = seed
     .replace('hostname: localhost', 'hostnme: localhost')
+    .replace('jdbc.properties.useSSL: false', 'jdbc.propertie.useSSL: false')
     .replace('port: 3306', 'port: abc')
     .replace('  parallelism: 1', '  parallelism: 1\n  schema.change.behaviour: evolve')
     .replace('sink:\n  type: duckdb', 'sink:\n  type: duckbd');
@@ -83,6 +84,10 @@ test('every error at once, each with file:line:column and a hint', () => {
     const text = e.message;
     assert.match(text, /bad\.yaml:3:3: unknown option "hostnme" in source \(did you mean "hostname"\?\)/);
     assert.match(text, /bad\.yaml:4:9: source\.port: /);
+    assert.match(
+      text,
+      /unknown option "jdbc\.propertie\.useSSL" in source \(did you mean "jdbc\.properties\.useSSL"\?\)/,
+    );
     assert.match(text, /bad\.yaml:13:9: unknown sink type "duckbd" \(did you mean "duckdb"\?\)/);
     assert.match(
       text,

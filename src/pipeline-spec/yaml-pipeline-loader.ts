@@ -177,7 +177,7 @@ function loadComponent(
   }
   const result = schema.safeParse(plain);
   if (!result.success) {
-    reportIssues(ctx, [block], node, result.error.issues, optionNamesOf(schema));
+    reportIssues(ctx, [block], node, result.error.issues, (key) => knownOptions(schema, mapOptions, key));
     return undefined;
   }
   for (const s of secretOptionsOf(schema)) {
@@ -220,8 +220,22 @@ function validate<S extends z.ZodType>(
 ): z.output<S> | undefined {
   const r = schema.safeParse(toJs(node));
   if (r.success) return r.data;
-  reportIssues(ctx, path, node, r.error.issues, known);
+  reportIssues(ctx, path, node, r.error.issues, () => known);
   return undefined;
+}
+
+/**
+ * The names `key` may have meant: the options, and for a map option the key with the map's
+ * prefix in place of its own (`jdbc.propertie.useSSL` → `jdbc.properties.useSSL`).
+ */
+function knownOptions(schema: z.ZodObject, maps: readonly string[], key: string): string[] {
+  const plain = optionNamesOf(schema).filter((n) => !maps.includes(n));
+  const asMapKeys = maps.flatMap((m) => {
+    const depth = m.split('.').length;
+    const rest = key.split('.').slice(depth).join('.');
+    return rest === '' ? [] : [`${m}.${rest}`];
+  });
+  return [...plain, ...asMapKeys];
 }
 
 function reportIssues(
@@ -229,7 +243,7 @@ function reportIssues(
   path: Path,
   node: YAMLMap,
   issues: readonly z.core.$ZodIssue[],
-  known: readonly string[],
+  known: (key: string) => readonly string[],
 ): void {
   const where = path
     .map((p) => (typeof p === 'number' ? `[${p}]` : p))
@@ -241,7 +255,7 @@ function reportIssues(
         const pair = node.items.find((p) => keyText(p) === key);
         ctx.at(
           pair ? keyOffset(pair) : node.range?.[0],
-          `unknown option "${key}" in ${where}${didYouMean(key, known)}`,
+          `unknown option "${key}" in ${where}${didYouMean(key, known(key))}`,
         );
       }
       continue;
