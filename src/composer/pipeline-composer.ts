@@ -74,11 +74,12 @@ export interface PipelineHandle {
   /** Runs until stopped, caught up (exitWhenCaughtUp) or the source ends; rejects on failure. */
   run(): Promise<RunResult>;
   /**
-   * Stops with a savepoint: the last complete source transaction is committed, run() resolves,
-   * and so does this, with that checkpoint (the point a restart resumes from; undefined when the
-   * pipeline never committed one). A failed run resolves it with its last checkpoint too.
+   * Stops the pipeline; resolves once run() settled, with the checkpoint a restart resumes from
+   * (undefined when none was ever committed). With `savepoint` (the default) the last complete
+   * source transaction is committed first, so that checkpoint is as new as it can be; without,
+   * the run ends at once (a cancel) and the last checkpoint committed before stays.
    */
-  stop(): Promise<Checkpoint | undefined>;
+  stop(options?: { readonly savepoint?: boolean }): Promise<Checkpoint | undefined>;
   status(): PipelineStatus;
 }
 
@@ -143,6 +144,7 @@ class ComposedPipeline implements PipelineHandle {
   private started = false;
   private last: Checkpoint | undefined;
   private ended: Promise<void> | undefined;
+  private savepointOnStop = true;
 
   constructor(
     private readonly spec: PipelineSpec,
@@ -182,7 +184,8 @@ class ComposedPipeline implements PipelineHandle {
     }
   }
 
-  async stop(): Promise<Checkpoint | undefined> {
+  async stop(options: { readonly savepoint?: boolean } = {}): Promise<Checkpoint | undefined> {
+    if (!this.controller.signal.aborted) this.savepointOnStop = options.savepoint ?? true;
     if (this.current.state === 'running' || this.current.state === 'created')
       this.update({ state: 'stopping' });
     if (!this.started) this.release(); // never run: nothing else ends its claims
@@ -211,6 +214,7 @@ class ComposedPipeline implements PipelineHandle {
       logger: parts.logger,
       exitWhenCaughtUp: opts.exitWhenCaughtUp ?? false,
       signal: this.controller.signal,
+      commitOnStop: () => this.savepointOnStop,
       onStart: (info) => {
         this.last = info.resumedFrom;
         this.update({

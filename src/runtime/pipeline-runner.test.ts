@@ -365,6 +365,28 @@ test('stop inside a source transaction: the last complete one is committed, the 
   assert.ok(log.entries.some((e) => e.msg.startsWith('stopping inside a source transaction: committed')));
 });
 
+test('a cancel (commitOnStop false): no final commit, the last committed checkpoint stays', async (t) => {
+  const dir = await stateDir(t);
+  // row 2 opens a transaction: no idle commit of boundary 1 before the stop (a stop would commit it)
+  const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1), row(2)], UNTIL_STOPPED]);
+  const sink = new ScriptedSink();
+  const stop = new AbortController();
+  const run = runPipeline(
+    options(dir, source, sink, {
+      spec: spec({ 'checkpoint.interval': '1h' }),
+      signal: stop.signal,
+      commitOnStop: () => false,
+    }),
+  );
+  await source.reached(2);
+  stop.abort();
+  const result = await run;
+  assert.equal(result.reason, 'stopped');
+  assert.equal(flushed(sink).at(-1)?.source, 0, 'boundary 1 is not committed on a cancel');
+  assert.equal((await saved(dir))?.source, 0);
+  assert.equal(trace(sink).at(-1), 'close');
+});
+
 test('stop inside a source transaction whose rows already reached the sink: the older checkpoint stays', async (t) => {
   const dir = await stateDir(t);
   const source = new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1), row(2)], UNTIL_STOPPED]);

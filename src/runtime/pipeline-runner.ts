@@ -40,6 +40,11 @@ export interface RunnerOptions {
   readonly onProgress?: (p: SourceProgress) => void;
   /** After each checkpoint is committed (in the sink and the state directory). */
   readonly onCheckpoint?: (cp: Checkpoint, stats: CheckpointStats) => void;
+  /**
+   * Asked when the pipeline stops (the signal): false skips the final commit (a cancel), so the
+   * run ends at once with the last committed checkpoint. Default: the final commit is made.
+   */
+  readonly commitOnStop?: () => boolean;
   /** Row events handed to the sink per write call (bounded buffer). */
   readonly writeBatchSize?: number;
 }
@@ -350,7 +355,9 @@ class RecordLoop {
         logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) }),
       );
     // On stop, commit the last complete transaction; anything after it is replayed on restart.
-    if (c.atBoundary) await c.commit();
+    if (this.reason === 'stopped' && this.opts.commitOnStop?.() === false) {
+      logger.info('cancelled: resuming from the last committed checkpoint on restart');
+    } else if (c.atBoundary) await c.commit();
     else if (await c.commitBeforeTransaction()) {
       logger.info(
         'stopping inside a source transaction: committed up to its start, it will be read again on restart',
