@@ -424,12 +424,20 @@ export class Executor {
 
   /**
    * A run that stopped with a clear schema error on a table whose column types changed lossily is
-   * an accepted outcome (DuckDB cannot convert as MySQL did): the pipeline is then done, like one
-   * refused by the exception behaviour.
+   * an accepted outcome (DuckDB cannot convert as MySQL did), and so is one on a table renamed,
+   * dropped or altered while its snapshot was running: the pipeline is then done, like one refused
+   * by the exception behaviour.
    */
   private tolerate(model: SinkModel, stderr: string): boolean {
     const line = errorLine(stderr)?.toLowerCase();
     if (!line || model.frozen || !/^error \[(sink_schema|source_schema)\]/.test(line)) return false;
+    // DDL on a table whose snapshot was still running: a clear error, and the pipeline is done
+    const during = /snapshot of ([^:]+): .* while its snapshot was running/.exec(line);
+    if (during && !this.snapshotDone) {
+      model.frozen = { table: during[1]!, what: 'DDL during its snapshot' };
+      this.tolerated++;
+      return true;
+    }
     const table = [...model.lossy].find((t) => line.includes(t) || line.includes(t.split('.')[1]!));
     if (!table) return false;
     model.frozen = { table, what: 'type change refused' };

@@ -9,6 +9,7 @@ import { parseDdl } from './ddl-parser.js';
 import type { Row } from '../../event/change-event.js';
 import type { ColumnType } from '../../event/column-type.js';
 import { tableId } from '../../event/table-schema.js';
+import { TidemarkError } from '../../event/tidemark-error.js';
 
 const DB = 'snap_it';
 let db: MariaDbInstance;
@@ -276,4 +277,21 @@ test('stopping early destroys only that session; abort ends with the reason', as
     /stop now/,
   );
   c2.destroy();
+});
+
+test('reading a table dropped (or renamed) since its snapshot began is a clear SOURCE_SCHEMA error', async () => {
+  const schemas = await loadTableSchemas(conn, [{ schemaName: DB, tableName: 'big' }]);
+  const schema = schemas.get(`${DB}.big`)!;
+  const gone = tableId(DB, 'big_renamed_away');
+  await assert.rejects(
+    async () => {
+      for await (const batch of readTableSnapshot(conn, gone, schema, { fetchSize: 10 })) void batch;
+    },
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'SOURCE_SCHEMA' &&
+      /snapshot of snap_it\.big_renamed_away: reading the table failed: the table was renamed, dropped or altered/.test(
+        e.message,
+      ),
+  );
 });

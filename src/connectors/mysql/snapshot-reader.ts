@@ -2,9 +2,10 @@ import type { Connection as CoreConnection, FieldPacket, Query } from 'mysql2';
 import type { Connection as PromiseConnection } from 'mysql2/promise';
 import type { Row } from '../../event/change-event.js';
 import { assertNever, type ColumnType, type Value } from '../../event/column-type.js';
+import { snapshotQueryError } from './snapshot/snapshot-query-error.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { tableIdToString } from '../../event/table-schema.js';
-import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
+import { TidemarkError } from '../../event/tidemark-error.js';
 import type { QueryRunner } from './schema-loader.js';
 
 /** mysql2's typeCast field (the subset we use). mysql2 does not expose the column's charset here. */
@@ -216,11 +217,7 @@ export async function* readTableSnapshot(
     }
   });
   query.on('error', (e: unknown) => {
-    failure ??= new TidemarkError(
-      'SOURCE_QUERY',
-      `snapshot of ${tableIdToString(table)} failed: ${errorMessage(e)}`,
-      { cause: e, retryable: true },
-    );
+    failure ??= snapshotQueryError(e, tableIdToString(table), 'reading the table');
     done = true;
     notify();
   });

@@ -2,7 +2,7 @@ import type { FieldPacket, RowDataPacket } from 'mysql2';
 import type { Connection } from 'mysql2/promise';
 import type { DataChangeEvent, Row } from '../../../event/change-event.js';
 import { tableIdToString } from '../../../event/table-schema.js';
-import { TidemarkError, errorMessage } from '../../../event/tidemark-error.js';
+import { TidemarkError } from '../../../event/tidemark-error.js';
 import type { Logger } from '../../../runtime/logger.js';
 import type { SourceRecord } from '../../../runtime/source.js';
 import { BinlogClient } from '../binlog-client.js';
@@ -11,6 +11,7 @@ import { BinlogDecoder } from '../binlog/binlog-decoder.js';
 import type { MysqlConnectionOptions } from '../mysql-connection.js';
 import { currentBinlogPosition } from '../server-checks.js';
 import { snapshotSelectSql, valueTypeCast } from '../snapshot-reader.js';
+import { snapshotQueryError } from './snapshot-query-error.js';
 import {
   compareKeys,
   eventKeys,
@@ -104,11 +105,7 @@ async function consistentSnapshot(conn: Connection, table: string): Promise<Binl
     return { file, pos };
   } catch (e) {
     await conn.query('ROLLBACK').catch(() => undefined);
-    throw new TidemarkError(
-      'SOURCE_QUERY',
-      `snapshot of ${table}: starting a consistent snapshot read failed: ${errorMessage(e)}`,
-      { cause: e, retryable: true, details: { table } },
-    );
+    throw snapshotQueryError(e, table, 'starting a consistent snapshot read');
   }
 }
 
@@ -217,15 +214,7 @@ async function selectRows(conn: Connection, ts: TableSnapshot, sql: string): Pro
   try {
     result = await conn.query({ sql, rowsAsArray: true, typeCast: valueTypeCast(types) as never });
   } catch (e) {
-    throw new TidemarkError(
-      'SOURCE_QUERY',
-      `snapshot of ${ts.table}: reading a chunk failed: ${errorMessage(e)}`,
-      {
-        cause: e,
-        retryable: true,
-        details: { table: ts.table },
-      },
-    );
+    throw snapshotQueryError(e, ts.table, 'reading a chunk');
   }
   const [rows, fields] = result;
   if (fields.length !== types.length) {

@@ -1,8 +1,8 @@
 import type { Connection } from 'mysql2/promise';
 import type { TableId } from '../../../event/table-schema.js';
 import { tableIdToString } from '../../../event/table-schema.js';
-import { TidemarkError, errorMessage } from '../../../event/tidemark-error.js';
 import { quoteIdentifier, valueTypeCast } from '../snapshot-reader.js';
+import { snapshotQueryError } from './snapshot-query-error.js';
 import {
   VALUE_ORDER,
   afterCondition,
@@ -40,16 +40,17 @@ function keyColumnsSql(key: ChunkKey): string {
 }
 
 /** Runs a query whose columns are the key columns; rows converted like snapshot rows. */
-export async function queryKeys(conn: Connection, key: ChunkKey, sql: string): Promise<KeyTuple[]> {
+export async function queryKeys(
+  conn: Connection,
+  table: TableId,
+  key: ChunkKey,
+  sql: string,
+): Promise<KeyTuple[]> {
   try {
     const [rows] = await conn.query({ sql, rowsAsArray: true, typeCast: valueTypeCast(key.types) as never });
     return rows as KeyTuple[];
   } catch (e) {
-    throw new TidemarkError('SOURCE_QUERY', `splitting the table into chunks failed: ${errorMessage(e)}`, {
-      cause: e,
-      retryable: true,
-      details: { sql: sql.slice(0, 300) },
-    });
+    throw snapshotQueryError(e, tableIdToString(table), 'splitting the table into chunks');
   }
 }
 
@@ -139,6 +140,7 @@ export class ChunkSplitter {
     const col = quoteIdentifier(this.key.columns[0]!);
     const [mm] = await queryKeys(
       conn,
+      this.id,
       {
         ...this.key,
         columns: [this.key.columns[0]!, this.key.columns[0]!],
@@ -188,6 +190,7 @@ export class ChunkSplitter {
     const cols = keyColumnsSql(this.key);
     const [next] = await queryKeys(
       conn,
+      this.id,
       this.key,
       `SELECT ${cols} FROM ${fromClause(this.id)}${where(...conds)} ORDER BY ${orderBy(this.key)} LIMIT 1 OFFSET ${this.opts.chunkSize}`,
     );
@@ -198,6 +201,7 @@ export class ChunkSplitter {
       const from = bound.some((v) => v === null) ? undefined : afterCondition(this.key, bound);
       const [after] = await queryKeys(
         conn,
+        this.id,
         this.key,
         `SELECT ${cols} FROM ${fromClause(this.id)}${where(
           from ??
@@ -228,6 +232,7 @@ export class ChunkSplitter {
     const notNull = this.key.columns.map((c) => `${quoteIdentifier(c)} IS NOT NULL`).join(' AND ');
     const [first] = await queryKeys(
       conn,
+      this.id,
       this.key,
       `SELECT ${keyColumnsSql(this.key)} FROM ${fromClause(this.id)}${where(notNull, rangeCondition(this.key, range))} ` +
         `ORDER BY ${orderBy(this.key)} LIMIT 1`,
