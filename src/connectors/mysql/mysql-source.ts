@@ -704,6 +704,7 @@ class SourceRun {
       } else if (rec.kind === 'checkpoint') {
         out.push({ kind: 'checkpoint', state: this.state(rec.state as unknown as MysqlSourceState) });
       } else if (rec.kind === 'schema') {
+        reconciler.checkSchemaChange(rec);
         const s = this.p.schemaEvent(rec);
         if (s) out.push(s);
       } else {

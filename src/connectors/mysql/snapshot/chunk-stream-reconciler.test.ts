@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DataChangeEvent, Row } from '../../../event/change-event.js';
 import { tableId, type TableSchema } from '../../../event/table-schema.js';
+import { TidemarkError } from '../../../event/tidemark-error.js';
 import { VALUE_ORDER, type ChunkKey } from './chunk-key.js';
 import { ChunkStreamReconciler } from './chunk-stream-reconciler.js';
 import { TableSnapshot, type ActiveChunk } from './snapshot-state.js';
@@ -104,4 +105,44 @@ test('a table complete and passed by the stream leaves the snapshot: its rows ar
   assert.deepEqual(reconciler.toJson(), []);
   const e = ev('t', 100, null, [15, 'a']);
   assert.deepEqual(reconciler.filter(e), [e]);
+});
+
+test('DDL on a table with chunks still to read is a clear error; on a table read to the end it is followed', () => {
+  const { reconciler, ts, reading } = setup();
+  const ddl = (table: string, type: 'add-column' | 'create-table' | 'drop-table') => ({
+    kind: 'schema' as const,
+    tableId: tableId('db', table),
+    change:
+      type === 'add-column'
+        ? {
+            type,
+            columns: [
+              {
+                column: { name: 'w', type: { kind: 'string' as const }, nullable: true },
+                position: { kind: 'last' as const },
+              },
+            ],
+          }
+        : type === 'create-table'
+          ? { type, schema }
+          : { type },
+    ddl: `ALTER TABLE db.${table} ...`,
+    meta: { tsMs: 0, location: 'b.1:700' },
+  });
+  assert.throws(
+    () => reconciler.checkSchemaChange(ddl('t', 'add-column')),
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'SOURCE_SCHEMA' &&
+      e.message.startsWith(
+        'snapshot of db.t: following add-column failed: the table was renamed, dropped or altered while ' +
+          'its snapshot was running (ALTER TABLE db.t ... at b.1:700)',
+      ),
+  );
+
+  reconciler.checkSchemaChange(ddl('t', 'create-table')); // the start of a snapshot, not a change
+  reconciler.checkSchemaChange(ddl('plain', 'drop-table')); // not in snapshot
+  ts.finish(reading, { file: 'b.1', pos: 650 });
+  ts.passed({ file: 'b.1', pos: 600 }); // every range read: complete (high watermarks not all passed)
+  reconciler.checkSchemaChange(ddl('t', 'add-column'));
 });

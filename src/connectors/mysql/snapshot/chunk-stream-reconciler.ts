@@ -1,5 +1,5 @@
 import type { Connection } from 'mysql2/promise';
-import type { DataChangeEvent } from '../../../event/change-event.js';
+import type { DataChangeEvent, SchemaChangeEvent } from '../../../event/change-event.js';
 import { tableIdToString } from '../../../event/table-schema.js';
 import type { SourceRecord } from '../../../runtime/source.js';
 import { keyOf, keyText } from './chunk-key.js';
@@ -11,6 +11,7 @@ import {
   type TableSnapshotJson,
 } from './snapshot-state.js';
 import { StreamKeyWeigher, type EventKeys } from './stream-key-weigher.js';
+import { changedDuringSnapshot } from './snapshot-query-error.js';
 
 /** The stream's verdict on one row event: records to emit, or a chunk (or weights of its keys) to wait for. */
 export type StreamVerdict = DataChangeEvent[] | { readonly wait: Promise<void> };
@@ -52,6 +53,22 @@ export class ChunkStreamReconciler {
   /** The stream's checkpoint is at `at`: tables it completes become plain streaming tables. */
   passed(at: BinlogPos): void {
     for (const [name, ts] of this.inSnapshot) if (ts.passed(at)) this.inSnapshot.delete(name);
+  }
+
+  /**
+   * A schema change the stream meets: on a table with chunks still to read it is an error (see
+   * changedDuringSnapshot); a table whose chunks were all read follows it as the stream does.
+   */
+  checkSchemaChange(rec: SchemaChangeEvent): void {
+    if (rec.change.type === 'create-table') return;
+    const name = tableIdToString(rec.tableId);
+    const ts = this.inSnapshot.get(name);
+    if (ts === undefined || ts.complete) return;
+    throw changedDuringSnapshot(
+      name,
+      `following ${rec.change.type}`,
+      `${rec.ddl ?? rec.change.type} at ${rec.meta.location ?? 'the binlog'}`,
+    );
   }
 
   /** The checkpointed form of the tables still in snapshot. */

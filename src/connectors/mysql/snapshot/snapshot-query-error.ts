@@ -15,19 +15,31 @@ const TABLE_CHANGED_ERRNOS = new Set([1146, 1412, 1054]);
  */
 export function snapshotQueryError(e: unknown, table: string, what: string): TidemarkError {
   const errno = (e as { errno?: unknown } | undefined)?.errno;
-  if (typeof errno === 'number' && TABLE_CHANGED_ERRNOS.has(errno)) {
-    return new TidemarkError(
-      'SOURCE_SCHEMA',
-      `snapshot of ${table}: ${what} failed: the table was renamed, dropped or altered while its snapshot ` +
-        `was running (${errorMessage(e)}). Its snapshot cannot be finished exactly: start the pipeline ` +
-        'afresh (a new state directory and sink) now that the DDL is done, and run DDL on a captured ' +
-        'table only after its snapshot finished.',
-      { cause: e, details: { table } },
-    );
-  }
+  if (typeof errno === 'number' && TABLE_CHANGED_ERRNOS.has(errno))
+    return changedDuringSnapshot(table, what, errorMessage(e), e);
   return new TidemarkError('SOURCE_QUERY', `snapshot of ${table}: ${what} failed: ${errorMessage(e)}`, {
     cause: e,
     retryable: true,
     details: { table },
   });
+}
+
+/**
+ * DDL met a table whose snapshot is unfinished: the chunks still to read would read the changed
+ * table with the columns of before (or not find it). Flink CDC does not support this either.
+ */
+export function changedDuringSnapshot(
+  table: string,
+  what: string,
+  why: string,
+  cause?: unknown,
+): TidemarkError {
+  return new TidemarkError(
+    'SOURCE_SCHEMA',
+    `snapshot of ${table}: ${what} failed: the table was renamed, dropped or altered while its snapshot ` +
+      `was running (${why}). Its snapshot cannot be finished exactly: start the pipeline afresh (a new ` +
+      'state directory and sink) now that the DDL is done, and run DDL on a captured table only after ' +
+      'its snapshot finished.',
+    { ...(cause === undefined ? {} : { cause }), details: { table } },
+  );
 }
