@@ -28,7 +28,9 @@ test('conversions that keep every value, and the ones the server rounds, pads or
   assert.equal(loses(dec(10, 2), dec(12, 4), false), false);
   assert.equal(loses(dec(10, 2), dec(10, 1), true), true, 'rounded');
   assert.equal(loses(vc(10), vc(20), false), false);
-  assert.equal(loses(vc(10), vc(5), true), false);
+  assert.equal(loses(vc(10), vc(5), true), true, 'trailing spaces are cut even in a strict mode');
+  assert.equal(loses({ kind: 'json' }, vc(27), true), true, 'the same for JSON text');
+  assert.equal(loses({ kind: 'json' }, { kind: 'string', text: 'long' }, false), false);
   assert.equal(loses(vc(10), vc(5), false), true, 'truncated');
   assert.equal(loses(vc(10), { kind: 'string', length: 10, fixed: true }, true), true, 'trailing spaces');
   assert.equal(loses({ kind: 'double' }, { kind: 'float' }, true), true);

@@ -20,7 +20,8 @@ const integerRange = (t: { bytes: number; unsigned: boolean }): [bigint, bigint]
  * `from` to `to` (and nullability), or undefined when every value stays the same value, so a sink
  * can convert its copy itself. MySQL converts existing rows silently where a conversion rounds,
  * pads or reformats (DECIMAL scale, FLOAT, VARCHAR→CHAR, BIT widths, time zones); in a strict
- * sql_mode it refuses the ALTER instead where a value would not fit (lengths, ranges, ENUM members).
+ * sql_mode it refuses the ALTER instead where a value would not fit (lengths, ranges, ENUM members),
+ * except for trailing spaces of text, which it cuts to the new length in any mode.
  */
 export function conversionLoss(
   from: ColumnType,
@@ -47,7 +48,8 @@ function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean
       if (to.kind === 'integer') return from.scale === 0 && strict;
       return to.kind === 'string' && !to.fixed && (strict || fitsText(to, from.precision + 2));
     case 'string':
-      if (to.kind === 'string') return (!to.fixed || from.fixed === true) && (strict || longer(from, to));
+      // a strict sql_mode refuses to cut text, but not trailing spaces: a shorter column is lossy
+      if (to.kind === 'string') return (!to.fixed || from.fixed === true) && longer(from, to);
       return (to.kind === 'enum' || to.kind === 'set' || to.kind === 'json') && strict;
     case 'enum':
     case 'set':
@@ -56,7 +58,7 @@ function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean
           from.kind === 'enum'
             ? Math.max(0, ...from.values.map((m) => [...m].length))
             : from.values.reduce((n, m) => n + [...m].length + 1, -1);
-        return !to.fixed && (strict || fitsText(to, widest));
+        return !to.fixed && fitsText(to, widest);
       }
       if (to.kind === 'set' && from.kind === 'enum' && from.values.some((m) => m.includes(','))) return false;
       if (to.kind === 'set' || (to.kind === 'enum' && from.kind === 'enum')) {
@@ -65,7 +67,7 @@ function keepsValues(from: ColumnType, to: ColumnType, strict: boolean): boolean
       }
       return to.kind === 'enum' && strict;
     case 'json':
-      return to.kind === 'string' && !to.fixed && (strict || to.text === 'long');
+      return to.kind === 'string' && !to.fixed && to.text === 'long';
     case 'binary':
       return to.kind === 'binary' && !to.fixed && (strict || longer(from, to));
     case 'date':
