@@ -435,7 +435,7 @@ export class SinkModel {
     t.key = [...a.key];
     t.keyed = new Map();
     t.append = [];
-    if (b.key.length > 0) {
+    if (b.key.length > 0 && !t.history) {
       // The sink held exactly the source's rows: after the change it holds them as the server has them.
       for (const cells of a.rows) {
         const r = rowOf(a, cells);
