@@ -605,11 +605,20 @@ class SourceRun {
   private emittedInTx = false;
   private pending: Promise<BinlogRead> | undefined;
   private queuedWait: Promise<void> | undefined;
+  /**
+   * How far the stream's records were handed on: the state of the last transaction boundary
+   * passed, and whether the stream's records stand inside a transaction since. A batch is decoded
+   * whole before its events are reconciled, so the session is ahead of this while a chunk is
+   * emitted in the middle of the batch: a checkpoint of the session's state there would skip the
+   * rest of the batch on a restart.
+   */
+  private handed: { state: MysqlSourceState; inTx: boolean };
 
   constructor(private readonly p: SourceRunParts) {
     this.logger = p.ctx.logger;
     this.streaming = !p.bounded;
     this.snapshotDone = !p.pool.anyWork;
+    this.handed = { state: p.session.state(), inTx: false };
   }
 
   async *records(): AsyncGenerator<readonly SourceRecord[]> {
@@ -700,10 +709,13 @@ class SourceRun {
       if (rec.kind === 'data') {
         this.lastEventMs = rec.meta.tsMs;
         if (skipper.skipped(rec)) continue;
+        this.handed.inTx = true;
         yield* this.reconcile(rec, keys?.get(rec), out);
       } else if (rec.kind === 'checkpoint') {
-        out.push({ kind: 'checkpoint', state: this.state(rec.state as unknown as MysqlSourceState) });
+        this.handed = { state: rec.state as unknown as MysqlSourceState, inTx: false };
+        out.push({ kind: 'checkpoint', state: this.state(this.handed.state) });
       } else if (rec.kind === 'schema') {
+        this.handed.inTx = true;
         reconciler.checkSchemaChange(rec);
         const s = this.p.schemaEvent(rec);
         if (s) out.push(s);
@@ -767,7 +779,8 @@ class SourceRun {
   private async *emitItem(item: QueueItem): AsyncGenerator<readonly SourceRecord[]> {
     const ts = item.table;
     if (!(yield* this.p.pool.emit(item, () => this.snapshotProgress()))) return;
-    ts.passed(this.streaming ? this.p.session.committed : { file: '', pos: 0 });
+    const { file, pos } = this.handed.state;
+    ts.passed(this.streaming ? { file, pos } : { file: '', pos: 0 });
     if (ts.complete) {
       this.logger.info('snapshot of table done', {
         table: ts.table,
@@ -776,12 +789,10 @@ class SourceRun {
       });
     }
     const tail: SourceRecord[] = [this.snapshotProgress()];
-    if (this.streamAtBoundary()) tail.push(this.checkpoint());
+    if (!this.streaming || !this.handed.inTx) {
+      tail.push({ kind: 'checkpoint', state: this.state(this.handed.state) });
+    }
     yield tail;
-  }
-
-  private streamAtBoundary(): boolean {
-    return !this.streaming || !this.p.session.inTransaction;
   }
 
   private state(base: MysqlSourceState): JsonValue {
