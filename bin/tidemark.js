@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the compiled CLI when `npm run build` produced dist/, else the TypeScript sources through tsx.
+// Runs the bundled CLI when `npm run build` produced dist/, else the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+
+// Node 22.1+: V8's code cache of the modules in the system temp directory (a second start skips
+// compiling them); Node 20 has no such API and starts without it.
+module.enableCompileCache?.();
 
 const dist = new URL('../dist/cli/main.js', import.meta.url);
 let main;

@@ -1,6 +1,6 @@
 /**
  * CLI start-up benchmark: whole processes as users run them. `tidemark --help` and
- * `tidemark validate` of the compiled CLI against the physical floor, `node -e 0` (Node's own
+ * `tidemark validate` of the bundled CLI (`npm run build`) against the physical floor, `node -e 0` (Node's own
  * start), in the same run; prints median wall time, peak RSS and the ratio to the floor.
  *
  *   npx tsx bench/cli-start/run.ts [--runs N] [--small]
@@ -9,10 +9,10 @@
  * connector (DuckDB's native binding, the MySQL client) loads before a command needs it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileCli } from '../../test/support/compiled-cli.js';
+import { compileCli, removeCompiledCli } from '../../test/support/compiled-cli.js';
 
 const RSS_MARKER = '__tidemark_bench_maxrss_kb=';
 /** Loaded into each measured process: prints its peak RSS on exit (fd 2, after everything else). */
@@ -66,11 +66,21 @@ function main(): void {
     ['tidemark --help', [bin, '--help']],
     ['tidemark validate', [bin, 'validate', pipeline]],
   ];
-  const rows = cases.map(([name, args]) => {
-    measure(args); // warm the file cache
-    const samples = Array.from({ length: runs }, () => measure(args));
-    return { name, ms: median(samples.map((s) => s.ms)), rssKb: Math.max(...samples.map((s) => s.rssKb)) };
-  });
+  let samples: Sample[][];
+  try {
+    for (const [, args] of cases) measure(args); // warm the file cache
+    // interleaved: a burst of load elsewhere slows every case alike, not one of them
+    samples = cases.map(() => []);
+    for (let r = 0; r < runs; r++) cases.forEach(([, args], c) => samples[c]!.push(measure(args)));
+  } finally {
+    removeCompiledCli(bin);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const rows = cases.map(([name], c) => ({
+    name,
+    ms: median(samples[c]!.map((s) => s.ms)),
+    rssKb: Math.max(...samples[c]!.map((s) => s.rssKb)),
+  }));
   const floor = rows[0]!;
   console.log(`CLI start-up, median of ${runs} runs (peak RSS the largest)`);
   console.log('| command | wall ms | peak RSS MB | × floor time |');

@@ -4,14 +4,14 @@
 //   npx tsx bench/snapshot/run.ts            5M rows
 //   npx tsx bench/snapshot/run.ts --small    200k rows (< 60 s; run by test/bench-snapshot-smoke.test.ts)
 //   --rows N, --parallelism 1,2,4 override.
-// The full run measures the compiled CLI (tsc into a temporary directory), as deployed; --small and
+// The full run measures the bundled CLI (scripts/build.mjs into a temporary directory), as deployed; --small and
 // --sources run the TypeScript sources through tsx (its loader thread adds ~30 MB RSS).
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2';
 import { startMariaDb } from '../../test/support/mariadb.js';
 import { duckRows, startTidemark, tempDir, writePipeline } from '../../test/support/tidemark-cli.js';
+import { compileCli, removeCompiledCli } from '../../test/support/compiled-cli.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -22,24 +22,6 @@ const small = args.includes('--small');
 const rows = Number(arg('--rows') ?? (small ? 200_000 : 5_000_000));
 const levels = (arg('--parallelism') ?? '1,2,4').split(',').map(Number);
 const compiled = !small && !args.includes('--sources');
-const root = new URL('../..', import.meta.url).pathname;
-
-/** Compiles the CLI into a temporary directory laid out like the package; returns its bin/tidemark.js. */
-function compileCli(dir: string): string {
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  execFileSync(
-    process.execPath,
-    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')],
-    {
-      stdio: 'inherit',
-    },
-  );
-  mkdirSync(join(dir, 'bin'));
-  copyFileSync(join(root, 'bin', 'tidemark.js'), join(dir, 'bin', 'tidemark.js'));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
-  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
-  return join(dir, 'bin', 'tidemark.js');
-}
 
 function peakRss(pid: number): number {
   try {
@@ -76,10 +58,9 @@ function logTime(stderr: string, msg: string): number | undefined {
   return undefined;
 }
 
-const buildDir = compiled ? tempDir('tidemark-bench-cli-') : undefined;
-const cliBin = buildDir === undefined ? undefined : compileCli(buildDir);
+const cliBin = compiled ? compileCli('bench-snapshot') : undefined;
 process.stdout.write(
-  `tidemark CLI: ${cliBin === undefined ? 'TypeScript sources through tsx' : 'compiled (tsc)'}\n`,
+  `tidemark CLI: ${cliBin === undefined ? 'TypeScript sources through tsx' : 'bundled (npm run build)'}\n`,
 );
 const db = await startMariaDb();
 try {
@@ -144,5 +125,5 @@ try {
   }
 } finally {
   await db.stop();
-  if (buildDir !== undefined) rmSync(buildDir, { recursive: true, force: true });
+  if (cliBin !== undefined) removeCompiledCli(cliBin);
 }
