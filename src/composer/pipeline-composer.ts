@@ -12,6 +12,7 @@ import type { SchemaTransform, TableRouter } from '../runtime/schema-operator.js
 import type { Sink } from '../runtime/sink.js';
 import type { Source, SourceProgress } from '../runtime/source.js';
 import { schemaTransformFromRules } from '../transforms/transform-rules.js';
+import { acceptedSchemaChanges } from '../pipeline-spec/schema-change-tags.js';
 
 export interface ComposeOptions {
   readonly stateDir: string;
@@ -210,6 +211,7 @@ class ComposedPipeline implements PipelineHandle {
       sink: parts.sink,
       router: parts.router,
       ...(parts.schemaTransform ? { schemaTransform: parts.schemaTransform } : {}),
+      acceptedSchemaChanges: acceptedSchemaChanges(this.spec.sink.options),
       stateDir: opts.stateDir,
       logger: parts.logger,
       exitWhenCaughtUp: opts.exitWhenCaughtUp ?? false,

@@ -83,6 +83,15 @@ export const opt = {
       .pipe(z.enum(values, { error: () => `expected one of: ${values.join(', ')}` }))
       .meta({ optionType: `Enum (${values.join(', ')})`, values }),
 
+  /** A list of strings: a YAML sequence (`[a, b]`) or comma-separated text (`a, b`). */
+  list: () =>
+    z
+      .union([z.array(z.union([z.string(), z.number(), z.boolean()])), z.string()])
+      .transform((v) =>
+        (typeof v === 'string' ? v.split(',') : v.map(String)).map((s) => s.trim()).filter((s) => s !== ''),
+      )
+      .meta({ optionType: 'List' }),
+
   /** A free-form string map written as prefixed keys (`jdbc.properties.useSSL: false`). */
   prefixMap: () => z.record(z.string(), z.string()).optional().meta({ optionType: 'Map', prefixMap: true }),
 };
@@ -241,6 +250,8 @@ function jsonType(meta: z.GlobalMeta): Record<string, unknown> {
       };
     case 'Map':
       return { type: 'object', additionalProperties: { type: 'string' } };
+    case 'List':
+      return { anyOf: [{ type: 'array', items: scalar }, { type: 'string' }] };
     case undefined:
     case 'String':
       return scalar;

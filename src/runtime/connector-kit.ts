@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import { schemaChangeSinkOptions } from '../pipeline-spec/schema-change-tags.js';
 import type { ComponentFactory, SinkFactory, SourceFactory } from './component-registry.js';
 import type { ResourceClaim } from './resource-ledger.js';
 import type { Sink } from './sink.js';
@@ -25,8 +26,24 @@ export function defineSource<S extends z.ZodObject>(d: ComponentDefinition<S, So
   return defineComponent(d);
 }
 
+/**
+ * A sink's options are its own plus those every sink has (`include.schema.changes`,
+ * `exclude.schema.changes`: the runner applies them, see schema-change-tags.ts).
+ */
 export function defineSink<S extends z.ZodObject>(d: ComponentDefinition<S, Sink>): SinkFactory {
-  return defineComponent(d);
+  const options: z.ZodObject = d.options.extend(schemaChangeSinkOptions);
+  // the sink's own options, without those of every sink
+  const own = (o: Record<string, unknown>): z.output<S> => {
+    const rest = { ...o };
+    for (const k of Object.keys(schemaChangeSinkOptions)) delete rest[k];
+    return d.options.parse(rest);
+  };
+  return defineComponent<z.ZodObject, Sink>({
+    ...d,
+    options,
+    claims: d.claims && ((o, spec) => d.claims!(own(o), spec)),
+    create: (o, spec) => d.create(own(o), spec),
+  });
 }
 
 function defineComponent<S extends z.ZodObject, C>(d: ComponentDefinition<S, C>): ComponentFactory<C> {

@@ -1,4 +1,4 @@
-import type { SchemaChangeEvent } from '../event/change-event.js';
+import type { SchemaChangeEvent, SchemaChangeType } from '../event/change-event.js';
 import { assertNever } from '../event/column-type.js';
 import { TidemarkError, errorMessage } from '../event/tidemark-error.js';
 import type { JsonValue } from '../event/json-value.js';
@@ -26,6 +26,8 @@ export interface RunnerOptions {
   readonly router: TableRouter;
   /** Schema rewrites of the transform rules (primary keys), applied before routing. */
   readonly schemaTransform?: SchemaTransform;
+  /** The schema change types the sink's options let through (default: all). */
+  readonly acceptedSchemaChanges?: ReadonlySet<SchemaChangeType>;
   readonly stateDir: string;
   readonly logger: Logger;
   /** Stop (exit 0) once the source reports it caught up and everything is committed. */
@@ -79,7 +81,12 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       spec.pipeline['schema.change.behavior'],
       start.restored?.runtime,
       opts.schemaTransform,
-      { capabilities: sink.schemaCapabilities, warn: (msg, fields) => logger.warn(msg, fields) },
+      {
+        capabilities: sink.schemaCapabilities,
+        ...(opts.acceptedSchemaChanges ? { accepted: opts.acceptedSchemaChanges } : {}),
+        warn: (msg, fields) => logger.warn(msg, fields),
+        info: (msg, fields) => logger.info(msg, fields),
+      },
     );
     committer = new CheckpointCommitter({
       pipelineName: spec.pipeline.name,

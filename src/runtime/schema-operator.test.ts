@@ -278,3 +278,32 @@ test("the sink's capabilities: an unsupported change is an error under evolve, s
   const ordered = make('evolve', true);
   assert.deepEqual(ordered.onSchemaChange(ev(addB))[0]?.change, addB);
 });
+
+test('changes the sink options exclude are left out under every behaviour, rows map by name', () => {
+  const infos: string[] = [];
+  const o = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+    capabilities: { applies: ['create-table', 'add-column', 'drop-column'], columnPositions: true },
+    accepted: new Set(['create-table', 'add-column']),
+    warn: () => assert.fail('nothing the user excluded is a warning'),
+    info: (msg) => infos.push(msg),
+  });
+  o.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  // excluded: no error under evolve although the sink could apply it, the sink keeps the column
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-column', columns: ['a'] })), []);
+  assert.match(infos[0] ?? '', /drop-column of db\.t1 not applied: excluded/);
+  assert.deepEqual(
+    o.sinkSchema(t1)?.columns.map((c) => c.name),
+    ['id', 'a'],
+  );
+  const row = o.onDataChange({
+    kind: 'data',
+    tableId: t1,
+    op: 'insert',
+    before: null,
+    after: [1],
+    meta: { tsMs: 0 },
+  });
+  assert.deepEqual(row.after, [1, null]);
+  // accepted and applied
+  assert.equal(o.onSchemaChange(ev(addB))[0]?.change.type, 'add-column');
+});

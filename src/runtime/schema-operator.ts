@@ -1,4 +1,10 @@
-import type { DataChangeEvent, Row, SchemaChange, SchemaChangeEvent } from '../event/change-event.js';
+import type {
+  DataChangeEvent,
+  Row,
+  SchemaChange,
+  SchemaChangeEvent,
+  SchemaChangeType,
+} from '../event/change-event.js';
 import { assertNever, sameColumnType } from '../event/column-type.js';
 import type { JsonValue } from '../event/json-value.js';
 import { applySchemaChange } from '../event/schema-change.js';
@@ -37,7 +43,11 @@ interface Mapping {
 /** The sink's schema capabilities, and where to say what was left out. */
 export interface SinkFit {
   readonly capabilities: SinkSchemaCapabilities;
+  /** The change types the user lets through (`include/exclude.schema.changes`); default: all. */
+  readonly accepted?: ReadonlySet<SchemaChangeType>;
   readonly warn: (msg: string, fields: Record<string, unknown>) => void;
+  /** Says a change the user excluded was left out. */
+  readonly info?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true };
@@ -131,8 +141,8 @@ export class SchemaOperator {
   }
 
   /**
-   * The derived changes as the sink can apply them (its declared capabilities): a change type it
-   * does not apply is a clear error under `evolve` and skipped with a warning otherwise; without
+   * The derived changes as the sink can apply them: a change type the user excluded is left out; a
+   * type the sink does not apply is a clear error under `evolve` and skipped with a warning otherwise; without
    * column positions, added columns go last and reorders are left out.
    */
   private fitToSink(
@@ -143,6 +153,13 @@ export class SchemaOperator {
     const caps = this.sink.capabilities;
     const out: SchemaChange[] = [];
     for (const c of changes) {
+      if (this.sink.accepted && !this.sink.accepted.has(c.type)) {
+        this.sink.info?.(
+          `${c.type} of ${tableIdToString(sinkId)} not applied: excluded by the sink's include/exclude.schema.changes`,
+          { table: tableIdToString(ev.tableId), change: c.type },
+        );
+        continue;
+      }
       if (!caps.applies.includes(c.type)) {
         const what = `the sink cannot apply ${c.type} to ${tableIdToString(sinkId)} (table ${tableIdToString(ev.tableId)}${ev.ddl ? `, DDL: ${ev.ddl}` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''})`;
         if (this.behavior === 'evolve') {
