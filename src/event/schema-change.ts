@@ -109,3 +109,37 @@ function insertColumn(columns: Column[], column: Column, position: AddColumnPosi
       assertNever(position, 'column position');
   }
 }
+
+/**
+ * The change without table and column comments (a source whose `include-comments.enabled` is
+ * off, Flink CDC's default): the same object when it carries none.
+ */
+export function withoutComments(change: SchemaChange): SchemaChange {
+  const bare = (c: Column): Column => {
+    if (c.comment === undefined) return c;
+    const { comment: _comment, ...rest } = c;
+    return rest;
+  };
+  switch (change.type) {
+    case 'create-table': {
+      const s = change.schema;
+      if (s.comment === undefined && s.columns.every((c) => c.comment === undefined)) return change;
+      const { comment: _comment, ...rest } = s;
+      return { ...change, schema: { ...rest, columns: s.columns.map(bare) } };
+    }
+    case 'add-column':
+      if (change.columns.every((a) => a.column.comment === undefined)) return change;
+      return { ...change, columns: change.columns.map((a) => ({ ...a, column: bare(a.column) })) };
+    case 'drop-column':
+    case 'rename-column':
+    case 'alter-column-type':
+    case 'reorder-columns':
+    case 'alter-primary-key':
+    case 'rename-table':
+    case 'drop-table':
+    case 'truncate-table':
+      return change;
+    default:
+      return assertNever(change, 'schema change');
+  }
+}

@@ -79,7 +79,7 @@ import {
   indexKeyBytes,
   rowBytes,
 } from './duckdb-transaction-footprint.js';
-import { quoteIdent } from './quote-ident.js';
+import { quoteIdent, quoteString } from './quote-ident.js';
 import { ChangeBuffer, type BufferedTable, type TableChanges } from '../../runtime/change-buffer.js';
 import { SinkOperationQueue } from '../../runtime/sink-operation-queue.js';
 
@@ -408,9 +408,15 @@ export class DuckDbSink implements Sink {
         await this.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(t.duckSchema)}`);
         if ((await this.catalogColumns(t.duckSchema, t.table)).length === 0) this.createdInTxn.add(key);
         await this.exec(`CREATE TABLE IF NOT EXISTS ${t.qualified} (${columnDefinitions(change.schema)})`);
+        await this.applyComments(t, change.schema.comment, change.schema.columns);
         break;
       case 'add-column':
         await this.addColumns(t, change.columns);
+        await this.applyComments(
+          t,
+          undefined,
+          change.columns.map((a) => a.column),
+        );
         break;
       case 'drop-column':
         await this.dropColumns(t, change.columns, schemaAfter);
@@ -695,6 +701,19 @@ export class DuckDbSink implements Sink {
     if (targetExists) await this.ensureColumns(to.id, to, schema);
     await this.copyTable(from, to, schema, targetExists ? 'merge' : 'create');
     await this.exec(`DROP TABLE ${from.qualified}`);
+  }
+
+  /** Table and column comments (the source's `include-comments.enabled`) as DuckDB comments. */
+  private async applyComments(
+    t: DuckTarget,
+    table: string | undefined,
+    columns: readonly Column[],
+  ): Promise<void> {
+    if (table !== undefined) await this.exec(`COMMENT ON TABLE ${t.qualified} IS ${quoteString(table)}`);
+    for (const c of columns) {
+      if (c.comment === undefined) continue;
+      await this.exec(`COMMENT ON COLUMN ${t.qualified}.${quoteIdent(c.name)} IS ${quoteString(c.comment)}`);
+    }
   }
 
   /** Adds the columns of `schema` the DuckDB table lacks, at the end (NULL in the rows it has). */

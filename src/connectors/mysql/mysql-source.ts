@@ -1,5 +1,6 @@
 import type { Connection } from 'mysql2/promise';
 import type { ChangeEvent, DataChangeEvent } from '../../event/change-event.js';
+import { withoutComments } from '../../event/schema-change.js';
 import type { JsonValue } from '../../event/json-value.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { columnIndex, tableId, tableIdToString } from '../../event/table-schema.js';
@@ -144,7 +145,10 @@ export class MysqlSource implements Source {
           ? undefined
           : `the tables pattern "${this.options.tables}"${exclude ? ` (excluding "${exclude}")` : ''} ` +
             `matches no table on ${describeEndpoint(this.conn)}; databases there: ${dbs.join(', ') || '(none)'}. ` +
-            'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db.';
+            'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db' +
+            (this.options.tables.includes('\\*')
+              ? ' (`\\*` matches a literal asterisk: a pattern copied from Markdown may carry it for `*`).'
+              : '.');
       if (this.rangeTooSmall) {
         ctx.logger.warn(
           `server-id ${this.options['server-id']} has fewer ids than pipeline.parallelism + 1 (${this.parallelism + 1}); ` +
@@ -222,8 +226,12 @@ export class MysqlSource implements Source {
     } finally {
       await c.end().catch(() => undefined);
     }
-    yield start.schemas.map((s) => createTableEvent(s.id, s.schema));
-    yield* this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset', notCaptured);
+    const shape = this.options['include-comments.enabled'] ? undefined : dropComments;
+    const first = start.schemas.map((s) => createTableEvent(s.id, s.schema));
+    yield shape ? shape(first) : first;
+    const run = this.run(ctx, start, snapshot, bounded, fresh && mode === 'specific-offset', notCaptured);
+    if (!shape) return yield* run;
+    for await (const batch of run) yield shape(batch);
   }
 
   /**
@@ -874,4 +882,10 @@ function streamProgress(lastEventMs: number, at: BinlogPos): SourceRecord {
 
 function createTableEvent(id: TableId, schema: TableSchema): ChangeEvent {
   return { kind: 'schema', tableId: id, change: { type: 'create-table', schema }, meta: { tsMs: 0 } };
+}
+
+/** Records without table and column comments (`include-comments.enabled: false`). */
+function dropComments(batch: readonly SourceRecord[]): readonly SourceRecord[] {
+  if (!batch.some((r) => r.kind === 'schema')) return batch;
+  return batch.map((r) => (r.kind === 'schema' ? { ...r, change: withoutComments(r.change) } : r));
 }

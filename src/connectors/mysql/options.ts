@@ -146,6 +146,37 @@ export const mysqlSourceOptionsSchema = z
       .default(3)
       .meta({ advanced: true })
       .describe('Reconnect attempts of the binlog reader after a lost connection.'),
+    'include-comments.enabled': opt
+      .bool()
+      .default(false)
+      .describe(
+        'Table and column comments reach the sink with the schemas (CREATE TABLE, ADD COLUMN); the DuckDB sink ' +
+          'keeps them as its table and column comments. A later change of a comment alone is not followed.',
+      ),
+    'metadata-column.include-list': opt
+      .list()
+      .optional()
+      .superRefine((names, ctx) => {
+        for (const n of names ?? []) {
+          if (n !== 'op_ts')
+            ctx.addIssue({
+              code: 'custom',
+              message: `unknown metadata column "${n}"; the mysql source offers: op_ts`,
+            });
+        }
+      })
+      .describe(
+        'Source metadata that transform projections and filters may use as columns: `op_ts` (TIMESTAMP_LTZ(3), the ' +
+          "commit time of the row's transaction; 0 (1970-01-01 00:00:00) for rows read by the snapshot, as in Flink CDC).",
+      ),
+    'scan.only.deserialize.captured.tables.changelog.enabled': opt
+      .bool()
+      .default(true)
+      .meta({ compat: true })
+      .describe(
+        'Always the behaviour: only row events of captured tables are decoded (the others are skipped by their ' +
+          'table id, unread).',
+      ),
     'connection.pool.size': opt
       .int(1, 64)
       .default(20)
