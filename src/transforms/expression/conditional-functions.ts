@@ -15,7 +15,7 @@ export function compileCase(
   compile: CompileFn,
 ): Compiled {
   const operand = e.operand ? compile(e.operand, scope) : undefined;
-  const tests = e.whens.map((w) => caseTest(operand, compile(w.when, scope), scope));
+  const tests = e.whens.map((w) => anyOf(w.when.map((x) => caseTest(operand, compile(x, scope), scope))));
   const results = e.whens.map((w) => compile(w.then, scope));
   const otherwise = e.otherwise ? compile(e.otherwise, scope) : undefined;
   const all = otherwise ? [...results, otherwise] : results;
@@ -29,6 +29,11 @@ export function compileCase(
   const nullable = !otherwise || all.some((c) => c.nullable);
   const constant = false;
   return { type, nullable, eval: evaluate, constant, pos: e.pos };
+}
+
+function anyOf(tests: Evaluator[]): Evaluator {
+  if (tests.length === 1) return tests[0]!;
+  return (row, ctx) => tests.some((t) => t(row, ctx) === true);
 }
 
 function caseTest(operand: Compiled | undefined, when: Compiled, scope: CompileScope): Evaluator {

@@ -87,7 +87,8 @@ export type Expr =
   | (Node & {
       readonly kind: 'case';
       readonly operand: Expr | undefined;
-      readonly whens: readonly { readonly when: Expr; readonly then: Expr }[];
+      /** Searched CASE: one condition per WHEN; simple CASE: the values a WHEN lists. */
+      readonly whens: readonly { readonly when: readonly Expr[]; readonly then: Expr }[];
       readonly otherwise: Expr | undefined;
     })
   | (Node & { readonly kind: 'cast'; readonly arg: Expr; readonly target: CastTarget; readonly try: boolean })

@@ -390,9 +390,10 @@ class Parser {
 
   private caseExpr(pos: number): Expr {
     const operand = this.is('WHEN') ? undefined : this.expr(0);
-    const whens: { when: Expr; then: Expr }[] = [];
+    const whens: { when: Expr[]; then: Expr }[] = [];
     while (this.accept('WHEN')) {
-      const when = this.expr(0);
+      const when = [this.expr(0)];
+      while (operand && this.accept(',')) when.push(this.expr(0));
       this.expect('THEN', 'after CASE … WHEN condition');
       whens.push({ when, then: this.expr(0) });
     }
@@ -420,7 +421,12 @@ class Parser {
       throw this.error(t, `expected the interval's value in quotes, found ${describe(t)}`);
     const unitToken = this.peek();
     const words: string[] = [];
-    while (this.peek().kind === 'ident' && words.length < 3) words.push(this.next().text.toUpperCase());
+    const unitWord = (): boolean => INTERVAL_UNITS.includes(this.peek().text.toUpperCase() as IntervalUnit);
+    if (unitWord()) words.push(this.next().text.toUpperCase());
+    if (words.length && this.is('TO')) {
+      words.push(this.next().text.toUpperCase());
+      if (unitWord()) words.push(this.next().text.toUpperCase());
+    }
     const written = words.join(' ');
     const unit = INTERVAL_UNITS.find((u) => u === written);
     if (!unit)

@@ -59,6 +59,8 @@ export function typeName(t: ExprType): string {
       return t.name;
     case 'string':
       return t.length === undefined && !t.fixed ? 'STRING' : formatColumnType(t);
+    case 'binary':
+      return t.length === undefined ? 'BYTES' : formatColumnType(t);
     case 'timestamp':
       return `TIMESTAMP(${t.precision})`;
     case 'timestamp_ltz':

@@ -113,6 +113,8 @@ export function compileProjection(
     const at = out.findIndex((o) => o.col.name.toLowerCase() === col.name.toLowerCase());
     const entry = { col, scope, eval: evaluate, reads };
     if (at < 0) out.push(entry);
+    else if (replaceable && out[at]!.scope.reads !== undefined)
+      return; // `a AS x, *`: the named one stays
     else if (out[at]!.scope.reads === undefined && !replaceable) out[at] = entry;
     else throw expressionError(source, pos, `projects ${col.name} twice: rename one with AS`);
   };
