@@ -5,7 +5,7 @@ import { isNumeric, typeName, type Compiled, type Evaluator, type ExprType } fro
 import { javaFloatingText, parseJavaDouble } from './java-number-text.js';
 import { decimalShape, toDouble, toUnscaled } from './numeric-values.js';
 import { formatTimestamp, parseDate, parseTimestamp, truncateStamp } from './temporal-values.js';
-import { localToUtc, utcToLocal } from './time-zone.js';
+import { utcToLocal } from './time-zone.js';
 
 /** What a conversion says when a value cannot be converted: CAST fails the row, TRY_CAST gives NULL. */
 type Fail = (message: string) => null;
@@ -228,9 +228,4 @@ function toTimestamp(from: ExprType, precision: number, scope: CompileScope): Co
     default:
       return assertNever(from, 'type');
   }
-}
-
-/** A wall clock read in the pipeline zone as an instant (for TO_TIMESTAMP_LTZ and friends). */
-export function wallClockToInstant(ms: number, scope: CompileScope): number {
-  return localToUtc(ms, scope.timeZone);
 }

@@ -133,11 +133,6 @@ export function addMonths(days: number, months: number): number {
   return daysFromCivil(ny, nm, Math.min(d, daysInMonth(ny, nm)));
 }
 
-/** A stamp plus ms, keeping the µs part. */
-export function plusMs(stamp: Stamp, ms: number): Stamp {
-  return { ms: stamp.ms + ms, us: stamp.us };
-}
-
 /** A stamp truncated to `precision` fraction digits (a TIMESTAMP(p) value). */
 export function truncateStamp(stamp: Stamp, precision: number): Stamp {
   if (precision >= 6) return stamp;
