@@ -11,7 +11,7 @@ import type { z } from 'zod';
 /** The configuration reference, generated from the component schemas (`tidemark docs`). */
 export function configurationReference(
   registry: ComponentRegistry,
-  extra: { typeMappings?: string; errorCodes?: string } = {},
+  extra: { typeMappings?: string; typeWidening?: string; errorCodes?: string } = {},
 ): string {
   const out: string[] = [];
   out.push('## Configuration reference', '');
@@ -28,6 +28,7 @@ export function configurationReference(
   );
   out.push(...block('`pipeline`', 'Pipeline-wide options.', pipelineOptionsSchema));
   if (extra.typeMappings) out.push(extra.typeMappings, '');
+  if (extra.typeWidening) out.push(extra.typeWidening, '');
   if (extra.errorCodes) out.push(extra.errorCodes, '');
   return out.join('\n');
 }

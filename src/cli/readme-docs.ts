@@ -1,5 +1,6 @@
 import { createDefaultRegistry, createErrorCodeRegistry } from '../connectors/index.js';
 import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
+import { typeWideningMarkdown } from '../event/type-widening-markdown.js';
 import { configurationReference, errorCodesMarkdown } from './config-docs.js';
 
 export const BEGIN_MARKER = '<!-- BEGIN GENERATED CONFIGURATION REFERENCE -->';
@@ -9,6 +10,7 @@ export const END_MARKER = '<!-- END GENERATED CONFIGURATION REFERENCE -->';
 export function generatedReadmeSection(): string {
   return configurationReference(createDefaultRegistry(), {
     typeMappings: duckDbTypeMappingMarkdown(),
+    typeWidening: typeWideningMarkdown(),
     errorCodes: errorCodesMarkdown(createErrorCodeRegistry()),
   });
 }

@@ -49,6 +49,10 @@ export const CORE_ERROR_CODES = defineErrorCodes('core', {
   SINK_SCHEMA: {
     summary: 'The sink cannot apply a schema change exactly: the message names table and change.',
   },
+  SCHEMA_MERGE: {
+    summary:
+      'Tables routed to one sink table cannot be merged exactly (column types, primary keys): the message names tables and columns.',
+  },
   SINK_OPEN: { summary: 'The sink cannot be opened (a file in use by another process is retryable).' },
   SINK_BEHIND: {
     summary: "The sink lacks data the state directory's checkpoint says it has (a deleted or replaced file).",

@@ -25,6 +25,9 @@ export interface ComponentSpec {
   readonly options: Record<string, unknown>;
 }
 
+export const ROUTE_MODES = ['ALL_MATCH', 'FIRST_MATCH'] as const;
+export type RouteMode = (typeof ROUTE_MODES)[number];
+
 export const SCHEMA_CHANGE_BEHAVIORS = ['ignore', 'lenient', 'try_evolve', 'evolve', 'exception'] as const;
 export type SchemaChangeBehavior = (typeof SCHEMA_CHANGE_BEHAVIORS)[number];
 
@@ -48,6 +51,12 @@ export const pipelineOptionsSchema = z
           'rename = add the new column, ignore drop/truncate table), `evolve` (apply all), `try_evolve` (apply, ' +
           'tolerate failures), `ignore` (apply none), `exception` (fail on any change).',
       ),
+    'route-mode': opt
+      .enum(ROUTE_MODES)
+      .default('ALL_MATCH')
+      .describe(
+        'Which `route` rules a table follows: `ALL_MATCH` (every rule whose `source-table` matches it: the table is copied into each sink table) or `FIRST_MATCH` (the first such rule only).',
+      ),
     'local-time-zone': opt
       .string()
       .optional()
@@ -69,15 +78,25 @@ export const routeRuleSchema = z
   .object({
     'source-table': opt
       .string()
-      .describe('Source table pattern (Flink CDC selector syntax: `db.table` regexes).'),
+      .describe(
+        'Source table pattern (Flink CDC selector syntax: `db.table` regexes). Every captured table it matches goes to `sink-table`; a rule that matches no captured table is logged as a warning at start.',
+      ),
     'sink-table': opt
       .string()
-      .describe('Sink table id; may contain `replace-symbol`, replaced by the source table name.'),
+      .describe(
+        'Sink table id; may contain `replace-symbol` (replaced by the source table name) or, without it, `$1`, `$2`… (groups of the `source-table` regex over `db.table`). Several tables routed to one sink table merge into it: its columns are the union of theirs, types widened (see "Sharded merges"); rows of equal primary keys from different tables overwrite each other (last write wins) unless `shard-columns` is set.',
+      ),
     'replace-symbol': opt
       .string()
       .optional()
       .describe('Placeholder in `sink-table` replaced by the source table name.'),
-    description: opt.string().optional().describe('Free text.'),
+    'shard-columns': opt
+      .bool()
+      .default(false)
+      .describe(
+        'tidemark: add the columns `_db_name` and `_table_name` (the source database and table of each row) first in the sink table and put them first in its primary key, so that equal keys from different shards are kept apart instead of overwriting each other. Applies to every sink table of this rule.',
+      ),
+    description: opt.string().optional().describe('Free text, named in warnings about the rule.'),
   })
   .strict();
 

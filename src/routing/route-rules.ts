@@ -1,51 +1,121 @@
 import type { TableId } from '../event/table-schema.js';
 import { parseTableId, tableIdToString } from '../event/table-schema.js';
-import type { PipelineSpec, RouteRule } from '../pipeline-spec/pipeline-spec.js';
-import type { TableRouter } from '../runtime/schema-operator.js';
+import { TidemarkError } from '../event/tidemark-error.js';
+import type { PipelineSpec, RouteMode, RouteRule } from '../pipeline-spec/pipeline-spec.js';
+import type { RouteTarget, TableRouter } from '../runtime/schema-operator.js';
 import { compileTableSelector, type TableSelector } from './table-selector.js';
 
 interface CompiledRoute {
+  readonly rule: RouteRule;
   readonly selector: TableSelector;
-  readonly sinkTable: string;
-  readonly replaceSymbol: string | undefined;
+  /** The sink table for a source table. */
+  readonly sinkOf: (source: TableId) => TableId;
+  readonly shardColumns: boolean;
 }
 
 /**
- * Flink CDC's `route` block: the first rule whose `source-table` selector matches a table gives its
- * sink table (`replace-symbol` in `sink-table` becomes the source table name); other tables keep
- * their own id. Several source tables routed to one sink table merge (sharded tables).
+ * Flink CDC's `route` block (TableIdRouter). A table goes to the sink table of **every** rule whose
+ * `source-table` matches it (`pipeline.route-mode: ALL_MATCH`, the default: one table may be
+ * copied into several sink tables), or of the first such rule only (`FIRST_MATCH`); a table no
+ * rule matches keeps its own id. In `sink-table`, `replace-symbol` stands for the source table's
+ * name; without `replace-symbol`, `$1`, `$2`… are the groups of the `source-table` regex, matched
+ * against `db.table`. Several source tables routed to one sink table merge (sharded tables).
+ *
+ * The targets of a table are computed once and cached: routing a row costs one map lookup.
  */
 export class RouteRules implements TableRouter {
   private readonly routes: CompiledRoute[];
-  private readonly cache = new Map<string, TableId>();
+  private readonly cache = new Map<string, readonly RouteTarget[]>();
 
-  constructor(rules: readonly RouteRule[]) {
-    this.routes = rules.map((r) => ({
-      selector: compileTableSelector(r['source-table']),
-      sinkTable: r['sink-table'],
-      replaceSymbol: r['replace-symbol'],
-    }));
+  constructor(
+    rules: readonly RouteRule[],
+    private readonly mode: RouteMode = 'ALL_MATCH',
+  ) {
+    this.routes = rules.map((rule, i) => compileRoute(rule, i));
   }
 
-  route(source: TableId): TableId {
+  route(source: TableId): readonly RouteTarget[] {
     const key = tableIdToString(source);
     let out = this.cache.get(key);
     if (out) return out;
-    out = source;
-    for (const r of this.routes) {
-      if (r.selector.matches(source.schemaName ?? '', source.tableName)) {
-        const name = r.replaceSymbol
-          ? r.sinkTable.split(r.replaceSymbol).join(source.tableName)
-          : r.sinkTable;
-        out = parseTableId(name);
-        break;
-      }
-    }
+    out = this.targetsOf(source);
     this.cache.set(key, out);
     return out;
   }
+
+  private targetsOf(source: TableId): readonly RouteTarget[] {
+    const out = new Map<string, RouteTarget>();
+    for (const r of this.routes) {
+      if (!r.selector.matches(source.schemaName ?? '', source.tableName)) continue;
+      const sink = r.sinkOf(source);
+      const key = tableIdToString(sink);
+      // two rules giving one table the same sink table: one target, with shard columns if either asks
+      out.set(key, { sink, shardColumns: r.shardColumns || (out.get(key)?.shardColumns ?? false) });
+      if (this.mode === 'FIRST_MATCH') break;
+    }
+    return out.size > 0 ? [...out.values()] : [{ sink: source, shardColumns: false }];
+  }
+
+  /**
+   * One warning per rule that matches none of the captured tables (a mistyped pattern routes
+   * nothing, and the tables it meant keep their own names).
+   */
+  unmatchedRules(captured: readonly TableId[]): string[] {
+    return this.routes
+      .filter((r) => !captured.some((t) => r.selector.matches(t.schemaName ?? '', t.tableName)))
+      .map((r) => `${describeRule(r.rule, this.routes.indexOf(r))} matches none of the captured tables`);
+  }
 }
 
-export function routerFromSpec(spec: PipelineSpec): TableRouter {
-  return new RouteRules(spec.routes);
+function describeRule(rule: RouteRule, index: number): string {
+  const what = `route rule ${index + 1} (source-table: ${rule['source-table']} → sink-table: ${rule['sink-table']})`;
+  return rule.description ? `${what} "${rule.description}"` : what;
+}
+
+function compileRoute(rule: RouteRule, index: number): CompiledRoute {
+  const sinkTable = rule['sink-table'];
+  const symbol = rule['replace-symbol'];
+  let sinkOf: (source: TableId) => TableId;
+  if (symbol) {
+    sinkOf = (source) => parseTableId(sinkTable.split(symbol).join(source.tableName));
+  } else if (/\$\d/.test(sinkTable)) {
+    const regex = wholeIdRegex(rule['source-table'], rule, index);
+    sinkOf = (source) => parseTableId(tableIdToString(source).replace(regex, sinkTable));
+  } else {
+    const fixed = parseTableId(sinkTable);
+    sinkOf = () => fixed;
+  }
+  return {
+    rule,
+    selector: compileTableSelector(rule['source-table']),
+    sinkOf,
+    shardColumns: rule['shard-columns'],
+  };
+}
+
+/**
+ * `source-table` as one regex over `db.table`, as Flink CDC builds it for capture groups: commas
+ * are alternatives, an unescaped dot is the literal separator, `\.` is the regex dot.
+ */
+function wholeIdRegex(pattern: string, rule: RouteRule, index: number): RegExp {
+  const source = pattern
+    .split(',')
+    .map((p) => p.trim())
+    .join('|')
+    .split('\\.')
+    .map((part) => part.split('.').join('\\.'))
+    .join('.');
+  try {
+    return new RegExp(`^(?:${source})$`, 'i');
+  } catch (e) {
+    throw new TidemarkError(
+      'CONFIG_INVALID',
+      `${describeRule(rule, index)}: "${pattern}" is not a valid regular expression; write a dot that separates database and table as ".", and "\\." for the regex dot`,
+      { cause: e },
+    );
+  }
+}
+
+export function routerFromSpec(spec: PipelineSpec): RouteRules {
+  return new RouteRules(spec.routes, spec.pipeline['route-mode']);
 }

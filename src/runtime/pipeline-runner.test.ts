@@ -514,7 +514,7 @@ test('transforms: the primary-key rewrite and the route reach the sink', async (
   const rules = spec(
     {},
     {
-      routes: [{ 'source-table': 'db.t', 'sink-table': 'ods.all_t' }],
+      routes: [{ 'source-table': 'db.t', 'sink-table': 'ods.all_t', 'shard-columns': false }],
       transforms: [{ 'source-table': 'db.t', 'primary-keys': 'v' }],
     },
   );

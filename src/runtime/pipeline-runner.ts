@@ -139,6 +139,7 @@ async function openAndRestore(
     localTimeZone: spec.pipeline['local-time-zone'],
   });
   opened.source = true;
+  for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   const fromStore = await store.load();
   if (info.noTables !== undefined) {
     // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)
@@ -255,7 +256,8 @@ class RecordLoop {
   private async onRecord(rec: SourceRecord): Promise<boolean> {
     switch (rec.kind) {
       case 'data':
-        await this.committer.add(this.schemas.onDataChange(rec));
+        // one event per sink table the source table is routed to
+        for (const ev of this.schemas.onDataChange(rec)) await this.committer.add(ev);
         return false;
       case 'schema':
         await this.onSchemaChange(rec);

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SchemaChange, SchemaChangeEvent } from '../event/change-event.js';
-import { tableId, type TableSchema } from '../event/table-schema.js';
+import { formatColumnType } from '../event/column-type.js';
+import { tableId, tableIdToString, type TableId, type TableSchema } from '../event/table-schema.js';
 import { TidemarkError } from '../event/tidemark-error.js';
 import type { SchemaChangeBehavior } from '../pipeline-spec/pipeline-spec.js';
 import { SchemaOperator, identityRouter, type TableRouter } from './schema-operator.js';
+import { ALL_SCHEMA_CHANGE_TYPES } from './sink.js';
 
 const INT = { kind: 'integer', bytes: 4, unsigned: false } as const;
 const STR = { kind: 'string', length: 20 } as const;
@@ -27,6 +29,11 @@ const addB: SchemaChange = {
   columns: [{ column: { name: 'b', type: INT, nullable: false }, position: { kind: 'first' } }],
 };
 
+/** A one-to-one router from a function. */
+const routeBy = (f: (t: TableId) => TableId): TableRouter => ({
+  route: (t) => [{ sink: f(t), shardColumns: false }],
+});
+
 function op(behavior: SchemaChangeBehavior, router: TableRouter = identityRouter): SchemaOperator {
   const o = new SchemaOperator(router, behavior);
   o.onSchemaChange(ev({ type: 'create-table', schema: base }));
@@ -45,7 +52,7 @@ test('lenient: added columns go last and nullable, drops and renames keep the ol
     ['id', 'a', 'b'],
   );
   // the source row (b first) is reshaped into the sink layout by name
-  const row = o.onDataChange({
+  const [row] = o.onDataChange({
     kind: 'data',
     tableId: t1,
     op: 'insert',
@@ -53,7 +60,7 @@ test('lenient: added columns go last and nullable, drops and renames keep the ol
     after: [7, 1, 'x'],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual(row.after, [1, 'x', 7]);
+  assert.deepEqual(row?.after, [1, 'x', 7]);
   assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-column', columns: ['a'] })), []);
   const renamed = o.onSchemaChange(ev({ type: 'rename-column', renames: [{ from: 'b', to: 'c' }] }));
   assert.equal(renamed[0]?.change.type, 'add-column');
@@ -61,7 +68,7 @@ test('lenient: added columns go last and nullable, drops and renames keep the ol
     o.sinkSchema(t1)?.columns.map((x) => x.name),
     ['id', 'a', 'b', 'c'],
   );
-  const after = o.onDataChange({
+  const [after] = o.onDataChange({
     kind: 'data',
     tableId: t1,
     op: 'insert',
@@ -69,7 +76,7 @@ test('lenient: added columns go last and nullable, drops and renames keep the ol
     after: [8, 2],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual(after.after, [2, null, null, 8]);
+  assert.deepEqual(after?.after, [2, null, null, 8]);
   assert.deepEqual(o.onSchemaChange(ev({ type: 'truncate-table' })), []);
 });
 
@@ -82,7 +89,7 @@ test('evolve applies changes as they are; ignore applies none; exception refuses
   );
   const i = op('ignore');
   assert.deepEqual(i.onSchemaChange(ev(addB)), []);
-  const row = i.onDataChange({
+  const [row] = i.onDataChange({
     kind: 'data',
     tableId: t1,
     op: 'insert',
@@ -90,15 +97,13 @@ test('evolve applies changes as they are; ignore applies none; exception refuses
     after: [7, 1, 'x'],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual(row.after, [1, 'x']);
+  assert.deepEqual(row?.after, [1, 'x']);
   const x = op('exception');
   assert.throws(() => x.onSchemaChange(ev(addB)), /schema\.change\.behavior is exception/);
 });
 
 test('sharded tables merge into one sink table; a shard with an extra column widens it', () => {
-  const router: TableRouter = {
-    route: (t) => (t.tableName.startsWith('order') ? tableId('ods', 'orders') : t),
-  };
+  const router = routeBy((t) => (t.tableName.startsWith('order') ? tableId('ods', 'orders') : t));
   const o = new SchemaOperator(router, 'lenient');
   o.onSchemaChange(ev({ type: 'create-table', schema: base }, tableId('db', 'order01')));
   const wider: TableSchema = {
@@ -111,7 +116,7 @@ test('sharded tables merge into one sink table; a shard with an extra column wid
     o.sinkSchema(tableId('ods', 'orders'))?.columns.map((x) => x.name),
     ['id', 'a', 'z'],
   );
-  const r1 = o.onDataChange({
+  const [r1] = o.onDataChange({
     kind: 'data',
     tableId: tableId('db', 'order01'),
     op: 'insert',
@@ -119,14 +124,14 @@ test('sharded tables merge into one sink table; a shard with an extra column wid
     after: [1, 'x'],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual([r1.tableId, r1.after], [tableId('ods', 'orders'), [1, 'x', null]]);
+  assert.deepEqual([r1?.tableId, r1?.after], [tableId('ods', 'orders'), [1, 'x', null]]);
   // the sink schemas survive a restart through the checkpoint
   const restored = new SchemaOperator(router, 'lenient', JSON.parse(JSON.stringify(o.snapshotState())));
   assert.deepEqual(restored.sinkSchema(tableId('ods', 'orders'))?.columns.length, 3);
 });
 
 const insert = (o: SchemaOperator, id: ReturnType<typeof tableId>, after: (number | string)[]) =>
-  o.onDataChange({ kind: 'data', tableId: id, op: 'insert', before: null, after, meta: { tsMs: 0 } });
+  o.onDataChange({ kind: 'data', tableId: id, op: 'insert', before: null, after, meta: { tsMs: 0 } })[0]!;
 
 test('rename-table: the sink table moves with its rows, except under ignore; exception refuses', () => {
   const t2 = tableId('db', 't2');
@@ -155,7 +160,7 @@ test('rename-table: the sink table moves with its rows, except under ignore; exc
 });
 
 test('rename-table of one shard of a merged sink table is refused: its rows cannot be told apart', () => {
-  const router: TableRouter = { route: (t) => (t.tableName.startsWith('s') ? tableId('ods', 'all') : t) };
+  const router = routeBy((t) => (t.tableName.startsWith('s') ? tableId('ods', 'all') : t));
   const o = new SchemaOperator(router, 'evolve');
   o.onSchemaChange(ev({ type: 'create-table', schema: base }, tableId('db', 's1')));
   o.onSchemaChange(ev({ type: 'create-table', schema: base }, tableId('db', 's2')));
@@ -220,7 +225,7 @@ test('a change the sink refused: the sink table keeps its schema and rows map on
   assert.equal(o.sinkSchema(t1)?.columns.length, 3);
   assert.equal(o.sinkRefused(c), true);
   assert.deepEqual(o.sinkSchema(t1), base);
-  const row = o.onDataChange({
+  const [row] = o.onDataChange({
     kind: 'data',
     op: 'insert',
     tableId: t1,
@@ -228,7 +233,7 @@ test('a change the sink refused: the sink table keeps its schema and rows map on
     after: [7, 1, 'x'],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual(row.after, [1, 'x']);
+  assert.deepEqual(row?.after, [1, 'x']);
   // a refused create-table or rename-table cannot be skipped so
   const [create] = op('try_evolve').onSchemaChange(
     ev({ type: 'create-table', schema: base }, tableId('db', 't2')),
@@ -295,7 +300,7 @@ test('changes the sink options exclude are left out under every behaviour, rows 
     o.sinkSchema(t1)?.columns.map((c) => c.name),
     ['id', 'a'],
   );
-  const row = o.onDataChange({
+  const [row] = o.onDataChange({
     kind: 'data',
     tableId: t1,
     op: 'insert',
@@ -303,7 +308,210 @@ test('changes the sink options exclude are left out under every behaviour, rows 
     after: [1],
     meta: { tsMs: 0 },
   });
-  assert.deepEqual(row.after, [1, null]);
+  assert.deepEqual(row?.after, [1, null]);
   // accepted and applied
   assert.equal(o.onSchemaChange(ev(addB))[0]?.change.type, 'add-column');
+});
+
+const BIGINT = { kind: 'integer', bytes: 8, unsigned: false } as const;
+const UBIGINT = { kind: 'integer', bytes: 8, unsigned: true } as const;
+const DEC = { kind: 'decimal', precision: 10, scale: 2 } as const;
+const ods = tableId('ods', 'orders');
+const shardRouter = (shardColumns: boolean): TableRouter => ({
+  route: (t) =>
+    t.tableName.startsWith('s') ? [{ sink: ods, shardColumns }] : [{ sink: t, shardColumns: false }],
+});
+const create = (o: SchemaOperator, name: string, columns: TableSchema['columns']) =>
+  o.onSchemaChange(
+    ev({ type: 'create-table', schema: { columns, primaryKeys: ['id'] } }, tableId('db', name)),
+  );
+const describe = (s: TableSchema | undefined) =>
+  s?.columns.map((c) => `${c.name} ${formatColumnType(c.type)}${c.nullable ? '' : ' NOT NULL'}`);
+
+test('sharded merge: the union of the columns, types widened, rows padded and coerced', () => {
+  const o = new SchemaOperator(shardRouter(false), 'lenient');
+  create(o, 's1', [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'amount', type: INT, nullable: false },
+  ]);
+  create(o, 's2', [
+    { name: 'id', type: BIGINT, nullable: false },
+    { name: 'amount', type: DEC, nullable: false },
+    { name: 'note', type: STR, nullable: false },
+  ]);
+  const changes = create(o, 's3', [
+    { name: 'id', type: UBIGINT, nullable: false },
+    { name: 'flag', type: INT, nullable: true },
+  ]);
+  assert.deepEqual(
+    changes.map((c) => c.change.type),
+    ['create-table', 'add-column', 'alter-column-type'],
+  );
+  assert.deepEqual(describe(o.sinkSchema(ods)), [
+    'id DECIMAL(20,0) NOT NULL',
+    'amount DECIMAL(12,2)',
+    'note VARCHAR(20)',
+    'flag INT',
+  ]);
+  assert.deepEqual(o.sinkSchema(ods)?.primaryKeys, ['id']);
+  assert.deepEqual(insert(o, tableId('db', 's1'), [7, -5]).after, ['7', '-5.00', null, null]);
+  const [r2] = o.onDataChange({
+    kind: 'data',
+    tableId: tableId('db', 's2'),
+    op: 'update',
+    before: [9223372036854775807n, '1.50', 'x'],
+    after: [9223372036854775807n, '2.50', 'y'],
+    meta: { tsMs: 0 },
+  });
+  assert.deepEqual(r2?.before, ['9223372036854775807', '1.50', 'x', null]);
+  assert.deepEqual(r2?.after, ['9223372036854775807', '2.50', 'y', null]);
+  const r3 = o.onDataChange({
+    kind: 'data',
+    tableId: tableId('db', 's3'),
+    op: 'insert',
+    before: null,
+    after: [18446744073709551615n, null],
+    meta: { tsMs: 0 },
+  });
+  assert.deepEqual(r3[0]?.after, ['18446744073709551615', null, null, null]);
+});
+
+test('sharded merge: a later change of one shard widens the sink table; drops of one shard are kept', () => {
+  const warnings: string[] = [];
+  const o = new SchemaOperator(shardRouter(false), 'evolve', undefined, undefined, {
+    capabilities: { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: false },
+    warn: (m) => warnings.push(m),
+  });
+  create(o, 's1', [{ name: 'id', type: INT, nullable: false }]);
+  create(o, 's2', [{ name: 'id', type: INT, nullable: false }]);
+  const widened = o.onSchemaChange(
+    ev(
+      { type: 'alter-column-type', changes: [{ column: 'id', type: BIGINT, nullable: false }] },
+      tableId('db', 's2'),
+    ),
+  );
+  assert.deepEqual(
+    widened.map((c) => c.change),
+    [{ type: 'alter-column-type', changes: [{ column: 'id', type: BIGINT, nullable: false }] }],
+  );
+  const added = o.onSchemaChange(ev(addB, tableId('db', 's1')));
+  assert.deepEqual(
+    added.map((c) => c.change),
+    [
+      {
+        type: 'add-column',
+        columns: [{ column: { name: 'b', type: INT, nullable: true }, position: { kind: 'last' } }],
+      },
+    ],
+  );
+  assert.deepEqual(insert(o, tableId('db', 's1'), [3, 1]).after, [1n, 3]);
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-column', columns: ['b'] }, tableId('db', 's1'))), []);
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'truncate-table' }, tableId('db', 's1'))), []);
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-table' }, tableId('db', 's1'))), []);
+  assert.match(
+    warnings.join('\n'),
+    /drop-table of db\.s1 is not applied to sink table ods\.orders: it also holds the rows of db\.s2/,
+  );
+  // the last shard's drop reaches the sink
+  assert.deepEqual(
+    o.onSchemaChange(ev({ type: 'drop-table' }, tableId('db', 's2'))).map((c) => c.change.type),
+    ['drop-table'],
+  );
+});
+
+test('sharded merge: types no type holds, and different primary keys, are SCHEMA_MERGE errors', () => {
+  const o = new SchemaOperator(shardRouter(false), 'lenient');
+  create(o, 's1', [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'v', type: BIGINT, nullable: true },
+  ]);
+  assert.throws(
+    () =>
+      create(o, 's2', [
+        { name: 'id', type: INT, nullable: false },
+        { name: 'v', type: { kind: 'double' }, nullable: true },
+      ]),
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'SCHEMA_MERGE' &&
+      /tables db\.s1, db\.s2 are routed to sink table ods\.orders, and column v cannot hold all of them exactly \(the sink table: BIGINT; db\.s1: BIGINT; db\.s2: DOUBLE\)/.test(
+        e.message,
+      ),
+  );
+  const p = new SchemaOperator(shardRouter(false), 'lenient');
+  create(p, 's1', [{ name: 'id', type: INT, nullable: false }]);
+  assert.throws(
+    () =>
+      p.onSchemaChange(
+        ev(
+          {
+            type: 'create-table',
+            schema: { columns: [{ name: 'id', type: INT, nullable: false }], primaryKeys: [] },
+          },
+          tableId('db', 's2'),
+        ),
+      ),
+    /different primary keys: db\.s1 \(id\), db\.s2 \(none\)/,
+  );
+});
+
+test('shard columns: _db_name and _table_name first, first in the key, filled per source table', () => {
+  const o = new SchemaOperator(shardRouter(true), 'lenient');
+  const [c] = create(o, 's1', [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'a', type: STR, nullable: true },
+  ]);
+  assert.equal(c?.change.type, 'create-table');
+  create(o, 's2', [{ name: 'id', type: INT, nullable: false }]);
+  assert.deepEqual(describe(o.sinkSchema(ods)), [
+    '_db_name VARCHAR(64) NOT NULL',
+    '_table_name VARCHAR(64) NOT NULL',
+    'id INT NOT NULL',
+    'a VARCHAR(20)',
+  ]);
+  assert.deepEqual(o.sinkSchema(ods)?.primaryKeys, ['_db_name', '_table_name', 'id']);
+  assert.deepEqual(insert(o, tableId('db', 's1'), [1, 'x']).after, ['db', 's1', 1, 'x']);
+  assert.deepEqual(insert(o, tableId('db', 's2'), [1]).after, ['db', 's2', 1, null]);
+  assert.throws(
+    () => o.onSchemaChange(ev({ type: 'rename-table', to: tableId('db', 's9') }, tableId('db', 's2'))),
+    /carry its old name in the shard columns/,
+  );
+  const clash = new SchemaOperator(shardRouter(true), 'lenient');
+  assert.throws(
+    () => create(clash, 's1', [{ name: '_DB_NAME', type: STR, nullable: false }]),
+    /has a column _db_name/,
+  );
+});
+
+test('broadcast: one source table into two sink tables, schema changes and rows to both', () => {
+  const router: TableRouter = {
+    route: () => [
+      { sink: tableId('a', 'copy'), shardColumns: false },
+      { sink: tableId('b', 'copy'), shardColumns: true },
+    ],
+  };
+  const o = new SchemaOperator(router, 'evolve');
+  assert.deepEqual(
+    o.onSchemaChange(ev({ type: 'create-table', schema: base })).map((c) => tableIdToString(c.tableId)),
+    ['a.copy', 'b.copy'],
+  );
+  assert.deepEqual(
+    o.onSchemaChange(ev(addB)).map((c) => tableIdToString(c.tableId)),
+    ['a.copy', 'b.copy'],
+  );
+  const rows = o.onDataChange({
+    kind: 'data',
+    tableId: t1,
+    op: 'insert',
+    before: null,
+    after: [5, 1, 'x'],
+    meta: { tsMs: 0 },
+  });
+  assert.deepEqual(
+    rows.map((r) => [tableIdToString(r.tableId), r.after]),
+    [
+      ['a.copy', [5, 1, 'x']],
+      ['b.copy', ['db', 't1', 1, 'x', 5]],
+    ],
+  );
 });

@@ -1,6 +1,5 @@
 import type {
   DataChangeEvent,
-  Row,
   SchemaChange,
   SchemaChangeEvent,
   SchemaChangeType,
@@ -12,14 +11,25 @@ import type { Column, TableId, TableSchema } from '../event/table-schema.js';
 import { columnIndex, sameTableId, tableIdToString } from '../event/table-schema.js';
 import { TidemarkError } from '../event/tidemark-error.js';
 import type { SchemaChangeBehavior } from '../pipeline-spec/pipeline-spec.js';
+import { mergedSinkSchema, sinkSchemaDifference, type Upstream } from './merged-sink-schema.js';
+import { mapRowEvent, rowMapping, type RowMapping } from './row-mapping.js';
 import { ALL_SCHEMA_CHANGE_TYPES, type SinkSchemaCapabilities } from './sink.js';
 
-/** Maps a source table to its sink table (routing); identity when no route matches. */
-export interface TableRouter {
-  route(source: TableId): TableId;
+/** A sink table a source table is routed to. */
+export interface RouteTarget {
+  readonly sink: TableId;
+  /** Add the source's database and table name as columns, first in the key (`route[].shard-columns`). */
+  readonly shardColumns: boolean;
 }
 
-export const identityRouter: TableRouter = { route: (t) => t };
+/** Maps a source table to its sink tables (routing): one or more; itself when no route matches. */
+export interface TableRouter {
+  route(source: TableId): readonly RouteTarget[];
+  /** Warnings about route rules that match none of the captured tables (called at start). */
+  unmatchedRules?(captured: readonly TableId[]): string[];
+}
+
+export const identityRouter: TableRouter = { route: (t) => [{ sink: t, shardColumns: false }] };
 
 /** Rewrites a source table's schema before it reaches the sink (transform `primary-keys`, ...). */
 export type SchemaTransform = (source: TableId, schema: TableSchema) => TableSchema;
@@ -31,13 +41,6 @@ export interface SinkSchemaChange {
   /** The sink table's schema before this change (the one it keeps if the sink refuses it). */
   readonly schemaBefore: TableSchema | undefined;
   readonly schemaAfter: TableSchema | undefined;
-}
-
-interface Mapping {
-  readonly sink: TableId;
-  readonly sinkKey: string;
-  /** sink column i takes source column indexes[i] (-1 = NULL); null = identical layout. */
-  readonly indexes: Int32Array | null;
 }
 
 /** The sink's schema capabilities, and where to say what was left out. */
@@ -55,8 +58,14 @@ const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, 
 /**
  * Flink CDC's SchemaOperator: keeps the schema of every source table and of every sink table,
  * turns source schema changes into sink schema changes according to `schema.change.behavior` and
- * routing (several source tables may merge into one sink table), and reshapes rows from the
- * source layout into the sink layout by column name.
+ * routing, and reshapes rows from the source layout into the sink layout by column name.
+ *
+ * Routing is one-to-many: a source table's changes and rows go to each of its sink tables. A sink
+ * table with several source tables (a sharded merge), or with shard columns, evolves as Flink CDC
+ * evolves merged tables: its schema is the union of its source tables' schemas with every type
+ * widened to hold them all (mergedSinkSchema); columns are added and widened, never dropped or
+ * renamed; a drop or truncate of one source table leaves the others' rows. Rows are padded with
+ * NULL and their values coerced exactly into the widened types (rowMapping).
  *
  * Beyond Flink CDC: primary-key changes re-key the sink table (not under `ignore`); column moves
  * reach the sink under `evolve`; a renamed table keeps its rows: the sink table is renamed (or
@@ -67,10 +76,15 @@ export class SchemaOperator {
   private readonly sourceSchemas = new Map<string, TableSchema>();
   /** The ids of the source tables in sourceSchemas. */
   private readonly sourceIds = new Map<string, TableId>();
+  /** The sink tables of the source tables in sourceSchemas, as they were indexed in `upstreams`. */
+  private readonly sourceTargets = new Map<string, readonly RouteTarget[]>();
+  /** Sink table → the source tables routed to it. */
+  private readonly upstreams = new Map<string, Set<string>>();
   private readonly sinkSchemas = new Map<string, { id: TableId; schema: TableSchema }>();
-  private readonly mappings = new Map<string, Mapping>();
-  /** `ignore`: source tables renamed while schema changes were ignored → the sink table they keep. */
-  private readonly aliases = new Map<string, TableId>();
+  /** Source table → how its rows go to each of its sink tables. */
+  private readonly mappings = new Map<string, readonly RowMapping[]>();
+  /** `ignore`: source tables renamed while schema changes were ignored → the sink tables they keep. */
+  private readonly aliases = new Map<string, readonly RouteTarget[]>();
 
   constructor(
     private readonly router: TableRouter,
@@ -82,10 +96,13 @@ export class SchemaOperator {
     if (restored && typeof restored === 'object' && !Array.isArray(restored)) {
       const r = restored as {
         sinkSchemas?: { id: TableId; schema: TableSchema }[];
-        aliases?: [string, TableId][];
+        aliases?: [string, TableId | RouteTarget[]][];
       };
       for (const s of r.sinkSchemas ?? []) this.sinkSchemas.set(tableIdToString(s.id), s);
-      for (const [k, id] of r.aliases ?? []) this.aliases.set(k, id);
+      for (const [k, to] of r.aliases ?? []) {
+        // (checkpoints before one-to-many routing hold one sink table id)
+        this.aliases.set(k, Array.isArray(to) ? to : [{ sink: to, shardColumns: false }]);
+      }
     }
   }
 
@@ -101,8 +118,45 @@ export class SchemaOperator {
     return this.sinkSchemas.get(tableIdToString(sink))?.schema;
   }
 
-  private sinkOf(source: TableId): TableId {
+  private targetsOf(source: TableId): readonly RouteTarget[] {
     return this.aliases.get(tableIdToString(source)) ?? this.router.route(source);
+  }
+
+  /** Records a source table's schema, and indexes it under its sink tables. */
+  private setSource(key: string, id: TableId, schema: TableSchema): void {
+    this.unindex(key);
+    this.sourceSchemas.set(key, schema);
+    this.sourceIds.set(key, id);
+    const targets = this.targetsOf(id);
+    this.sourceTargets.set(key, targets);
+    for (const t of targets) {
+      const sinkKey = tableIdToString(t.sink);
+      let set = this.upstreams.get(sinkKey);
+      if (!set) this.upstreams.set(sinkKey, (set = new Set()));
+      set.add(key);
+    }
+  }
+
+  private deleteSource(key: string): void {
+    this.unindex(key);
+    this.sourceSchemas.delete(key);
+    this.sourceIds.delete(key);
+  }
+
+  private unindex(key: string): void {
+    for (const t of this.sourceTargets.get(key) ?? [])
+      this.upstreams.get(tableIdToString(t.sink))?.delete(key);
+    this.sourceTargets.delete(key);
+  }
+
+  /** The source tables routed to a sink table, with their schemas. */
+  private upstreamsOf(sinkKey: string): Upstream[] {
+    return [...(this.upstreams.get(sinkKey) ?? [])].map((k) => ({
+      id: this.sourceIds.get(k)!,
+      schema: this.sourceSchemas.get(k)!,
+      shardColumns:
+        this.sourceTargets.get(k)?.find((t) => tableIdToString(t.sink) === sinkKey)?.shardColumns ?? false,
+    }));
   }
 
   onSchemaChange(ev: SchemaChangeEvent): SinkSchemaChange[] {
@@ -125,19 +179,81 @@ export class SchemaOperator {
     // (a create-table of a renamed table under `ignore` is the source replaying it on restart:
     // its rows keep going to the sink table of its old name)
     if (change.type === 'drop-table') this.aliases.delete(key);
-    if (after) {
-      this.sourceSchemas.set(key, after);
-      this.sourceIds.set(key, ev.tableId);
-    } else {
-      this.sourceSchemas.delete(key);
-      this.sourceIds.delete(key);
-    }
+    const targets = this.targetsOf(ev.tableId);
+    if (after) this.setSource(key, ev.tableId, after);
+    else this.deleteSource(key);
     this.mappings.delete(key);
+    return targets.flatMap((t) => this.changeSink(ev, t, before, after));
+  }
 
-    const sinkId = this.sinkOf(ev.tableId);
-    const current = this.sinkSchemas.get(tableIdToString(sinkId))?.schema;
-    const derived = this.deriveSinkChanges(ev, current, before, after);
+  /** The sink changes one source schema change makes in one of its sink tables. */
+  private changeSink(
+    ev: SchemaChangeEvent,
+    target: RouteTarget,
+    before: TableSchema | undefined,
+    after: TableSchema | undefined,
+  ): SinkSchemaChange[] {
+    const sinkId = target.sink;
+    const sinkKey = tableIdToString(sinkId);
+    const current = this.sinkSchemas.get(sinkKey)?.schema;
+    const upstreams = this.upstreamsOf(sinkKey);
+    const type = ev.change.type;
+    const others = upstreams.filter((u) => !sameTableId(u.id, ev.tableId));
+    let derived: SchemaChange[];
+    if ((type === 'drop-table' || type === 'truncate-table') && others.length > 0) {
+      derived = this.keepSharedTable(ev, sinkId, others);
+    } else if (after && (target.shardColumns || upstreams.length > 1)) {
+      derived = this.deriveMergedChanges(ev, sinkId, current, upstreams);
+    } else {
+      derived = this.deriveSinkChanges(ev, current, before, after);
+    }
     return this.applyToSink(sinkId, this.fitToSink(ev, sinkId, derived));
+  }
+
+  /** A drop or truncate of one source table of a merged sink table: the others' rows stay. */
+  private keepSharedTable(
+    ev: SchemaChangeEvent,
+    sinkId: TableId,
+    others: readonly Upstream[],
+  ): SchemaChange[] {
+    if (this.behavior === 'exception') throw this.exceptionError(ev);
+    if (this.behavior === 'evolve' || this.behavior === 'try_evolve') {
+      const table = tableIdToString(ev.tableId);
+      this.sink.warn(
+        `${ev.change.type} of ${table} is not applied to sink table ${tableIdToString(sinkId)}: it also holds ` +
+          `the rows of ${others.map((u) => tableIdToString(u.id)).join(', ')}`,
+        { table, change: ev.change.type },
+      );
+    }
+    return [];
+  }
+
+  /**
+   * A sink table merged from several source tables, or with shard columns: the changes that make
+   * it hold every source table's rows (Flink CDC's merged-table derivation), as the behaviour lets
+   * them through: none but the first create under `ignore`, an error under `exception`.
+   */
+  private deriveMergedChanges(
+    ev: SchemaChangeEvent,
+    sinkId: TableId,
+    current: TableSchema | undefined,
+    upstreams: readonly Upstream[],
+  ): SchemaChange[] {
+    const create = ev.change.type === 'create-table';
+    if (!create && this.behavior === 'exception') throw this.exceptionError(ev);
+    // the sink table exists (restart, or another source table created it): re-announce it to the
+    // sink (create-table is idempotent there)
+    const reannounce: SchemaChange[] = create && current ? [{ type: 'create-table', schema: current }] : [];
+    if (current && this.behavior === 'ignore') return reannounce;
+    const changes = sinkSchemaDifference(current, mergedSinkSchema(sinkId, current, upstreams));
+    if (current && changes.length > 0 && this.behavior === 'exception') {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `table ${tableIdToString(ev.tableId)} needs sink table ${tableIdToString(sinkId)} changed (${changes.map((c) => c.type).join(', ')}) and schema.change.behavior is exception`,
+      );
+    }
+    if (this.behavior !== 'lenient') return [...reannounce, ...changes];
+    return [...reannounce, ...changes.map(lenientAdd)];
   }
 
   /**
@@ -203,34 +319,50 @@ export class SchemaOperator {
 
   /** Any source table routed to this sink table needs its row mapping recomputed. */
   private dropMappingsOf(sinkKey: string): void {
-    for (const [k, m] of this.mappings) if (m.sinkKey === sinkKey) this.mappings.delete(k);
+    for (const [k, ms] of this.mappings) if (ms.some((m) => m.sinkKey === sinkKey)) this.mappings.delete(k);
   }
 
   /** RENAME TABLE: the rows move with the table (see the class comment). */
   private onRename(ev: SchemaChangeEvent, to: TableId, schema: TableSchema | undefined): SinkSchemaChange[] {
     const fromKey = tableIdToString(ev.tableId);
     const toKey = tableIdToString(to);
-    const fromSink = this.sinkOf(ev.tableId);
+    const fromTargets = this.targetsOf(ev.tableId);
     if (this.behavior === 'exception') throw this.exceptionError(ev);
-    this.sourceSchemas.delete(fromKey);
-    this.sourceIds.delete(fromKey);
+    this.deleteSource(fromKey);
     this.aliases.delete(fromKey);
     this.aliases.delete(toKey);
     this.mappings.delete(fromKey);
     this.mappings.delete(toKey);
     if (!schema) return [];
-    this.sourceSchemas.set(toKey, this.transform ? this.transform(to, schema) : schema);
-    this.sourceIds.set(toKey, to);
-    const toSink = this.router.route(to);
-    if (this.behavior === 'ignore') {
-      if (!sameTableId(fromSink, toSink)) this.aliases.set(toKey, fromSink);
-      return [];
+    const sharded = fromTargets.find((t) => t.shardColumns);
+    if (sharded) throw renamedShardError(ev, to, sharded.sink);
+    const toTargets = this.router.route(to);
+    const same = sameTargets(fromTargets, toTargets);
+    if (this.behavior === 'ignore' && !same) this.aliases.set(toKey, fromTargets);
+    this.setSource(toKey, to, this.transform ? this.transform(to, schema) : schema);
+    if (this.behavior === 'ignore' || same) return [];
+    if (fromTargets.length !== 1 || toTargets.length !== 1) {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `table ${fromKey} was renamed to ${toKey}${ev.ddl ? ` (${ev.ddl})` : ''}, and its rows are in several sink tables ` +
+          `(${fromTargets.map((t) => tableIdToString(t.sink)).join(', ')}) or would go to several ` +
+          `(${toTargets.map((t) => tableIdToString(t.sink)).join(', ')}): route the new name to the same sink tables, or snapshot again`,
+        { details: { table: fromKey, position: ev.meta.location } },
+      );
     }
-    if (sameTableId(fromSink, toSink)) return [];
+    return this.moveSinkTable(ev, toKey, fromTargets[0]!.sink, toTargets[0]!.sink);
+  }
+
+  /** The renamed table's sink table follows it to the sink table its new name routes to. */
+  private moveSinkTable(
+    ev: SchemaChangeEvent,
+    toKey: string,
+    fromSink: TableId,
+    toSink: TableId,
+  ): SinkSchemaChange[] {
+    const fromKey = tableIdToString(ev.tableId);
     const fromSinkKey = tableIdToString(fromSink);
-    const sharer = [...this.sourceIds].find(
-      ([k, id]) => k !== toKey && tableIdToString(this.sinkOf(id)) === fromSinkKey,
-    )?.[0];
+    const sharer = [...(this.upstreams.get(fromSinkKey) ?? [])].find((k) => k !== toKey);
     if (sharer !== undefined) {
       throw new TidemarkError(
         'SINK_SCHEMA',
@@ -315,48 +447,57 @@ export class SchemaOperator {
     const evolve = this.behavior === 'evolve' || this.behavior === 'try_evolve';
     return evolve ? evolveChanges(change, sink, after) : lenientChanges(change, sink, before);
   }
-  /** The row event in sink terms (sink table id, sink column layout). */
-  onDataChange(ev: DataChangeEvent): DataChangeEvent {
+  /** The row event in sink terms: one event per sink table (sink table id, layout and types). */
+  onDataChange(ev: DataChangeEvent): readonly DataChangeEvent[] {
     const key = tableIdToString(ev.tableId);
-    let m = this.mappings.get(key);
-    if (!m) {
-      m = this.buildMapping(ev.tableId, key);
-      this.mappings.set(key, m);
+    let ms = this.mappings.get(key);
+    if (!ms) {
+      ms = this.buildMappings(ev.tableId, key);
+      this.mappings.set(key, ms);
     }
-    if (m.indexes === null) return m.sink === ev.tableId ? ev : { ...ev, tableId: m.sink };
-    const idx = m.indexes;
-    const reshape = (row: Row | null): Row | null => {
-      if (row === null) return null;
-      const out = new Array<Row[number]>(idx.length);
-      for (let i = 0; i < idx.length; i++) {
-        const j = idx[i]!;
-        out[i] = j < 0 ? null : row[j];
-      }
-      return out;
-    };
-    return { ...ev, tableId: m.sink, before: reshape(ev.before), after: reshape(ev.after) };
+    return ms.length === 1 ? [mapRowEvent(ms[0]!, ev)] : ms.map((m) => mapRowEvent(m, ev));
   }
 
-  private buildMapping(source: TableId, key: string): Mapping {
+  private buildMappings(source: TableId, key: string): RowMapping[] {
     const src = this.sourceSchemas.get(key);
     if (!src) {
       throw new TidemarkError('SOURCE_SCHEMA', `row event for ${key} before its schema is known`, {
         details: { table: key },
       });
     }
-    const sink = this.sinkOf(source);
-    const sinkKey = tableIdToString(sink);
-    const dst = this.sinkSchemas.get(sinkKey)?.schema;
-    if (!dst) throw new TidemarkError('INTERNAL', `sink table ${sinkKey} has no schema (routing ${key})`);
-    const indexes = new Int32Array(dst.columns.length);
-    let identity = dst.columns.length === src.columns.length;
-    dst.columns.forEach((c, i) => {
-      const j = columnIndex(src, c.name);
-      indexes[i] = j;
-      if (j !== i) identity = false;
+    return this.targetsOf(source).map((t) => {
+      const sinkKey = tableIdToString(t.sink);
+      const dst = this.sinkSchemas.get(sinkKey)?.schema;
+      if (!dst) throw new TidemarkError('INTERNAL', `sink table ${sinkKey} has no schema (routing ${key})`);
+      return rowMapping(source, src, t.sink, dst, t.shardColumns);
     });
-    return { sink, sinkKey, indexes: identity ? null : indexes };
   }
+}
+
+function sameTargets(a: readonly RouteTarget[], b: readonly RouteTarget[]): boolean {
+  const keys = (ts: readonly RouteTarget[]): string =>
+    ts
+      .map((t) => tableIdToString(t.sink))
+      .sort()
+      .join('\n');
+  return keys(a) === keys(b);
+}
+
+/** Lenient (Flink CDC): columns added to a merged sink table are nullable. */
+function lenientAdd(c: SchemaChange): SchemaChange {
+  return c.type === 'add-column'
+    ? { ...c, columns: c.columns.map((a) => ({ ...a, column: nullable(a.column) })) }
+    : c;
+}
+
+function renamedShardError(ev: SchemaChangeEvent, to: TableId, sink: TableId): TidemarkError {
+  const from = tableIdToString(ev.tableId);
+  return new TidemarkError(
+    'SINK_SCHEMA',
+    `table ${from} was renamed to ${tableIdToString(to)}${ev.ddl ? ` (${ev.ddl})` : ''}, but its rows in sink table ` +
+      `${tableIdToString(sink)} carry its old name in the shard columns (${ev.tableId.tableName}): snapshot again into a new sink table`,
+    { details: { table: from, position: ev.meta.location } },
+  );
 }
 
 function nullable(c: Column): Column {

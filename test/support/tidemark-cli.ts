@@ -62,7 +62,7 @@ export interface PipelineFileOptions {
   readonly duckdbPath: string;
   /** `pipeline.name`; null writes none (the default name). */
   readonly name?: string | null;
-  readonly routes?: readonly { source: string; sink: string }[];
+  readonly routes?: readonly { source: string; sink: string; shardColumns?: boolean }[];
   readonly transforms?: readonly { source: string; primaryKeys: string }[];
   readonly extraSource?: Record<string, string | number>;
   readonly extraSink?: Record<string, string | number>;
@@ -93,7 +93,10 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
   ];
   if (o.routes?.length) {
     lines.push('route:');
-    for (const r of o.routes) lines.push(`  - source-table: ${r.source}`, `    sink-table: ${r.sink}`);
+    for (const r of o.routes) {
+      lines.push(`  - source-table: ${r.source}`, `    sink-table: ${r.sink}`);
+      if (r.shardColumns !== undefined) lines.push(`    shard-columns: ${r.shardColumns}`);
+    }
     lines.push('');
   }
   if (o.transforms?.length) {
