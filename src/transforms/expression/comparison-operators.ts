@@ -148,19 +148,20 @@ export function compileComparison(
   const test = TESTS[op];
   const ea = a.eval;
   const eb = b.eval;
+  // Flink CDC: a comparison with a NULL operand is FALSE (never NULL)
   const evaluate: Evaluator = (row, ctx) => {
     const x = ea(row, ctx);
-    if (x === null) return null;
+    if (x === null) return false;
     const y = eb(row, ctx);
-    return y === null ? null : test(cmp(x, y));
+    return y === null ? false : test(cmp(x, y));
   };
-  return {
-    type: BOOLEAN,
-    nullable: a.nullable || b.nullable,
-    eval: evaluate,
-    constant: a.constant && b.constant,
-    pos,
-  };
+  return { type: BOOLEAN, nullable: false, eval: evaluate, constant: a.constant && b.constant, pos };
+}
+
+/** Flink CDC's predicates (LIKE, …) are FALSE where SQL would give NULL. */
+export function nullAsFalse(c: Compiled): Compiled {
+  const e = c.eval;
+  return { ...c, nullable: false, eval: (row, ctx) => e(row, ctx) ?? false };
 }
 
 /** a IS [NOT] DISTINCT FROM b: NULLs compare as values, never NULL. */
@@ -181,7 +182,7 @@ export function compileDistinct(
   return { type: BOOLEAN, nullable: false, eval: evaluate, constant: a.constant && b.constant, pos };
 }
 
-/** a [NOT] BETWEEN low AND high (asymmetric), NULL as a >= low AND a <= high gives it. */
+/** a [NOT] BETWEEN low AND high (asymmetric): comparisons, so FALSE when a bound or `a` is NULL. */
 export function compileBetween(
   not: boolean,
   arg: Compiled,
@@ -195,7 +196,10 @@ export function compileBetween(
   return not ? logical('OR', ge, le, pos) : logical('AND', ge, le, pos);
 }
 
-/** a [NOT] IN (v1, v2, …): TRUE on a match, else NULL if a or any value is NULL, else FALSE. */
+/**
+ * a [NOT] IN (v1, v2, …) as Flink CDC: FALSE when `a` is NULL; a NULL in the list matches nothing
+ * (so `a NOT IN (1, NULL)` is TRUE for a = 2).
+ */
 export function compileIn(
   not: boolean,
   arg: Compiled,
@@ -208,19 +212,16 @@ export function compileIn(
   const items = parts.map((p) => ({ eval: p.b.eval, cmp: p.cmp }));
   const evaluate: Evaluator = (row, ctx) => {
     const x = ea(row, ctx);
-    if (x === null) return null;
-    let sawNull = false;
+    if (x === null) return false;
     for (const item of items) {
       const y = item.eval(row, ctx);
-      if (y === null) sawNull = true;
-      else if (item.cmp(x, y) === 0) return !not;
+      if (y !== null && item.cmp(x, y) === 0) return !not;
     }
-    return sawNull ? null : not;
+    return not;
   };
-  const nullable = arg.nullable || list.some((c) => c.nullable);
   return {
     type: BOOLEAN,
-    nullable,
+    nullable: false,
     eval: evaluate,
     constant: arg.constant && list.every((c) => c.constant),
     pos,

@@ -12,9 +12,11 @@
  * offset. Callers still import this module lazily, only when a pipeline has transforms.
  *
  * Semantics (Flink CDC 3.x, with these choices where it is loose):
- * - NULL follows SQL: comparisons and arithmetic on NULL are NULL, AND/OR/NOT are three-valued,
- *   and a filter keeps a row only when it is TRUE. (Flink CDC's `=`/`<`… return FALSE on NULL,
- *   so `NOT (x = 1)` keeps a NULL x there and drops it here.)
+ * - NULL as Flink CDC documents it: a comparison (`=`, `<>`, `<`…, BETWEEN, IN, LIKE and their NOT
+ *   forms) with a NULL operand is FALSE, never NULL, so `NOT (x = 1)` keeps a row whose x is NULL
+ *   and `x <> 1` drops it. Arithmetic and functions on NULL give NULL (CONCAT included); AND/OR/NOT
+ *   of a NULL boolean (a nullable BOOLEAN column) are three-valued; a filter keeps a row only
+ *   when it is TRUE. IS [NOT] DISTINCT FROM compares NULLs as values.
  * - Numbers compare by value across types (Flink CDC's `=` is FALSE for INT 1 against BIGINT 1).
  *   Comparing different kinds (INT with a string, DATE with TIMESTAMP) is a compile error, except
  *   a string constant against a temporal value, which is read as that type.

@@ -13,6 +13,7 @@ import {
 } from './expression-types.js';
 import { arity, expectArg, num, strict, type BuiltinFunction, type CallSite } from './function-kit.js';
 import { likeToRegExp, similarToRegExp } from './like-pattern.js';
+import { nullAsFalse } from './comparison-operators.js';
 import { compileRegexpFunction, REGEXP_FUNCTIONS } from './regexp-functions.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -92,10 +93,13 @@ export function compileLike(
     const e = escape?.eval([], { metadata: {}, nowMs: 0 });
     if (p !== null && e !== null) regex(p as string, e as string | undefined, pattern.pos);
   }
-  return strict(
-    site,
-    BOOLEAN,
-    (s, p, e) => regex(p as string, e as string | undefined, pattern.pos).test(s as string) !== not,
+  // Flink CDC: FALSE (not NULL) when the value or the pattern is NULL, for LIKE and NOT LIKE
+  return nullAsFalse(
+    strict(
+      site,
+      BOOLEAN,
+      (s, p, e) => regex(p as string, e as string | undefined, pattern.pos).test(s as string) !== not,
+    ),
   );
 }
 

@@ -100,7 +100,9 @@ table('comparison and logic', [
   ['i = 7', true],
   ['i <> 7', false],
   ['i != 8', true],
-  ['n = 1', null],
+  // Flink CDC: a comparison with NULL is FALSE, never NULL
+  ['n = 1', false],
+  ['n <> 1', false],
   ['n IS NULL', true],
   ['n IS NOT NULL', false],
   ['i = b', false],
@@ -115,18 +117,22 @@ table('comparison and logic', [
   ['n IS NOT DISTINCT FROM NULL', true],
   ['i BETWEEN 1 AND 7', true],
   ['i NOT BETWEEN 1 AND 7', false],
-  ['n BETWEEN 1 AND 7', null],
+  ['n BETWEEN 1 AND 7', false],
+  ['n NOT BETWEEN 1 AND 7', false],
   ['i IN (1, 7)', true],
   ['i IN (1, 2)', false],
-  ['i IN (1, NULL)', null],
+  ['i IN (1, NULL)', false],
+  ['i NOT IN (1, NULL)', true],
   ['i NOT IN (1, 2)', true],
-  ['n IN (1)', null],
-  ['TRUE AND n = 1', null],
+  ['n IN (1)', false],
+  ['n NOT IN (1)', false],
+  ['TRUE AND n = 1', false],
+  ['TRUE AND CAST(n AS BOOLEAN)', null],
   ['FALSE AND n = 1', false],
   ['TRUE OR n = 1', true],
-  ['NOT (n = 1)', null],
+  ['NOT (n = 1)', true],
   ['NOT flag', false],
-  ['(n = 1) IS UNKNOWN', true],
+  ['(n = 1) IS UNKNOWN', false],
   ['(n = 1) IS NOT TRUE', true],
   ['flag IS TRUE', true],
   ['flag IS FALSE', false],
@@ -145,7 +151,8 @@ table('comparison and logic', [
   ["'abc' SIMILAR TO '(abc|xyz)'", true],
   ["'abd' SIMILAR TO 'ab[cd]'", true],
   ["'ab' SIMILAR TO 'a'", false],
-  ["CAST(n AS STRING) LIKE 'a'", null],
+  ["CAST(n AS STRING) LIKE 'a'", false],
+  ["CAST(n AS STRING) NOT LIKE 'a'", false],
 ]);
 
 table('arithmetic', [
@@ -448,10 +455,12 @@ describe('projection', () => {
 });
 
 describe('filter', () => {
-  it('keeps only TRUE rows (NULL drops the row)', () => {
+  it('keeps only TRUE rows; a comparison with NULL is FALSE, as Flink CDC documents', () => {
     assert.equal(compileFilter("i > 1 AND s LIKE 'H%'", options).evaluate(row, ctx), true);
     assert.equal(compileFilter('n > 1', options).evaluate(row, ctx), false);
-    assert.equal(compileFilter('NOT (n > 1)', options).evaluate(row, ctx), false);
+    assert.equal(compileFilter('NOT (n > 1)', options).evaluate(row, ctx), true);
+    assert.equal(compileFilter('n <> 1', options).evaluate(row, ctx), false);
+    assert.equal(compileFilter('CAST(n AS BOOLEAN)', options).evaluate(row, ctx), false);
     assert.equal(compileFilter("__table_name__ = 'orders'", options).evaluate(row, ctx), true);
   });
   it('can test a computed column of the projection', () => {
