@@ -11,7 +11,7 @@ import type { z } from 'zod';
 /** The configuration reference, generated from the component schemas (`tidemark docs`). */
 export function configurationReference(
   registry: ComponentRegistry,
-  extra: { typeMappings?: string; typeWidening?: string; errorCodes?: string } = {},
+  extra: { typeMappings?: string; typeWidening?: string; functions?: string; errorCodes?: string } = {},
 ): string {
   const out: string[] = [];
   out.push('## Configuration reference', '');
@@ -29,6 +29,7 @@ export function configurationReference(
   out.push(...block('`pipeline`', 'Pipeline-wide options.', pipelineOptionsSchema));
   if (extra.typeMappings) out.push(extra.typeMappings, '');
   if (extra.typeWidening) out.push(extra.typeWidening, '');
+  if (extra.functions) out.push(extra.functions, '');
   if (extra.errorCodes) out.push(extra.errorCodes, '');
   return out.join('\n');
 }

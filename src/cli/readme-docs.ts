@@ -1,6 +1,7 @@
 import { createDefaultRegistry, createErrorCodeRegistry } from '../connectors/index.js';
 import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
 import { typeWideningMarkdown } from '../event/type-widening-markdown.js';
+import { functionReferenceMarkdown } from '../transforms/expression/function-reference-markdown.js';
 import { configurationReference, errorCodesMarkdown } from './config-docs.js';
 
 export const BEGIN_MARKER = '<!-- BEGIN GENERATED CONFIGURATION REFERENCE -->';
@@ -11,6 +12,7 @@ export function generatedReadmeSection(): string {
   return configurationReference(createDefaultRegistry(), {
     typeMappings: duckDbTypeMappingMarkdown(),
     typeWidening: typeWideningMarkdown(),
+    functions: functionReferenceMarkdown(),
     errorCodes: errorCodesMarkdown(createErrorCodeRegistry()),
   });
 }

@@ -7,11 +7,10 @@ import type { Checkpoint } from '../runtime/checkpoint.js';
 import type { ComponentRegistry, SinkFactory, SourceFactory } from '../runtime/component-registry.js';
 import { ResourceLedger } from '../runtime/resource-ledger.js';
 import { createLogger, redactSecrets, type Logger, type LoggerOptions } from '../runtime/logger.js';
-import { runPipeline, type RunResult } from '../runtime/pipeline-runner.js';
-import type { SchemaTransform, TableRouter } from '../runtime/schema-operator.js';
+import { runPipeline, type EventTransform, type RunResult } from '../runtime/pipeline-runner.js';
+import type { TableRouter } from '../runtime/schema-operator.js';
 import type { Sink } from '../runtime/sink.js';
 import type { Source, SourceProgress } from '../runtime/source.js';
-import { schemaTransformFromRules } from '../transforms/transform-rules.js';
 import { acceptedSchemaChanges } from '../pipeline-spec/schema-change-tags.js';
 
 export interface ComposeOptions {
@@ -122,17 +121,20 @@ async function handleFor(
 ): Promise<PipelineHandle> {
   const logger = createLogger({ ...opts.log, secrets: spec.secrets }, { pipeline: spec.pipeline.name });
   const router = routerFromSpec(spec);
-  const schemaTransform = schemaTransformFromRules(spec.transforms);
+  // the expression compiler loads only for a pipeline that has transform rules
+  const transform = spec.transforms.length
+    ? await (await import('../transforms/transform-loader.js')).loadTransform(spec)
+    : undefined;
   const source = await sourceFactory.create(spec.source.options, spec);
   const sink = await sinkFactory.create(spec.sink.options, spec);
-  return new ComposedPipeline(spec, { source, sink, router, schemaTransform, logger }, opts, release);
+  return new ComposedPipeline(spec, { source, sink, router, transform, logger }, opts, release);
 }
 
 interface Parts {
   readonly source: Source;
   readonly sink: Sink;
   readonly router: TableRouter;
-  readonly schemaTransform: SchemaTransform | undefined;
+  readonly transform: EventTransform | undefined;
   readonly logger: Logger;
 }
 
@@ -210,7 +212,7 @@ class ComposedPipeline implements PipelineHandle {
       source: parts.source,
       sink: parts.sink,
       router: parts.router,
-      ...(parts.schemaTransform ? { schemaTransform: parts.schemaTransform } : {}),
+      ...(parts.transform ? { transform: parts.transform } : {}),
       acceptedSchemaChanges: acceptedSchemaChanges(this.spec.sink.options),
       stateDir: opts.stateDir,
       logger: parts.logger,

@@ -11,11 +11,24 @@ export interface PipelineSpec {
   readonly sink: ComponentSpec;
   readonly routes: readonly RouteRule[];
   readonly transforms: readonly TransformRule[];
+  /**
+   * Where each transform rule's `projection` and `filter` text starts in the file (parallel to
+   * `transforms`), so that an expression error names its line and column.
+   */
+  readonly transformPositions?: readonly Readonly<Partial<Record<'projection' | 'filter', TextPosition>>>[];
   readonly pipeline: PipelineOptions;
   /** Secret strings that appear in the spec (substituted secrets, passwords): never to be printed. */
   readonly secrets: readonly string[];
   /** Where it came from, for messages ("pipeline.yaml"). */
   readonly origin: string;
+}
+
+/** Where a text value starts in the pipeline file (1-based). */
+export interface TextPosition {
+  readonly line: number;
+  readonly column: number;
+  /** Column where the value's later lines start (a block scalar's indentation + 1). */
+  readonly continuationColumn?: number;
 }
 
 export interface ComponentSpec {
@@ -62,6 +75,50 @@ export const pipelineOptionsSchema = z
       .optional()
       .describe(
         'Session time zone (e.g. `Asia/Shanghai`, `+08:00`) used for TIMESTAMP_LTZ rendering; default: the system zone.',
+      ),
+    'transform.allow.trimming.pk-columns': opt
+      .bool()
+      .default(false)
+      .describe(
+        'Lets a transform projection leave out primary-key columns of its source table (the sink key is then ' +
+          "the rule's `primary-keys`, or the key columns that remain). Without it, such a projection is an error.",
+      ),
+    'transform.filter.convert-updates': opt
+      .bool()
+      .default(false)
+      .describe(
+        'tidemark: an UPDATE whose row leaves a transform filter reaches the sink as a DELETE, one whose row ' +
+          "enters it as an INSERT, so the sink table stays equal to `SELECT … WHERE filter` on the source (Flink CDC's " +
+          'master branch does the same). Default (Flink CDC 3.x releases): the new row alone decides, an UPDATE is ' +
+          'kept when it passes and dropped otherwise, so a row that leaves the filter keeps its last state in the sink.',
+      ),
+    'user-defined-function': z
+      .array(
+        z
+          .object({
+            name: opt.string().describe('Name to call it by in projections and filters (case-insensitive).'),
+            classpath: opt
+              .string()
+              .describe(
+                'The JavaScript or TypeScript module that defines it, relative to the pipeline file (or absolute), ' +
+                  'and optionally `#export` (default: the export named like `name`, else the default export). ' +
+                  "Flink CDC names a Java class here; tidemark loads a module's export.",
+              ),
+            'return-type': opt
+              .string()
+              .optional()
+              .describe(
+                'Its result type as in CAST (`INT`, `STRING`, `DECIMAL(10, 2)`, `TIMESTAMP(3)`…), for an export that is ' +
+                  'a plain function; an object export gives it as `returnType`.',
+              ),
+          })
+          .strict(),
+      )
+      .default([])
+      .meta({ optionType: 'List<UDF>' })
+      .describe(
+        'User functions for transforms: a list of `{ name, classpath, return-type }`. The export is a function, or an ' +
+          "object `{ eval(...args), returnType, open?(), close?() }` like Flink CDC's UserDefinedFunction.",
       ),
     'checkpoint.interval': opt
       .duration()

@@ -4,7 +4,13 @@ import type { z } from 'zod';
 import { TidemarkError } from '../event/tidemark-error.js';
 import { didYouMean } from './did-you-mean.js';
 import { optionNamesOf, prefixMapOptionsOf, secretOptionsOf } from './option-types.js';
-import type { ComponentCatalog, ComponentDescriptor, ComponentSpec, PipelineSpec } from './pipeline-spec.js';
+import type {
+  ComponentCatalog,
+  ComponentDescriptor,
+  ComponentSpec,
+  PipelineSpec,
+  TextPosition,
+} from './pipeline-spec.js';
 import { pipelineOptionsSchema, routeRuleSchema, transformRuleSchema } from './pipeline-spec.js';
 import { substituteVariables, type VariableSource } from './variable-substitution.js';
 
@@ -96,6 +102,7 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
   const sink = loadComponent(ctx, root, 'sink', (t) => options.catalog.sink(t), options.catalog.sinkTypes());
   const routes = loadList(ctx, root, 'route', routeRuleSchema);
   const transforms = loadList(ctx, root, 'transform', transformRuleSchema);
+  const transformPositions = expressionPositions(root, text, lineCounter);
   const pipelineNode = root.get('pipeline', true);
   let pipeline: z.output<typeof pipelineOptionsSchema> | undefined;
   if (pipelineNode === undefined || (isScalar(pipelineNode) && pipelineNode.value === null)) {
@@ -116,7 +123,56 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     throw new PipelineSpecError(problems);
   }
-  return { source, sink, routes, transforms, pipeline, secrets: [...secrets], origin: file };
+  return {
+    source,
+    sink,
+    routes,
+    transforms,
+    transformPositions,
+    pipeline,
+    secrets: [...secrets],
+    origin: file,
+  };
+}
+
+/** Where the text of each transform rule's `projection` and `filter` starts (see TextPosition). */
+function expressionPositions(
+  root: YAMLMap,
+  text: string,
+  lines: LineCounter,
+): Partial<Record<'projection' | 'filter', TextPosition>>[] {
+  const node = root.get('transform', true);
+  if (!isSeq(node)) return [];
+  return node.items.map((item) => {
+    const out: Partial<Record<'projection' | 'filter', TextPosition>> = {};
+    if (!isMap(item)) return out;
+    for (const key of ['projection', 'filter'] as const) {
+      const v = item.get(key, true);
+      if (isScalar(v) && v.range) out[key] = scalarTextPosition(v, text, lines);
+    }
+    return out;
+  });
+}
+
+/** The position of a scalar's first character of text: after a quote, or a block scalar's header line. */
+function scalarTextPosition(v: Scalar, text: string, lines: LineCounter): TextPosition {
+  const at = v.range![0];
+  const start = lines.linePos(at);
+  switch (v.type) {
+    case 'QUOTE_DOUBLE':
+    case 'QUOTE_SINGLE':
+      return { line: start.line, column: start.col + 1, continuationColumn: 1 };
+    case 'BLOCK_LITERAL':
+    case 'BLOCK_FOLDED': {
+      // the text starts on the line after the `|` / `>` header, at the block's indentation
+      let i = text.indexOf('\n', at) + 1;
+      while (i > 0 && text[i] === ' ') i++;
+      const body = lines.linePos(i > 0 ? i : at);
+      return { line: body.line, column: body.col, continuationColumn: body.col };
+    }
+    default:
+      return { line: start.line, column: start.col, continuationColumn: 1 };
+  }
 }
 
 interface Ctx {

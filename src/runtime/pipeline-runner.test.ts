@@ -16,7 +16,7 @@ import {
 import { TidemarkError } from '../event/tidemark-error.js';
 import { pipelineOptionsSchema, type PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { routerFromSpec } from '../routing/route-rules.js';
-import { schemaTransformFromRules } from '../transforms/transform-rules.js';
+import { transformOperatorFromSpec } from '../transforms/transform-operator.js';
 import type { Checkpoint } from './checkpoint.js';
 import { runPipeline, type RunnerOptions } from './pipeline-runner.js';
 import { SchemaOperator, identityRouter } from './schema-operator.js';
@@ -518,16 +518,14 @@ test('transforms: the primary-key rewrite and the route reach the sink', async (
       transforms: [{ 'source-table': 'db.t', 'primary-keys': 'v' }],
     },
   );
-  const transform = schemaTransformFromRules(rules.transforms);
+  const transform = transformOperatorFromSpec(rules);
   assert.ok(transform);
   const source = new ScriptedSource([
     [create(T, keyless), create(U, keyless), boundary(0)],
     [row(1, ['a']), row(7, ['b'], U), boundary(1)],
   ]);
   const sink = new ScriptedSink();
-  await runPipeline(
-    options(dir, source, sink, { spec: rules, router: routerFromSpec(rules), schemaTransform: transform }),
-  );
+  await runPipeline(options(dir, source, sink, { spec: rules, router: routerFromSpec(rules), transform }));
   const creates = sink.calls.flatMap((c) =>
     c.op === 'apply' ? [{ table: c.table, keys: c.schemaAfter?.primaryKeys }] : [],
   );

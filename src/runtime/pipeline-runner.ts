@@ -1,4 +1,4 @@
-import type { SchemaChangeEvent, SchemaChangeType } from '../event/change-event.js';
+import type { DataChangeEvent, SchemaChangeEvent, SchemaChangeType } from '../event/change-event.js';
 import { assertNever } from '../event/column-type.js';
 import { TidemarkError, errorMessage } from '../event/tidemark-error.js';
 import type { JsonValue } from '../event/json-value.js';
@@ -9,23 +9,24 @@ import type { Checkpoint, PipelineIdentity } from './checkpoint.js';
 import { CheckpointCommitter, type CheckpointStats } from './checkpoint-committer.js';
 import type { Logger } from './logger.js';
 import { restorePoint } from './restore-point.js';
-import {
-  SchemaOperator,
-  type SchemaTransform,
-  type SinkSchemaChange,
-  type TableRouter,
-} from './schema-operator.js';
+import { SchemaOperator, type SinkSchemaChange, type TableRouter } from './schema-operator.js';
 import { SchemaChangeRefusedError, type Sink } from './sink.js';
 import type { Source, SourceProgress, SourceRecord } from './source.js';
 import { StateStore } from './state-store.js';
+
+/** What the runner needs of the transform rules (src/transforms/transform-operator.ts). */
+export interface EventTransform {
+  onSchemaChange(ev: SchemaChangeEvent): readonly SchemaChangeEvent[];
+  onDataChange(ev: DataChangeEvent): readonly DataChangeEvent[];
+}
 
 export interface RunnerOptions {
   readonly spec: PipelineSpec;
   readonly source: Source;
   readonly sink: Sink;
   readonly router: TableRouter;
-  /** Schema rewrites of the transform rules (primary keys), applied before routing. */
-  readonly schemaTransform?: SchemaTransform;
+  /** The transform rules, applied to the source's events before routing. */
+  readonly transform?: EventTransform;
   /** The schema change types the sink's options let through (default: all). */
   readonly acceptedSchemaChanges?: ReadonlySet<SchemaChangeType>;
   readonly stateDir: string;
@@ -80,7 +81,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       opts.router,
       spec.pipeline['schema.change.behavior'],
       start.restored?.runtime,
-      opts.schemaTransform,
+      undefined,
       {
         capabilities: sink.schemaCapabilities,
         ...(opts.acceptedSchemaChanges ? { accepted: opts.acceptedSchemaChanges } : {}),
@@ -189,6 +190,7 @@ class RecordLoop {
   /** Commit at the next boundary whatever the interval: after a DDL, or caught up mid-transaction. */
   private commitAtBoundary = false;
   private readonly intervalMs: number;
+  private readonly transform: EventTransform | undefined;
 
   constructor(
     private readonly opts: RunnerOptions,
@@ -198,6 +200,7 @@ class RecordLoop {
     private readonly committer: CheckpointCommitter,
   ) {
     this.intervalMs = opts.spec.pipeline['checkpoint.interval'];
+    this.transform = opts.transform;
   }
 
   async run(): Promise<RunResult> {
@@ -256,11 +259,12 @@ class RecordLoop {
   private async onRecord(rec: SourceRecord): Promise<boolean> {
     switch (rec.kind) {
       case 'data':
-        // one event per sink table the source table is routed to
-        for (const ev of this.schemas.onDataChange(rec)) await this.committer.add(ev);
+        if (!this.transform) return this.onRow(rec);
+        for (const ev of this.transform.onDataChange(rec)) await this.onRow(ev);
         return false;
       case 'schema':
-        await this.onSchemaChange(rec);
+        if (!this.transform) await this.onSchemaChange(rec);
+        else for (const ev of this.transform.onSchemaChange(rec)) await this.onSchemaChange(ev);
         return false;
       case 'checkpoint':
         return this.onBoundary(rec.state);
@@ -272,6 +276,12 @@ class RecordLoop {
       default:
         return assertNever(rec, 'source record');
     }
+  }
+
+  /** One row event: one event per sink table the source table is routed to. */
+  private async onRow(rec: DataChangeEvent): Promise<false> {
+    for (const ev of this.schemas.onDataChange(rec)) await this.committer.add(ev);
+    return false;
   }
 
   private async onSchemaChange(rec: SchemaChangeEvent): Promise<void> {

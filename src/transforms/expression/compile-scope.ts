@@ -1,7 +1,7 @@
 import type { ColumnType, Value } from '../../event/column-type.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import { didYouMean } from '../../pipeline-spec/did-you-mean.js';
-import { expressionError, positionAt, type ExpressionSource } from './expression-source.js';
+import { errorPrefix, expressionError, positionAt, type ExpressionSource } from './expression-source.js';
 import { expressionView, type Compiled, type Evaluator } from './expression-types.js';
 import type { TimeZone } from './time-zone.js';
 import type { UserFunction } from './user-function.js';
@@ -40,8 +40,7 @@ export class CompileScope {
   /** An error while evaluating a row (division by zero, a CAST that cannot convert). */
   runtimeError(pos: number, message: string): TidemarkError {
     const { line, column } = positionAt(this.source, pos);
-    const what = this.source.what ? `${this.source.what} ` : '';
-    return new TidemarkError('VALUE_INVALID', `${line}:${column}: ${what}${message}`, {
+    return new TidemarkError('VALUE_INVALID', `${errorPrefix(this.source, line, column)}${message}`, {
       details: { line, column, expression: this.source.text },
     });
   }

@@ -18,6 +18,13 @@ export interface ExpressionSource {
   readonly position?: SourcePosition;
   /** What the text is, e.g. `transform[0].projection`, named in every error. */
   readonly what?: string;
+  /** The file it stands in: errors start `file:line:column:`. */
+  readonly file?: string;
+}
+
+/** `file:line:column: what ` (or `line:column: what `): how every error about the text starts. */
+export function errorPrefix(source: ExpressionSource, line: number, column: number): string {
+  return `${source.file ? `${source.file}:` : ''}${line}:${column}: ${source.what ? `${source.what} ` : ''}`;
 }
 
 /** The file line:column of the character at `offset` of the expression text. */
@@ -39,8 +46,7 @@ export function positionAt(source: ExpressionSource, offset: number): { line: nu
 /** A CONFIG_INVALID error naming where in the file the expression goes wrong. */
 export function expressionError(source: ExpressionSource, offset: number, message: string): TidemarkError {
   const { line, column } = positionAt(source, offset);
-  const what = source.what ? `${source.what} ` : '';
-  return new TidemarkError('CONFIG_INVALID', `${line}:${column}: ${what}${message}`, {
+  return new TidemarkError('CONFIG_INVALID', `${errorPrefix(source, line, column)}${message}`, {
     details: { line, column, expression: source.text },
   });
 }

@@ -1,0 +1,239 @@
+import type { DataChangeEvent, Row, SchemaChangeEvent } from '../event/change-event.js';
+import type { Value } from '../event/column-type.js';
+import { applySchemaChange } from '../event/schema-change.js';
+import type { TableId, TableSchema } from '../event/table-schema.js';
+import { tableIdToString } from '../event/table-schema.js';
+import { TidemarkError, errorMessage, isTidemarkError } from '../event/tidemark-error.js';
+import { compileTableSelector, type TableSelector } from '../routing/table-selector.js';
+import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import type { EvalContext, MetadataColumn, UserFunction } from './expression/index.js';
+import { schemaChanges } from './schema-diff.js';
+import {
+  compileTableTransform,
+  type CompiledRule,
+  type TableTransform,
+  type TransformSettings,
+} from './table-transform.js';
+
+export interface TransformOperatorOptions extends TransformSettings {
+  /** `transform.filter.convert-updates`: an UPDATE leaving (entering) the filter becomes a DELETE (INSERT). */
+  readonly convertUpdates: boolean;
+}
+
+/** Flink CDC's `__data_event_type__` of each row image. */
+type EventType = '+I' | '-U' | '+U' | '-D';
+
+/**
+ * Flink CDC's transform operators (pre- and post-transform in one): the `transform` rules applied
+ * to the source's events before routing. For each table, the rules whose `source-table` matches are
+ * compiled once per schema version; a row goes through the first of them whose filter it passes
+ * (none: the row is dropped), its projection computes the sink-side row, and `primary-keys`,
+ * `partition-keys` and `converter-after-transform` shape the rest. Schema changes are re-derived
+ * from the transformed schemas before and after them: a `*` projection follows added and renamed
+ * columns, a column list stays as it is, and a projection that names a column the change removed
+ * is a clear error. Tables no rule matches pass unchanged.
+ */
+export class TransformOperator {
+  private readonly selectors: TableSelector[];
+  private readonly tables = new Map<string, TableTransform>();
+  /** By id object (sources reuse one per table): no string per row. Replaced on a schema change. */
+  private byId = new WeakMap<TableId, TableTransform | null>();
+
+  constructor(private readonly o: TransformOperatorOptions) {
+    this.selectors = o.rules.map((r) => compileTableSelector(r['source-table']));
+  }
+
+  /** The schema events after the transform: the change as the sink-side table sees it. */
+  onSchemaChange(ev: SchemaChangeEvent): SchemaChangeEvent[] {
+    const key = tableIdToString(ev.tableId);
+    const was = this.tables.get(key);
+    const change = ev.change;
+    if (change.type === 'drop-table') this.forget(key);
+    if (change.type === 'rename-table') return this.onRename(ev, was, change.to);
+    if (change.type === 'drop-table' || change.type === 'truncate-table') return [ev];
+    const matching = this.matching(ev.tableId);
+    if (matching.length === 0 && !was) return [ev];
+    const source = applySchemaChange(was?.source, change)!;
+    const next = this.compile(ev, source, matching);
+    this.forget(key);
+    this.tables.set(key, next);
+    if (change.type === 'create-table' || !was)
+      return [{ ...ev, change: { type: 'create-table', schema: next.output } }];
+    return schemaChanges(was.output, next.output, change).map((c) => ({ ...ev, change: c }));
+  }
+
+  /** The row events after the transform (none when no rule's filter passes). */
+  onDataChange(ev: DataChangeEvent): DataChangeEvent[] {
+    const t = this.lookup(ev.tableId);
+    if (!t) return [ev];
+    const nowMs = Date.now();
+    switch (ev.op) {
+      case 'insert': {
+        const r = this.pick(t, ev, ev.after!, '+I', nowMs);
+        return r ? [{ ...ev, after: r.row }] : [];
+      }
+      case 'delete':
+        return this.deleted(t, ev, ev.before!, nowMs);
+      case 'update':
+        return this.updated(t, ev, nowMs);
+    }
+  }
+
+  private deleted(t: TableTransform, ev: DataChangeEvent, before: Row, nowMs: number): DataChangeEvent[] {
+    const r = this.pick(t, ev, before, '-D', nowMs);
+    if (!r) return [];
+    return r.rule.softDelete
+      ? [{ ...ev, op: 'insert', before: null, after: r.row }]
+      : [{ ...ev, op: 'delete', before: r.row, after: null }];
+  }
+
+  private updated(t: TableTransform, ev: DataChangeEvent, nowMs: number): DataChangeEvent[] {
+    const a = this.pick(t, ev, ev.after!, '+U', nowMs);
+    if (!this.o.convertUpdates) {
+      // Flink CDC 3.x: the new row alone decides
+      if (!a) return [];
+      let b: Row;
+      try {
+        b = project(a.rule, ev.before!, this.context(ev, '-U', nowMs));
+      } catch (e) {
+        throw atRow(e, ev);
+      }
+      return [{ ...ev, before: b, after: a.row }];
+    }
+    const b = this.pick(t, ev, ev.before!, '-U', nowMs);
+    if (a && b) return [{ ...ev, before: b.row, after: a.row }];
+    if (a) return [{ ...ev, op: 'insert', before: null, after: a.row }];
+    if (b) return this.deleted(t, ev, ev.before!, nowMs);
+    return [];
+  }
+
+  /** The first rule whose filter the row passes, and the row it projects. */
+  private pick(
+    t: TableTransform,
+    ev: DataChangeEvent,
+    row: Row,
+    type: EventType,
+    nowMs: number,
+  ): { rule: CompiledRule; row: Row } | undefined {
+    const ctx = this.context(ev, type, nowMs);
+    try {
+      for (const rule of t.rules) {
+        if (rule.filter && !rule.filter.evaluate(row, ctx)) continue;
+        return { rule, row: project(rule, row, ctx) };
+      }
+    } catch (e) {
+      throw atRow(e, ev);
+    }
+    return undefined;
+  }
+
+  private context(ev: DataChangeEvent, type: EventType, nowMs: number): EvalContext {
+    const id = ev.tableId;
+    const metadata: Record<string, Value> = {
+      __namespace_name__: id.namespace ?? null,
+      __schema_name__: id.schemaName ?? null,
+      __table_name__: id.tableName,
+      __data_event_type__: type,
+    };
+    // Flink CDC: op_ts is 0 for rows read by the snapshot
+    if (this.o.sourceMetadata.length) metadata.op_ts = utcMillisText(ev.meta.snapshot ? 0 : ev.meta.tsMs);
+    return { metadata, nowMs };
+  }
+
+  private matching(id: TableId): number[] {
+    const db = id.schemaName ?? '';
+    return this.selectors.flatMap((s, i) => (s.matches(db, id.tableName) ? [i] : []));
+  }
+
+  private compile(ev: SchemaChangeEvent, source: TableSchema, matching: readonly number[]): TableTransform {
+    try {
+      return compileTableTransform(ev.tableId, source, matching, this.o);
+    } catch (e) {
+      if (!isTidemarkError(e) || e.code !== 'CONFIG_INVALID' || ev.change.type === 'create-table') throw e;
+      // the rules compiled for the table before: this change is what they cannot follow
+      throw new TidemarkError(
+        'CONFIG_INVALID',
+        `${e.message} — after ${ev.ddl ? `the DDL \`${ev.ddl}\`` : ev.change.type} on ${tableIdToString(ev.tableId)}` +
+          `${ev.meta.location ? ` at ${ev.meta.location}` : ''}; change the transform rule to match the table, then restart`,
+        {
+          details: {
+            table: tableIdToString(ev.tableId),
+            ...(ev.meta.location ? { position: ev.meta.location } : {}),
+          },
+        },
+      );
+    }
+  }
+
+  /** A renamed table keeps its rows: it must stay under the same rules. */
+  private onRename(ev: SchemaChangeEvent, was: TableTransform | undefined, to: TableId): SchemaChangeEvent[] {
+    const before = this.matching(ev.tableId);
+    const after = this.matching(to);
+    if (before.join() !== after.join()) {
+      throw new TidemarkError(
+        'CONFIG_INVALID',
+        `table ${tableIdToString(ev.tableId)} was renamed to ${tableIdToString(to)}${ev.ddl ? ` (${ev.ddl})` : ''}, ` +
+          `which other transform rules match (${before.join(', ') || 'none'} before, ${after.join(', ') || 'none'} after): ` +
+          'its rows in the sink were transformed by the old ones; make the rules match both names, or snapshot again',
+      );
+    }
+    this.forget(tableIdToString(ev.tableId));
+    if (was) this.tables.set(tableIdToString(to), was);
+    return [ev];
+  }
+
+  private lookup(id: TableId): TableTransform | undefined {
+    let t = this.byId.get(id);
+    if (t === undefined) {
+      t = this.tables.get(tableIdToString(id)) ?? null;
+      this.byId.set(id, t);
+    }
+    return t ?? undefined;
+  }
+
+  private forget(key: string): void {
+    this.tables.delete(key);
+    // the id objects cached for the table look it up again (schema changes are rare)
+    this.byId = new WeakMap();
+  }
+}
+
+function project(rule: CompiledRule, row: Row, ctx: EvalContext): Row {
+  return rule.projection ? rule.projection.evaluate(row, ctx) : row;
+}
+
+function atRow(e: unknown, ev: DataChangeEvent): unknown {
+  if (!isTidemarkError(e)) return e;
+  const where = `${tableIdToString(ev.tableId)}${ev.meta.location ? ` at ${ev.meta.location}` : ''}`;
+  return new TidemarkError(e.code, `${errorMessage(e)} (a row of ${where})`, { cause: e });
+}
+
+/** Epoch milliseconds as a TIMESTAMP_LTZ(3) value: "YYYY-MM-DD HH:MM:SS.fff" in UTC. */
+function utcMillisText(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** Source metadata columns (`metadata-column.include-list`) and their types. */
+const SOURCE_METADATA: Readonly<Record<string, MetadataColumn>> = {
+  op_ts: { name: 'op_ts', type: { kind: 'timestamp_ltz', precision: 3 }, nullable: false },
+};
+
+/** The transform operator of a pipeline, or undefined when it has no transform rules. */
+export function transformOperatorFromSpec(
+  spec: PipelineSpec,
+  userFunctions?: Readonly<Record<string, UserFunction>>,
+): TransformOperator | undefined {
+  if (spec.transforms.length === 0) return undefined;
+  const listed = spec.source.options['metadata-column.include-list'];
+  const names = Array.isArray(listed) ? (listed as string[]) : [];
+  return new TransformOperator({
+    rules: spec.transforms,
+    ...(spec.transformPositions ? { positions: spec.transformPositions } : {}),
+    origin: spec.origin,
+    ...(spec.pipeline['local-time-zone'] ? { timeZone: spec.pipeline['local-time-zone'] } : {}),
+    ...(userFunctions ? { userFunctions } : {}),
+    sourceMetadata: names.flatMap((n) => (SOURCE_METADATA[n] ? [SOURCE_METADATA[n]] : [])),
+    allowTrimmingPk: spec.pipeline['transform.allow.trimming.pk-columns'],
+    convertUpdates: spec.pipeline['transform.filter.convert-updates'],
+  });
+}
