@@ -1,5 +1,6 @@
 import { createDefaultRegistry, createErrorCodeRegistry } from '../connectors/index.js';
 import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
+import { mysqlTypeMappingMarkdown } from '../connectors/mysql/type-mapping-markdown.js';
 import { typeWideningMarkdown } from '../event/type-widening-markdown.js';
 import { functionReferenceMarkdown } from '../transforms/expression/function-reference-markdown.js';
 import { configurationReference, errorCodesMarkdown } from './config-docs.js';
@@ -10,7 +11,7 @@ export const END_MARKER = '<!-- END GENERATED CONFIGURATION REFERENCE -->';
 /** What `tidemark docs` prints, and what README.md holds between the markers. */
 export function generatedReadmeSection(): string {
   return configurationReference(createDefaultRegistry(), {
-    typeMappings: duckDbTypeMappingMarkdown(),
+    typeMappings: `${mysqlTypeMappingMarkdown()}\n\n${duckDbTypeMappingMarkdown()}`,
     typeWidening: typeWideningMarkdown(),
     functions: functionReferenceMarkdown(),
     errorCodes: errorCodesMarkdown(createErrorCodeRegistry()),

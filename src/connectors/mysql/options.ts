@@ -146,6 +146,13 @@ export const mysqlSourceOptionsSchema = z
       .default(3)
       .meta({ advanced: true })
       .describe('Reconnect attempts of the binlog reader after a lost connection.'),
+    'treat-tinyint1-as-boolean.enabled': opt
+      .bool()
+      .default(false)
+      .describe(
+        'Flink CDC turns TINYINT(1) into BOOLEAN (its default is true), which loses every value but 0 and 1. ' +
+          'tidemark keeps TINYINT(1) an exact integer: false is the only value accepted (see "MySQL type mapping").',
+      ),
     'include-comments.enabled': opt
       .bool()
       .default(false)
@@ -185,6 +192,15 @@ export const mysqlSourceOptionsSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
+    if (o['treat-tinyint1-as-boolean.enabled']) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['treat-tinyint1-as-boolean.enabled'],
+        message:
+          'true is not supported: TINYINT(1) columns may hold -128..127 and tidemark keeps them exact integers; ' +
+          'remove the option (or set false), and cast in a transform projection if the sink needs a BOOLEAN',
+      });
+    }
     if (o['scan.newly-added-table.enabled'] && o['scan.binlog.newly-added-table.enabled']) {
       ctx.addIssue({
         code: 'custom',
