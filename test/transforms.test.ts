@@ -197,3 +197,30 @@ test('a type error in a projection is found at start, with its line and column',
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /pipeline\.yaml:16:23: transform\[0\]\.projection cannot apply \+ to DATE/);
 });
+
+test('validate finds a syntax error in a projection or filter offline, with its line and column', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'p.yaml');
+  writeFileSync(
+    file,
+    `source:
+  type: mysql
+  hostname: nowhere.invalid
+  username: u
+  password: p
+  tables: a.b
+sink:
+  type: duckdb
+  path: ${join(dir, 'x.duckdb')}
+transform:
+  - source-table: a.b
+    projection: id
+    filter: |
+      id > 1 AND
+      name LIKE 'x%' AND (
+`,
+  );
+  const r = await runTidemark(['validate', file]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /p\.yaml:16:\d+: transform\[0\]\.filter /);
+});

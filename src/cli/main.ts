@@ -83,6 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--secrets <file>', 'YAML/JSON file with values for ${...} placeholders')
     .action(async (file: string, o: { secrets?: string }) => {
       const spec = await ctx.loadSpec(file, o.secrets);
+      // expression syntax (types need the tables: checked when `run` starts)
+      if (spec.transforms.length)
+        (await import('../transforms/transform-syntax.js')).checkTransformSyntax(spec);
       process.stdout.write(
         `${file}: valid (pipeline "${spec.pipeline.name}", ${spec.source.type} → ${spec.sink.type})\n`,
       );
