@@ -18,6 +18,8 @@ import { StateStore } from './state-store.js';
 export interface EventTransform {
   onSchemaChange(ev: SchemaChangeEvent): readonly SchemaChangeEvent[];
   onDataChange(ev: DataChangeEvent): readonly DataChangeEvent[];
+  /** Warnings for rules that match none of the captured tables (logged at start). */
+  unmatchedRules?(captured: readonly TableId[]): string[];
 }
 
 export interface RunnerOptions {
@@ -141,6 +143,7 @@ async function openAndRestore(
   });
   opened.source = true;
   for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
+  for (const warning of opts.transform?.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   const fromStore = await store.load();
   if (info.noTables !== undefined) {
     // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)

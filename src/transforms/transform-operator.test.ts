@@ -143,3 +143,11 @@ test('tables no rule matches pass unchanged', () => {
   const r = { ...row('insert', null, [1, 'x', 2]), tableId: tableId('db', 'u') };
   assert.deepEqual(op.onDataChange(r), [r]);
 });
+
+test('a rule that matches none of the captured tables is named in a warning', () => {
+  const op = operator({ description: 'orders only' });
+  assert.deepEqual(op.unmatchedRules([T]), []);
+  assert.deepEqual(op.unmatchedRules([tableId('db', 'u')]), [
+    'transform[0] (source-table: db.t) "orders only" matches none of the captured tables',
+  ]);
+});

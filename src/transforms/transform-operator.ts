@@ -43,6 +43,16 @@ export class TransformOperator {
     this.selectors = o.rules.map((r) => compileTableSelector(r['source-table']));
   }
 
+  /** Warnings for the rules that match none of the captured tables. */
+  unmatchedRules(captured: readonly TableId[]): string[] {
+    return this.selectors.flatMap((sel, i) => {
+      if (captured.some((t) => sel.matches(t.schemaName ?? '', t.tableName))) return [];
+      const rule = this.o.rules[i]!;
+      const what = `transform[${i}] (source-table: ${rule['source-table']})${rule.description ? ` "${rule.description}"` : ''}`;
+      return [`${what} matches none of the captured tables`];
+    });
+  }
+
   /** The schema events after the transform: the change as the sink-side table sees it. */
   onSchemaChange(ev: SchemaChangeEvent): SchemaChangeEvent[] {
     const key = tableIdToString(ev.tableId);
