@@ -159,6 +159,46 @@ test('rename-table: the sink table moves with its rows, except under ignore; exc
   assert.throws(() => op('exception').onSchemaChange(ev({ type: 'rename-table', to: t2 })), /exception/);
 });
 
+test('rename-table the sink options exclude: the sink table keeps its name and the rows', () => {
+  const t2 = tableId('db', 't2');
+  const infos: string[] = [];
+  const o = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+    capabilities: { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true },
+    accepted: new Set(['create-table', 'add-column']),
+    warn: () => assert.fail('nothing the user excluded is a warning'),
+    info: (msg) => infos.push(msg),
+  });
+  o.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'rename-table', to: t2 })), []);
+  assert.match(infos[0] ?? '', /rename-table of db\.t1 not applied: excluded/);
+  assert.deepEqual(insert(o, t2, [1, 'x']).tableId, t1, 'rows keep going to the old sink table');
+  // later changes of the renamed table reach the sink table of its old name
+  assert.deepEqual(o.onSchemaChange(ev(addB, t2))[0]?.tableId, t1);
+  // a sink that cannot rename tables: an error under evolve, the old name kept otherwise
+  const caps = {
+    applies: ALL_SCHEMA_CHANGE_TYPES.filter((t) => t !== 'rename-table'),
+    columnPositions: true,
+  };
+  const strict = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+    capabilities: caps,
+    warn: () => undefined,
+  });
+  strict.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.throws(
+    () => strict.onSchemaChange(ev({ type: 'rename-table', to: t2 })),
+    (e: unknown) => e instanceof TidemarkError && e.code === 'SINK_SCHEMA',
+  );
+  const warns: string[] = [];
+  const lenient = new SchemaOperator(identityRouter, 'lenient', undefined, undefined, {
+    capabilities: caps,
+    warn: (msg) => warns.push(msg),
+  });
+  lenient.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.deepEqual(lenient.onSchemaChange(ev({ type: 'rename-table', to: t2 })), []);
+  assert.match(warns[0] ?? '', /cannot apply rename-table/);
+  assert.deepEqual(insert(lenient, t2, [1, 'x']).tableId, t1);
+});
+
 test('rename-table of one shard of a merged sink table is refused: its rows cannot be told apart', () => {
   const router = routeBy((t) => (t.tableName.startsWith('s') ? tableId('ods', 'all') : t));
   const o = new SchemaOperator(router, 'evolve');
