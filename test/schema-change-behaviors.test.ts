@@ -10,12 +10,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { compileCli, removeCompiledCli } from './support/compiled-cli.js';
+import { duckTable, sortRows, type TextRow } from './support/duck-catalog.js';
 import { sharedMariaDb, type MariaDbInstance } from './support/mariadb.js';
 import { compareTable, formatDiff, openDuckDbReadOnly } from './support/table-oracle.js';
 import { runTidemark, tempDir, writePipeline, type CliResult } from './support/tidemark-cli.js';
 
 type Behavior = 'evolve' | 'try_evolve' | 'lenient' | 'ignore' | 'exception';
-type Row = readonly (string | null)[];
+type Row = TextRow;
 
 interface Config {
   readonly name: string;
@@ -386,48 +387,6 @@ before(async () => {
   });
 });
 
-async function sinkTable(
-  duck: string,
-  schema: string,
-  table: string,
-): Promise<{ columns: string[]; key: string[]; rows: Row[] } | undefined> {
-  const d = await openDuckDbReadOnly(duck);
-  try {
-    const q = async (sql: string): Promise<unknown[][]> => (await d.conn.runAndReadAll(sql)).getRowsJS();
-    const where = `schema_name = '${schema}' AND table_name = '${table}'`;
-    const cols = await q(
-      `SELECT column_name, data_type, is_nullable FROM duckdb_columns() WHERE ${where} ORDER BY column_index`,
-    );
-    if (cols.length === 0) return undefined;
-    const pk = await q(
-      `SELECT constraint_column_names FROM duckdb_constraints() WHERE ${where} AND constraint_type = 'PRIMARY KEY'`,
-    );
-    const rows = (await q(`SELECT * FROM "${schema}"."${table}"`))
-      .map((r) => r.map(cellText))
-      .sort(compareRows);
-    return {
-      columns: cols.map(([n, t, nullable]) => `${String(n)} ${String(t)}${nullable ? '' : ' NOT NULL'}`),
-      key: ((pk[0]?.[0] as string[] | undefined) ?? []).map(String),
-      rows,
-    };
-  } finally {
-    d.close();
-  }
-}
-
-function cellText(v: unknown): string | null {
-  if (v === null) return null;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
-  return JSON.stringify(v);
-}
-
-function compareRows(a: Row, b: Row): number {
-  return JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0;
-}
-
-const sorted = (rows: readonly Row[]): Row[] => [...rows].sort(compareRows);
-
 for (const config of CONFIGS) {
   for (const c of CASES) {
     test(`${config.name}: ${c.table} (${c.ddl.replaceAll('{t}', c.table)})`, async () => {
@@ -444,7 +403,7 @@ for (const config of CONFIGS) {
         assert.ok(line.replaceAll('`', '').includes(ddl), `the error names no DDL: ${line}`);
         assert.match(line, /schema\.change\.behavior is exception/);
         // the sink stays as it was before the change
-        const t = await sinkTable(p.duck, p.database, c.table);
+        const t = await duckTable(p.duck, p.database, c.table);
         assert.deepEqual(t, { columns: BASE_COLUMNS, key: ['id'], rows: BASE_ROWS });
         return;
       }
@@ -452,10 +411,10 @@ for (const config of CONFIGS) {
       const expected = c.expect[config.name];
       for (const want of expected.tables) {
         const table = want.table ?? c.table;
-        const got = await sinkTable(p.duck, p.database, table);
+        const got = await duckTable(p.duck, p.database, table);
         assert.deepEqual(
           got,
-          { columns: want.columns, key: want.key, rows: sorted(want.rows) },
+          { columns: want.columns, key: want.key, rows: sortRows(want.rows) },
           `sink table ${p.database}.${table}`,
         );
         if (want.oracle) {
@@ -475,7 +434,7 @@ for (const config of CONFIGS) {
         }
       }
       for (const table of expected.absent ?? []) {
-        assert.equal(await sinkTable(p.duck, p.database, table), undefined, `${table} must not exist`);
+        assert.equal(await duckTable(p.duck, p.database, table), undefined, `${table} must not exist`);
       }
     });
   }
