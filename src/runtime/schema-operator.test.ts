@@ -555,3 +555,88 @@ test('broadcast: one source table into two sink tables, schema changes and rows 
     ],
   );
 });
+
+test('ctas: nullable columns added, dropped and renamed as under lenient', () => {
+  const o = op('ctas');
+  const add: SchemaChange = {
+    type: 'add-column',
+    columns: [{ column: { name: 'n', type: INT, nullable: true }, position: { kind: 'first' } }],
+  };
+  assert.deepEqual(o.onSchemaChange(ev(add))[0]?.change, {
+    type: 'add-column',
+    columns: [{ column: { name: 'n', type: INT, nullable: true }, position: { kind: 'last' } }],
+  });
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-column', columns: ['n'] })), []);
+  assert.deepEqual(
+    o.onSchemaChange(ev({ type: 'rename-column', renames: [{ from: 'a', to: 'b' }] }))[0]?.change,
+    {
+      type: 'add-column',
+      columns: [{ column: { name: 'b', type: STR, nullable: true }, position: { kind: 'last' } }],
+    },
+  );
+  assert.deepEqual(
+    o.sinkSchema(t1)?.columns.map((c) => `${c.name}${c.nullable ? '' : '!'}`),
+    ['id!', 'a', 'n', 'b'],
+  );
+  // a row after it: the dropped column and the old name NULL
+  assert.deepEqual(insert(o, t1, [1, 'x']).after, [1, null, null, 'x']);
+  // moves, truncates, drops of the table: as under lenient
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'reorder-columns', columns: ['b', 'id'] })), []);
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'truncate-table' })), []);
+});
+
+test('ctas: type, nullability and key changes and NOT NULL columns need the sink table recreated', () => {
+  const refused = (change: SchemaChange, reason: RegExp): void => {
+    const o = op('ctas');
+    assert.throws(
+      () =>
+        o.onSchemaChange({
+          ...ev(change),
+          ddl: 'ALTER TABLE t1 …',
+          meta: { tsMs: 0, location: 'bin.000001:4' },
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof TidemarkError && e.code === 'SINK_SCHEMA', String(e));
+        assert.match(e.message, /^schema change [a-z-]+ on db\.t1 \(ALTER TABLE t1 …\) at bin\.000001:4: /);
+        assert.match(e.message, reason);
+        assert.match(
+          e.message,
+          /The sink table of db\.t1 must be recreated: drop it and snapshot the table again/,
+        );
+        return true;
+      },
+    );
+    // the sink table is as it was
+    assert.deepEqual(o.sinkSchema(t1), base);
+  };
+  const BIG = { kind: 'integer', bytes: 8, unsigned: false } as const;
+  refused(
+    { type: 'alter-column-type', changes: [{ column: 'id', type: BIG, nullable: false }] },
+    /type of column "id" from INT to BIGINT/,
+  );
+  refused(
+    {
+      type: 'alter-column-type',
+      changes: [{ column: 'a', type: { kind: 'string', length: 40 }, nullable: true }],
+    },
+    /type of column "a"/,
+  );
+  refused(
+    { type: 'alter-column-type', changes: [{ column: 'a', type: STR, nullable: false }] },
+    /makes column "a" NOT NULL/,
+  );
+  refused(
+    { type: 'alter-primary-key', primaryKeys: ['id', 'a'] },
+    /primary key from \("id"\) to \("id", "a"\)/,
+  );
+  refused(addB, /adds the NOT NULL column "b"/);
+  refused({ type: 'drop-column', columns: ['id'] }, /drops the NOT NULL column "id"/);
+  refused(
+    { type: 'rename-column', renames: [{ from: 'id', to: 'key' }] },
+    /renames the NOT NULL column "id"/,
+  );
+  // the same type (a MODIFY that moves the column) is no change
+  const o = op('ctas');
+  o.onSchemaChange(ev({ type: 'alter-column-type', changes: [{ column: 'a', type: STR, nullable: true }] }));
+  assert.deepEqual(o.sinkSchema(t1), base);
+});

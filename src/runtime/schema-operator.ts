@@ -4,7 +4,7 @@ import type {
   SchemaChangeEvent,
   SchemaChangeType,
 } from '../event/change-event.js';
-import { assertNever, sameColumnType } from '../event/column-type.js';
+import { assertNever, formatColumnType, sameColumnType } from '../event/column-type.js';
 import type { JsonValue } from '../event/json-value.js';
 import { applySchemaChange } from '../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../event/table-schema.js';
@@ -255,7 +255,7 @@ export class SchemaOperator {
         `table ${tableIdToString(ev.tableId)} needs sink table ${tableIdToString(sinkId)} changed (${changes.map((c) => c.type).join(', ')}) and schema.change.behavior is exception`,
       );
     }
-    if (this.behavior !== 'lenient') return [...reannounce, ...changes];
+    if (this.behavior !== 'lenient' && this.behavior !== 'ctas') return [...reannounce, ...changes];
     return [...reannounce, ...changes.map(lenientAdd)];
   }
 
@@ -459,6 +459,10 @@ export class SchemaOperator {
     }
     if (this.behavior === 'exception') throw this.exceptionError(ev);
     if (this.behavior === 'ignore' || !sink) return [];
+    if (this.behavior === 'ctas') {
+      const refused = ctasRefusal(change, before);
+      if (refused) throw recreateError(ev, refused);
+    }
     const evolve = this.behavior === 'evolve' || this.behavior === 'try_evolve';
     return evolve ? evolveChanges(change, sink, after) : lenientChanges(change, sink, before);
   }
@@ -621,4 +625,71 @@ function lenientChanges(
     default:
       return assertNever(change, 'schema change');
   }
+}
+
+/**
+ * `ctas`, the fixed policy of Flink's CREATE TABLE AS (seed 003): nullable columns added, dropped
+ * or renamed follow `lenient`; any other change of the columns or the key needs the sink table
+ * recreated. What the change does that the policy does not follow; undefined when it follows it.
+ */
+export function ctasRefusal(change: SchemaChange, before: TableSchema | undefined): string | undefined {
+  const old = (name: string): Column | undefined =>
+    before?.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  const notNull = (names: readonly string[]): string | undefined =>
+    names.find((n) => old(n)?.nullable === false);
+  switch (change.type) {
+    case 'add-column': {
+      const c = change.columns.find((a) => !a.column.nullable);
+      return c ? `it adds the NOT NULL column "${c.column.name}"` : undefined;
+    }
+    case 'drop-column': {
+      const n = notNull(change.columns);
+      return n === undefined ? undefined : `it drops the NOT NULL column "${n}"`;
+    }
+    case 'rename-column': {
+      const n = notNull(change.renames.map((r) => r.from));
+      return n === undefined ? undefined : `it renames the NOT NULL column "${n}"`;
+    }
+    case 'alter-column-type': {
+      for (const ch of change.changes) {
+        const c = old(ch.column);
+        if (!c) continue;
+        if (!sameColumnType(c.type, ch.type)) {
+          return `it changes the type of column "${c.name}" from ${formatColumnType(c.type)} to ${formatColumnType(ch.type)}`;
+        }
+        if (c.nullable !== ch.nullable) {
+          return `it makes column "${c.name}" ${ch.nullable ? 'nullable' : 'NOT NULL'}`;
+        }
+      }
+      return undefined;
+    }
+    case 'alter-primary-key': {
+      const was = before?.primaryKeys ?? [];
+      const same =
+        was.length === change.primaryKeys.length &&
+        was.every((k, i) => k.toLowerCase() === change.primaryKeys[i]!.toLowerCase());
+      const show = (ks: readonly string[]): string =>
+        ks.length ? `(${ks.map((k) => `"${k}"`).join(', ')})` : 'none';
+      return same ? undefined : `it changes the primary key from ${show(was)} to ${show(change.primaryKeys)}`;
+    }
+    case 'create-table':
+    case 'reorder-columns':
+    case 'drop-table':
+    case 'truncate-table':
+    case 'rename-table':
+      return undefined;
+    default:
+      return assertNever(change, 'schema change');
+  }
+}
+
+function recreateError(ev: SchemaChangeEvent, refused: string): TidemarkError {
+  const table = tableIdToString(ev.tableId);
+  return new TidemarkError(
+    'SINK_SCHEMA',
+    `schema change ${ev.change.type} on ${table}${ev.ddl ? ` (${ev.ddl})` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''}: ` +
+      `${refused}, and schema.change.behavior ctas follows only nullable columns added, dropped or renamed. ` +
+      `The sink table of ${table} must be recreated: drop it and snapshot the table again (a new sink file and state directory)`,
+    { details: { table, ...(ev.meta.location ? { position: ev.meta.location } : {}) } },
+  );
 }
