@@ -41,7 +41,14 @@ export interface ComponentSpec {
 export const ROUTE_MODES = ['ALL_MATCH', 'FIRST_MATCH'] as const;
 export type RouteMode = (typeof ROUTE_MODES)[number];
 
-export const SCHEMA_CHANGE_BEHAVIORS = ['ignore', 'lenient', 'try_evolve', 'evolve', 'exception'] as const;
+export const SCHEMA_CHANGE_BEHAVIORS = [
+  'ignore',
+  'lenient',
+  'try_evolve',
+  'evolve',
+  'exception',
+  'ctas',
+] as const;
 export type SchemaChangeBehavior = (typeof SCHEMA_CHANGE_BEHAVIORS)[number];
 
 export const pipelineOptionsSchema = z
@@ -62,7 +69,10 @@ export const pipelineOptionsSchema = z
       .describe(
         'How schema changes reach the sink: `lenient` (default: add columns, keep dropped columns and fill NULL, ' +
           'rename = add the new column, ignore drop/truncate table), `evolve` (apply all), `try_evolve` (apply, ' +
-          'tolerate failures), `ignore` (apply none), `exception` (fail on any change).',
+          'tolerate failures), `ignore` (apply none), `exception` (fail on any change); tidemark also has `ctas` ' +
+          "(the fixed policy of Flink's CREATE TABLE AS: like `lenient` for nullable columns added, dropped or renamed; " +
+          'a type, nullability or primary-key change, or a NOT NULL column added, dropped or renamed, stops the ' +
+          'pipeline with an error saying the sink table must be recreated).',
       ),
     'route-mode': opt
       .enum(ROUTE_MODES)

@@ -71,7 +71,8 @@ export const schemaChangeSinkOptions = {
     .optional()
     .describe(
       'Schema change types never applied to the sink (tags as in `include.schema.changes`), whatever ' +
-        '`schema.change.behavior` says; the sink table keeps its shape, and rows are mapped onto it by column name.',
+        '`schema.change.behavior` says; the sink table keeps its shape, and rows are mapped onto it by column name ' +
+        '(a table renamed while `rename.table` is excluded keeps writing to the sink table of its old name).',
     ),
 };
 

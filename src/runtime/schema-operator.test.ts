@@ -159,6 +159,46 @@ test('rename-table: the sink table moves with its rows, except under ignore; exc
   assert.throws(() => op('exception').onSchemaChange(ev({ type: 'rename-table', to: t2 })), /exception/);
 });
 
+test('rename-table the sink options exclude: the sink table keeps its name and the rows', () => {
+  const t2 = tableId('db', 't2');
+  const infos: string[] = [];
+  const o = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+    capabilities: { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true },
+    accepted: new Set(['create-table', 'add-column']),
+    warn: () => assert.fail('nothing the user excluded is a warning'),
+    info: (msg) => infos.push(msg),
+  });
+  o.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'rename-table', to: t2 })), []);
+  assert.match(infos[0] ?? '', /rename-table of db\.t1 not applied: excluded/);
+  assert.deepEqual(insert(o, t2, [1, 'x']).tableId, t1, 'rows keep going to the old sink table');
+  // later changes of the renamed table reach the sink table of its old name
+  assert.deepEqual(o.onSchemaChange(ev(addB, t2))[0]?.tableId, t1);
+  // a sink that cannot rename tables: an error under evolve, the old name kept otherwise
+  const caps = {
+    applies: ALL_SCHEMA_CHANGE_TYPES.filter((t) => t !== 'rename-table'),
+    columnPositions: true,
+  };
+  const strict = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+    capabilities: caps,
+    warn: () => undefined,
+  });
+  strict.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.throws(
+    () => strict.onSchemaChange(ev({ type: 'rename-table', to: t2 })),
+    (e: unknown) => e instanceof TidemarkError && e.code === 'SINK_SCHEMA',
+  );
+  const warns: string[] = [];
+  const lenient = new SchemaOperator(identityRouter, 'lenient', undefined, undefined, {
+    capabilities: caps,
+    warn: (msg) => warns.push(msg),
+  });
+  lenient.onSchemaChange(ev({ type: 'create-table', schema: base }));
+  assert.deepEqual(lenient.onSchemaChange(ev({ type: 'rename-table', to: t2 })), []);
+  assert.match(warns[0] ?? '', /cannot apply rename-table/);
+  assert.deepEqual(insert(lenient, t2, [1, 'x']).tableId, t1);
+});
+
 test('rename-table of one shard of a merged sink table is refused: its rows cannot be told apart', () => {
   const router = routeBy((t) => (t.tableName.startsWith('s') ? tableId('ods', 'all') : t));
   const o = new SchemaOperator(router, 'evolve');
@@ -514,4 +554,89 @@ test('broadcast: one source table into two sink tables, schema changes and rows 
       ['b.copy', ['db', 't1', 1, 'x', 5]],
     ],
   );
+});
+
+test('ctas: nullable columns added, dropped and renamed as under lenient', () => {
+  const o = op('ctas');
+  const add: SchemaChange = {
+    type: 'add-column',
+    columns: [{ column: { name: 'n', type: INT, nullable: true }, position: { kind: 'first' } }],
+  };
+  assert.deepEqual(o.onSchemaChange(ev(add))[0]?.change, {
+    type: 'add-column',
+    columns: [{ column: { name: 'n', type: INT, nullable: true }, position: { kind: 'last' } }],
+  });
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'drop-column', columns: ['n'] })), []);
+  assert.deepEqual(
+    o.onSchemaChange(ev({ type: 'rename-column', renames: [{ from: 'a', to: 'b' }] }))[0]?.change,
+    {
+      type: 'add-column',
+      columns: [{ column: { name: 'b', type: STR, nullable: true }, position: { kind: 'last' } }],
+    },
+  );
+  assert.deepEqual(
+    o.sinkSchema(t1)?.columns.map((c) => `${c.name}${c.nullable ? '' : '!'}`),
+    ['id!', 'a', 'n', 'b'],
+  );
+  // a row after it: the dropped column and the old name NULL
+  assert.deepEqual(insert(o, t1, [1, 'x']).after, [1, null, null, 'x']);
+  // moves, truncates, drops of the table: as under lenient
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'reorder-columns', columns: ['b', 'id'] })), []);
+  assert.deepEqual(o.onSchemaChange(ev({ type: 'truncate-table' })), []);
+});
+
+test('ctas: type, nullability and key changes and NOT NULL columns need the sink table recreated', () => {
+  const refused = (change: SchemaChange, reason: RegExp): void => {
+    const o = op('ctas');
+    assert.throws(
+      () =>
+        o.onSchemaChange({
+          ...ev(change),
+          ddl: 'ALTER TABLE t1 …',
+          meta: { tsMs: 0, location: 'bin.000001:4' },
+        }),
+      (e: unknown) => {
+        assert.ok(e instanceof TidemarkError && e.code === 'SINK_SCHEMA', String(e));
+        assert.match(e.message, /^schema change [a-z-]+ on db\.t1 \(ALTER TABLE t1 …\) at bin\.000001:4: /);
+        assert.match(e.message, reason);
+        assert.match(
+          e.message,
+          /The sink table of db\.t1 must be recreated: drop it and snapshot the table again/,
+        );
+        return true;
+      },
+    );
+    // the sink table is as it was
+    assert.deepEqual(o.sinkSchema(t1), base);
+  };
+  const BIG = { kind: 'integer', bytes: 8, unsigned: false } as const;
+  refused(
+    { type: 'alter-column-type', changes: [{ column: 'id', type: BIG, nullable: false }] },
+    /type of column "id" from INT to BIGINT/,
+  );
+  refused(
+    {
+      type: 'alter-column-type',
+      changes: [{ column: 'a', type: { kind: 'string', length: 40 }, nullable: true }],
+    },
+    /type of column "a"/,
+  );
+  refused(
+    { type: 'alter-column-type', changes: [{ column: 'a', type: STR, nullable: false }] },
+    /makes column "a" NOT NULL/,
+  );
+  refused(
+    { type: 'alter-primary-key', primaryKeys: ['id', 'a'] },
+    /primary key from \("id"\) to \("id", "a"\)/,
+  );
+  refused(addB, /adds the NOT NULL column "b"/);
+  refused({ type: 'drop-column', columns: ['id'] }, /drops the NOT NULL column "id"/);
+  refused(
+    { type: 'rename-column', renames: [{ from: 'id', to: 'key' }] },
+    /renames the NOT NULL column "id"/,
+  );
+  // the same type (a MODIFY that moves the column) is no change
+  const o = op('ctas');
+  o.onSchemaChange(ev({ type: 'alter-column-type', changes: [{ column: 'a', type: STR, nullable: true }] }));
+  assert.deepEqual(o.sinkSchema(t1), base);
 });

@@ -4,7 +4,7 @@ import type {
   SchemaChangeEvent,
   SchemaChangeType,
 } from '../event/change-event.js';
-import { assertNever, sameColumnType } from '../event/column-type.js';
+import { assertNever, formatColumnType, sameColumnType } from '../event/column-type.js';
 import type { JsonValue } from '../event/json-value.js';
 import { applySchemaChange } from '../event/schema-change.js';
 import type { Column, TableId, TableSchema } from '../event/table-schema.js';
@@ -69,8 +69,8 @@ const ALL_CHANGES: SinkSchemaCapabilities = { applies: ALL_SCHEMA_CHANGE_TYPES, 
  *
  * Beyond Flink CDC: primary-key changes re-key the sink table (not under `ignore`); column moves
  * reach the sink under `evolve`; a renamed table keeps its rows: the sink table is renamed (or
- * merged into the table the new name routes to), except under `ignore`, where the rows of the
- * renamed table keep going to the old sink table.
+ * merged into the table the new name routes to), except under `ignore` or when the sink options
+ * exclude `rename.table`, where the rows of the renamed table keep going to the old sink table.
  */
 export class SchemaOperator {
   private readonly sourceSchemas = new Map<string, TableSchema>();
@@ -83,7 +83,10 @@ export class SchemaOperator {
   private readonly sinkSchemas = new Map<string, { id: TableId; schema: TableSchema }>();
   /** Source table → how its rows go to each of its sink tables. */
   private readonly mappings = new Map<string, readonly RowMapping[]>();
-  /** `ignore`: source tables renamed while schema changes were ignored → the sink tables they keep. */
+  /**
+   * Source tables renamed while their sink tables kept their names (`ignore`, or rename.table
+   * excluded by the sink options) → the sink tables they keep.
+   */
   private readonly aliases = new Map<string, readonly RouteTarget[]>();
 
   constructor(
@@ -176,7 +179,7 @@ export class SchemaOperator {
     if (after && this.transform) after = this.transform(ev.tableId, after);
     if (change.type === 'create-table' && after)
       ev = { ...ev, change: { type: 'create-table', schema: after } };
-    // (a create-table of a renamed table under `ignore` is the source replaying it on restart:
+    // (a create-table of a renamed table whose sink table kept its name is the source replaying it on restart:
     // its rows keep going to the sink table of its old name)
     if (change.type === 'drop-table') this.aliases.delete(key);
     const targets = this.targetsOf(ev.tableId);
@@ -252,7 +255,7 @@ export class SchemaOperator {
         `table ${tableIdToString(ev.tableId)} needs sink table ${tableIdToString(sinkId)} changed (${changes.map((c) => c.type).join(', ')}) and schema.change.behavior is exception`,
       );
     }
-    if (this.behavior !== 'lenient') return [...reannounce, ...changes];
+    if (this.behavior !== 'lenient' && this.behavior !== 'ctas') return [...reannounce, ...changes];
     return [...reannounce, ...changes.map(lenientAdd)];
   }
 
@@ -269,24 +272,7 @@ export class SchemaOperator {
     const caps = this.sink.capabilities;
     const out: SchemaChange[] = [];
     for (const c of changes) {
-      if (this.sink.accepted && !this.sink.accepted.has(c.type)) {
-        this.sink.info?.(
-          `${c.type} of ${tableIdToString(sinkId)} not applied: excluded by the sink's include/exclude.schema.changes`,
-          { table: tableIdToString(ev.tableId), change: c.type },
-        );
-        continue;
-      }
-      if (!caps.applies.includes(c.type)) {
-        const what = `the sink cannot apply ${c.type} to ${tableIdToString(sinkId)} (table ${tableIdToString(ev.tableId)}${ev.ddl ? `, DDL: ${ev.ddl}` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''})`;
-        if (this.behavior === 'evolve') {
-          throw new TidemarkError(
-            'SINK_SCHEMA',
-            `${what}; with schema.change.behavior: try_evolve or lenient the pipeline goes on without such changes`,
-          );
-        }
-        this.sink.warn(`${what}: skipped`, { table: tableIdToString(ev.tableId), change: c.type });
-        continue;
-      }
+      if (!this.letThrough(ev, sinkId, c.type)) continue;
       if (!caps.columnPositions && c.type === 'reorder-columns') continue;
       if (
         !caps.columnPositions &&
@@ -299,6 +285,30 @@ export class SchemaOperator {
       out.push(c);
     }
     return out;
+  }
+
+  /**
+   * Whether a change type reaches the sink table: not when the user excluded it (said as info);
+   * one the sink does not apply is a clear error under `evolve` and skipped with a warning otherwise.
+   */
+  private letThrough(ev: SchemaChangeEvent, sinkId: TableId, type: SchemaChangeType): boolean {
+    if (this.sink.accepted && !this.sink.accepted.has(type)) {
+      this.sink.info?.(
+        `${type} of ${tableIdToString(sinkId)} not applied: excluded by the sink's include/exclude.schema.changes`,
+        { table: tableIdToString(ev.tableId), change: type },
+      );
+      return false;
+    }
+    if (this.sink.capabilities.applies.includes(type)) return true;
+    const what = `the sink cannot apply ${type} to ${tableIdToString(sinkId)} (table ${tableIdToString(ev.tableId)}${ev.ddl ? `, DDL: ${ev.ddl}` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''})`;
+    if (this.behavior === 'evolve') {
+      throw new TidemarkError(
+        'SINK_SCHEMA',
+        `${what}; with schema.change.behavior: try_evolve or lenient the pipeline goes on without such changes`,
+      );
+    }
+    this.sink.warn(`${what}: skipped`, { table: tableIdToString(ev.tableId), change: type });
+    return false;
   }
 
   /** Applies derived changes to the sink table's schema and says them to the sink. */
@@ -338,9 +348,14 @@ export class SchemaOperator {
     if (sharded) throw renamedShardError(ev, to, sharded.sink);
     const toTargets = this.router.route(to);
     const same = sameTargets(fromTargets, toTargets);
-    if (this.behavior === 'ignore' && !same) this.aliases.set(toKey, fromTargets);
+    // not moved (ignore, or a rename.table the sink options exclude or the sink cannot apply): the
+    // rows of the renamed table keep going to the sink tables of its old name
+    const stay =
+      !same &&
+      (this.behavior === 'ignore' || fromTargets.some((t) => !this.letThrough(ev, t.sink, 'rename-table')));
+    if (stay) this.aliases.set(toKey, fromTargets);
     this.setSource(toKey, to, this.transform ? this.transform(to, schema) : schema);
-    if (this.behavior === 'ignore' || same) return [];
+    if (stay || same) return [];
     if (fromTargets.length !== 1 || toTargets.length !== 1) {
       throw new TidemarkError(
         'SINK_SCHEMA',
@@ -444,6 +459,10 @@ export class SchemaOperator {
     }
     if (this.behavior === 'exception') throw this.exceptionError(ev);
     if (this.behavior === 'ignore' || !sink) return [];
+    if (this.behavior === 'ctas') {
+      const refused = ctasRefusal(change, before);
+      if (refused) throw recreateError(ev, refused);
+    }
     const evolve = this.behavior === 'evolve' || this.behavior === 'try_evolve';
     return evolve ? evolveChanges(change, sink, after) : lenientChanges(change, sink, before);
   }
@@ -606,4 +625,71 @@ function lenientChanges(
     default:
       return assertNever(change, 'schema change');
   }
+}
+
+/**
+ * `ctas`, the fixed policy of Flink's CREATE TABLE AS (seed 003): nullable columns added, dropped
+ * or renamed follow `lenient`; any other change of the columns or the key needs the sink table
+ * recreated. What the change does that the policy does not follow; undefined when it follows it.
+ */
+export function ctasRefusal(change: SchemaChange, before: TableSchema | undefined): string | undefined {
+  const old = (name: string): Column | undefined =>
+    before?.columns.find((c) => c.name.toLowerCase() === name.toLowerCase());
+  const notNull = (names: readonly string[]): string | undefined =>
+    names.find((n) => old(n)?.nullable === false);
+  switch (change.type) {
+    case 'add-column': {
+      const c = change.columns.find((a) => !a.column.nullable);
+      return c ? `it adds the NOT NULL column "${c.column.name}"` : undefined;
+    }
+    case 'drop-column': {
+      const n = notNull(change.columns);
+      return n === undefined ? undefined : `it drops the NOT NULL column "${n}"`;
+    }
+    case 'rename-column': {
+      const n = notNull(change.renames.map((r) => r.from));
+      return n === undefined ? undefined : `it renames the NOT NULL column "${n}"`;
+    }
+    case 'alter-column-type': {
+      for (const ch of change.changes) {
+        const c = old(ch.column);
+        if (!c) continue;
+        if (!sameColumnType(c.type, ch.type)) {
+          return `it changes the type of column "${c.name}" from ${formatColumnType(c.type)} to ${formatColumnType(ch.type)}`;
+        }
+        if (c.nullable !== ch.nullable) {
+          return `it makes column "${c.name}" ${ch.nullable ? 'nullable' : 'NOT NULL'}`;
+        }
+      }
+      return undefined;
+    }
+    case 'alter-primary-key': {
+      const was = before?.primaryKeys ?? [];
+      const same =
+        was.length === change.primaryKeys.length &&
+        was.every((k, i) => k.toLowerCase() === change.primaryKeys[i]!.toLowerCase());
+      const show = (ks: readonly string[]): string =>
+        ks.length ? `(${ks.map((k) => `"${k}"`).join(', ')})` : 'none';
+      return same ? undefined : `it changes the primary key from ${show(was)} to ${show(change.primaryKeys)}`;
+    }
+    case 'create-table':
+    case 'reorder-columns':
+    case 'drop-table':
+    case 'truncate-table':
+    case 'rename-table':
+      return undefined;
+    default:
+      return assertNever(change, 'schema change');
+  }
+}
+
+function recreateError(ev: SchemaChangeEvent, refused: string): TidemarkError {
+  const table = tableIdToString(ev.tableId);
+  return new TidemarkError(
+    'SINK_SCHEMA',
+    `schema change ${ev.change.type} on ${table}${ev.ddl ? ` (${ev.ddl})` : ''}${ev.meta.location ? ` at ${ev.meta.location}` : ''}: ` +
+      `${refused}, and schema.change.behavior ctas follows only nullable columns added, dropped or renamed. ` +
+      `The sink table of ${table} must be recreated: drop it and snapshot the table again (a new sink file and state directory)`,
+    { details: { table, ...(ev.meta.location ? { position: ev.meta.location } : {}) } },
+  );
 }

@@ -36,12 +36,14 @@ export function startTidemark(
   return Object.assign(child, { result });
 }
 
+/** Runs the CLI to its end (killed after timeoutMs); `cliBin` as in startTidemark. */
 export async function runTidemark(
   args: readonly string[],
   env: Record<string, string> = {},
   timeoutMs = 120_000,
+  cliBin = bin,
 ): Promise<CliResult> {
-  const child = startTidemark(args, env);
+  const child = startTidemark(args, env, cliBin);
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   try {
     return await child.result;
@@ -69,6 +71,8 @@ export interface PipelineFileOptions {
   /** More `pipeline:` options, e.g. { 'schema.change.behavior': 'evolve' }. */
   readonly pipeline?: Record<string, string | number>;
   readonly host?: string;
+  /** `source.server-id` (a range); pipelines running at once on one server need distinct ones. */
+  readonly serverId?: string;
 }
 
 /** Writes a seed-000-shaped pipeline with the DuckDB sink; returns its path. */
@@ -81,7 +85,7 @@ export function writePipeline(dir: string, o: PipelineFileOptions): string {
     `  username: ${o.username ?? 'root'}`,
     `  password: "${o.password ?? ''}"`,
     `  tables: ${o.tables}`,
-    '  server-id: 5400-5404',
+    `  server-id: ${o.serverId ?? '5400-5404'}`,
     '  server-time-zone: UTC',
     ...Object.entries(o.extraSource ?? {}).map(([k, v]) => `  ${k}: ${v}`),
     '',
