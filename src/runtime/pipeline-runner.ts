@@ -83,7 +83,6 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       opts.router,
       spec.pipeline['schema.change.behavior'],
       start.restored?.runtime,
-      undefined,
       {
         capabilities: sink.schemaCapabilities,
         ...(opts.acceptedSchemaChanges ? { accepted: opts.acceptedSchemaChanges } : {}),

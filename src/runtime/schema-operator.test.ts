@@ -162,7 +162,7 @@ test('rename-table: the sink table moves with its rows, except under ignore; exc
 test('rename-table the sink options exclude: the sink table keeps its name and the rows', () => {
   const t2 = tableId('db', 't2');
   const infos: string[] = [];
-  const o = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+  const o = new SchemaOperator(identityRouter, 'evolve', undefined, {
     capabilities: { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: true },
     accepted: new Set(['create-table', 'add-column']),
     warn: () => assert.fail('nothing the user excluded is a warning'),
@@ -179,7 +179,7 @@ test('rename-table the sink options exclude: the sink table keeps its name and t
     applies: ALL_SCHEMA_CHANGE_TYPES.filter((t) => t !== 'rename-table'),
     columnPositions: true,
   };
-  const strict = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+  const strict = new SchemaOperator(identityRouter, 'evolve', undefined, {
     capabilities: caps,
     warn: () => undefined,
   });
@@ -189,7 +189,7 @@ test('rename-table the sink options exclude: the sink table keeps its name and t
     (e: unknown) => e instanceof TidemarkError && e.code === 'SINK_SCHEMA',
   );
   const warns: string[] = [];
-  const lenient = new SchemaOperator(identityRouter, 'lenient', undefined, undefined, {
+  const lenient = new SchemaOperator(identityRouter, 'lenient', undefined, {
     capabilities: caps,
     warn: (msg) => warns.push(msg),
   });
@@ -291,7 +291,7 @@ test("the sink's capabilities: an unsupported change is an error under evolve, s
     warn: (msg: string) => warnings.push(msg),
   });
   const make = (behavior: SchemaChangeBehavior, columnPositions = true): SchemaOperator => {
-    const o = new SchemaOperator(identityRouter, behavior, undefined, undefined, sink(columnPositions));
+    const o = new SchemaOperator(identityRouter, behavior, undefined, sink(columnPositions));
     o.onSchemaChange(ev({ type: 'create-table', schema: base }));
     return o;
   };
@@ -326,7 +326,7 @@ test("the sink's capabilities: an unsupported change is an error under evolve, s
 
 test('changes the sink options exclude are left out under every behaviour, rows map by name', () => {
   const infos: string[] = [];
-  const o = new SchemaOperator(identityRouter, 'evolve', undefined, undefined, {
+  const o = new SchemaOperator(identityRouter, 'evolve', undefined, {
     capabilities: { applies: ['create-table', 'add-column', 'drop-column'], columnPositions: true },
     accepted: new Set(['create-table', 'add-column']),
     warn: () => assert.fail('nothing the user excluded is a warning'),
@@ -418,7 +418,7 @@ test('sharded merge: the union of the columns, types widened, rows padded and co
 
 test('sharded merge: a later change of one shard widens the sink table; drops of one shard are kept', () => {
   const warnings: string[] = [];
-  const o = new SchemaOperator(shardRouter(false), 'evolve', undefined, undefined, {
+  const o = new SchemaOperator(shardRouter(false), 'evolve', undefined, {
     capabilities: { applies: ALL_SCHEMA_CHANGE_TYPES, columnPositions: false },
     warn: (m) => warnings.push(m),
   });

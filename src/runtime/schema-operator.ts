@@ -31,9 +31,6 @@ export interface TableRouter {
 
 export const identityRouter: TableRouter = { route: (t) => [{ sink: t, shardColumns: false }] };
 
-/** Rewrites a source table's schema before it reaches the sink (transform `primary-keys`, ...). */
-export type SchemaTransform = (source: TableId, schema: TableSchema) => TableSchema;
-
 /** A change to apply to a sink table, with the sink table's schema after it. */
 export interface SinkSchemaChange {
   readonly tableId: TableId;
@@ -93,7 +90,6 @@ export class SchemaOperator {
     private readonly router: TableRouter,
     private readonly behavior: SchemaChangeBehavior,
     restored?: JsonValue,
-    private readonly transform?: SchemaTransform,
     private readonly sink: SinkFit = { capabilities: ALL_CHANGES, warn: () => undefined },
   ) {
     if (restored && typeof restored === 'object' && !Array.isArray(restored)) {
@@ -176,7 +172,6 @@ export class SchemaOperator {
     }
     const change = ev.change;
     if (change.type === 'rename-table') return this.onRename(ev, change.to, after);
-    if (after && this.transform) after = this.transform(ev.tableId, after);
     if (change.type === 'create-table' && after)
       ev = { ...ev, change: { type: 'create-table', schema: after } };
     // (a create-table of a renamed table whose sink table kept its name is the source replaying it on restart:
@@ -354,7 +349,7 @@ export class SchemaOperator {
       !same &&
       (this.behavior === 'ignore' || fromTargets.some((t) => !this.letThrough(ev, t.sink, 'rename-table')));
     if (stay) this.aliases.set(toKey, fromTargets);
-    this.setSource(toKey, to, this.transform ? this.transform(to, schema) : schema);
+    this.setSource(toKey, to, schema);
     if (stay || same) return [];
     if (fromTargets.length !== 1 || toTargets.length !== 1) {
       throw new TidemarkError(
