@@ -37,10 +37,17 @@ export class TransformOperator {
   private readonly selectors: TableSelector[];
   private readonly tables = new Map<string, TableTransform>();
   /** By id object (sources reuse one per table): no string per row. Replaced on a schema change. */
-  private byId = new WeakMap<TableId, TableTransform | null>();
+  private byId = new WeakMap<TableId, BoundTable | null>();
+  /** Whether rows carry `op_ts` (the source lists it in metadata-column.include-list). */
+  private readonly opTs: boolean;
+  private lastOpTsMs = NaN;
+  private lastOpTsText = '';
+  /** The rule pick() last chose. */
+  private picked: CompiledRule | undefined;
 
   constructor(private readonly o: TransformOperatorOptions) {
     this.selectors = o.rules.map((r) => compileTableSelector(r['source-table']));
+    this.opTs = o.sourceMetadata.some((m) => m.name === 'op_ts');
   }
 
   /** Warnings for the rules that match none of the captured tables. */
@@ -74,62 +81,68 @@ export class TransformOperator {
 
   /** The row events after the transform (none when no rule's filter passes). */
   onDataChange(ev: DataChangeEvent): DataChangeEvent[] {
-    const t = this.lookup(ev.tableId);
-    if (!t) return [ev];
+    const b = this.lookup(ev.tableId);
+    if (!b) return [ev];
     const nowMs = Date.now();
     switch (ev.op) {
       case 'insert': {
-        const r = this.pick(t, ev, ev.after!, '+I', nowMs);
-        return r ? [{ ...ev, after: r.row }] : [];
+        const row = this.pick(b, ev, ev.after!, '+I', nowMs);
+        return row ? [withRows(ev, 'insert', null, row)] : [];
       }
       case 'delete':
-        return this.deleted(t, ev, ev.before!, nowMs);
+        return this.deleted(b, ev, ev.before!, nowMs);
       case 'update':
-        return this.updated(t, ev, nowMs);
+        return this.updated(b, ev, nowMs);
     }
   }
 
-  private deleted(t: TableTransform, ev: DataChangeEvent, before: Row, nowMs: number): DataChangeEvent[] {
-    const r = this.pick(t, ev, before, '-D', nowMs);
-    if (!r) return [];
-    return r.rule.softDelete
-      ? [{ ...ev, op: 'insert', before: null, after: r.row }]
-      : [{ ...ev, op: 'delete', before: r.row, after: null }];
+  private deleted(b: BoundTable, ev: DataChangeEvent, before: Row, nowMs: number): DataChangeEvent[] {
+    const row = this.pick(b, ev, before, '-D', nowMs);
+    if (!row) return [];
+    return this.picked!.softDelete
+      ? [withRows(ev, 'insert', null, row)]
+      : [withRows(ev, 'delete', row, null)];
   }
 
-  private updated(t: TableTransform, ev: DataChangeEvent, nowMs: number): DataChangeEvent[] {
-    const a = this.pick(t, ev, ev.after!, '+U', nowMs);
+  private updated(b: BoundTable, ev: DataChangeEvent, nowMs: number): DataChangeEvent[] {
+    const after = this.pick(b, ev, ev.after!, '+U', nowMs);
     if (!this.o.convertUpdates) {
       // Flink CDC 3.x: the new row alone decides
-      if (!a) return [];
-      let b: Row;
+      if (!after) return [];
+      let before: Row;
       try {
-        b = project(a.rule, ev.before!, this.context(ev, '-U', nowMs));
+        before = project(this.picked!, ev.before!, this.context(b, ev, '-U', nowMs));
       } catch (e) {
         throw atRow(e, ev);
       }
-      return [{ ...ev, before: b, after: a.row }];
+      return [withRows(ev, 'update', before, after)];
     }
-    const b = this.pick(t, ev, ev.before!, '-U', nowMs);
-    if (a && b) return [{ ...ev, before: b.row, after: a.row }];
-    if (a) return [{ ...ev, op: 'insert', before: null, after: a.row }];
-    if (b) return this.deleted(t, ev, ev.before!, nowMs);
+    const before = this.pick(b, ev, ev.before!, '-U', nowMs);
+    if (after && before) return [withRows(ev, 'update', before, after)];
+    if (after) return [withRows(ev, 'insert', null, after)];
+    if (before) return this.deleted(b, ev, ev.before!, nowMs);
     return [];
   }
 
-  /** The first rule whose filter the row passes, and the row it projects. */
+  /**
+   * The row projected by the first rule whose filter it passes (that rule left in `picked`), or
+   * undefined when it passes none.
+   */
   private pick(
-    t: TableTransform,
+    b: BoundTable,
     ev: DataChangeEvent,
     row: Row,
     type: EventType,
     nowMs: number,
-  ): { rule: CompiledRule; row: Row } | undefined {
-    const ctx = this.context(ev, type, nowMs);
+  ): Row | undefined {
+    const ctx = this.context(b, ev, type, nowMs);
+    const rules = b.t.rules;
     try {
-      for (const rule of t.rules) {
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
         if (rule.filter && !rule.filter.evaluate(row, ctx)) continue;
-        return { rule, row: project(rule, row, ctx) };
+        this.picked = rule;
+        return project(rule, row, ctx);
       }
     } catch (e) {
       throw atRow(e, ev);
@@ -137,17 +150,25 @@ export class TransformOperator {
     return undefined;
   }
 
-  private context(ev: DataChangeEvent, type: EventType, nowMs: number): EvalContext {
-    const id = ev.tableId;
-    const metadata: Record<string, Value> = {
-      __namespace_name__: id.namespace ?? null,
-      __schema_name__: id.schemaName ?? null,
-      __table_name__: id.tableName,
-      __data_event_type__: type,
-    };
+  /**
+   * The table's context for rows of this type, filled for this row. One object per table and
+   * type, not one per row: evaluation is synchronous and keeps no context.
+   */
+  private context(b: BoundTable, ev: DataChangeEvent, type: EventType, nowMs: number): EvalContext {
+    const ctx = b.contexts[type];
+    ctx.nowMs = nowMs;
     // Flink CDC: op_ts is 0 for rows read by the snapshot
-    if (this.o.sourceMetadata.length) metadata.op_ts = utcMillisText(ev.meta.snapshot ? 0 : ev.meta.tsMs);
-    return { metadata, nowMs };
+    if (this.opTs) ctx.metadata.op_ts = this.opTsText(ev.meta.snapshot ? 0 : ev.meta.tsMs);
+    return ctx;
+  }
+
+  /** op_ts as text; the rows of a transaction share one commit time, so the last one is kept. */
+  private opTsText(ms: number): string {
+    if (ms !== this.lastOpTsMs) {
+      this.lastOpTsMs = ms;
+      this.lastOpTsText = utcMillisText(ms);
+    }
+    return this.lastOpTsText;
   }
 
   private matching(id: TableId): number[] {
@@ -192,13 +213,14 @@ export class TransformOperator {
     return [ev];
   }
 
-  private lookup(id: TableId): TableTransform | undefined {
-    let t = this.byId.get(id);
-    if (t === undefined) {
-      t = this.tables.get(tableIdToString(id)) ?? null;
-      this.byId.set(id, t);
+  private lookup(id: TableId): BoundTable | undefined {
+    let b = this.byId.get(id);
+    if (b === undefined) {
+      const t = this.tables.get(tableIdToString(id));
+      b = t ? bind(t, id) : null;
+      this.byId.set(id, b);
     }
-    return t ?? undefined;
+    return b ?? undefined;
   }
 
   private forget(key: string): void {
@@ -206,6 +228,44 @@ export class TransformOperator {
     // the id objects cached for the table look it up again (schema changes are rare)
     this.byId = new WeakMap();
   }
+}
+
+/** What an expression reads besides the row, refilled for each row. */
+interface RowContext extends EvalContext {
+  readonly metadata: Record<string, Value>;
+  nowMs: number;
+}
+
+/** A table's compiled rules and its row contexts, one per event type. */
+interface BoundTable {
+  readonly t: TableTransform;
+  readonly contexts: Readonly<Record<EventType, RowContext>>;
+}
+
+function bind(t: TableTransform, id: TableId): BoundTable {
+  const context = (type: EventType): RowContext => ({
+    metadata: {
+      __namespace_name__: id.namespace ?? null,
+      __schema_name__: id.schemaName ?? null,
+      __table_name__: id.tableName,
+      __data_event_type__: type,
+    },
+    nowMs: 0,
+  });
+  return {
+    t,
+    contexts: { '+I': context('+I'), '-U': context('-U'), '+U': context('+U'), '-D': context('-D') },
+  };
+}
+
+/** The event with these rows (built whole: no spread per row). */
+function withRows(
+  ev: DataChangeEvent,
+  op: DataChangeEvent['op'],
+  before: Row | null,
+  after: Row | null,
+): DataChangeEvent {
+  return { kind: 'data', tableId: ev.tableId, op, before, after, meta: ev.meta };
 }
 
 function project(rule: CompiledRule, row: Row, ctx: EvalContext): Row {

@@ -15,13 +15,17 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the real CLI (`bin/tidemark.js`, or `cliBin`: a compiled copy) as a child process. */
+/**
+ * Starts the real CLI (`bin/tidemark.js`, or `cliBin`: a compiled copy) as a child process;
+ * `nodeArgs` go to node before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses).
+ */
 export function startTidemark(
   args: readonly string[],
   env: Record<string, string> = {},
   cliBin = bin,
+  nodeArgs: readonly string[] = [],
 ): ChildProcess & { result: Promise<CliResult> } {
-  const child = spawn(process.execPath, [cliBin, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, cliBin, ...args], {
     cwd: root,
     env: { ...process.env, TIDEMARK_LOG_LEVEL: process.env.TIDEMARK_LOG_LEVEL ?? 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -66,6 +66,19 @@ test('DECIMAL of every storage width matches DuckDB', async () => {
     '-9999999999999999999999999999.9999999999',
     '9999999999999999999999999999.9999999999',
     '-0.0000000001',
+    '-12345.6789000000',
+  ]);
+  // hugeint written from a double (≤ 15 digits) or a bigint (more), both signs
+  await roundTrip({ kind: 'decimal', precision: 20, scale: 2 }, 'DECIMAL(20,2)', [
+    '0.00',
+    '-0.00',
+    '-0.01',
+    '49.50',
+    '-4294967296.00',
+    '9999999999999.99',
+    '-9999999999999.99',
+    '90071992547409.93',
+    '-999999999999999999.99',
   ]);
 });
 

@@ -290,10 +290,24 @@ function decimalWriter(t: Extract<ColumnType, { kind: 'decimal' }>): ColumnWrite
   }
   if (p <= 18) return int64Writer(type, small);
   // hugeint: lower uint64, then upper int64
+  const data = new BigUint64Array(n * 2);
+  const words = new Uint32Array(data.buffer);
   return fixedWriter(
     type,
-    new BigUint64Array(n * 2),
+    data,
     (d, i, v) => {
+      // up to 15 digits (DECIMAL(20, 2) amounts, products of a transform) without a BigInt
+      const small = scaledDecimalNumber(toDuckDbInput(t, v) as string, 15, s);
+      if (small !== undefined) {
+        // two's complement, little-endian 32-bit words; the upper half is the sign
+        const hi = Math.floor(small / 4294967296);
+        const sign = small < 0 ? 0xffffffff : 0;
+        words[4 * i] = small - hi * 4294967296;
+        words[4 * i + 1] = hi >>> 0;
+        words[4 * i + 2] = sign;
+        words[4 * i + 3] = sign;
+        return true;
+      }
       const x = scaled(v);
       d[2 * i] = BigInt.asUintN(64, x);
       d[2 * i + 1] = BigInt.asUintN(64, x >> 64n);

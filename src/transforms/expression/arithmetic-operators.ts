@@ -95,7 +95,10 @@ function operation(
     case 'decimal': {
       const sa = decimalShape(a).scale;
       const sb = decimalShape(b).scale;
+      const small = smallDecimalOperation(op, sa, sb, out);
       return (x, y) => {
+        const fast = small?.(x, y);
+        if (fast !== undefined) return fast;
         const yu = toUnscaled(y, sb);
         if ((op === '/' || op === '%') && yu === 0n) byZero();
         const r = decimalArithmetic(op, toUnscaled(x, sa), sa, yu, sb, out);
@@ -105,6 +108,92 @@ function operation(
     default:
       throw new Error(`unexpected arithmetic result ${out.kind}`);
   }
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/** 10^n as a double, exact up to 10^22. */
+const POW10_DOUBLE = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
+/**
+ * DECIMAL + - * without bigints when the operands and the result are integers a double holds
+ * exactly (unscaled, below 2^53) and no rounding is needed, as for `price * qty` on ordinary
+ * amounts; undefined (per row) sends the operation down the exact bigint path. Gives the same text.
+ */
+function smallDecimalOperation(
+  op: ArithmeticOperator,
+  sa: number,
+  sb: number,
+  out: Extract<ColumnType, { kind: 'decimal' }>,
+): ((x: Value, y: Value) => string | undefined) | undefined {
+  if (op === '/' || op === '%') return undefined;
+  const scale = op === '*' ? sa + sb : Math.max(sa, sb);
+  if (scale !== out.scale || scale > 15) return undefined;
+  // the result must fit the type's precision, else it is NULL (the bigint path says so)
+  const limit = out.precision >= 16 ? MAX_SAFE : POW10_DOUBLE[out.precision]! - 1;
+  const ka = op === '*' ? 1 : POW10_DOUBLE[scale - sa]!;
+  const kb = op === '*' ? 1 : POW10_DOUBLE[scale - sb]!;
+  return (x, y) => {
+    const p = smallUnscaled(x, sa);
+    if (p === undefined) return undefined;
+    const q = smallUnscaled(y, sb);
+    if (q === undefined) return undefined;
+    const u = p * ka;
+    const v = q * kb;
+    // a sum or product of safe integers whose exact value passes 2^53 rounds to 2^53 or more
+    const r = op === '*' ? u * v : op === '+' ? u + v : u - v;
+    if (!(Math.abs(u) <= MAX_SAFE && Math.abs(v) <= MAX_SAFE && Math.abs(r) <= limit)) return undefined;
+    return smallDecimalText(r, scale);
+  };
+}
+
+/** An exact numeric value (integer or DECIMAL text) as an unscaled safe integer at `scale`, if it is one. */
+function smallUnscaled(v: Value, scale: number): number | undefined {
+  let u: number;
+  if (typeof v === 'number') u = v * POW10_DOUBLE[scale]!;
+  else if (typeof v === 'bigint') {
+    if (v > MAX_SAFE || v < -MAX_SAFE) return undefined;
+    u = Number(v) * POW10_DOUBLE[scale]!;
+  } else if (typeof v === 'string') return smallUnscaledText(v, scale);
+  else return undefined;
+  return Number.isSafeInteger(u) ? u : undefined;
+}
+
+/** "-12.5" at scale 2 is -1250: plain decimal text of at most `scale` fraction digits, below 2^53 unscaled. */
+function smallUnscaledText(t: string, scale: number): number | undefined {
+  const n = t.length;
+  let i = 0;
+  let negative = false;
+  if (n > 0 && (t.charCodeAt(0) === 45 || t.charCodeAt(0) === 43)) {
+    negative = t.charCodeAt(0) === 45;
+    i = 1;
+  }
+  // exact while below 2^53; past it, it stays past it and is refused below
+  let u = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < n; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      u = u * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0) fraction = 0;
+    else return undefined; // an exponent, spaces: the exact parser reads it
+  }
+  const f = fraction < 0 ? 0 : fraction;
+  if (digits === 0 || f > scale) return undefined;
+  u *= POW10_DOUBLE[scale - f]!;
+  if (u > MAX_SAFE) return undefined;
+  return negative ? -u : u;
+}
+
+/** formatDecimal of a safe integer. */
+function smallDecimalText(unscaled: number, scale: number): string {
+  const negative = unscaled < 0;
+  const digits = String(negative ? -unscaled : unscaled).padStart(scale + 1, '0');
+  const text =
+    scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  return negative ? `-${text}` : text;
 }
 
 function floatOperation(op: ArithmeticOperator, round: (v: number) => number): Binary {

@@ -203,7 +203,19 @@ function pad(left: boolean) {
 function concatFunction(site: CallSite): Compiled {
   arity(site, 1, Infinity);
   stringy(site, ...site.args.map((_, i) => i));
-  return strict(site, STRING, (...parts) => parts.join(''));
+  const typed = strict(site, STRING, (...parts) => parts.join(''));
+  // the same, without an array of the parts per row
+  const evals = site.args.map((a) => a.eval);
+  const evaluate: Evaluator = (row, ctx) => {
+    let text = '';
+    for (let i = 0; i < evals.length; i++) {
+      const v = evals[i]!(row, ctx);
+      if (v === null) return null;
+      text += v as string;
+    }
+    return text;
+  };
+  return { ...typed, eval: evaluate };
 }
 
 function concatWs(site: CallSite): Compiled {

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import type { TableSchema } from '../../event/table-schema.js';
 import { isTidemarkError } from '../../event/tidemark-error.js';
+import { decimalArithmetic, decimalResultShape, formatDecimal, parseDecimal } from './decimal-math.js';
 import { compileFilter, compileProjection, type ExpressionOptions } from './transform-expression.js';
 
 const col = (name: string, type: ColumnType, nullable = true) => ({ name, type, nullable });
@@ -573,4 +574,93 @@ describe('time zones across DST (America/New_York)', () => {
     assert.equal(evaluate("SUBSTR('𠀀x😀', 2, 1)"), 'x');
     assert.equal(evaluate("UPPER('straße')"), 'STRASSE');
   });
+});
+
+describe('DECIMAL + - * on small values (done in doubles) give the exact bigint result', () => {
+  const D = (precision: number, scale: number): ColumnType => ({ kind: 'decimal', precision, scale });
+  const shapes = {
+    x: D(18, 2),
+    y: D(10, 3),
+    z: D(4, 1),
+    w: D(4, 1),
+    k: INT,
+    g: { kind: 'integer', bytes: 8, unsigned: false },
+  };
+  const wide: TableSchema = {
+    primaryKeys: [],
+    columns: Object.entries(shapes).map(([name, type]) => col(name, type as ColumnType)),
+  };
+  const scaleOf = (t: ColumnType): number => (t.kind === 'decimal' ? t.scale : 0);
+  const precisionOf = (t: ColumnType): number =>
+    t.kind === 'decimal' ? t.precision : t.kind === 'integer' && t.bytes === 8 ? 19 : 10;
+  // around 2^53 unscaled (9007199254740992), 15 and 16 digits, fewer fraction digits than the scale, signs
+  const texts = [
+    '0',
+    '-0.00',
+    '1.5',
+    '-12.34',
+    '90071992547409.91',
+    '90071992547409.93',
+    '-90071992547409.93',
+    '9999999999999.99',
+    '999999999999999.9',
+    '0.01',
+    '+3.00',
+    '12345678901234.56',
+    '9999.99',
+  ];
+  const values: Record<string, Value[]> = {
+    x: texts,
+    y: ['0.001', '-1234567.891', '9999999.999', '1.5', '-0'],
+    z: ['999.9', '-999.9', '0.5', '12'],
+    w: ['999.9', '-999.9', '0.5', '12'],
+    k: [0, 1, -7, 2147483647, -2147483648, 94906267],
+    g: [0n, 3n, -9007199254740991n, 9007199254740993n, 9223372036854775807n],
+  };
+  const reference = (op: '+' | '-' | '*', a: string, va: Value, b: string, vb: Value): Value => {
+    const ta = shapes[a as keyof typeof shapes] as ColumnType;
+    const tb = shapes[b as keyof typeof shapes] as ColumnType;
+    const [sa, sb] = [scaleOf(ta), scaleOf(tb)];
+    const out = decimalResultShape(
+      op,
+      { precision: precisionOf(ta), scale: sa },
+      { precision: precisionOf(tb), scale: sb },
+    );
+    const r = decimalArithmetic(
+      op,
+      parseDecimal(String(va), sa)!,
+      sa,
+      parseDecimal(String(vb), sb)!,
+      sb,
+      out,
+    );
+    return r === undefined ? null : formatDecimal(r, out.scale);
+  };
+  for (const op of ['+', '-', '*'] as const) {
+    for (const [a, b] of [
+      ['x', 'y'],
+      ['x', 'k'],
+      ['y', 'x'],
+      ['z', 'w'],
+      ['k', 'z'],
+      ['x', 'g'],
+      ['z', 'y'],
+    ] as const) {
+      it(`${a} ${op} ${b}`, () => {
+        const p = compileProjection(`${a} ${op} ${b} AS r`, { schema: wide });
+        for (const va of values[a]!) {
+          for (const vb of values[b]!) {
+            const r: Value[] = wide.columns.map(() => null);
+            r[wide.columns.findIndex((c) => c.name === a)] = va;
+            r[wide.columns.findIndex((c) => c.name === b)] = vb;
+            assert.deepEqual(
+              p.evaluate(r, ctx)[0],
+              reference(op, a, va, b, vb),
+              `${String(va)} ${op} ${String(vb)}`,
+            );
+          }
+        }
+      });
+    }
+  }
 });

@@ -184,22 +184,31 @@ function outputType(c: Compiled, scope: CompileScope): ColumnType {
 function projectionOf(
   out: { col: ProjectedColumn; scope: ScopeColumn; eval: Evaluator; reads: number[] }[],
 ): CompiledProjection {
+  const n = out.length;
   const evals = out.map((o) => o.eval);
+  // per column: the table column it copies (-1: computed), and the columns a computed one needs
+  const copies = Int32Array.from(out, (o) => o.col.sourceIndex ?? -1);
   const guards = out.map((o) => (o.col.sourceIndex === undefined && o.reads.length ? o.reads : undefined));
   return {
     columns: out.map((o) => o.col),
     scopeColumns: out.map((o) => o.scope),
     evaluate(row: Row, ctx: EvalContext): Row {
-      const result: (Value | undefined)[] = new Array<Value | undefined>(evals.length);
-      for (let i = 0; i < evals.length; i++) {
-        const guard = guards[i];
-        if (guard && guard.some((j) => row[j] === undefined)) result[i] = undefined;
-        else if (out[i]!.col.sourceIndex !== undefined) result[i] = row[out[i]!.col.sourceIndex!];
-        else result[i] = evals[i]!(row, ctx);
+      const result: (Value | undefined)[] = new Array<Value | undefined>(n);
+      for (let i = 0; i < n; i++) {
+        const j = copies[i]!;
+        if (j >= 0) result[i] = row[j];
+        else result[i] = lacksAny(row, guards[i]) ? undefined : evals[i]!(row, ctx);
       }
       return result;
     },
   };
+}
+
+/** Whether the row image lacks one of these columns (a partial row image). */
+function lacksAny(row: Row, columns: readonly number[] | undefined): boolean {
+  if (columns === undefined) return false;
+  for (let k = 0; k < columns.length; k++) if (row[columns[k]!] === undefined) return true;
+  return false;
 }
 
 /**
@@ -225,7 +234,8 @@ export function compileFilter(
   const e = compiled.eval;
   return {
     evaluate(row: Row, ctx: EvalContext): boolean {
-      for (const i of reads) {
+      for (let k = 0; k < reads.length; k++) {
+        const i = reads[k]!;
         if (row[i] === undefined) {
           throw scope.runtimeError(
             0,
