@@ -12,6 +12,7 @@ import mysql from 'mysql2';
 import { startMariaDb } from '../../test/support/mariadb.js';
 import { duckRows, startTidemark, tempDir, writePipeline } from '../../test/support/tidemark-cli.js';
 import { compileCli, removeCompiledCli } from '../../test/support/compiled-cli.js';
+import { logTime, peakRss } from '../support/process-stats.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -22,15 +23,6 @@ const small = args.includes('--small');
 const rows = Number(arg('--rows') ?? (small ? 200_000 : 5_000_000));
 const levels = (arg('--parallelism') ?? '1,2,4').split(',').map(Number);
 const compiled = !small && !args.includes('--sources');
-
-function peakRss(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function rawReadRate(port: number): Promise<number> {
   const conn = mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '' });
@@ -47,15 +39,6 @@ async function rawReadRate(port: number): Promise<number> {
   conn.end();
   if (n !== rows) throw new Error(`raw read saw ${n} rows, expected ${rows}`);
   return n / s;
-}
-
-function logTime(stderr: string, msg: string): number | undefined {
-  for (const line of stderr.split('\n')) {
-    if (!line.includes(`"msg":"${msg}"`)) continue;
-    const m = /"ts":"([^"]+)"/.exec(line);
-    if (m) return Date.parse(m[1]!);
-  }
-  return undefined;
 }
 
 const cliBin = compiled ? compileCli('bench-snapshot') : undefined;

@@ -36,6 +36,7 @@ import { join, resolve } from 'node:path';
 import { startMariaDb } from '../../test/support/mariadb.js';
 import { duckRows, startTidemark, tempDir, writePipeline } from '../../test/support/tidemark-cli.js';
 import { compileCli, removeCompiledCli } from '../../test/support/compiled-cli.js';
+import { logTime, peakRss } from '../support/process-stats.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string): string | undefined => {
@@ -64,15 +65,6 @@ interface Sample {
   readonly cpuSeconds: number;
 }
 
-function peakRss(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** User + system CPU seconds of a live process (all threads), from /proc/<pid>/stat. */
 function cpuSeconds(pid: number): number | undefined {
   try {
@@ -84,15 +76,6 @@ function cpuSeconds(pid: number): number | undefined {
   }
 }
 const CLOCK_TICKS = 100;
-
-function logTime(stderr: string, msg: string): number | undefined {
-  for (const line of stderr.split('\n')) {
-    if (!line.includes(`"msg":"${msg}"`)) continue;
-    const m = /"ts":"([^"]+)"/.exec(line);
-    if (m) return Date.parse(m[1]!);
-  }
-  return undefined;
-}
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);

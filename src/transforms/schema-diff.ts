@@ -13,7 +13,12 @@ const has = (cols: readonly Column[], name: string): boolean => cols.some((c) =>
  * projection copies): renames, drops, additions at their place, type changes, the order, the key.
  * Applying them to `before` gives exactly `after` (checked).
  */
-export function schemaChanges(before: TableSchema, after: TableSchema, cause: SchemaChange): SchemaChange[] {
+export function schemaChanges(
+  table: string,
+  before: TableSchema,
+  after: TableSchema,
+  cause: SchemaChange,
+): SchemaChange[] {
   const out: SchemaChange[] = [];
   let cur = before;
   const push = (c: SchemaChange): void => {
@@ -45,7 +50,7 @@ export function schemaChanges(before: TableSchema, after: TableSchema, cause: Sc
     push({ type: 'reorder-columns', columns: after.columns.map((c) => c.name) });
   const keys = (s: TableSchema): string => s.primaryKeys.map((k) => k.toLowerCase()).join('\u0000');
   if (keys(cur) !== keys(after)) push({ type: 'alter-primary-key', primaryKeys: after.primaryKeys });
-  checkSame(cur, after);
+  checkSame(table, cur, after);
   return out;
 }
 
@@ -73,7 +78,7 @@ function carriedUnknown(cause: SchemaChange, column: string): { existingUnknown?
   return c?.existingUnknown !== undefined ? { existingUnknown: c.existingUnknown } : {};
 }
 
-function checkSame(got: TableSchema, want: TableSchema): void {
+function checkSame(table: string, got: TableSchema, want: TableSchema): void {
   const equal =
     got.columns.length === want.columns.length &&
     got.columns.every((c, i) => {
@@ -85,7 +90,7 @@ function checkSame(got: TableSchema, want: TableSchema): void {
     const text = (s: TableSchema): string => s.columns.map((c) => c.name).join(', ');
     throw new TidemarkError(
       'INTERNAL',
-      `transform: the derived schema changes lead to (${text(got)}), not to the transformed schema (${text(want)})`,
+      `transform of ${table}: the derived schema changes lead to (${text(got)}), not to the transformed schema (${text(want)})`,
     );
   }
 }

@@ -76,7 +76,7 @@ export class TransformOperator {
     this.tables.set(key, next);
     if (change.type === 'create-table' || !was)
       return [{ ...ev, change: { type: 'create-table', schema: next.output } }];
-    return schemaChanges(was.output, next.output, change).map((c) => ({ ...ev, change: c }));
+    return schemaChanges(key, was.output, next.output, change).map((c) => ({ ...ev, change: c }));
   }
 
   /** The row events after the transform (none when no rule's filter passes). */
