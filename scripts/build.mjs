@@ -2,7 +2,7 @@
 // Builds the CLI that `bin/tidemark.js` runs when it exists: src/cli/main.ts bundled by esbuild
 // into dist/cli/ (ES modules, split at every dynamic import, so that a command loads only what it
 // uses). Bundling is what makes the start fast: resolving and loading a few hundred small modules
-// (zod alone has ~95) costs more than running them. Packages with native code (DuckDB) or that load
+// (zod alone has ~95) costs more than running them. Packages with native code (DuckDB, librdkafka) or that load
 // parts of themselves at run time (mysql2) stay external and load from node_modules when a command
 // needs them.
 //
@@ -43,7 +43,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@duckdb/*', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
+  external: ['@duckdb/*', '@confluentinc/kafka-javascript', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
   plugins: [zodEnglishOnly],
   // CommonJS packages bundled into ES modules (commander) `require` Node's built-ins
   banner: {

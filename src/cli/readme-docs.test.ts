@@ -36,7 +36,7 @@ test('`tidemark docs --json`: a JSON Schema per component, from the same schemas
     pipeline: { properties: Record<string, unknown> };
   };
   assert.deepEqual(Object.keys(schemas.sources), ['mysql', 'mysql-binlog-files']);
-  assert.deepEqual(Object.keys(schemas.sinks), ['duckdb']);
+  assert.deepEqual(Object.keys(schemas.sinks), ['duckdb', 'kafka', 'upsert-kafka']);
   const mysql = schemas.sources.mysql!;
   assert.equal(mysql.properties.password?.writeOnly, true);
   assert.equal(mysql.properties.hostname?.writeOnly, undefined);

@@ -1,0 +1,84 @@
+import Kafka, { type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
+import { parseCheckpoint, type Checkpoint } from '../../runtime/checkpoint.js';
+import { clientError } from './kafka-producer.js';
+
+const READ_TIMEOUT_MS = 30_000;
+
+/**
+ * Checkpoints of exactly-once sinks, in a topic of their own (partition 0, key = the pipeline name),
+ * produced inside the transaction that carries the rows they cover, so a checkpoint is visible
+ * exactly when its rows are.
+ */
+export class KafkaCheckpointStore {
+  constructor(
+    readonly topic: string,
+    private readonly pipeline: string,
+    private readonly consumerConfig: Record<string, string | number | boolean>,
+  ) {}
+
+  /** The message of a checkpoint: key and value. */
+  message(cp: Checkpoint): { key: Buffer; value: Buffer } {
+    return { key: Buffer.from(this.pipeline), value: Buffer.from(JSON.stringify(cp)) };
+  }
+
+  /** The newest committed checkpoint of the pipeline (a read_committed consumer reads partition 0). */
+  async newest(): Promise<Checkpoint | undefined> {
+    const consumer = new Kafka.KafkaConsumer(
+      {
+        ...this.consumerConfig,
+        'group.id': `tidemark-checkpoint-reader`,
+        'enable.auto.commit': false,
+        'isolation.level': 'read_committed',
+      },
+      { 'auto.offset.reset': 'earliest' },
+    );
+    await promised<unknown>((cb) => consumer.connect({ timeout: READ_TIMEOUT_MS }, cb), 'connect a consumer');
+    try {
+      return await this.read(consumer);
+    } finally {
+      await new Promise((resolve) => consumer.disconnect(resolve));
+    }
+  }
+
+  private async read(consumer: Kafka.KafkaConsumer): Promise<Checkpoint | undefined> {
+    const high = await this.highOffset(consumer);
+    if (high === 0) return undefined;
+    consumer.assign([{ topic: this.topic, partition: 0, offset: -2 /* RD_KAFKA_OFFSET_BEGINNING */ }]);
+    let newest: Message | undefined;
+    const deadline = Date.now() + READ_TIMEOUT_MS;
+    for (;;) {
+      const batch = await promised<Message[]>((cb) => consumer.consume(500, cb), 'read checkpoints');
+      for (const m of batch) if (m.key?.toString() === this.pipeline) newest = m;
+      const at = consumer.position([{ topic: this.topic, partition: 0 }])[0]?.offset ?? 0;
+      if (at >= high || (batch.length === 0 && Date.now() > deadline)) break;
+    }
+    if (!newest?.value) return undefined;
+    return parseCheckpoint(
+      newest.value.toString(),
+      `the Kafka topic ${this.topic} at offset ${newest.offset}`,
+    );
+  }
+
+  private async highOffset(consumer: Kafka.KafkaConsumer): Promise<number> {
+    try {
+      const w = await promised<{ highOffset: number }>(
+        (cb) => consumer.queryWatermarkOffsets(this.topic, 0, READ_TIMEOUT_MS, cb),
+        `read the end of topic ${this.topic}`,
+      );
+      return w.highOffset;
+    } catch (e) {
+      const code = ((e as { cause?: LibrdKafkaError }).cause ?? {}).code;
+      if (code === Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART) return 0;
+      throw e;
+    }
+  }
+}
+
+function promised<T>(
+  op: (cb: (err: LibrdKafkaError | null | undefined, v: T) => void) => void,
+  what: string,
+): Promise<T> {
+  return new Promise((resolve, reject) =>
+    op((err, v) => (err ? reject(clientError('CHECKPOINT', what, err)) : resolve(v))),
+  );
+}
