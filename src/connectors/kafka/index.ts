@@ -60,6 +60,7 @@ function commonConfig(o: UpsertKafkaSinkOptions): Common {
     customHeaders: o['sink.custom-header'],
     guarantee: o['sink.delivery-guarantee'],
     checkpointTopic: o['sink.checkpoint-topic'],
+    topicCreationTimeoutMs: o['sink.topic-creation.timeout'],
   };
 }
 

@@ -68,7 +68,13 @@ export class KafkaCheckpointStore {
       return w.highOffset;
     } catch (e) {
       const code = ((e as { cause?: LibrdKafkaError }).cause ?? {}).code;
-      if (code === Kafka.CODES.ERRORS.ERR_UNKNOWN_TOPIC_OR_PART) return 0;
+      const { ERR_UNKNOWN_TOPIC_OR_PART, ERR__UNKNOWN_PARTITION, ERR__UNKNOWN_TOPIC } = Kafka.CODES.ERRORS;
+      if (
+        code === ERR_UNKNOWN_TOPIC_OR_PART ||
+        code === ERR__UNKNOWN_PARTITION ||
+        code === ERR__UNKNOWN_TOPIC
+      )
+        return 0;
       throw e;
     }
   }

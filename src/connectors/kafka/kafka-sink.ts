@@ -34,6 +34,7 @@ export interface KafkaSinkConfig {
   readonly customHeaders: string;
   readonly guarantee: DeliveryGuarantee;
   readonly checkpointTopic: string;
+  readonly topicCreationTimeoutMs: number;
   readonly encoding: EncodingOptions;
   /** upsert-kafka: every table needs a primary key and its topics are created compacted. */
   readonly upsert: boolean;
@@ -105,7 +106,12 @@ export class KafkaSink implements Sink {
   }
 
   private topicCreator(logger: Logger): KafkaTopicCreator {
-    return KafkaTopicCreator.from(this.producer!.client, { 'cleanup.policy': 'compact' }, logger);
+    return KafkaTopicCreator.from(
+      this.producer!.client,
+      { 'cleanup.policy': 'compact' },
+      this.config.topicCreationTimeoutMs,
+      logger,
+    );
   }
 
   private async openTransactional(

@@ -14,20 +14,23 @@ import type { Logger } from '../../runtime/logger.js';
  */
 export class KafkaTopicCreator {
   private readonly done = new Map<string, Promise<void>>();
-  private warned = false;
+  /** Set once the broker refused (or did not answer): later topics go to auto-creation at once. */
+  private refused = false;
 
   constructor(
     private readonly admin: IAdminClient,
     private readonly config: NonNullable<NewTopic['config']>,
+    private readonly timeoutMs: number,
     private readonly logger: Logger,
   ) {}
 
   static from(
     producer: Kafka.Producer,
     config: NonNullable<NewTopic['config']>,
+    timeoutMs: number,
     logger: Logger,
   ): KafkaTopicCreator {
-    return new KafkaTopicCreator(Kafka.AdminClient.createFrom(producer), config, logger);
+    return new KafkaTopicCreator(Kafka.AdminClient.createFrom(producer), config, timeoutMs, logger);
   }
 
   /** Resolves once the topic exists or was left to auto-creation (never rejects). */
@@ -41,9 +44,10 @@ export class KafkaTopicCreator {
   }
 
   private create(topic: string): Promise<void> {
+    if (this.refused) return Promise.resolve();
     const spec: NewTopic = { topic, num_partitions: -1, replication_factor: -1, config: this.config };
     return new Promise((resolve) =>
-      this.admin.createTopic(spec, 30_000, (err: LibrdKafkaError | undefined) => {
+      this.admin.createTopic(spec, this.timeoutMs, (err: LibrdKafkaError | undefined) => {
         if (err && err.code !== Kafka.CODES.ERRORS.ERR_TOPIC_ALREADY_EXISTS) this.warnOnce(topic, err);
         resolve();
       }),
@@ -51,8 +55,8 @@ export class KafkaTopicCreator {
   }
 
   private warnOnce(topic: string, err: LibrdKafkaError): void {
-    if (this.warned) return;
-    this.warned = true;
+    if (this.refused) return;
+    this.refused = true;
     this.logger.warn(
       'Kafka refused to create a topic: it is left to auto-creation, without the configuration tidemark sets (set it on the broker, e.g. cleanup.policy=compact)',
       { topic, config: this.config, error: err.message },

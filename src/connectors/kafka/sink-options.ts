@@ -62,6 +62,14 @@ function commonOptions(defaultPartitioning: PartitionStrategy) {
           'commits one transaction that also holds the checkpoint, so read_committed consumers ' +
           'see each change once. Needs a broker with transactions (not ApsaraMQ).',
       ),
+    'sink.topic-creation.timeout': opt
+      .duration()
+      .default(5000)
+      .meta({ advanced: true })
+      .describe(
+        'How long to wait for the broker to create a topic (CreateTopics, with the configuration ' +
+          'tidemark sets) before leaving it, and every later topic, to auto-creation with a warning.',
+      ),
     'sink.checkpoint-topic': opt
       .string()
       .default('_tidemark_checkpoints')

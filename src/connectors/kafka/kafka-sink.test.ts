@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { DataChangeEvent, Row } from '../../event/change-event.js';
+import type { ColumnType } from '../../event/column-type.js';
+import { tableId, type TableId, type TableSchema } from '../../event/table-schema.js';
+import { CHECKPOINT_FORMAT, type Checkpoint } from '../../runtime/checkpoint.js';
+import { createLogger } from '../../runtime/logger.js';
+import type { Sink } from '../../runtime/sink.js';
+import { startKafkaMock, type KafkaMock } from '../../../test/support/kafka-mock.js';
+import { latestPerKey, openKafkaSink, readTopic } from './kafka-sink-test-support.js';
+
+let mock: KafkaMock;
+before(async () => {
+  mock = await startKafkaMock(1);
+});
+after(() => mock.stop());
+
+const INT: ColumnType = { kind: 'integer', bytes: 8, unsigned: false };
+const TEXT: ColumnType = { kind: 'string', length: 50 };
+const schema: TableSchema = {
+  columns: [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'name', type: TEXT, nullable: true },
+  ],
+  primaryKeys: ['id'],
+};
+const ev = (t: TableId, op: DataChangeEvent['op'], b: Row | null, a: Row | null): DataChangeEvent => ({
+  kind: 'data',
+  tableId: t,
+  op,
+  before: b,
+  after: a,
+  meta: { tsMs: 1000 },
+});
+const cp = (seq: number): Checkpoint => ({
+  format: CHECKPOINT_FORMAT,
+  seq,
+  pipeline: 'p',
+  source: { position: seq },
+  runtime: {},
+  createdAt: seq,
+});
+/** The mock cluster does not answer CreateTopics: give up on it soon. */
+const quickCreate = { 'sink.topic-creation.timeout': '200ms' };
+const props = () => ({ 'bootstrap.servers': mock.bootstrap });
+
+async function withSink(
+  type: 'kafka' | 'upsert-kafka',
+  options: Record<string, unknown>,
+  body: (sink: Sink) => Promise<void>,
+  pipeline = 'p',
+): Promise<void> {
+  const sink = await openKafkaSink(type, { properties: props(), ...options }, pipeline);
+  try {
+    await body(sink);
+  } finally {
+    await sink.close();
+  }
+}
+
+test('upsert-kafka: key = primary key JSON, value = row, tombstones for deletes and moved keys', async () => {
+  const t = tableId('order_dw', 'user');
+  await withSink('upsert-kafka', { topic: 'upsert_user', ...quickCreate }, async (sink) => {
+    await sink.applySchemaChange(t, { type: 'create-table', schema }, schema);
+    await sink.write([
+      ev(t, 'insert', null, [1n, 'Tom']),
+      ev(t, 'insert', null, [2n, 'Jerry']),
+      ev(t, 'update', [1n, 'Tom'], [3n, 'Tom']),
+      ev(t, 'delete', [2n, 'Jerry'], null),
+    ]);
+    await sink.flush(cp(1));
+  });
+  const messages = await readTopic(mock.bootstrap, 'upsert_user');
+  const perKey = new Map<string, (string | null)[]>();
+  for (const m of messages) perKey.set(m.key!, [...(perKey.get(m.key!) ?? []), m.payload]);
+  assert.deepEqual(Object.fromEntries(perKey), {
+    '{"id":1}': ['{"id":1,"name":"Tom"}', null],
+    '{"id":2}': ['{"id":2,"name":"Jerry"}', null],
+    '{"id":3}': ['{"id":3,"name":"Tom"}'],
+  });
+  assert.deepEqual([...latestPerKey(messages)], [['{"id":3}', '{"id":3,"name":"Tom"}']]);
+  // hash-by-key (upsert-kafka's default): each key keeps to one partition
+  const partitions = new Map<string, Set<number>>();
+  for (const m of messages) partitions.set(m.key!, (partitions.get(m.key!) ?? new Set()).add(m.partition));
+  for (const [key, ps] of partitions) assert.equal(ps.size, 1, `key ${key} in one partition`);
+});
+
+test('upsert-kafka: a table without primary key is refused, naming the table', async () => {
+  await withSink('upsert-kafka', quickCreate, async (sink) => {
+    const keyless = { ...schema, primaryKeys: [] };
+    await assert.rejects(
+      sink.applySchemaChange(tableId('order_dw', 'log'), { type: 'create-table', schema: keyless }, keyless),
+      (e: Error & { code?: string }) => e.code === 'SINK_SCHEMA' && /order_dw\.log has none/.test(e.message),
+    );
+  });
+});
+
+test('hash-by-key spreads keys over partitions; headers carry the table id and custom pairs', async () => {
+  await mock.createTopic('hashed', 4);
+  const t = tableId('db', 'tbl');
+  const options = {
+    topic: 'hashed',
+    'partition.strategy': 'hash-by-key',
+    'sink.add-tableId-to-header-enabled': true,
+    'sink.custom-header': 'env:test',
+  };
+  await withSink('kafka', options, async (sink) => {
+    await sink.applySchemaChange(t, { type: 'create-table', schema }, schema);
+    await sink.write(Array.from({ length: 40 }, (_, i) => ev(t, 'insert', null, [BigInt(i), 'x'])));
+    await sink.write(
+      Array.from({ length: 40 }, (_, i) => ev(t, 'update', [BigInt(i), 'x'], [BigInt(i), 'y'])),
+    );
+    await sink.flush(cp(1));
+  });
+  const messages = await readTopic(mock.bootstrap, 'hashed');
+  assert.equal(messages.length, 80);
+  assert.ok(new Set(messages.map((m) => m.partition)).size > 1, 'more than one partition');
+  const byKey = new Map<string, Set<number>>();
+  for (const m of messages) byKey.set(m.key!, (byKey.get(m.key!) ?? new Set()).add(m.partition));
+  for (const ps of byKey.values()) assert.equal(ps.size, 1);
+  assert.deepEqual(messages[0]!.headers, [
+    'env',
+    'test',
+    'namespace',
+    '',
+    'schemaName',
+    'db',
+    'tableName',
+    'tbl',
+  ]);
+});
+
+test('exactly-once: each flush commits a transaction with its checkpoint; a restart reads it back', async () => {
+  const t = tableId('db', 'eo');
+  const options = {
+    'sink.delivery-guarantee': 'exactly-once',
+    'sink.checkpoint-topic': 'eo_checkpoints',
+    ...quickCreate,
+  };
+  await withSink(
+    'kafka',
+    options,
+    async (sink) => {
+      assert.equal(sink.transactional, true);
+      assert.equal(await sink.committedCheckpoint(), undefined);
+      await sink.applySchemaChange(t, { type: 'create-table', schema }, schema);
+      await sink.write([ev(t, 'insert', null, [1n, 'a'])]);
+      await sink.flush(cp(1));
+      await sink.write([ev(t, 'insert', null, [2n, 'b'])]);
+      await sink.flush(cp(2));
+    },
+    'eo-pipeline',
+  );
+  await withSink(
+    'kafka',
+    options,
+    async (sink) => assert.equal((await sink.committedCheckpoint())?.seq, 2),
+    'eo-pipeline',
+  );
+  // another pipeline's checkpoints in the same topic are not this one's
+  await withSink(
+    'kafka',
+    options,
+    async (sink) => assert.equal(await sink.committedCheckpoint(), undefined),
+    'other',
+  );
+  const cps = await readTopic(mock.bootstrap, 'eo_checkpoints');
+  assert.deepEqual(
+    cps.map((m) => [m.key, (JSON.parse(m.payload!) as Checkpoint).seq]),
+    [
+      ['eo-pipeline', 1],
+      ['eo-pipeline', 2],
+    ],
+  );
+});
+
+test('a delivery failure fails the flush, naming topic and partition, and latches the sink', async () => {
+  const t = tableId('db', 'down');
+  const logger = createLogger({ level: 'error' });
+  const sink = await openKafkaSink(
+    'kafka',
+    { properties: { ...props(), 'message.timeout.ms': '1500' }, topic: 'down_topic' },
+    'p',
+    logger,
+  );
+  try {
+    await sink.applySchemaChange(t, { type: 'create-table', schema }, schema);
+    await mock.setBrokerDown(1, true);
+    await sink.write([ev(t, 'insert', null, [1n, 'a'])]);
+    await assert.rejects(
+      sink.flush(cp(1)),
+      (e: Error & { code?: string }) =>
+        e.code === 'KAFKA_SINK_DELIVERY' && /topic down_topic partition 0/.test(e.message),
+    );
+    await assert.rejects(sink.write([ev(t, 'insert', null, [2n, 'b'])]), /unusable/);
+  } finally {
+    await mock.setBrokerDown(1, false);
+    await sink.close();
+  }
+});
