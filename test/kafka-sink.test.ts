@@ -8,11 +8,12 @@ import { after, before, test } from 'node:test';
 import {
   latestPerKey,
   readTopic,
+  replayDebezium,
   type ReadMessage,
 } from '../src/connectors/kafka/kafka-sink-test-support.js';
 import { startKafkaMock, type KafkaMock } from './support/kafka-mock.js';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
-import { runTidemark, startTidemark, tempDir, waitFor } from './support/tidemark-cli.js';
+import { mariaRows, runTidemark, startTidemark, tempDir, waitFor } from './support/tidemark-cli.js';
 
 let db: MariaDbInstance;
 let kafka: KafkaMock;
@@ -218,4 +219,83 @@ test("seed 002: upsert-kafka's three topic namings, keys, values and tombstones"
     assert.equal((await readTopic(kafka.bootstrap, topics[1])).length, 2);
     assert.equal((await readTopic(kafka.bootstrap, topics[2])).length, 1);
   }
+});
+
+/** 20 small transactions on `table`: an insert and an update each. */
+async function changeStream(table: string, from: number): Promise<void> {
+  for (let i = 0; i < 20; i++)
+    await db.query(
+      `INSERT INTO ${table} VALUES (${from + i}, 0); UPDATE ${table} SET v = v + 1 WHERE id = ${(i % 10) + 1};`,
+    );
+}
+
+for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+  test(`at-least-once: a restart after ${signal} loses nothing`, async () => {
+    const name = `kafka_restart_${signal.toLowerCase()}`;
+    const values = Array.from({ length: 50 }, (_, i) => `(${i + 1}, 0)`).join(',');
+    await db.query(`CREATE DATABASE ${name}; CREATE TABLE ${name}.t (id INT PRIMARY KEY, v INT);
+      INSERT INTO ${name}.t VALUES ${values};`);
+    const [file, state] = writeKafkaPipeline({
+      name,
+      tables: `${name}.t`,
+      sink: { type: 'kafka', topic: name },
+    });
+    let writer: Promise<void> | undefined;
+    await runWhile(
+      file,
+      state,
+      () => {
+        writer = changeStream(`${name}.t`, 1000);
+        return Promise.resolve();
+      },
+      async () => (await readTopic(kafka.bootstrap, name)).length > 60,
+      signal,
+    );
+    await writer;
+    await db.query(`INSERT INTO ${name}.t VALUES (5000, 1)`); // while it is down
+    const r = await runTidemark(['run', file, '--state-dir', state, '--exit-when-caught-up']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = replayDebezium(await readTopic(kafka.bootstrap, name)).map((row) => [
+      String(row.id),
+      String(row.v),
+    ]);
+    rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+    assert.deepEqual(rows, await mariaRows(db, `SELECT id, v FROM ${name}.t`));
+  });
+}
+
+test('exactly-once: a restart after SIGTERM repeats nothing and loses nothing', async () => {
+  const name = 'kafka_exactly_once';
+  const values = Array.from({ length: 50 }, (_, i) => `(${i + 1}, 0)`).join(',');
+  await db.query(`CREATE DATABASE ${name}; CREATE TABLE ${name}.t (id INT PRIMARY KEY, v INT);
+    INSERT INTO ${name}.t VALUES ${values};`);
+  const [file, state] = writeKafkaPipeline({
+    name,
+    tables: `${name}.t`,
+    sink: { type: 'kafka', topic: name, 'sink.delivery-guarantee': 'exactly-once' },
+  });
+  let writer: Promise<void> | undefined;
+  await runWhile(
+    file,
+    state,
+    () => {
+      writer = changeStream(`${name}.t`, 1000);
+      return Promise.resolve();
+    },
+    async () => (await readTopic(kafka.bootstrap, name)).length > 60,
+  );
+  await writer;
+  const r = await runTidemark(['run', file, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Resuming from checkpoint/);
+  const messages = payloads(await readTopic(kafka.bootstrap, name));
+  const inserts = messages.filter((m) => m.op === 'c' || m.op === 'r');
+  assert.equal(inserts.length, 70, 'each row inserted once');
+  assert.equal(messages.filter((m) => m.op === 'u').length, 20, 'each update once');
+  const rows = replayDebezium(await readTopic(kafka.bootstrap, name)).map((row) => [
+    String(row.id),
+    String(row.v),
+  ]);
+  rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+  assert.deepEqual(rows, await mariaRows(db, `SELECT id, v FROM ${name}.t`));
 });
