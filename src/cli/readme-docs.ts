@@ -1,5 +1,6 @@
 import { createDefaultRegistry, createErrorCodeRegistry } from '../connectors/index.js';
 import { duckDbTypeMappingMarkdown } from '../connectors/duckdb/type-mapping.js';
+import { kafkaValueEncodingMarkdown } from '../connectors/kafka/value-encoding-markdown.js';
 import { mysqlTypeMappingMarkdown } from '../connectors/mysql/type-mapping-markdown.js';
 import { typeWideningMarkdown } from '../event/type-widening-markdown.js';
 import { functionReferenceMarkdown } from '../transforms/expression/function-reference-markdown.js';
@@ -11,7 +12,7 @@ export const END_MARKER = '<!-- END GENERATED CONFIGURATION REFERENCE -->';
 /** What `tidemark docs` prints, and what README.md holds between the markers. */
 export function generatedReadmeSection(): string {
   return configurationReference(createDefaultRegistry(), {
-    typeMappings: `${mysqlTypeMappingMarkdown()}\n\n${duckDbTypeMappingMarkdown()}`,
+    typeMappings: `${mysqlTypeMappingMarkdown()}\n\n${duckDbTypeMappingMarkdown()}\n\n${kafkaValueEncodingMarkdown()}`,
     typeWidening: typeWideningMarkdown(),
     functions: functionReferenceMarkdown(),
     errorCodes: errorCodesMarkdown(createErrorCodeRegistry()),
