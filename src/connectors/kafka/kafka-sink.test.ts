@@ -198,3 +198,39 @@ test('a delivery failure fails the flush, naming topic and partition, and latche
     await sink.close();
   }
 });
+
+test('back-pressure: a queue of 10 messages takes 500 without losing one', async () => {
+  const t = tableId('db', 'pressure');
+  const sink = await openKafkaSink(
+    'kafka',
+    {
+      properties: { ...props(), 'queue.buffering.max.messages': '10' },
+      topic: 'pressure',
+      'value.format': 'json',
+    },
+    'p',
+  );
+  try {
+    await sink.applySchemaChange(t, { type: 'create-table', schema }, schema);
+    await sink.write(Array.from({ length: 500 }, (_, i) => ev(t, 'insert', null, [BigInt(i), 'v'])));
+    await sink.flush(cp(1));
+  } finally {
+    await sink.close();
+  }
+  assert.equal(latestPerKey(await readTopic(mock.bootstrap, 'pressure')).size, 500);
+});
+
+test('exactly-once refuses properties.enable.idempotence: false with a clear error', async () => {
+  await assert.rejects(
+    openKafkaSink(
+      'kafka',
+      {
+        properties: { ...props(), 'enable.idempotence': 'false' },
+        'sink.delivery-guarantee': 'exactly-once',
+      },
+      'p',
+    ),
+    (e: Error & { code?: string }) =>
+      e.code === 'CONFIG_INVALID' && /enable\.idempotence cannot be set/.test(e.message),
+  );
+});

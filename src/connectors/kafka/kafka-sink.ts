@@ -95,7 +95,10 @@ export class KafkaSink implements Sink {
       partitioner: 'murmur2_random',
     };
     const fixed: Record<string, string> = {};
-    if (this.transactional) fixed['transactional.id'] = this.transactionalId(pipeline);
+    if (this.transactional) {
+      fixed['transactional.id'] = this.transactionalId(pipeline);
+      fixed['enable.idempotence'] = 'true'; // transactions need it (ApsaraMQ has neither)
+    }
     return clientConfig(this.config.properties, base, fixed, `${this.config.type} sink`);
   }
 
