@@ -105,13 +105,13 @@ test('canal-json: old holds the whole before row, data the deleted row of a DELE
 
 test('json: the row under its key; a delete is a tombstone; a key change tombstones the old key', () => {
   const json = (e: DataChangeEvent) => encode({ valueFormat: 'json' }, e);
-  assert.deepEqual(json(ev('insert', null, row)), [{ table, key: '{"id":7}', value: rowJson }]);
-  assert.deepEqual(json(ev('delete', row, null)), [{ table, key: '{"id":7}', value: null }]);
-  assert.deepEqual(json(ev('update', before, row)), [{ table, key: '{"id":7}', value: rowJson }]);
+  assert.deepEqual(json(ev('insert', null, row)), [{ key: '{"id":7}', value: rowJson }]);
+  assert.deepEqual(json(ev('delete', row, null)), [{ key: '{"id":7}', value: null }]);
+  assert.deepEqual(json(ev('update', before, row)), [{ key: '{"id":7}', value: rowJson }]);
   const moved: Row = [8, ...row.slice(1)];
   assert.deepEqual(json(ev('update', row, moved)), [
-    { table, key: '{"id":7}', value: null },
-    { table, key: '{"id":8}', value: rowJson.replace('"id":7', '"id":8') },
+    { key: '{"id":7}', value: null },
+    { key: '{"id":8}', value: rowJson.replace('"id":7', '"id":8') },
   ]);
 });
 

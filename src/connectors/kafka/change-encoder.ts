@@ -43,11 +43,11 @@ function valueEncoder(
   switch (o.valueFormat) {
     case 'debezium-json': {
       const value = debeziumJsonValue(schema, table, o.includeSchema);
-      return (e, out) => out.push({ table, key: keyOf(e), value: value(e) });
+      return (e, out) => out.push({ key: keyOf(e), value: value(e) });
     }
     case 'canal-json': {
       const value = canalJsonValue(schema, table, o.now);
-      return (e, out) => out.push({ table, key: keyOf(e), value: value(e) });
+      return (e, out) => out.push({ key: keyOf(e), value: value(e) });
     }
     case 'json':
       return jsonMessages(schema, table, key);

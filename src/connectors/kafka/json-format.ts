@@ -22,13 +22,13 @@ export function jsonMessages(
   return (e, out) => {
     switch (e.op) {
       case 'insert':
-        out.push({ table, key: keyOf(e.after!), value: row(e.after!) });
+        out.push({ key: keyOf(e.after!), value: row(e.after!) });
         return;
       case 'update': {
         const k = keyOf(e.after!);
         const old = keyOf(e.before!);
-        if (old !== k) out.push({ table, key: old, value: null });
-        out.push({ table, key: k, value: row(e.after!) });
+        if (old !== k) out.push({ key: old, value: null });
+        out.push({ key: k, value: row(e.after!) });
         return;
       }
       case 'delete':
@@ -38,7 +38,7 @@ export function jsonMessages(
             `value.format json cannot carry a DELETE of ${tableIdToString(table)}: the table has no primary key, so there is no key for a tombstone. Use value.format debezium-json or canal-json, or give the table a primary key (transform primary-keys).`,
             { details: { table: tableIdToString(table) } },
           );
-        out.push({ table, key: key(e.before!), value: null });
+        out.push({ key: key(e.before!), value: null });
         return;
       default:
         return assertNever(e.op);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { MessageHeader } from '@confluentinc/kafka-javascript';
 import type { DataChangeEvent, SchemaChange } from '../../event/change-event.js';
+import { assertNever } from '../../event/column-type.js';
 import { tableIdToString, type TableId, type TableSchema } from '../../event/table-schema.js';
 import { TidemarkError } from '../../event/tidemark-error.js';
 import type { Checkpoint } from '../../runtime/checkpoint.js';
@@ -174,8 +175,9 @@ export class KafkaSink implements Sink {
         this.inTransaction = true;
       }
       for (const e of events) {
-        this.entry(e.tableId).encode(e, this.out);
-        await this.produceAll();
+        const entry = this.entry(e.tableId);
+        entry.encode(e, this.out);
+        await this.produceAll(entry);
       }
     });
   }
@@ -189,11 +191,10 @@ export class KafkaSink implements Sink {
     );
   }
 
-  private async produceAll(): Promise<void> {
-    const strategy = this.config.partitioning;
+  /** Produces the messages in `out`, of one table. */
+  private async produceAll(t: TableEntry): Promise<void> {
+    const partition = partitionOf(this.config.partitioning);
     for (const m of this.out) {
-      const t = this.tables.get(tableIdToString(m.table))!;
-      const partition = strategy === 'all-to-zero' ? 0 : -1;
       const key = m.key === null ? null : Buffer.from(m.key);
       const value = m.value === null ? null : Buffer.from(m.value);
       const wait = this.producer!.produce(t.topic, partition, value, key, t.headers);
@@ -238,5 +239,17 @@ export class KafkaSink implements Sink {
     if (!producer) return;
     if (this.inTransaction) await producer.abortTransaction().catch(() => undefined);
     await producer.disconnect();
+  }
+}
+
+/** The partition a message is produced to: 0, or -1 for the partitioner's choice (murmur2_random). */
+function partitionOf(strategy: PartitionStrategy): number {
+  switch (strategy) {
+    case 'all-to-zero':
+      return 0;
+    case 'hash-by-key':
+      return -1;
+    default:
+      return assertNever(strategy);
   }
 }
