@@ -79,8 +79,18 @@ export class KafkaProducer {
     return this.call('begin a transaction', (cb) => this.producer.beginTransaction(cb));
   }
 
+  /** Commits; a commit librdkafka calls retriable (a timeout) is tried again, up to 3 times. */
   async commitTransaction(): Promise<void> {
-    await this.call('commit the transaction', (cb) => this.producer.commitTransaction(TXN_TIMEOUT_MS, cb));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call('commit the transaction', (cb) =>
+          this.producer.commitTransaction(TXN_TIMEOUT_MS, cb),
+        );
+        break;
+      } catch (e) {
+        if (attempt >= 3 || !(e as TidemarkError).retryable) throw e;
+      }
+    }
     this.throwIfFailed();
   }
 

@@ -234,3 +234,31 @@ test('exactly-once refuses properties.enable.idempotence: false with a clear err
       e.code === 'CONFIG_INVALID' && /enable\.idempotence cannot be set/.test(e.message),
   );
 });
+
+// The mock cluster does not fence the first producer (its next commit succeeds): that a new
+// instance fences an old one is librdkafka's and the broker's promise, not verified here.
+test('exactly-once: a new instance resumes from the last commit while an old one holds an open transaction', async () => {
+  const t = tableId('db', 'fenced');
+  const options = {
+    properties: props(),
+    topic: 'fenced',
+    'sink.delivery-guarantee': 'exactly-once',
+    'sink.checkpoint-topic': 'fenced_checkpoints',
+    ...quickCreate,
+  };
+  const first = await openKafkaSink('kafka', options, 'fenced-pipeline');
+  try {
+    await first.applySchemaChange(t, { type: 'create-table', schema }, schema);
+    await first.write([ev(t, 'insert', null, [1n, 'a'])]);
+    await first.flush(cp(1));
+    await first.write([ev(t, 'insert', null, [2n, 'b'])]);
+    const second = await openKafkaSink('kafka', options, 'fenced-pipeline');
+    try {
+      assert.equal((await second.committedCheckpoint())?.seq, 1);
+    } finally {
+      await second.close();
+    }
+  } finally {
+    await first.close();
+  }
+});
