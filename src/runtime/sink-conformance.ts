@@ -38,6 +38,8 @@ export interface SinkHarness {
    * never those written before (a renamed column keeps its old name there).
    */
   readonly messageLog?: boolean;
+  /** True for a sink that refuses tables without primary key (upsert-kafka): no append table. */
+  readonly requiresPrimaryKey?: boolean;
 }
 
 const INT: ColumnType = { kind: 'integer', bytes: 4, unsigned: false };
@@ -277,10 +279,15 @@ function durabilityCases(harness: SinkHarness): void {
 
   test(name('a crash between write and flush loses nothing on replay (transactional: no duplicate)'), () =>
     withTarget(harness, async (target, sink) => {
-      await create(sink, keyed, keyedSchema);
-      await create(sink, appended, appendSchema);
-      const first = [ins(keyed, [1, 'a', 1]), ins(appended, [1, 'a', 1])];
-      const second = [upd(keyed, [1, 'a', 1], [1, 'b', 2]), ins(appended, [2, 'b', 2])];
+      // a sink that needs primary keys (upsert-kafka) has no append table
+      const tables = harness.requiresPrimaryKey ? [keyed] : [keyed, appended];
+      const createAll = async (s: Sink) => {
+        for (const t of tables) await create(s, t, t === keyed ? keyedSchema : appendSchema);
+      };
+      const only = (events: DataChangeEvent[]) => events.filter((e) => tables.includes(e.tableId));
+      await createAll(sink);
+      const first = only([ins(keyed, [1, 'a', 1]), ins(appended, [1, 'a', 1])]);
+      const second = only([upd(keyed, [1, 'a', 1], [1, 'b', 2]), ins(appended, [2, 'b', 2])]);
       await sink.write(first);
       await sink.flush(checkpoint(1));
       await sink.write(second);
@@ -289,12 +296,12 @@ function durabilityCases(harness: SinkHarness): void {
       const again = await target.open(PIPELINE);
       const resumed = await again.committedCheckpoint();
       if (again.transactional) assert.equal(resumed?.seq, 1);
-      await create(again, keyed, keyedSchema);
-      await create(again, appended, appendSchema);
+      await createAll(again);
       await again.write(second);
       await again.flush(checkpoint(2));
       await again.close();
       assert.deepEqual(await sortedRows(target, keyed, ['id', 'v', 'n']), [['1', 'b', '2']]);
+      if (harness.requiresPrimaryKey) return;
       const log = await sortedRows(target, appended, ['id', 'v', 'n']);
       if (again.transactional)
         assert.deepEqual(log, [

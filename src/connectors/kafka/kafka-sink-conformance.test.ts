@@ -1,7 +1,13 @@
 import { after, before } from 'node:test';
 import { sinkConformanceSuite } from '../../runtime/sink-conformance.js';
 import { startKafkaMock, type KafkaMock } from '../../../test/support/kafka-mock.js';
-import { openKafkaSink, readTopic, replayDebezium, rowText } from './kafka-sink-test-support.js';
+import {
+  latestPerKey,
+  openKafkaSink,
+  readTopic,
+  replayDebezium,
+  rowText,
+} from './kafka-sink-test-support.js';
 
 let mock: KafkaMock;
 before(async () => {
@@ -33,6 +39,36 @@ sinkConformanceSuite({
         const messages = await readTopic(mock.bootstrap, `${prefix}${table.tableName}`);
         if (messages.length === 0) return undefined; // a topic holds no table, only messages
         return replayDebezium(messages).map((r) => rowText(r, columns));
+      },
+      dispose: () => Promise.resolve(),
+    });
+  },
+});
+
+// upsert-kafka: the rows are the latest value per key (tombstones remove keys)
+sinkConformanceSuite({
+  name: 'upsert-kafka',
+  refusesPartialImages: true,
+  messageLog: true,
+  requiresPrimaryKey: true,
+  newTarget: () => {
+    const prefix = `upsert${++targets}_`;
+    const options = {
+      properties: { 'bootstrap.servers': mock.bootstrap },
+      'sink.topic-creation.timeout': '100ms', // the mock never answers CreateTopics
+      'sink.tableId-to-topic.mapping': ['keyed', 'never_created']
+        .map((t) => `conf_db.${t}:${prefix}${t}`)
+        .join(';'),
+    };
+    return Promise.resolve({
+      open: (pipeline) => openKafkaSink('upsert-kafka', options, pipeline),
+      rows: async (table, columns) => {
+        const messages = await readTopic(mock.bootstrap, `${prefix}${table.tableName}`);
+        if (messages.length === 0) return undefined;
+        const rows = [...latestPerKey(messages).values()].map(
+          (v) => JSON.parse(v) as Record<string, unknown>,
+        );
+        return rows.map((r) => rowText(r, columns));
       },
       dispose: () => Promise.resolve(),
     });
