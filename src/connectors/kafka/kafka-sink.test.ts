@@ -262,3 +262,25 @@ test('exactly-once: a new instance resumes from the last commit while an old one
     await first.close();
   }
 });
+
+test('upsert-kafka: topics are requested compacted; a broker that does not create them gets one warning', async () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({
+    level: 'warn',
+    pretty: false,
+    write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  const sink = await openKafkaSink('upsert-kafka', { properties: props(), ...quickCreate }, 'p', logger);
+  try {
+    for (const name of ['one', 'two'])
+      await sink.applySchemaChange(tableId('warn_db', name), { type: 'create-table', schema }, schema);
+    await sink.write([ev(tableId('warn_db', 'two'), 'insert', null, [1n, 'a'])]);
+    await sink.flush(cp(1));
+  } finally {
+    await sink.close();
+  }
+  const warnings = lines.filter((l) => /left to auto-creation/.test(String(l.msg ?? l.message)));
+  assert.equal(warnings.length, 1, JSON.stringify(lines));
+  assert.match(JSON.stringify(warnings[0]), /"cleanup.policy":"compact"/);
+  assert.equal((await readTopic(mock.bootstrap, 'warn_db.two')).length, 1, 'auto-created');
+});
