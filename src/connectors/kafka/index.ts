@@ -1,3 +1,4 @@
+import { TidemarkError } from '../../event/tidemark-error.js';
 import type { Connector } from '../../runtime/component-registry.js';
 import type { Sink } from '../../runtime/sink.js';
 import { defineSink } from '../../runtime/connector-kit.js';
@@ -18,8 +19,13 @@ export const kafkaConnector: Connector = {
       type: 'kafka',
       description: 'Every change into Kafka topics as debezium-json, canal-json or json messages.',
       options: kafkaSinkOptionsSchema,
-      create: async (o) =>
-        kafkaSink({
+      create: async (o) => {
+        if (o['debezium-json.include-schema.enabled'] && o['value.format'] !== 'debezium-json')
+          throw new TidemarkError(
+            'CONFIG_INVALID',
+            `kafka sink: debezium-json.include-schema.enabled applies to value.format debezium-json only (value.format is ${o['value.format']}): remove it or change the format`,
+          );
+        return kafkaSink({
           ...commonConfig(o),
           type: 'kafka',
           upsert: false,
@@ -29,7 +35,8 @@ export const kafkaConnector: Connector = {
             includeSchema: o['debezium-json.include-schema.enabled'],
             now: Date.now,
           },
-        }),
+        });
+      },
     }),
     defineSink({
       type: 'upsert-kafka',

@@ -284,3 +284,14 @@ test('upsert-kafka: topics are requested compacted; a broker that does not creat
   assert.match(JSON.stringify(warnings[0]), /"cleanup.policy":"compact"/);
   assert.equal((await readTopic(mock.bootstrap, 'warn_db.two')).length, 1, 'auto-created');
 });
+
+test('debezium-json.include-schema.enabled with another value.format is a configuration error', async () => {
+  await assert.rejects(
+    openKafkaSink(
+      'kafka',
+      { properties: props(), 'value.format': 'canal-json', 'debezium-json.include-schema.enabled': true },
+      'p',
+    ),
+    /applies to value.format debezium-json only/,
+  );
+});
