@@ -67,8 +67,9 @@ function commonOptions(defaultPartitioning: PartitionStrategy) {
       .default(5000)
       .meta({ advanced: true })
       .describe(
-        'How long to wait for the broker to create a topic (CreateTopics, with the configuration ' +
-          'tidemark sets) before leaving it, and every later topic, to auto-creation with a warning.',
+        'How long to wait for the broker to create a topic tidemark creates (upsert-kafka topics and ' +
+          'the checkpoint topic, compacted) before leaving it, and every later one, to ' +
+          'auto-creation with a warning.',
       ),
     'sink.checkpoint-topic': opt
       .string()
