@@ -118,6 +118,9 @@ test('hash-by-key spreads keys over partitions; headers carry the table id and c
   const byKey = new Map<string, Set<number>>();
   for (const m of messages) byKey.set(m.key!, (byKey.get(m.key!) ?? new Set()).add(m.partition));
   for (const ps of byKey.values()) assert.equal(ps.size, 1);
+  // the partition the Java client's default partitioner picks for the key
+  for (const m of messages)
+    assert.equal(m.partition, (murmur2(Buffer.from(m.key!)) & 0x7fffffff) % 4, m.key!);
   assert.deepEqual(messages[0]!.headers, [
     'env',
     'test',
@@ -295,3 +298,25 @@ test('debezium-json.include-schema.enabled with another value.format is a config
     /applies to value.format debezium-json only/,
   );
 });
+
+/** Kafka's Java `Utils.murmur2` (the default partitioner's hash), as an independent oracle. */
+function murmur2(data: Buffer): number {
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ data.length) | 0;
+  const whole = data.length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    let k = data.readInt32LE(i);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  const rest = data.length & 3;
+  if (rest === 3) h ^= data[whole + 2]! << 16;
+  if (rest >= 2) h ^= data[whole + 1]! << 8;
+  if (rest >= 1) h = Math.imul(h ^ data[whole]!, m);
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
