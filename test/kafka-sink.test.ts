@@ -159,6 +159,41 @@ test('seed 001: debezium-json shapes for snapshot/insert/update/delete rows and 
   );
 });
 
+test('canal-json with csv keys and table-id headers, one topic for every table (after seed 001)', async () => {
+  const [file, state] = writeKafkaPipeline({
+    name: 'canal',
+    tables: 'kafka_test.customers',
+    sink: {
+      type: 'kafka',
+      topic: 'canal_all',
+      'value.format': 'canal-json',
+      'key.format': 'csv',
+      'sink.add-tableId-to-header-enabled': 'true',
+    },
+  });
+  const r = await runTidemark(['run', file, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(r.code, 0, r.stderr);
+  const messages = await readTopic(kafka.bootstrap, 'canal_all');
+  assert.deepEqual(
+    messages.map((m) => [m.key, m.headers]),
+    [['4', ['namespace', '', 'schemaName', 'kafka_test', 'tableName', 'customers']]],
+  );
+  const v = JSON.parse(messages[0]!.payload!) as Record<string, unknown>;
+  assert.deepEqual(
+    { ...v, ts: typeof v.ts },
+    {
+      old: null,
+      data: [{ id: 4, name: 'John', address: 'New York', phone_number: '1234', age: 12 }],
+      type: 'INSERT',
+      database: 'kafka_test',
+      table: 'customers',
+      pkNames: ['id'],
+      ts: 'number',
+      es: 0,
+    },
+  );
+});
+
 test("seed 002: upsert-kafka's three topic namings, keys, values and tombstones", async () => {
   await db.query(`CREATE DATABASE order_dw;
     CREATE TABLE order_dw.\`user\` (id bigint not null primary key, name varchar(50) not null);
