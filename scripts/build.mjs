@@ -43,7 +43,7 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['@duckdb/*', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
+  external: ['@duckdb/*', '@confluentinc/kafka-javascript', 'mysql2', 'mysql2/*', 'tsx', 'tsx/*'],
   plugins: [zodEnglishOnly],
   // CommonJS packages bundled into ES modules (commander) `require` Node's built-ins
   banner: {

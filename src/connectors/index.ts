@@ -2,10 +2,11 @@ import { CORE_ERROR_CODES } from '../event/tidemark-error.js';
 import { ComponentRegistry, type Connector } from '../runtime/component-registry.js';
 import { ErrorCodeRegistry } from '../runtime/error-code-registry.js';
 import { duckDbConnector } from './duckdb/index.js';
+import { kafkaConnector } from './kafka/index.js';
 import { mysqlConnector } from './mysql/index.js';
 
 /** Every built-in connector; each folder's `index.ts` loads only its option schemas. */
-export const BUILT_IN_CONNECTORS: readonly Connector[] = [mysqlConnector, duckDbConnector];
+export const BUILT_IN_CONNECTORS: readonly Connector[] = [mysqlConnector, duckDbConnector, kafkaConnector];
 
 /** A registry of every built-in component, by its `type`. */
 export function createDefaultRegistry(): ComponentRegistry {
