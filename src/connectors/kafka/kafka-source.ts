@@ -67,6 +67,8 @@ export class KafkaSource implements Source {
   /** The high watermark of each partition when it was assigned: caught up once all are reached. */
   private readonly targets = new Map<string, number>();
   private assignedOnce = false;
+  /** Counts revocations: an assignment prepared across one is stale. */
+  private generation = 0;
   private rebalancing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
@@ -160,7 +162,8 @@ export class KafkaSource implements Source {
       if (this.failure !== undefined) throw this.failure;
       const messages = await consumeBatch(consumer, BATCH_MESSAGES);
       const records: SourceRecord[] = await this.recordsOf(messages);
-      if (this.applyEofs() || messages.length > 0) records.push({ kind: 'checkpoint', state: this.state() });
+      if (this.applyEofs() || (records.at(-1)?.kind !== 'checkpoint' && messages.length > 0))
+        records.push({ kind: 'checkpoint', state: this.state() });
       if (!caughtUp && this.reachedTargets()) {
         caughtUp = true;
         records.push({ kind: 'caught-up' });
@@ -199,6 +202,8 @@ export class KafkaSource implements Source {
       }
       this.positions.set(key, m.offset + 1);
       if (m.timestamp !== undefined) this.lastTimestamp = m.timestamp;
+      // every message ends a transaction (a canal message carries all its rows)
+      if (!deadLettered) out.push({ kind: 'checkpoint', state: this.state() });
     }
     // skipped messages are in the dead-letter topic before the checkpoint that passes them
     if (deadLettered) await this.flushDeadLetters();
@@ -341,48 +346,52 @@ export class KafkaSource implements Source {
 
   private onRebalance(err: LibrdKafkaError, assignment: Assignment[]): void {
     const codes = this.kafka.CODES.ERRORS;
-    const step =
-      err.code === codes.ERR__ASSIGN_PARTITIONS
-        ? () => this.assign(assignment)
-        : err.code === codes.ERR__REVOKE_PARTITIONS
-          ? () => this.revoke()
-          : () => Promise.reject(consumeError('rebalancing failed', err));
-    // closing leaves the group: the revocation must still unassign, or the disconnect waits for it
-    const revoke = err.code === codes.ERR__REVOKE_PARTITIONS;
-    this.rebalancing = this.rebalancing
-      .then(() => (this.closed && !revoke ? undefined : step()))
-      .catch((e: unknown) => {
-        this.failure ??= e instanceof Error ? e : consumeError('rebalancing failed', e);
-      });
+    try {
+      if (err.code === codes.ERR__REVOKE_PARTITIONS) this.revoke();
+      else if (err.code !== codes.ERR__ASSIGN_PARTITIONS) throw consumeError('rebalancing failed', err);
+      else if (!this.closed) {
+        const generation = this.generation;
+        // the start offsets need requests: the assignment waits for them (librdkafka allows it)
+        this.rebalancing = this.rebalancing.then(() => this.assign(assignment, generation));
+      }
+    } catch (e) {
+      this.failure ??= e instanceof Error ? e : consumeError('rebalancing failed', e);
+    }
+    this.rebalancing = this.rebalancing.catch((e: unknown) => {
+      this.failure ??= e instanceof Error ? e : consumeError('rebalancing failed', e);
+    });
   }
 
-  /** Eager rebalancing gives every partition up: the group learns their durable offsets first. */
-  private revoke(): Promise<void> {
+  /**
+   * Eager rebalancing gives every partition up: the group learns their durable offsets first. Done
+   * at once, in the callback (closing waits for it); an assignment still being prepared is dropped.
+   */
+  private revoke(): void {
+    this.generation++;
     const keys = [...this.owned];
     this.commitDurable(keys, true);
     this.owned.clear();
     this.durable.clear();
     this.consumer!.unassign();
     if (keys.length > 0) this.logger.info('partitions revoked', { partitions: keys.join(', ') });
-    return Promise.resolve();
   }
 
-  private async assign(assignment: readonly Assignment[]): Promise<void> {
+  private async assign(assignment: readonly Assignment[], generation: number): Promise<void> {
     const consumer = this.consumer!;
     const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     const committed = await committedOffsets(consumer, tps);
-    const starts: TopicPartitionOffset[] = [];
+    const starts: (TopicPartitionOffset & { high: number })[] = [];
     for (const tp of tps) {
       const group = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? -1;
-      starts.push({ ...tp, offset: await this.startOffset(tp, group) });
+      starts.push({ ...tp, ...(await this.startOffset(tp, group)) });
     }
-    consumer.assign(starts);
+    if (generation !== this.generation || this.closed) return; // revoked meanwhile
+    consumer.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset })));
     for (const s of starts) {
       const key = tpKey(s.topic, s.partition);
       this.owned.add(key);
       this.positions.set(key, s.offset);
-      if (!this.assignedOnce || !this.targets.has(key))
-        this.targets.set(key, (await watermarks(consumer, s)).high);
+      if (!this.targets.has(key)) this.targets.set(key, s.high);
     }
     this.assignedOnce = true;
     if (starts.length > 0)
@@ -395,7 +404,7 @@ export class KafkaSource implements Source {
    * Where a newly assigned partition starts: the further of the checkpoint's offset and the group's
    * (the group is ahead when another process read on after this one's checkpoint), else the startup mode.
    */
-  private async startOffset(tp: TopicPartition, group: number): Promise<number> {
+  private async startOffset(tp: TopicPartition, group: number): Promise<{ offset: number; high: number }> {
     const { low, high } = await watermarks(this.consumer!, tp);
     const known = Math.max(this.positions.get(tpKey(tp.topic, tp.partition)) ?? -1, group);
     const start = known >= 0 ? known : await this.startupOffset(tp, low, high);
@@ -408,7 +417,7 @@ export class KafkaSource implements Source {
           oldest: low,
         },
       );
-    return Math.min(Math.max(start, low), high);
+    return { offset: Math.min(Math.max(start, low), high), high };
   }
 
   private async startupOffset(tp: TopicPartition, low: number, high: number): Promise<number> {
@@ -439,6 +448,7 @@ export class KafkaSource implements Source {
     await this.rebalancing;
     if (this.consumer) {
       this.commitDurable([...this.owned], true);
+      if (this.consumer.isConnected()) this.consumer.unsubscribe(); // leave the group: its partitions move at once
       await disconnectClient(this.consumer);
     }
     if (this.deadLetters) await disconnectClient(this.deadLetters);

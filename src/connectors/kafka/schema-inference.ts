@@ -74,6 +74,7 @@ export interface Compiled {
 export class SchemaInference {
   private readonly tables = new Map<string, Compiled>();
   private readonly ignoredWarned = new Set<string>();
+  private cached: readonly InferredTable[] | undefined;
 
   constructor(
     private readonly strategy: InferenceStrategy,
@@ -97,11 +98,14 @@ export class SchemaInference {
 
   reset(mark: ReadonlyMap<string, Compiled>): void {
     this.tables.clear();
+    this.cached = undefined;
     for (const [k, v] of mark) this.tables.set(k, v);
   }
 
-  state(): InferredTable[] {
-    return [...this.tables.values()].map((c) => c.t);
+  /** The tables, for the source state (the same array until a schema changes: one per checkpoint is cheap). */
+  state(): readonly InferredTable[] {
+    this.cached ??= [...this.tables.values()].map((c) => c.t);
+    return this.cached;
   }
 
   /** The events of one change; nothing is remembered when it throws (ColumnValueError). */
@@ -122,7 +126,10 @@ export class SchemaInference {
       after: row(change.after),
       meta,
     });
-    if (compiled !== known) this.tables.set(key, compiled);
+    if (compiled !== known) {
+      this.tables.set(key, compiled);
+      this.cached = undefined;
+    }
     return events;
   }
 
