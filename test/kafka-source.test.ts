@@ -5,8 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startKafkaMock, type KafkaMock } from './support/kafka-mock.js';
-import { debezium, produceMessages } from './support/kafka-produce.js';
-import { duckRows, runTidemark, tempDir } from './support/tidemark-cli.js';
+import { debezium, groupCommitted, produceMessages } from './support/kafka-produce.js';
+import { duckRows, runTidemark, startTidemark, tempDir, waitFor } from './support/tidemark-cli.js';
+import { execFileSync } from 'node:child_process';
 
 let kafka: KafkaMock;
 before(async () => {
@@ -29,6 +30,9 @@ function kafkaPipeline(
     '  type: kafka',
     `  properties.bootstrap.servers: ${kafka.bootstrap}`,
     `  properties.group.id: ${name}`,
+    // the mock admits a new member of a group only once the previous one timed out
+    '  properties.session.timeout.ms: 1000',
+    '  properties.heartbeat.interval.ms: 200',
     ...source.map((l) => `  ${l}`),
     'sink:',
     '  type: duckdb',
@@ -36,6 +40,7 @@ function kafkaPipeline(
     ...extra,
     'pipeline:',
     `  name: ${name}`,
+    '  checkpoint.interval: 300ms',
     '',
   ];
   writeFileSync(file, lines.join('\n'));
@@ -97,4 +102,142 @@ test('seed 001 pipeline 2: one debezium-json topic of two tables, primary keys f
     "SELECT constraint_text FROM duckdb_constraints() WHERE table_name = 'customers' AND constraint_type = 'PRIMARY KEY'",
   );
   assert.equal(pk.length, 1);
+});
+
+test('canal-json: pkNames make the key, types and values exact through DuckDB', async () => {
+  const dir = tempDir();
+  await kafka.createTopic('canal', 1);
+  const base = { database: 'shop', table: 'orders', pkNames: ['id'], ts: 1, es: 2, old: null };
+  await produceMessages(
+    kafka.bootstrap,
+    'canal',
+    [
+      {
+        value: JSON.stringify({
+          ...base,
+          type: 'INSERT',
+          data: [
+            { id: 9007199254740993, amount: 12.5, note: 'a', ok: true },
+            { id: 2, amount: 1, note: null, ok: false },
+          ],
+        }),
+      },
+      {
+        value: JSON.stringify({
+          ...base,
+          type: 'UPDATE',
+          data: [{ id: 2, amount: 1, note: 'b', ok: false }],
+          old: [{ note: null }],
+        }),
+      },
+    ].map((m) => ({ value: m.value.replace('9007199254740992', '9007199254740993') })),
+  );
+  const pipeline = kafkaPipeline(dir, 'canal', [
+    'topic: canal',
+    'scan.startup.mode: earliest-offset',
+    'value.format: canal-json',
+    'canal-json.distributed-tables: true',
+  ]);
+  await runCaughtUp(dir, pipeline);
+  const duck = join(dir, 'sink.duckdb');
+  assert.deepEqual(await duckRows(duck, 'SELECT id, amount, note, ok FROM shop.orders'), [
+    ['2', '1', 'b', 'false'],
+    ['9007199254740993', '12.5', 'a', 'true'],
+  ]);
+  const pk = await duckRows(
+    duck,
+    "SELECT constraint_text FROM duckdb_constraints() WHERE table_name = 'orders' AND constraint_type = 'PRIMARY KEY'",
+  );
+  assert.deepEqual(pk, [['PRIMARY KEY(id)']]);
+});
+
+test('restart after kill -9 and after SIGTERM: every message once in DuckDB (an append table shows duplicates)', async () => {
+  const dir = tempDir();
+  await kafka.createTopic('restart', 2);
+  const batch = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      value: JSON.stringify({ id: from + i, v: `v${from + i}` }),
+      partition: (from + i) % 2,
+    }));
+  await produceMessages(kafka.bootstrap, 'restart', batch(0, 20_000));
+  const pipeline = kafkaPipeline(dir, 'restart', ['topic: restart', 'value.format: json']);
+  const args = ['run', pipeline, '--state-dir', join(dir, 'state')];
+  const stopMidway = async (signal: NodeJS.Signals, from: number, to: number): Promise<void> => {
+    const child = startTidemark(args);
+    await waitFor(
+      async () => {
+        const n = await groupCommitted(kafka.bootstrap, 'restart', 'restart', 2);
+        return n > from && n < to;
+      },
+      30_000,
+      'a first group commit',
+    );
+    child.kill(signal);
+    const r = await child.result;
+    if (signal === 'SIGTERM') assert.equal(r.code, 0, r.stderr);
+  };
+  await stopMidway('SIGKILL', 0, 20_000);
+  await runCaughtUp(dir, pipeline);
+  await produceMessages(kafka.bootstrap, 'restart', batch(20_000, 20_000));
+  await stopMidway('SIGTERM', 20_000, 40_000);
+  await runCaughtUp(dir, pipeline);
+  const [[rows, ids, min, max]] = (await duckRows(
+    join(dir, 'sink.duckdb'),
+    'SELECT count(*), count(DISTINCT id), min(id), max(id) FROM default_database.restart',
+  )) as [[string, string, string, string]];
+  assert.deepEqual([rows, ids, min, max], ['40000', '40000', '0', '39999']);
+  assert.equal(await groupCommitted(kafka.bootstrap, 'restart', 'restart', 2), 40_000);
+});
+
+test('a malformed message stops the run naming topic/partition/offset; ignore-errors skips it into the dead-letter topic', async () => {
+  const dir = tempDir();
+  await kafka.createTopic('bad', 1);
+  await kafka.createTopic('bad_dlq', 1);
+  const schema = {
+    type: 'struct',
+    fields: [{ field: 'after', type: 'struct', fields: [{ field: 'id', type: 'int8' }] }],
+  };
+  const ok = (id: number): string =>
+    JSON.stringify({ schema, payload: { before: null, after: { id }, op: 'c' } });
+  await produceMessages(kafka.bootstrap, 'bad', [
+    { value: ok(1) },
+    { value: 'not json', key: 'k1' },
+    { value: ok(1000) }, // not a TINYINT
+    { value: JSON.stringify({ before: null, after: { id: 3 }, op: 'x' }) },
+    { value: ok(5) },
+  ]);
+  const source = ['topic: bad', 'scan.startup.mode: earliest-offset'];
+  const failed = await runTidemark(
+    ['run', kafkaPipeline(dir, 'bad', source), '--state-dir', join(dir, 'state'), '--exit-when-caught-up'],
+    {},
+    30_000,
+  );
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.stderr + failed.stdout, /KAFKA_SOURCE_DECODE/);
+  assert.match(failed.stderr + failed.stdout, /topic bad partition 0 offset 1 cannot be read: not JSON/);
+
+  const pipeline = kafkaPipeline(dir, 'bad', [
+    ...source,
+    'ingestion.ignore-errors: true',
+    'ingestion.dead-letter-topic: bad_dlq',
+  ]);
+  const out = await runCaughtUp(dir, pipeline);
+  assert.match(out, /message skipped/);
+  assert.deepEqual(await duckRows(join(dir, 'sink.duckdb'), 'SELECT id FROM default_database.bad'), [
+    ['1'],
+    ['5'],
+  ]);
+  const dlq = execFileSync(
+    'kcat',
+    ['-b', kafka.bootstrap, '-C', '-t', 'bad_dlq', '-e', '-q', '-f', '%k|%h|%s\n'],
+    { encoding: 'utf8' },
+  );
+  const lines = dlq.trim().split('\n');
+  assert.equal(lines.length, 3);
+  assert.match(
+    lines[0]!,
+    /^k1\|.*tidemark.error=not JSON.*tidemark.origin.topic=bad,tidemark.origin.partition=0,tidemark.origin.offset=1\|not json$/,
+  );
+  assert.match(lines[1]!, /tidemark.error=column id TINYINT: expected an integer in -128…127, got 1000/);
+  assert.match(lines[2]!, /unknown op "x"/);
 });
