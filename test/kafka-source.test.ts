@@ -117,7 +117,7 @@ test('canal-json: pkNames make the key, types and values exact through DuckDB', 
           ...base,
           type: 'INSERT',
           data: [
-            { id: 9007199254740993, amount: 12.5, note: 'a', ok: true },
+            { id: 'BIG', amount: 12.5, note: 'a', ok: true },
             { id: 2, amount: 1, note: null, ok: false },
           ],
         }),
@@ -130,7 +130,7 @@ test('canal-json: pkNames make the key, types and values exact through DuckDB', 
           old: [{ note: null }],
         }),
       },
-    ].map((m) => ({ value: m.value.replace('9007199254740992', '9007199254740993') })),
+    ].map((m) => ({ value: m.value.replace('"BIG"', '9007199254740993') })), // beyond 2^53: exact only as text
   );
   const pipeline = kafkaPipeline(dir, 'canal', [
     'topic: canal',
