@@ -241,3 +241,50 @@ test('a malformed message stops the run naming topic/partition/offset; ignore-er
   assert.match(lines[1]!, /tidemark.error=column id TINYINT: expected an integer in -128…127, got 1000/);
   assert.match(lines[2]!, /unknown op "x"/);
 });
+
+test('scale-out: two processes of one group split a 4-partition topic; killing one moves its partitions to the other', async () => {
+  await kafka.createTopic('scale', 4);
+  const rows = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      value: JSON.stringify({ id: from + i }),
+      partition: (from + i) % 4,
+    }));
+  await produceMessages(kafka.bootstrap, 'scale', rows(0, 2000));
+  const dirs = [tempDir(), tempDir()];
+  const pipelines = dirs.map((d) =>
+    kafkaPipeline(d, 'scale', ['topic: scale', 'value.format: json', 'scan.startup.mode: earliest-offset']),
+  );
+  const logs = ['', ''];
+  const [a, b] = pipelines.map((p, i) => {
+    const child = startTidemark(['run', p, '--state-dir', join(dirs[i]!, 'state')]);
+    child.stdout!.on('data', (d: Buffer) => (logs[i] += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (logs[i] += d.toString()));
+    return child;
+  });
+  const committed = (): Promise<number> => groupCommitted(kafka.bootstrap, 'scale', 'scale', 4);
+  after(() => [a, b].forEach((c) => c!.exitCode === null && c!.kill('SIGKILL')));
+  await waitFor(async () => (await committed()) === 2000, 30_000, 'the group to commit every offset').catch(
+    (e: Error) => {
+      throw new Error(`${e.message} (${String(committed)}):\n${logs.join('\n----\n')}`);
+    },
+  );
+  for (const log of logs) assert.match(log, /partitions assigned/);
+
+  a!.kill('SIGKILL');
+  await a!.result;
+  await produceMessages(kafka.bootstrap, 'scale', rows(2000, 2000));
+  await waitFor(async () => (await committed()) === 4000, 30_000, 'the survivor to take over');
+  b!.kill('SIGTERM');
+  assert.equal((await b!.result).code, 0);
+  await runCaughtUp(dirs[0]!, pipelines[0]!); // the killed one again: its DuckDB recovers, nothing new to read
+
+  const ids = await Promise.all(
+    dirs.map((d) => duckRows(join(d, 'sink.duckdb'), 'SELECT id FROM default_database.scale')),
+  );
+  for (const sink of ids) {
+    assert.ok(sink.length > 0, 'each process wrote rows');
+    assert.equal(new Set(sink.map(([id]) => id)).size, sink.length, 'no duplicate within a sink');
+  }
+  const all = new Set(ids.flat().map(([id]) => Number(id)));
+  assert.equal(all.size, 4000, 'the sinks together hold every row');
+});

@@ -1,4 +1,5 @@
 import type {
+  Assignment,
   KafkaConsumer,
   Message,
   Producer,
@@ -9,6 +10,13 @@ import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 
 /** Promise forms of the native consumer's callback API (the parts the source uses). */
 export type NativeKafka = typeof import('@confluentinc/kafka-javascript');
+
+/** The consumer with the cooperative-rebalancing methods its bundled typings leave out (lib/kafka-consumer.js has them). */
+export type RebalancingConsumer = KafkaConsumer & {
+  rebalanceProtocol(): 'COOPERATIVE' | 'EAGER' | 'NONE';
+  incrementalAssign(assignments: Assignment[]): void;
+  incrementalUnassign(assignments: Assignment[]): void;
+};
 
 export const REQUEST_TIMEOUT_MS = 10_000;
 

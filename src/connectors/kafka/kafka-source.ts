@@ -1,6 +1,5 @@
 import type {
   Assignment,
-  KafkaConsumer,
   LibrdKafkaError,
   Message,
   MessageHeader,
@@ -30,6 +29,7 @@ import {
   tpKey,
   watermarks,
   type NativeKafka,
+  type RebalancingConsumer,
 } from './kafka-consumer.js';
 import { ColumnValueError, SchemaInference, type InferredTable } from './schema-inference.js';
 import { parseSpecificOffsets, type KafkaSourceOptions } from './source-options.js';
@@ -53,7 +53,7 @@ interface KafkaSourceState {
  * checkpoint is durable (checkpointDurable), and before a partition is given up.
  */
 export class KafkaSource implements Source {
-  private consumer: KafkaConsumer | undefined;
+  private consumer: RebalancingConsumer | undefined;
   private deadLetters: Producer | undefined;
   private ctx: SourceContext | undefined;
   private readonly decode: ChangeMessageDecoder;
@@ -69,6 +69,8 @@ export class KafkaSource implements Source {
   private assignedOnce = false;
   /** Counts revocations: an assignment prepared across one is stale. */
   private generation = 0;
+  /** Partitions were assigned or revoked since the last checkpoint record. */
+  private ownershipChanged = false;
   private rebalancing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private closed = false;
@@ -104,6 +106,8 @@ export class KafkaSource implements Source {
         'client.id': `tidemark-${this.pipelineName}`,
         'auto.offset.reset': 'earliest',
         'queued.max.messages.kbytes': 16384,
+        // only the partitions that move are revoked, and their offsets can still be committed then
+        'partition.assignment.strategy': 'cooperative-sticky',
       },
       { 'enable.auto.commit': false, 'enable.auto.offset.store': false, 'enable.partition.eof': true },
       'kafka source',
@@ -114,7 +118,7 @@ export class KafkaSource implements Source {
     const consumer = new this.kafka.KafkaConsumer({
       ...config,
       rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
-    });
+    }) as RebalancingConsumer;
     consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
     consumer.on('partition.eof', (eof) => this.eofs.push(eof));
     consumer.on('event.error', (e) => ctx.logger.warn('kafka consumer error', { error: errorMessage(e) }));
@@ -162,7 +166,9 @@ export class KafkaSource implements Source {
       if (this.failure !== undefined) throw this.failure;
       const messages = await consumeBatch(consumer, BATCH_MESSAGES);
       const records: SourceRecord[] = await this.recordsOf(messages);
-      if (this.applyEofs() || (records.at(-1)?.kind !== 'checkpoint' && messages.length > 0))
+      const moved = this.applyEofs() || this.ownershipChanged;
+      this.ownershipChanged = false;
+      if (moved || (records.at(-1)?.kind !== 'checkpoint' && messages.length > 0))
         records.push({ kind: 'checkpoint', state: this.state() });
       if (!caughtUp && this.reachedTargets()) {
         caughtUp = true;
@@ -347,7 +353,7 @@ export class KafkaSource implements Source {
   private onRebalance(err: LibrdKafkaError, assignment: Assignment[]): void {
     const codes = this.kafka.CODES.ERRORS;
     try {
-      if (err.code === codes.ERR__REVOKE_PARTITIONS) this.revoke();
+      if (err.code === codes.ERR__REVOKE_PARTITIONS) this.revoke(assignment);
       else if (err.code !== codes.ERR__ASSIGN_PARTITIONS) throw consumeError('rebalancing failed', err);
       else if (!this.closed) {
         const generation = this.generation;
@@ -362,17 +368,27 @@ export class KafkaSource implements Source {
     });
   }
 
+  /** Cooperative (incremental) rebalancing: only the partitions that move are revoked and assigned. */
+  private get cooperative(): boolean {
+    return this.consumer!.rebalanceProtocol() === 'COOPERATIVE';
+  }
+
   /**
-   * Eager rebalancing gives every partition up: the group learns their durable offsets first. Done
-   * at once, in the callback (closing waits for it); an assignment still being prepared is dropped.
+   * Partitions given up: the group learns their durable offsets first, and they leave the state.
+   * Done at once, in the callback (closing waits for it). Eager rebalancing revokes them all; an
+   * eager assignment still being prepared is then dropped.
    */
-  private revoke(): void {
+  private revoke(assignment: readonly Assignment[]): void {
     this.generation++;
-    const keys = [...this.owned];
+    const keys = this.cooperative ? assignment.map((a) => tpKey(a.topic, a.partition)) : [...this.owned];
     this.commitDurable(keys, true);
-    this.owned.clear();
-    this.durable.clear();
-    this.consumer!.unassign();
+    for (const key of keys) {
+      this.owned.delete(key);
+      this.durable.delete(key);
+    }
+    if (this.cooperative) this.consumer!.incrementalUnassign([...assignment]);
+    else this.consumer!.unassign();
+    this.ownershipChanged = true;
     if (keys.length > 0) this.logger.info('partitions revoked', { partitions: keys.join(', ') });
   }
 
@@ -385,8 +401,12 @@ export class KafkaSource implements Source {
       const group = committed.find((c) => c.topic === tp.topic && c.partition === tp.partition)?.offset ?? -1;
       starts.push({ ...tp, ...(await this.startOffset(tp, group)) });
     }
-    if (generation !== this.generation || this.closed) return; // revoked meanwhile
-    consumer.assign(starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset })));
+    if (this.closed || (!this.cooperative && generation !== this.generation)) return; // revoked meanwhile
+    const offsets = starts.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset }));
+    if (this.cooperative) consumer.incrementalAssign(offsets);
+    else consumer.assign(offsets);
+    // a checkpoint with the new partitions: once durable, the group learns where they start
+    this.ownershipChanged = true;
     for (const s of starts) {
       const key = tpKey(s.topic, s.partition);
       this.owned.add(key);
