@@ -288,3 +288,28 @@ test('scale-out: two processes of one group split a 4-partition topic; killing o
   const all = new Set(ids.flat().map(([id]) => Number(id)));
   assert.equal(all.size, 4000, 'the sinks together hold every row');
 });
+
+test('startup modes: specific-offsets starts where it says; latest-offset skips what is already there', async () => {
+  await kafka.createTopic('modes', 1);
+  const rows = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ value: JSON.stringify({ id: from + i }) }));
+  await produceMessages(kafka.bootstrap, 'modes', rows(0, 3));
+  await produceMessages(kafka.bootstrap, 'modes', rows(3, 2));
+  const ids = async (name: string, source: readonly string[]): Promise<string[][]> => {
+    const dir = tempDir();
+    await runCaughtUp(dir, kafkaPipeline(dir, name, ['topic: modes', 'value.format: json', ...source]));
+    return duckRows(join(dir, 'sink.duckdb'), 'SELECT id FROM default_database.modes').catch(
+      () => [],
+    ) as Promise<string[][]>;
+  };
+  // (timestamp mode: the mock answers every offsets-for-times lookup with the end, so it is not tested here)
+  const [specific, latest] = await Promise.all([
+    ids('modes_specific', [
+      'scan.startup.mode: specific-offsets',
+      'scan.startup.specific-offsets: partition:0,offset:2',
+    ]),
+    ids('modes_latest', ['scan.startup.mode: latest-offset']),
+  ]);
+  assert.deepEqual(specific, [['2'], ['3'], ['4']]);
+  assert.deepEqual(latest, []);
+});
