@@ -103,6 +103,19 @@ test('debezium-json with its schema envelope: exact types from tidemark.column.t
     ],
   );
   assert.deepEqual(rows(evs), [['insert', null, [7, '4.50', 3, '2024-01-31']]]);
+
+  // the source table altered: the message's new type becomes an alter-column-type before the row
+  const wider: ColumnType = { kind: 'decimal', precision: 12, scale: 3 };
+  const altered = JSON.parse(JSON.stringify(schema)) as typeof schema;
+  altered.fields[0]!.fields[1]!.parameters = { 'tidemark.column.type': JSON.stringify(wider) };
+  const next = { ...payload, after: { ...payload.after, price: '123456789.125' } };
+  const both = events('continuous', [msg({ schema, payload }), msg({ schema: altered, payload: next })]);
+  const alter = both.find((e) => e.kind === 'schema' && e.change.type === 'alter-column-type');
+  assert.deepEqual(alter?.kind === 'schema' && alter.change, {
+    type: 'alter-column-type',
+    changes: [{ column: 'price', type: wider, nullable: true }],
+  });
+  assert.deepEqual(rows(both)[1], ['insert', null, [7, '123456789.125', 3, '2024-01-31']]);
 });
 
 test('canal-json: rows of a message, old holds the changed fields only, pkNames are the primary key', () => {

@@ -115,7 +115,7 @@ export class SchemaInference {
     const events: ChangeEvent[] = [];
     let t = known?.t ?? this.created(change, events, meta);
     if (known) t = this.withNewFields(t, change, events, meta);
-    if (this.strategy === 'continuous') t = widened(t, change, events, meta);
+    if (this.strategy === 'continuous') t = retyped(t, change, events, meta);
     const compiled = t === known?.t ? known : compile(t);
     const row = (r: JsonRow | null): Row | null => r && readRow(compiled, r);
     events.push({
@@ -200,28 +200,39 @@ function newColumns(
   return { columns, inferred };
 }
 
-/** Inferred columns widened for the values of this change (continuous), with their events. */
-function widened(
+/**
+ * Column types that change with this message (continuous), with their event: the type the message
+ * gives when it differs (the source table was altered), or an inferred column widened for a value
+ * it cannot hold. A column the message gives a type for is inferred no more.
+ */
+function retyped(
   t: InferredTable,
   change: DecodedChange,
   events: ChangeEvent[],
   meta: EventMeta,
 ): InferredTable {
+  const given = change.types;
   const changes: { column: string; type: ColumnType; nullable: boolean }[] = [];
   const columns = t.schema.columns.map((c) => {
-    if (!t.inferred.includes(c.name)) return c;
-    let type = c.type;
-    for (const r of [change.before, change.after]) {
-      const v = r?.[c.name];
-      if (v !== undefined && !fits(type, v)) type = widenInferred(type, inferType(v));
-    }
+    const type = given?.get(c.name) ?? (t.inferred.includes(c.name) ? widenedFor(c, change) : c.type);
     if (sameColumnType(type, c.type)) return c;
     changes.push({ column: c.name, type, nullable: c.nullable });
     return { ...c, type };
   });
-  if (changes.length === 0) return t;
-  events.push(schemaEvent(t.table, { type: 'alter-column-type', changes }, meta));
-  return { ...t, schema: { ...t.schema, columns } };
+  const inferred = given ? t.inferred.filter((name) => !given.has(name)) : t.inferred;
+  if (changes.length > 0) events.push(schemaEvent(t.table, { type: 'alter-column-type', changes }, meta));
+  if (changes.length === 0 && inferred.length === t.inferred.length) return t;
+  return { ...t, schema: { ...t.schema, columns }, inferred };
+}
+
+/** The type of an inferred column that holds the values of this change. */
+function widenedFor(c: Column, change: DecodedChange): ColumnType {
+  let type = c.type;
+  for (const r of [change.before, change.after]) {
+    const v = r?.[c.name];
+    if (v !== undefined && !fits(type, v)) type = widenInferred(type, inferType(v));
+  }
+  return type;
 }
 
 function fits(type: ColumnType, v: ExactJson): boolean {
