@@ -241,3 +241,63 @@ test('scan.startup.specific-offsets and the option rules', () => {
   );
   assert.equal(parse({ topic: 'a', 'ingestion.dead-letter-topic': 'dlq' }).success, false);
 });
+
+test('Debezium-written values: numeric times and precise decimals, by their semantic types', () => {
+  const f = (field: string, type: string, name?: string, parameters?: Record<string, string>) => ({
+    field,
+    type,
+    ...(name ? { name } : {}),
+    ...(parameters ? { parameters } : {}),
+  });
+  const schema = {
+    type: 'struct',
+    fields: [
+      {
+        field: 'after',
+        type: 'struct',
+        fields: [
+          f('ts3', 'int64', 'io.debezium.time.Timestamp'),
+          f('ts6', 'int64', 'io.debezium.time.MicroTimestamp'),
+          f('t6', 'int64', 'io.debezium.time.MicroTime'),
+          f('neg', 'int64', 'io.debezium.time.MicroTime'),
+          f('d', 'bytes', 'org.apache.kafka.connect.data.Decimal', {
+            scale: '2',
+            'connect.decimal.precision': '10',
+          }),
+          f('dn', 'bytes', 'org.apache.kafka.connect.data.Decimal', {
+            scale: '2',
+            'connect.decimal.precision': '10',
+          }),
+          f('z', 'string', 'io.debezium.time.ZonedTimestamp'),
+        ],
+      },
+    ],
+  };
+  const after = {
+    ts3: 1706745599123,
+    ts6: -1,
+    t6: 3020399000000, // 838:59:59
+    neg: -1500000,
+    d: Buffer.from([0x01, 0x86, 0xa0]).toString('base64'), // 100000 → 1000.00
+    dn: Buffer.from([0xff, 0x38]).toString('base64'), // -200 → -2.00
+    z: '2024-01-31T23:59:59.5Z',
+  };
+  const evs = events('continuous', [
+    msg({ schema, payload: { before: null, after, op: 'c', source: { db: 'd', table: 't' } } }),
+  ]);
+  assert.deepEqual(rows(evs), [
+    [
+      'insert',
+      null,
+      [
+        '2024-01-31 23:59:59.123',
+        '1969-12-31 23:59:59.999999',
+        '838:59:59.000000',
+        '-00:00:01.500000',
+        '1000.00',
+        '-2.00',
+        '2024-01-31 23:59:59.500000',
+      ],
+    ],
+  ]);
+});

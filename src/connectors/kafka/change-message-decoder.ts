@@ -1,7 +1,10 @@
 import { assertNever, type ColumnType } from '../../event/column-type.js';
 import type { RowOp } from '../../event/change-event.js';
 import { tableId, type TableId } from '../../event/table-schema.js';
+import { debeziumSemanticField, type SemanticField } from './debezium-values.js';
 import { JsonNumberText, parseJsonExact, type ExactJson } from './parse-json-exact.js';
+
+const NONE: ReadonlyMap<string, (v: ExactJson) => ExactJson> = new Map<string, (v: ExactJson) => ExactJson>();
 
 export type ValueFormat = 'debezium-json' | 'canal-json' | 'json';
 
@@ -78,9 +81,10 @@ function notNamed(): never {
 function decodeDebezium(message: JsonRow, table: (named: () => TableId) => TableId): DecodedChange[] {
   const wrapped = 'payload' in message && 'schema' in message;
   const msg = wrapped ? objectOf(message.payload ?? null, 'payload') : message;
-  const types = wrapped ? debeziumSchemaTypes(message.schema ?? null) : undefined;
-  const before = rowOrNull(msg.before, 'before');
-  const after = rowOrNull(msg.after, 'after');
+  const schema = wrapped ? debeziumSchemaTypes(message.schema ?? null) : undefined;
+  const types = schema?.types;
+  const before = converted(rowOrNull(msg.before, 'before'), schema?.converters ?? NONE);
+  const after = converted(rowOrNull(msg.after, 'after'), schema?.converters ?? NONE);
   const source = msg.source === undefined || msg.source === null ? {} : objectOf(msg.source, 'source');
   const id = table(() =>
     tableId(stringField(source, 'db', 'source'), stringField(source, 'table', 'source')),
@@ -146,33 +150,60 @@ function decodeCanal(msg: JsonRow, table: (named: () => TableId) => TableId): De
  * Column types from a Debezium `schema` block: exact from the `tidemark.column.type` parameter
  * tidemark's sink writes, else from Debezium's literal and semantic types.
  */
-function debeziumSchemaTypes(schema: ExactJson): ReadonlyMap<string, ColumnType> | undefined {
+function debeziumSchemaTypes(schema: ExactJson): DebeziumSchema | undefined {
   const fields = isObject(schema) ? schema.fields : undefined;
   if (!Array.isArray(fields)) return undefined;
   const row = fields.find((f) => isObject(f) && (f.field === 'after' || f.field === 'before'));
   const columns = isObject(row) && Array.isArray(row.fields) ? row.fields : [];
-  const out = new Map<string, ColumnType>();
+  const out: DebeziumSchema = { types: new Map(), converters: new Map() };
   for (const c of columns) {
     if (!isObject(c) || typeof c.field !== 'string') continue;
-    const type = debeziumFieldType(c);
-    if (type) out.set(c.field, type);
+    const field = debeziumField(c);
+    if (field) out.types.set(c.field, field.type);
+    if (field?.convert) out.converters.set(c.field, field.convert);
   }
   return out;
 }
 
-function debeziumFieldType(f: Readonly<Record<string, ExactJson>>): ColumnType | undefined {
+interface DebeziumSchema {
+  readonly types: Map<string, ColumnType>;
+  /** Values Debezium writes in another form than tidemark (numeric times, precise decimals). */
+  readonly converters: Map<string, (v: ExactJson) => ExactJson>;
+}
+
+function debeziumField(f: Readonly<Record<string, ExactJson>>): SemanticField | undefined {
   const params = isObject(f.parameters) ? f.parameters : {};
   const exact = params['tidemark.column.type'];
   if (typeof exact === 'string') {
     try {
-      return JSON.parse(exact) as ColumnType;
+      return { type: JSON.parse(exact) as ColumnType };
     } catch {
       throw new MalformedMessageError(`tidemark.column.type of ${JSON.stringify(f.field)} is not JSON`);
     }
   }
-  const semantic = typeof f.name === 'string' ? SEMANTIC_TYPES[f.name] : undefined;
-  if (semantic) return semantic(params);
-  return typeof f.type === 'string' ? LITERAL_TYPES[f.type] : undefined;
+  const semantic = typeof f.name === 'string' ? debeziumSemanticField(f.name, f.type, params) : undefined;
+  if (semantic) return semantic;
+  const literal = typeof f.type === 'string' ? LITERAL_TYPES[f.type] : undefined;
+  return literal && { type: literal };
+}
+
+/** The row with Debezium's value forms converted (a value that cannot be is bad input). */
+function converted(
+  row: JsonRow | null,
+  converters: ReadonlyMap<string, (v: ExactJson) => ExactJson>,
+): JsonRow | null {
+  if (!row || converters.size === 0) return row;
+  const out: Record<string, ExactJson> = { ...row };
+  for (const [name, convert] of converters) {
+    const v = out[name];
+    if (v === undefined) continue;
+    try {
+      out[name] = convert(v);
+    } catch (e) {
+      throw new MalformedMessageError(`field ${name}: ${(e as Error).message}`);
+    }
+  }
+  return out;
 }
 
 const LITERAL_TYPES: Readonly<Record<string, ColumnType>> = {
@@ -185,18 +216,6 @@ const LITERAL_TYPES: Readonly<Record<string, ColumnType>> = {
   float64: { kind: 'double' },
   string: { kind: 'string', text: 'long' },
   bytes: { kind: 'binary', blob: 'long' },
-};
-
-const SEMANTIC_TYPES: Readonly<Record<string, (p: Readonly<Record<string, ExactJson>>) => ColumnType>> = {
-  'io.debezium.time.Date': () => ({ kind: 'date' }),
-  'io.debezium.time.ZonedTimestamp': () => ({ kind: 'timestamp_ltz', precision: 6 }),
-  'io.debezium.data.Json': () => ({ kind: 'json' }),
-  // decimal.handling.mode=string writes these as text; precise (base64 bytes) is not read
-  'org.apache.kafka.connect.data.Decimal': (p) => ({
-    kind: 'decimal',
-    precision: Number(p['connect.decimal.precision'] ?? 65),
-    scale: Number(p.scale ?? 0),
-  }),
 };
 
 function isObject(v: ExactJson | undefined): v is Readonly<Record<string, ExactJson>> {
