@@ -16,6 +16,8 @@ export type RebalancingConsumer = KafkaConsumer & {
   rebalanceProtocol(): 'COOPERATIVE' | 'EAGER' | 'NONE';
   incrementalAssign(assignments: Assignment[]): void;
   incrementalUnassign(assignments: Assignment[]): void;
+  /** true: consume(n) waits its timeout for the first message only, then takes what is ready. */
+  setDefaultIsTimeoutOnlyForFirstMessage(first: boolean): void;
 };
 
 export const REQUEST_TIMEOUT_MS = 10_000;

@@ -120,6 +120,8 @@ export class KafkaSource implements Source {
       rebalance_cb: (err: LibrdKafkaError, assignment: Assignment[]) => this.onRebalance(err, assignment),
     }) as RebalancingConsumer;
     consumer.setDefaultConsumeTimeout(CONSUME_TIMEOUT_MS);
+    // else a batch of a sparse stream waits the timeout for each of its messages
+    consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     consumer.on('partition.eof', (eof) => this.eofs.push(eof));
     consumer.on('event.error', (e) => ctx.logger.warn('kafka consumer error', { error: errorMessage(e) }));
     this.consumer = consumer;
