@@ -249,7 +249,6 @@ test('scale-out: two processes of one group split a 4-partition topic; killing o
       value: JSON.stringify({ id: from + i }),
       partition: (from + i) % 4,
     }));
-  await produceMessages(kafka.bootstrap, 'scale', rows(0, 2000));
   const dirs = [tempDir(), tempDir()];
   const pipelines = dirs.map((d) =>
     kafkaPipeline(d, 'scale', ['topic: scale', 'value.format: json', 'scan.startup.mode: earliest-offset']),
@@ -261,14 +260,30 @@ test('scale-out: two processes of one group split a 4-partition topic; killing o
     child.stderr!.on('data', (d: Buffer) => (logs[i] += d.toString()));
     return child;
   });
-  const committed = (): Promise<number> => groupCommitted(kafka.bootstrap, 'scale', 'scale', 4);
   after(() => [a, b].forEach((c) => c!.exitCode === null && c!.kill('SIGKILL')));
+  // both in the group, two partitions each, before the first message
+  const assigned = (log: string): string[] =>
+    [...log.matchAll(/"partitions assigned".*?"partitions":"([^"]*)"/g)].flatMap((m) => m[1]!.split(', '));
+  await waitFor(
+    () => logs.every((log) => assigned(log).length > 0),
+    30_000,
+    'both processes to get partitions',
+  );
+  await waitFor(
+    () => logs.every((log) => new Set(assigned(log)).size - revoked(log).length === 2),
+    30_000,
+    'a 2 + 2 split',
+  );
+  await produceMessages(kafka.bootstrap, 'scale', rows(0, 2000));
+  const committed = (): Promise<number> => groupCommitted(kafka.bootstrap, 'scale', 'scale', 4);
   await waitFor(async () => (await committed()) === 2000, 30_000, 'the group to commit every offset').catch(
     (e: Error) => {
       throw new Error(`${e.message} (${String(committed)}):\n${logs.join('\n----\n')}`);
     },
   );
-  for (const log of logs) assert.match(log, /partitions assigned/);
+  // a partition that moved was committed to the group at its durable offset first
+  for (const log of logs) assert.doesNotMatch(log, /committing offsets to the consumer group failed/);
+  assert.match(logs.join('\n'), /partitions revoked/);
 
   a!.kill('SIGKILL');
   await a!.result;
@@ -313,3 +328,9 @@ test('startup modes: specific-offsets starts where it says; latest-offset skips 
   assert.deepEqual(specific, [['2'], ['3'], ['4']]);
   assert.deepEqual(latest, []);
 });
+
+function revoked(log: string): string[] {
+  return [...log.matchAll(/"partitions revoked".*?"partitions":"([^"]*)"/g)].flatMap((m) =>
+    m[1]!.split(', '),
+  );
+}
