@@ -30,9 +30,7 @@ export async function loadKafka(): Promise<NativeKafka> {
 
 export function connectClient(client: KafkaConsumer | Producer, what: string): Promise<void> {
   return new Promise((resolve, reject) =>
-    client.connect({ timeout: REQUEST_TIMEOUT_MS }, (e) =>
-      e ? reject(consumeError(`${what}: cannot connect`, e)) : resolve(),
-    ),
+    client.connect({ timeout: REQUEST_TIMEOUT_MS }, (e) => (e ? reject(unreachable(what, e)) : resolve())),
   );
 }
 
@@ -94,6 +92,15 @@ export function offsetsForTime(
       (e, offsets) =>
         e ? reject(consumeError('looking up offsets by timestamp failed', e)) : resolve(offsets),
     ),
+  );
+}
+
+/** Brokers not reachable (retryable): the core's SOURCE_CONNECT, as for any source. */
+function unreachable(what: string, e: unknown): TidemarkError {
+  return new TidemarkError(
+    'SOURCE_CONNECT',
+    `${what}: cannot reach the brokers (check properties.bootstrap.servers and the network): ${errorMessage(e)}`,
+    { retryable: true, cause: e },
   );
 }
 
