@@ -35,7 +35,7 @@ test('`tidemark docs --json`: a JSON Schema per component, from the same schemas
     sinks: Record<string, { properties: Record<string, unknown> }>;
     pipeline: { properties: Record<string, unknown> };
   };
-  assert.deepEqual(Object.keys(schemas.sources), ['mysql', 'mysql-binlog-files']);
+  assert.deepEqual(Object.keys(schemas.sources), ['kafka', 'mysql', 'mysql-binlog-files']);
   assert.deepEqual(Object.keys(schemas.sinks), ['duckdb', 'kafka', 'upsert-kafka']);
   const mysql = schemas.sources.mysql!;
   assert.equal(mysql.properties.password?.writeOnly, true);

@@ -20,6 +20,8 @@ export interface CommitterOptions {
   /** What the pipeline's checkpoints belong to, as of the commit. */
   readonly identity: () => PipelineIdentity;
   readonly onCheckpoint?: ((cp: Checkpoint, stats: CheckpointStats) => void) | undefined;
+  /** After each checkpoint is durable, with its source state (Source.checkpointDurable). */
+  readonly onDurable?: ((sourceState: JsonValue) => void) | undefined;
 }
 
 /** What a committed checkpoint covers. */
@@ -150,6 +152,7 @@ export class CheckpointCommitter {
         async () => {
           await opts.store.save(cp);
           this.last = cp;
+          opts.onDurable?.(cp.source);
           opts.onCheckpoint?.(cp, stats);
           opts.logger.debug('checkpoint committed', { seq: cp.seq });
         },

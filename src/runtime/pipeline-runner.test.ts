@@ -736,3 +736,27 @@ test('a new pipeline whose source has no table is refused before the sink is ope
   assert.deepEqual(sink.calls, []);
   assert.deepEqual(source.calls, [{ op: 'open' }, { op: 'close' }]);
 });
+
+test('checkpointDurable: the source hears of each checkpoint once the sink committed it, in order', async (t) => {
+  const dir = await stateDir(t);
+  const durable: unknown[] = [];
+  const source = Object.assign(
+    new ScriptedSource([[create(), boundary(0)], [row(1), boundary(1)], [row(2), boundary(2)], [CAUGHT_UP]]),
+    {
+      checkpointDurable: (state: unknown) => {
+        // by then the sink flushed it
+        assert.ok(flushed(sink).some((cp) => cp.source === state));
+        durable.push(state);
+      },
+    },
+  );
+  const sink = new ScriptedSink();
+  await runPipeline(
+    options(dir, source, sink, { spec: spec({ 'checkpoint.interval': '1h' }), exitWhenCaughtUp: true }),
+  );
+  assert.deepEqual(
+    durable,
+    flushed(sink).map((cp) => cp.source),
+  );
+  assert.ok(durable.length >= 2);
+});

@@ -100,6 +100,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       runtimeState: () => schemas.snapshotState(),
       identity: start.identity,
       onCheckpoint: opts.onCheckpoint,
+      onDurable: opts.source.checkpointDurable && ((state) => opts.source.checkpointDurable!(state)),
     });
     return await new RecordLoop(opts, signal, start, schemas, committer).run();
   } finally {

@@ -73,5 +73,11 @@ export interface Source {
    * schema event for every captured table before any of its rows (also on resume).
    */
   read(restoredState: JsonValue | undefined): AsyncIterable<readonly SourceRecord[]>;
+  /**
+   * Optional: called after a checkpoint is durable (committed in the sink and saved), with its
+   * `source` state, for a source that tells its upstream how far it got (Kafka: the consumer
+   * group's offsets). Must not throw; failures are the source's to log.
+   */
+  checkpointDurable?(state: JsonValue): void;
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import { TidemarkError } from '../../event/tidemark-error.js';
 import type { Connector } from '../../runtime/component-registry.js';
 import type { Sink } from '../../runtime/sink.js';
-import { defineSink } from '../../runtime/connector-kit.js';
-import { KAFKA_SINK_ERROR_CODES } from './errors.js';
+import { defineSink, defineSource } from '../../runtime/connector-kit.js';
+import { KAFKA_ERROR_CODES } from './errors.js';
+import { kafkaSourceOptionsSchema } from './source-options.js';
 import {
   kafkaSinkOptionsSchema,
   upsertKafkaSinkOptionsSchema,
@@ -13,7 +14,21 @@ import type { KafkaSinkConfig } from './kafka-sink.js';
 /** The Kafka connector. librdkafka (a native module) loads only on `create`. */
 export const kafkaConnector: Connector = {
   name: 'kafka',
-  sources: [],
+  sources: [
+    defineSource({
+      type: 'kafka',
+      description:
+        'Kafka topics in debezium-json, canal-json or json: schemas inferred or read from the messages, offsets moved by checkpoints, consumer-group scale-out.',
+      options: kafkaSourceOptionsSchema,
+      create: async (options, spec) => {
+        const [{ KafkaSource }, { loadKafka }] = await Promise.all([
+          import('./kafka-source.js'),
+          import('./kafka-consumer.js'),
+        ]);
+        return new KafkaSource(options, await loadKafka(), spec.pipeline.name);
+      },
+    }),
+  ],
   sinks: [
     defineSink({
       type: 'kafka',
@@ -51,7 +66,7 @@ export const kafkaConnector: Connector = {
         }),
     }),
   ],
-  errors: KAFKA_SINK_ERROR_CODES,
+  errors: KAFKA_ERROR_CODES,
 };
 
 type Common = Omit<KafkaSinkConfig, 'type' | 'upsert' | 'encoding'>;

@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ChangeEvent, DataChangeEvent } from '../../event/change-event.js';
+import type { ColumnType } from '../../event/column-type.js';
+import type { TableSchema } from '../../event/table-schema.js';
+import { changeMessageDecoder, MalformedMessageError } from './change-message-decoder.js';
+import { jsonRowWriter } from './json-values.js';
+import { ColumnValueError, SchemaInference } from './schema-inference.js';
+import { kafkaSourceOptionsSchema, parseSpecificOffsets } from './source-options.js';
+
+const msg = (v: unknown): Buffer => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v));
+const debezium = changeMessageDecoder({ format: 'debezium-json', distributedTables: true });
+const canal = changeMessageDecoder({ format: 'canal-json', distributedTables: true });
+
+function events(
+  strategy: 'continuous' | 'static',
+  messages: readonly Buffer[],
+  decode = debezium,
+): ChangeEvent[] {
+  const inference = new SchemaInference(strategy, () => undefined);
+  return messages.flatMap((m) => decode(m, 'topic').flatMap((c) => inference.toEvents(c, { tsMs: 0 })));
+}
+const rows = (evs: readonly ChangeEvent[]): unknown[] =>
+  evs.filter((e): e is DataChangeEvent => e.kind === 'data').map((e) => [e.op, e.before, e.after]);
+
+test('debezium-json: ops, the table from source.db/table, or the topic without distributed-tables', () => {
+  const row = { id: 1, v: 'a' };
+  const [c] = debezium(
+    msg({ before: null, after: row, op: 'c', source: { db: 'd', table: 't', ts_ms: 5 } }),
+    'x',
+  );
+  assert.deepEqual(
+    [c!.op, c!.table, c!.tsMs, c!.snapshot],
+    ['insert', { schemaName: 'd', tableName: 't' }, 5, false],
+  );
+  assert.equal(
+    debezium(msg({ before: null, after: row, op: 'r', source: { db: 'd', table: 't' } }), 'x')[0]!.snapshot,
+    true,
+  );
+  assert.equal(
+    debezium(msg({ before: row, after: row, op: 'u', source: { db: 'd', table: 't' } }), 'x')[0]!.op,
+    'update',
+  );
+  assert.equal(
+    debezium(msg({ before: row, after: null, op: 'd', source: { db: 'd', table: 't' } }), 'x')[0]!.op,
+    'delete',
+  );
+  const single = changeMessageDecoder({ format: 'debezium-json', distributedTables: false });
+  assert.deepEqual(single(msg({ before: null, after: row, op: 'c' }), 'kafka_test.customers')[0]!.table, {
+    schemaName: 'default_database',
+    tableName: 'kafka_test.customers',
+  });
+  assert.deepEqual(debezium(null, 'x'), []);
+  for (const bad of [
+    'not json',
+    '[1]',
+    { op: 'x', after: row },
+    { op: 'u', before: null, after: row, source: { db: 'd', table: 't' } },
+    { op: 'c', after: row, source: {} },
+  ])
+    assert.throws(() => debezium(msg(bad), 'x'), MalformedMessageError, JSON.stringify(bad));
+});
+
+test('debezium-json with its schema envelope: exact types from tidemark.column.type, else Debezium types', () => {
+  const dec: ColumnType = { kind: 'decimal', precision: 10, scale: 2 };
+  const schema = {
+    type: 'struct',
+    fields: [
+      {
+        field: 'after',
+        type: 'struct',
+        fields: [
+          {
+            field: 'id',
+            type: 'int64',
+            parameters: {
+              'tidemark.column.type': JSON.stringify({ kind: 'integer', bytes: 4, unsigned: true }),
+            },
+          },
+          { field: 'price', type: 'string', parameters: { 'tidemark.column.type': JSON.stringify(dec) } },
+          { field: 'n', type: 'int16' },
+          { field: 'd', type: 'int32', name: 'io.debezium.time.Date' },
+        ],
+      },
+    ],
+  };
+  const payload = {
+    before: null,
+    after: { id: 7, price: '4.50', n: 3, d: 19753 },
+    op: 'c',
+    source: { db: 'd', table: 't' },
+  };
+  const evs = events('continuous', [msg({ schema, payload })]);
+  const created =
+    evs[0]!.kind === 'schema' && evs[0]!.change.type === 'create-table' ? evs[0]!.change.schema : undefined;
+  assert.deepEqual(
+    created?.columns.map((c) => c.type),
+    [
+      { kind: 'integer', bytes: 4, unsigned: true },
+      dec,
+      { kind: 'integer', bytes: 2, unsigned: false },
+      { kind: 'date' },
+    ],
+  );
+  assert.deepEqual(rows(evs), [['insert', null, [7, '4.50', 3, '2024-01-31']]]);
+
+  // the source table altered: the message's new type becomes an alter-column-type before the row
+  const wider: ColumnType = { kind: 'decimal', precision: 12, scale: 3 };
+  const altered = JSON.parse(JSON.stringify(schema)) as typeof schema;
+  altered.fields[0]!.fields[1]!.parameters = { 'tidemark.column.type': JSON.stringify(wider) };
+  const next = { ...payload, after: { ...payload.after, price: '123456789.125' } };
+  const both = events('continuous', [msg({ schema, payload }), msg({ schema: altered, payload: next })]);
+  const alter = both.find((e) => e.kind === 'schema' && e.change.type === 'alter-column-type');
+  assert.deepEqual(alter?.kind === 'schema' && alter.change, {
+    type: 'alter-column-type',
+    changes: [{ column: 'price', type: wider, nullable: true }],
+  });
+  assert.deepEqual(rows(both)[1], ['insert', null, [7, '123456789.125', 3, '2024-01-31']]);
+});
+
+test('canal-json: rows of a message, old holds the changed fields only, pkNames are the primary key', () => {
+  const base = { database: 'd', table: 't', pkNames: ['id'], ts: 1, es: 2 };
+  const evs = events(
+    'continuous',
+    [
+      msg({
+        ...base,
+        type: 'INSERT',
+        data: [
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ],
+        old: null,
+      }),
+      msg({ ...base, type: 'UPDATE', data: [{ id: 1, v: 'A' }], old: [{ v: 'a' }] }),
+      msg({ ...base, type: 'DELETE', data: [{ id: 2, v: 'b' }] }),
+      msg({ ...base, type: 'QUERY', isDdl: true, sql: 'ALTER TABLE t ...', data: null }),
+    ],
+    canal,
+  );
+  const created =
+    evs[0]!.kind === 'schema' && evs[0]!.change.type === 'create-table' ? evs[0]!.change.schema : undefined;
+  assert.deepEqual(created?.primaryKeys, ['id']);
+  assert.equal(created?.columns[0]?.nullable, false);
+  assert.deepEqual(rows(evs), [
+    ['insert', null, [1n, 'a']],
+    ['insert', null, [2n, 'b']],
+    ['update', [1n, 'a'], [1n, 'A']],
+    ['delete', [2n, 'b'], null],
+  ]);
+  assert.throws(() => canal(msg({ ...base, type: 'TRUNCATE', data: [] }), 'x'), MalformedMessageError);
+});
+
+test('json: each message is a row of the topic table; what tidemark writes reads back exactly', () => {
+  const schema: TableSchema = {
+    columns: [
+      { name: 'id', type: { kind: 'integer', bytes: 8, unsigned: false }, nullable: false },
+      { name: 'amount', type: { kind: 'decimal', precision: 30, scale: 2 }, nullable: true },
+    ],
+    primaryKeys: ['id'],
+  };
+  const text = jsonRowWriter(schema)([2n ** 62n, '1234567890123456789012.50']);
+  const [c] = changeMessageDecoder({ format: 'json', distributedTables: false })(msg(text), 'orders');
+  assert.deepEqual(c!.table, { schemaName: 'default_database', tableName: 'orders' });
+  // inferred: a BIGINT and a STRING (a DECIMAL written as text is a string without the exact type)
+  assert.deepEqual(
+    rows(
+      events('continuous', [msg(text)], changeMessageDecoder({ format: 'json', distributedTables: false })),
+    ),
+    [['insert', null, [2n ** 62n, '1234567890123456789012.50']]],
+  );
+});
+
+test('inference: continuous adds a column before the row that has it and widens BIGINT to DOUBLE; static ignores new fields', () => {
+  const m = (after: Record<string, unknown>): Buffer =>
+    msg({ before: null, after, op: 'c', source: { db: 'd', table: 't' } });
+  const input = [
+    m({ id: 1, x: 2 }),
+    m({ id: 2, x: 2.5, y: 'new' }),
+    m({ id: 12345678901234567890n.toString(), x: 1 }),
+  ];
+  const evs = events('continuous', input.slice(0, 2));
+  assert.deepEqual(
+    evs.map((e) => (e.kind === 'schema' ? e.change.type : e.op)),
+    ['create-table', 'insert', 'add-column', 'alter-column-type', 'insert'],
+  );
+  assert.deepEqual(rows(evs), [
+    ['insert', null, [1n, 2n]],
+    ['insert', null, [2n, 2.5, 'new']],
+  ]);
+  const fixed = events('static', input.slice(0, 1).concat(m({ id: 2, x: 3, y: 'ignored' })));
+  assert.deepEqual(rows(fixed), [
+    ['insert', null, [1n, 2n]],
+    ['insert', null, [2n, 3n]],
+  ]);
+  assert.throws(() => events('static', [m({ id: 1, x: 2 }), m({ id: 2, x: 2.5 })]), ColumnValueError);
+});
+
+test('inference: a resume from the state reproduces the schemas; a failed message changes nothing', () => {
+  const inference = new SchemaInference('continuous', () => undefined);
+  const m = (after: Record<string, unknown>): Buffer =>
+    msg({ before: null, after, op: 'c', source: { db: 'd', table: 't' } });
+  debezium(m({ id: 1 }), 'x').forEach((c) => inference.toEvents(c, { tsMs: 0 }));
+  const again = new SchemaInference(
+    'continuous',
+    () => undefined,
+    JSON.parse(JSON.stringify(inference.state())),
+  );
+  assert.deepEqual(
+    again.restoredCreates({ tsMs: 0 }).map((e) => e.kind === 'schema' && e.change.type),
+    ['create-table'],
+  );
+  const mark = inference.mark();
+  debezium(m({ id: 2, z: 1 }), 'x').forEach((c) => inference.toEvents(c, { tsMs: 0 }));
+  inference.reset(mark);
+  assert.deepEqual(inference.state(), again.state());
+});
+
+test('scan.startup.specific-offsets and the option rules', () => {
+  assert.deepEqual(
+    [...parseSpecificOffsets('partition:0,offset:42;partition:1,offset:300')],
+    [
+      [0, 42],
+      [1, 300],
+    ],
+  );
+  for (const bad of ['partition:0', 'partition:0,offset:1;partition:0,offset:2', '', 'p:0,o:1'])
+    assert.throws(() => parseSpecificOffsets(bad), Error, bad);
+  const parse = (o: Record<string, unknown>) =>
+    kafkaSourceOptionsSchema.safeParse({ properties: { 'bootstrap.servers': 'x' }, ...o });
+  assert.equal(parse({ topic: 'a' }).success, true);
+  assert.equal(parse({ topic: 'a', 'topic-pattern': 'b' }).success, false);
+  assert.equal(parse({ topic: 'a', 'scan.startup.mode': 'timestamp' }).success, false);
+  assert.equal(
+    parse({
+      topic: 'a;b',
+      'scan.startup.mode': 'specific-offsets',
+      'scan.startup.specific-offsets': 'partition:0,offset:1',
+    }).success,
+    false,
+  );
+  assert.equal(parse({ topic: 'a', 'ingestion.dead-letter-topic': 'dlq' }).success, false);
+});
+
+test('Debezium-written values: numeric times and precise decimals, by their semantic types', () => {
+  const f = (field: string, type: string, name?: string, parameters?: Record<string, string>) => ({
+    field,
+    type,
+    ...(name ? { name } : {}),
+    ...(parameters ? { parameters } : {}),
+  });
+  const schema = {
+    type: 'struct',
+    fields: [
+      {
+        field: 'after',
+        type: 'struct',
+        fields: [
+          f('ts3', 'int64', 'io.debezium.time.Timestamp'),
+          f('ts6', 'int64', 'io.debezium.time.MicroTimestamp'),
+          f('t6', 'int64', 'io.debezium.time.MicroTime'),
+          f('neg', 'int64', 'io.debezium.time.MicroTime'),
+          f('d', 'bytes', 'org.apache.kafka.connect.data.Decimal', {
+            scale: '2',
+            'connect.decimal.precision': '10',
+          }),
+          f('dn', 'bytes', 'org.apache.kafka.connect.data.Decimal', {
+            scale: '2',
+            'connect.decimal.precision': '10',
+          }),
+          f('z', 'string', 'io.debezium.time.ZonedTimestamp'),
+        ],
+      },
+    ],
+  };
+  const after = {
+    ts3: 1706745599123,
+    ts6: -1,
+    t6: 3020399000000, // 838:59:59
+    neg: -1500000,
+    d: Buffer.from([0x01, 0x86, 0xa0]).toString('base64'), // 100000 → 1000.00
+    dn: Buffer.from([0xff, 0x38]).toString('base64'), // -200 → -2.00
+    z: '2024-01-31T23:59:59.5Z',
+  };
+  const evs = events('continuous', [
+    msg({ schema, payload: { before: null, after, op: 'c', source: { db: 'd', table: 't' } } }),
+  ]);
+  assert.deepEqual(rows(evs), [
+    [
+      'insert',
+      null,
+      [
+        '2024-01-31 23:59:59.123',
+        '1969-12-31 23:59:59.999999',
+        '838:59:59.000000',
+        '-00:00:01.500000',
+        '1000.00',
+        '-2.00',
+        '2024-01-31 23:59:59.500000',
+      ],
+    ],
+  ]);
+});

@@ -1,0 +1,275 @@
+import type { ChangeEvent, EventMeta, Row, SchemaChange } from '../../event/change-event.js';
+import { formatColumnType, sameColumnType, type ColumnType } from '../../event/column-type.js';
+import {
+  columnIndex,
+  tableIdToString,
+  type Column,
+  type TableId,
+  type TableSchema,
+} from '../../event/table-schema.js';
+import { STRING_TYPE, widerColumnType } from '../../event/wider-column-type.js';
+import type { DecodedChange, JsonRow } from './change-message-decoder.js';
+import { jsonValueReader, ValueTypeError, type JsonValueReader } from './json-values.js';
+import { JsonNumberText, stringifyJsonExact, type ExactJson } from './parse-json-exact.js';
+
+export type InferenceStrategy = 'continuous' | 'static';
+
+/** A table as the source knows it: kept in the source state, so that a resume has the same schemas. */
+export interface InferredTable {
+  readonly table: TableId;
+  readonly schema: TableSchema;
+  /** Columns whose type was guessed from values (not given by the message): they may widen. */
+  readonly inferred: readonly string[];
+}
+
+const BIGINT: ColumnType = { kind: 'integer', bytes: 8, unsigned: false };
+const DOUBLE: ColumnType = { kind: 'double' };
+
+/**
+ * The type of a JSON value when the message gives none (Flink CDC's JSON inference, exact where it
+ * is not): true/false → BOOLEAN; an integer → BIGINT (DECIMAL(n,0) beyond BIGINT); a fraction →
+ * DOUBLE, or DECIMAL(p,s) when its text has more digits than a double holds; a string → STRING;
+ * an object or array → JSON; null → STRING until a value says more.
+ */
+export function inferType(v: ExactJson | undefined): ColumnType {
+  if (typeof v === 'boolean') return { kind: 'boolean' };
+  if (typeof v === 'number') return Number.isInteger(v) ? BIGINT : DOUBLE;
+  if (v instanceof JsonNumberText) return inferNumberText(v.text);
+  if (v !== null && typeof v === 'object') return { kind: 'json' };
+  return STRING_TYPE;
+}
+
+function inferNumberText(text: string): ColumnType {
+  const m = /^-?(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return DOUBLE; // an exponent: Flink's DOUBLE
+  const [intDigits, frac = ''] = [m[1]!.replace(/^0+(?=\d)/, ''), m[2]];
+  if (frac === '' && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 63n) return BIGINT;
+  const precision = intDigits.length + frac.length;
+  return precision <= 65 ? { kind: 'decimal', precision, scale: frac.length } : STRING_TYPE;
+}
+
+/** The type an inferred column widens to for a value it cannot hold. */
+export function widenInferred(current: ColumnType, value: ColumnType): ColumnType {
+  const wider = widerColumnType(current, value);
+  if ('type' in wider) return wider.type;
+  const numeric = (t: ColumnType): boolean =>
+    t.kind === 'integer' || t.kind === 'double' || t.kind === 'float';
+  return numeric(current) && numeric(value) ? DOUBLE : STRING_TYPE; // Flink: BIGINT + DOUBLE → DOUBLE
+}
+
+/** A value that cannot be its column's type: names the column. */
+export class ColumnValueError extends Error {}
+
+export interface Compiled {
+  readonly t: InferredTable;
+  readonly readers: readonly JsonValueReader[];
+}
+
+/**
+ * Turns decoded messages into change events: a `create-table` before a table's first row, an
+ * `add-column` before the first row with a new field and an `alter-column-type` before the first
+ * value an inferred column cannot hold (continuous), rows in schema order (a field absent from a
+ * message is NULL, as in Flink).
+ */
+export class SchemaInference {
+  private readonly tables = new Map<string, Compiled>();
+  private readonly ignoredWarned = new Set<string>();
+  private cached: readonly InferredTable[] | undefined;
+
+  constructor(
+    private readonly strategy: InferenceStrategy,
+    private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
+    restored: readonly InferredTable[] = [],
+  ) {
+    for (const t of restored) this.tables.set(tableIdToString(t.table), compile(t));
+  }
+
+  /** A create-table for every table known from the restored state (a resume emits them first). */
+  restoredCreates(meta: EventMeta): ChangeEvent[] {
+    return [...this.tables.values()].map(({ t }) =>
+      schemaEvent(t.table, { type: 'create-table', schema: t.schema }, meta),
+    );
+  }
+
+  /** What reset() goes back to: the tables as they are now. */
+  mark(): ReadonlyMap<string, Compiled> {
+    return new Map(this.tables);
+  }
+
+  reset(mark: ReadonlyMap<string, Compiled>): void {
+    this.tables.clear();
+    this.cached = undefined;
+    for (const [k, v] of mark) this.tables.set(k, v);
+  }
+
+  /** The tables, for the source state (the same array until a schema changes: one per checkpoint is cheap). */
+  state(): readonly InferredTable[] {
+    this.cached ??= [...this.tables.values()].map((c) => c.t);
+    return this.cached;
+  }
+
+  /** The events of one change; nothing is remembered when it throws (ColumnValueError). */
+  toEvents(change: DecodedChange, meta: EventMeta): ChangeEvent[] {
+    const key = tableIdToString(change.table);
+    const known = this.tables.get(key);
+    const events: ChangeEvent[] = [];
+    let t = known?.t ?? this.created(change, events, meta);
+    if (known) t = this.withNewFields(t, change, events, meta);
+    if (this.strategy === 'continuous') t = retyped(t, change, events, meta);
+    const compiled = t === known?.t ? known : compile(t);
+    const row = (r: JsonRow | null): Row | null => r && readRow(compiled, r);
+    events.push({
+      kind: 'data',
+      tableId: change.table,
+      op: change.op,
+      before: row(change.before),
+      after: row(change.after),
+      meta,
+    });
+    if (compiled !== known) {
+      this.tables.set(key, compiled);
+      this.cached = undefined;
+    }
+    return events;
+  }
+
+  private created(change: DecodedChange, events: ChangeEvent[], meta: EventMeta): InferredTable {
+    const keys = change.primaryKeys ?? [];
+    const { columns, inferred } = newColumns(fieldsOf(change), change, keys);
+    const t: InferredTable = { table: change.table, schema: { columns, primaryKeys: [...keys] }, inferred };
+    events.push(schemaEvent(change.table, { type: 'create-table', schema: t.schema }, meta));
+    return t;
+  }
+
+  private withNewFields(
+    t: InferredTable,
+    change: DecodedChange,
+    events: ChangeEvent[],
+    meta: EventMeta,
+  ): InferredTable {
+    const fresh = fieldsOf(change).filter((f) => columnIndex(t.schema, f) < 0);
+    if (fresh.length === 0) return t;
+    if (this.strategy === 'static') {
+      const table = tableIdToString(t.table);
+      for (const f of fresh.filter((f) => !this.ignoredWarned.has(`${table}\u0000${f}`))) {
+        this.ignoredWarned.add(`${table}\u0000${f}`);
+        this.warn('a new field is ignored (schema.inference.strategy: static)', {
+          table,
+          field: f,
+          at: meta.location,
+        });
+      }
+      return t;
+    }
+    const { columns, inferred } = newColumns(fresh, change, []);
+    events.push(
+      schemaEvent(
+        t.table,
+        { type: 'add-column', columns: columns.map((column) => ({ column, position: { kind: 'last' } })) },
+        meta,
+      ),
+    );
+    return {
+      ...t,
+      schema: { ...t.schema, columns: [...t.schema.columns, ...columns] },
+      inferred: [...t.inferred, ...inferred],
+    };
+  }
+}
+
+function fieldsOf(change: DecodedChange): string[] {
+  const names = new Set(Object.keys(change.after ?? {}));
+  for (const k of Object.keys(change.before ?? {})) names.add(k);
+  return [...names];
+}
+
+function newColumns(
+  fields: readonly string[],
+  change: DecodedChange,
+  keys: readonly string[],
+): { columns: Column[]; inferred: string[] } {
+  const inferred: string[] = [];
+  const columns = fields.map((name): Column => {
+    let type = change.types?.get(name);
+    if (!type) {
+      type = inferType(change.after?.[name] ?? change.before?.[name]);
+      inferred.push(name);
+    }
+    return { name, type, nullable: !keys.includes(name) };
+  });
+  return { columns, inferred };
+}
+
+/**
+ * Column types that change with this message (continuous), with their event: the type the message
+ * gives when it differs (the source table was altered), or an inferred column widened for a value
+ * it cannot hold. A column the message gives a type for is inferred no more.
+ */
+function retyped(
+  t: InferredTable,
+  change: DecodedChange,
+  events: ChangeEvent[],
+  meta: EventMeta,
+): InferredTable {
+  const given = change.types;
+  const changes: { column: string; type: ColumnType; nullable: boolean }[] = [];
+  const columns = t.schema.columns.map((c) => {
+    const type = given?.get(c.name) ?? (t.inferred.includes(c.name) ? widenedFor(c, change) : c.type);
+    if (sameColumnType(type, c.type)) return c;
+    changes.push({ column: c.name, type, nullable: c.nullable });
+    return { ...c, type };
+  });
+  const inferred = given ? t.inferred.filter((name) => !given.has(name)) : t.inferred;
+  if (changes.length > 0) events.push(schemaEvent(t.table, { type: 'alter-column-type', changes }, meta));
+  if (changes.length === 0 && inferred.length === t.inferred.length) return t;
+  return { ...t, schema: { ...t.schema, columns }, inferred };
+}
+
+/** The type of an inferred column that holds the values of this change. */
+function widenedFor(c: Column, change: DecodedChange): ColumnType {
+  let type = c.type;
+  for (const r of [change.before, change.after]) {
+    const v = r?.[c.name];
+    if (v !== undefined && !fits(type, v)) type = widenInferred(type, inferType(v));
+  }
+  return type;
+}
+
+function fits(type: ColumnType, v: ExactJson): boolean {
+  try {
+    inferredReader(type)(v);
+    return true;
+  } catch (e) {
+    if (e instanceof ValueTypeError) return false;
+    throw e;
+  }
+}
+
+/** An inferred STRING column holds any value as its JSON text (a column widened to STRING). */
+function inferredReader(type: ColumnType): JsonValueReader {
+  const read = jsonValueReader(type);
+  if (type.kind !== 'string') return read;
+  return (v) => (v === null || v === undefined || typeof v === 'string' ? read(v) : stringifyJsonExact(v));
+}
+
+function compile(t: InferredTable): Compiled {
+  const readers = t.schema.columns.map((c) =>
+    t.inferred.includes(c.name) ? inferredReader(c.type) : jsonValueReader(c.type),
+  );
+  return { t, readers };
+}
+
+function readRow(c: Compiled, r: JsonRow): Row {
+  return c.t.schema.columns.map((col, i) => {
+    try {
+      return c.readers[i]!(r[col.name]);
+    } catch (e) {
+      if (!(e instanceof ValueTypeError)) throw e;
+      throw new ColumnValueError(`column ${col.name} ${formatColumnType(col.type)}: ${e.message}`);
+    }
+  });
+}
+
+function schemaEvent(tableId: TableId, change: SchemaChange, meta: EventMeta): ChangeEvent {
+  return { kind: 'schema', tableId, change, meta };
+}
