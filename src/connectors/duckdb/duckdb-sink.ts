@@ -225,7 +225,7 @@ export class DuckDbSink implements Sink {
       this.options['memory.limit'] === undefined && this.path !== ':memory:'
         ? new DuckDbMemoryLimit(DEFAULT_MEMORY_LIMIT_BYTES)
         : undefined;
-    if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
+    settings.threads = String(this.options.threads);
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       ({ instance: this.instance, connection: this.conn } = await openDuckDb(this.path, { settings }));
