@@ -17,9 +17,17 @@ export function tableId(schemaName: string | undefined, tableName: string, names
   return id;
 }
 
+/** tableIdToString per id object (ids are immutable): every row event carries one, most share it. */
+const idStrings = new WeakMap<TableId, string>();
+
 /** "db.table" (or "ns.db.table", or "table"): the form used in YAML patterns, logs and maps. */
 export function tableIdToString(id: TableId): string {
-  return [id.namespace, id.schemaName, id.tableName].filter((p) => p !== undefined).join('.');
+  let text = idStrings.get(id);
+  if (text === undefined) {
+    text = [id.namespace, id.schemaName, id.tableName].filter((p) => p !== undefined).join('.');
+    idStrings.set(id, text);
+  }
+  return text;
 }
 
 /** Parses "db.table" / "table" / "ns.db.table" (no escaping: names with dots need TableId). */

@@ -1,9 +1,12 @@
 import type { DataChangeEvent, Row } from '../event/change-event.js';
 import { assertNever, type Value } from '../event/column-type.js';
 
-/** The change a sink writes for one key: the newest image, or its deletion. */
-export type BufferedChange =
-  { readonly op: 'delete'; readonly row: Row } | { readonly op: 'upsert'; readonly row: Row };
+/** The change a sink writes for one key: the newest image, or its deletion, and its size (rowBytes). */
+export interface BufferedChange {
+  readonly op: 'delete' | 'upsert';
+  readonly row: Row;
+  readonly bytes: number;
+}
 
 /** How the buffer treats one sink table. */
 export interface BufferedTable {
@@ -25,6 +28,8 @@ export interface TableChanges<T extends BufferedTable> {
   readonly byKey: ReadonlyMap<string, BufferedChange>;
   /** Append tables: the after images in order. */
   readonly rows: readonly Row[];
+  /** The size of each of `rows` (rowBytes). */
+  readonly rowBytes: readonly number[];
 }
 
 export interface ChangeBufferLimits {
@@ -39,6 +44,7 @@ export interface ChangeBufferLimits {
 interface Pending {
   byKey: Map<string, BufferedChange>;
   rows: Row[];
+  rowBytes: number[];
 }
 
 /**
@@ -77,9 +83,12 @@ export class ChangeBuffer<T extends BufferedTable> {
     if (!keys) {
       if (ev.op === 'delete') return;
       const row = check(ev.after, 'after');
-      this.of(table).rows.push(row);
+      const p = this.of(table);
+      const bytes = this.limits.rowBytes(row);
+      p.rows.push(row);
+      p.rowBytes.push(bytes);
       this.entries++;
-      this.bytes += this.limits.rowBytes(row);
+      this.bytes += bytes;
       return;
     }
     switch (ev.op) {
@@ -92,14 +101,14 @@ export class ChangeBuffer<T extends BufferedTable> {
         if (before) {
           const oldKey = rowKey(before, keys);
           const afterKey = rowKey(withKeysFrom(after, before, keys), keys);
-          if (oldKey !== afterKey) this.set(table, oldKey, { op: 'delete', row: before });
+          if (oldKey !== afterKey) this.set(table, oldKey, 'delete', before);
         }
         this.upsert(table, before ? withKeysFrom(after, before, keys) : after, keys);
         return;
       }
       case 'delete': {
         const before = check(ev.before, 'before');
-        this.set(table, rowKey(before, keys), { op: 'delete', row: before });
+        this.set(table, rowKey(before, keys), 'delete', before);
         return;
       }
       default:
@@ -109,7 +118,12 @@ export class ChangeBuffer<T extends BufferedTable> {
 
   /** Takes every buffered change, per table; the buffer is empty afterwards. */
   take(): TableChanges<T>[] {
-    const out = [...this.pending].map(([table, p]) => ({ table, byKey: p.byKey, rows: p.rows }));
+    const out = [...this.pending].map(([table, p]) => ({
+      table,
+      byKey: p.byKey,
+      rows: p.rows,
+      rowBytes: p.rowBytes,
+    }));
     this.clear();
     return out;
   }
@@ -123,7 +137,7 @@ export class ChangeBuffer<T extends BufferedTable> {
 
   private of(table: T): Pending {
     let p = this.pending.get(table);
-    if (p === undefined) this.pending.set(table, (p = { byKey: new Map(), rows: [] }));
+    if (p === undefined) this.pending.set(table, (p = { byKey: new Map(), rows: [], rowBytes: [] }));
     return p;
   }
 
@@ -135,15 +149,16 @@ export class ChangeBuffer<T extends BufferedTable> {
       const prev = this.pending.get(table)?.byKey.get(key);
       if (prev?.op === 'upsert') merged = row.map((v, i) => (v === undefined ? prev.row[i] : v));
     }
-    this.set(table, key, { op: 'upsert', row: merged });
+    this.set(table, key, 'upsert', merged);
   }
 
-  private set(table: T, key: string, change: BufferedChange): void {
+  private set(table: T, key: string, op: BufferedChange['op'], row: Row): void {
     const byKey = this.of(table).byKey;
     const had = byKey.delete(key);
-    byKey.set(key, change);
+    const bytes = this.limits.rowBytes(row);
+    byKey.set(key, { op, row, bytes });
     if (!had) this.entries++;
-    if (change.op === 'upsert') this.bytes += this.limits.rowBytes(change.row);
+    if (op === 'upsert') this.bytes += bytes;
   }
 }
 

@@ -96,11 +96,14 @@ export class CheckpointCommitter {
     return Date.now() - this.lastCommitAt;
   }
 
-  /** A row (in sink terms) after the newest boundary. */
-  async add(event: DataChangeEvent): Promise<void> {
+  /**
+   * A row (in sink terms) after the newest boundary. Returns the hand-over to the sink when the
+   * buffer is full (to be awaited before the next row), else undefined: no promise per row.
+   */
+  add(event: DataChangeEvent): Promise<void> | undefined {
     this.buffer.push(event);
     this.boundary = false;
-    if (this.buffer.length >= this.opts.writeBatchSize) await this.drain();
+    return this.buffer.length >= this.opts.writeBatchSize ? this.drain() : undefined;
   }
 
   /** A source transaction boundary: restarting from `state` yields exactly what comes after it. */

@@ -253,18 +253,28 @@ class RecordLoop {
     }
   }
 
-  /** True when the run ends here (caught up). */
+  /**
+   * True when the run ends here (caught up). Row events are handed on synchronously and awaited
+   * only when the sink takes a batch: a promise per row costs more than the row's own work.
+   */
   private async dispatch(batch: readonly SourceRecord[]): Promise<boolean> {
-    for (const rec of batch) if (await this.onRecord(rec)) return true;
+    for (const rec of batch) {
+      if (rec.kind === 'data') {
+        const handedOver = this.onData(rec);
+        if (handedOver) await handedOver;
+      } else if (await this.onRecord(rec)) return true;
+    }
     return false;
   }
 
-  private async onRecord(rec: SourceRecord): Promise<boolean> {
+  /** A source row event, transformed, then routed (see dispatch). */
+  private onData(rec: DataChangeEvent): Promise<void> | undefined {
+    if (!this.transform) return this.onRow(rec);
+    return inOrder(this.transform.onDataChange(rec), this.onRow);
+  }
+
+  private async onRecord(rec: Exclude<SourceRecord, DataChangeEvent>): Promise<boolean> {
     switch (rec.kind) {
-      case 'data':
-        if (!this.transform) return this.onRow(rec);
-        for (const ev of this.transform.onDataChange(rec)) await this.onRow(ev);
-        return false;
       case 'schema':
         if (!this.transform) await this.onSchemaChange(rec);
         else for (const ev of this.transform.onSchemaChange(rec)) await this.onSchemaChange(ev);
@@ -281,11 +291,11 @@ class RecordLoop {
     }
   }
 
-  /** One row event: one event per sink table the source table is routed to. */
-  private async onRow(rec: DataChangeEvent): Promise<false> {
-    for (const ev of this.schemas.onDataChange(rec)) await this.committer.add(ev);
-    return false;
-  }
+  /** One row event: one event per sink table the source table is routed to (see dispatch). */
+  private readonly onRow = (rec: DataChangeEvent): Promise<void> | undefined =>
+    inOrder(this.schemas.onDataChange(rec), this.addRow);
+
+  private readonly addRow = (ev: DataChangeEvent): Promise<void> | undefined => this.committer.add(ev);
 
   private async onSchemaChange(rec: SchemaChangeEvent): Promise<void> {
     if (rec.change.type === 'create-table') this.start.capturedTables.add(tableIdToString(rec.tableId));
@@ -394,6 +404,22 @@ class RecordLoop {
     await c.settle();
     return { reason: this.reason, lastCheckpoint: c.lastCheckpoint, rowsWritten: c.rowsWritten };
   }
+}
+
+/**
+ * `f` of each item in order, each call after the promise of the one before (if it returned one)
+ * settled; undefined when no call returned a promise.
+ */
+function inOrder<T>(
+  items: readonly T[],
+  f: (item: T) => Promise<void> | undefined,
+  from = 0,
+): Promise<void> | undefined {
+  for (let i = from; i < items.length; i++) {
+    const wait = f(items[i]!);
+    if (wait) return wait.then(() => inOrder(items, f, i + 1));
+  }
+  return undefined;
 }
 
 const IDLE = Symbol('idle');

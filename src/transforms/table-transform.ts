@@ -44,6 +44,8 @@ export interface TableTransform {
   readonly output: TableSchema;
   /** Whether evaluating needs `op_ts` (a metadata column only some sources offer). */
   readonly metadata: readonly MetadataColumn[];
+  /** Whether a rule reads the clock (or is volatile otherwise): rows need EvalContext.nowMs. */
+  readonly volatile: boolean;
 }
 
 const CONVERTERS = ['SOFT_DELETE'] as const;
@@ -62,7 +64,8 @@ export function compileTableTransform(
   outputs.forEach((o, k) => {
     if (k > 0) sameOutput(id, output, o, rules[0]!.index, rules[k]!.index);
   });
-  return { rules, source, output, metadata };
+  const volatile = rules.some((r) => r.projection?.volatile === true || r.filter?.volatile === true);
+  return { rules, source, output, metadata, volatile };
 }
 
 function compileRule(

@@ -151,3 +151,23 @@ test('a rule that matches none of the captured tables is named in a warning', ()
     'transform[0] (source-table: db.t) "orders only" matches none of the captured tables',
   ]);
 });
+
+test('rules that read the clock get the time of each row; the others never read it', () => {
+  for (const rule of [{ projection: '\\*, UNIX_TIMESTAMP() AS t' }, { filter: 'UNIX_TIMESTAMP() > 0' }]) {
+    const op = operator(rule);
+    op.onSchemaChange(ev({ type: 'create-table', schema }));
+    const before = Math.trunc(Date.now() / 1000);
+    const [out] = op.onDataChange(row('insert', null, [1, 'x', 2]));
+    assert.ok(out, `${JSON.stringify(rule)} passes the row`);
+    if (rule.projection) assert.ok((out.after![3] as bigint) >= BigInt(before));
+  }
+  const plain = operator({ projection: '\\*, b + 1 AS c', filter: 'b > 0' });
+  plain.onSchemaChange(ev({ type: 'create-table', schema }));
+  const realNow = Date.now;
+  Date.now = () => assert.fail('read the clock');
+  try {
+    assert.deepEqual(plain.onDataChange(row('insert', null, [1, 'x', 2]))[0]!.after, [1, 'x', 2, 3]);
+  } finally {
+    Date.now = realNow;
+  }
+});

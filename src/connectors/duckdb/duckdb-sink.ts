@@ -225,7 +225,7 @@ export class DuckDbSink implements Sink {
       this.options['memory.limit'] === undefined && this.path !== ':memory:'
         ? new DuckDbMemoryLimit(DEFAULT_MEMORY_LIMIT_BYTES)
         : undefined;
-    if (this.options.threads !== undefined) settings.threads = String(this.options.threads);
+    settings.threads = String(this.options.threads);
     try {
       if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
       ({ instance: this.instance, connection: this.conn } = await openDuckDb(this.path, { settings }));
@@ -886,15 +886,14 @@ export class DuckDbSink implements Sink {
     const width = t.schema.columns.length;
     let batchBytes = 0;
     const upserts: number[] = [];
-    const count = (row: Row, upsert: boolean): void => {
-      const bytes = rowBytes(row);
+    const count = (bytes: number, upsert: boolean): void => {
       batchBytes += bytes;
       if (!upsert) return;
       table.insert(bytes);
       upserts.push(bytes);
     };
-    if (t.keyIndexes) for (const e of b.byKey.values()) count(e.row, e.op === 'upsert');
-    else for (const row of b.rows) count(row, true);
+    if (t.keyIndexes) for (const e of b.byKey.values()) count(e.bytes, e.op === 'upsert');
+    else for (const bytes of b.rowBytes) count(bytes, true);
     const wide = upserts.reduce((a, x) => a + x, 0) >= REPLACE_IN_PLACE_MAX_ROW_BYTES * upserts.length;
     if (t.keyIndexes) {
       const keys = t.keyIndexes;

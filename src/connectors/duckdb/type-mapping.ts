@@ -319,8 +319,11 @@ export function toDuckDbInput(t: ColumnType, v: Value): DuckDbInput {
 
 /** True for MySQL's zero date/datetime and dates with a zero month or day ("2024-00-10"). */
 export function isZeroDateText(v: string): boolean {
-  return v.startsWith('0000-00-00') || v.slice(5, 7) === '00' || v.slice(8, 10) === '00';
+  // the month or the day is 00 (as in 0000-00-00); no substrings: this runs for every value
+  return zeroPair(v, 5) || zeroPair(v, 8);
 }
+
+const zeroPair = (v: string, i: number): boolean => v.charCodeAt(i) === 48 && v.charCodeAt(i + 1) === 48;
 
 /** "[-]H+:MM:SS[.ffffff]" → signed microseconds. */
 export function parseTimeMicros(text: string): bigint {

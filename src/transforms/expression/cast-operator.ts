@@ -76,22 +76,23 @@ function converter(from: ExprType, to: ColumnType, tryCast: boolean, scope: Comp
   }
 }
 
-/** A value as text, the way Flink CDC's castToString shows it. */
-export function valueText(v: Value, from: ExprType, scope: CompileScope): string {
+/** How values of type `from` become text, the way Flink CDC's castToString shows them. */
+function textOf(from: ExprType, scope: CompileScope): (v: Value) => string {
   switch (from.kind) {
     case 'float':
     case 'double':
-      return javaFloatingText(v as number, from.kind === 'float');
+      return (v) => javaFloatingText(v as number, from.kind === 'float');
     case 'binary':
-      return new TextDecoder().decode(v as Uint8Array);
-    case 'timestamp_ltz': {
-      const s = parseTimestamp(v as string);
-      return s
-        ? formatTimestamp({ ms: utcToLocal(s.ms, scope.timeZone), us: s.us }, from.precision)
-        : String(v);
-    }
+      return (v) => new TextDecoder().decode(v as Uint8Array);
+    case 'timestamp_ltz':
+      return (v) => {
+        const s = parseTimestamp(v as string);
+        return s
+          ? formatTimestamp({ ms: utcToLocal(s.ms, scope.timeZone), us: s.us }, from.precision)
+          : String(v);
+      };
     default:
-      return String(v);
+      return String;
   }
 }
 
@@ -101,9 +102,10 @@ function toStringConverter(
   scope: CompileScope,
 ): Convert {
   const n = to.length;
-  if (n === undefined) return (v) => valueText(v, from, scope);
+  const text = textOf(from, scope);
+  if (n === undefined) return text;
   return (v) => {
-    const chars = [...valueText(v, from, scope)];
+    const chars = [...text(v)];
     const cut = chars.length > n ? chars.slice(0, n).join('') : chars.join('');
     return to.fixed ? cut.padEnd(n + cut.length - Math.min(chars.length, n), ' ') : cut;
   };

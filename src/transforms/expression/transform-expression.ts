@@ -49,11 +49,15 @@ export interface CompiledProjection {
   evaluate(row: Row, ctx: EvalContext): Row;
   /** Internal: what a filter sees of each projected column. */
   readonly scopeColumns: readonly ScopeColumn[];
+  /** Reads the clock (EvalContext.nowMs), random numbers or a user-defined function. */
+  readonly volatile: boolean;
 }
 
 export interface CompiledFilter {
   /** Whether the row passes: the condition is TRUE (FALSE and NULL drop it). */
   evaluate(row: Row, ctx: EvalContext): boolean;
+  /** As CompiledProjection.volatile. */
+  readonly volatile: boolean;
 }
 
 const asSource = (s: ExpressionSource | string): ExpressionSource =>
@@ -102,6 +106,7 @@ export function compileProjection(
   const items = parseProjection(source);
   const base = baseColumns(options);
   const out: { col: ProjectedColumn; scope: ScopeColumn; eval: Evaluator; reads: number[] }[] = [];
+  let volatile = false;
   const place = (
     col: ProjectedColumn,
     scope: ScopeColumn,
@@ -149,6 +154,7 @@ export function compileProjection(
       continue;
     }
     const compiled = compileExpr(item.expr, scope);
+    volatile ||= scope.volatile;
     const name = item.alias ?? (item.expr.kind === 'column' ? item.expr.name : undefined);
     if (!name) throw scope.fail(item.pos, 'computes a column without a name: add AS name');
     const type = outputType(compiled, scope);
@@ -170,7 +176,7 @@ export function compileProjection(
       false,
     );
   }
-  return projectionOf(out);
+  return projectionOf(out, volatile);
 }
 
 function outputType(c: Compiled, scope: CompileScope): ColumnType {
@@ -183,6 +189,7 @@ function outputType(c: Compiled, scope: CompileScope): ColumnType {
 
 function projectionOf(
   out: { col: ProjectedColumn; scope: ScopeColumn; eval: Evaluator; reads: number[] }[],
+  volatile: boolean,
 ): CompiledProjection {
   const n = out.length;
   const evals = out.map((o) => o.eval);
@@ -192,6 +199,7 @@ function projectionOf(
   return {
     columns: out.map((o) => o.col),
     scopeColumns: out.map((o) => o.scope),
+    volatile,
     evaluate(row: Row, ctx: EvalContext): Row {
       const result: (Value | undefined)[] = new Array<Value | undefined>(n);
       for (let i = 0; i < n; i++) {
@@ -233,6 +241,7 @@ export function compileFilter(
   const reads = [...scope.used];
   const e = compiled.eval;
   return {
+    volatile: scope.volatile,
     evaluate(row: Row, ctx: EvalContext): boolean {
       for (let k = 0; k < reads.length; k++) {
         const i = reads[k]!;
