@@ -79,6 +79,11 @@ export class CheckpointCommitter {
     return this.pendingState !== undefined;
   }
 
+  /** Rows buffered that the sink has not been handed yet. */
+  get hasBuffered(): boolean {
+    return this.buffer.length > 0;
+  }
+
   /** A commit failed; settle() throws its error. */
   get failed(): boolean {
     return this.commitError !== undefined;

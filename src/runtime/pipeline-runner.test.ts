@@ -259,6 +259,26 @@ test('idle commit: a quiet source at a boundary is committed at once, a busy one
   assert.equal(source.readEnd, 'stopped');
 });
 
+test('hand-over: rows reach the sink once the source has nothing ready, before their commit', async (t) => {
+  const dir = await stateDir(t);
+  const more = new Gate();
+  const source = new ScriptedSource([
+    [create(), boundary(0)],
+    [row(1)],
+    { hold: more.promise },
+    [row(2), boundary(1)],
+  ]);
+  const sink = new ScriptedSink();
+  const run = runPipeline(options(dir, source, sink, { spec: spec({ 'checkpoint.interval': '1h' }) }));
+  // row 1's transaction is still open and the batch is far from full: a Kafka sink makes it
+  // readable now instead of at the next commit
+  await sink.waitFor('row 1 handed over while the source waits', (c) => c.op === 'write', 1000);
+  assert.deepEqual(trace(sink), ['open', 'apply db.t create-table', 'flush #1 at 0', 'write db.t:1']);
+  more.open();
+  await run;
+  assert.deepEqual(trace(sink).slice(4), ['write db.t:2', 'flush #2 at 1', 'close']);
+});
+
 test('a commit that fails while the runner goes on: the run rejects with its error, nothing later is committed', async (t) => {
   const dir = await stateDir(t);
   const flush2 = new Gate();

@@ -221,7 +221,8 @@ class RecordLoop {
   }
 
   /**
-   * The source's next batch. When the source has nothing new for a moment, commit what is complete
+   * The source's next batch. When the source has nothing ready, the buffered rows go to the sink
+   * (latency: rows do not wait for a full batch). When it has nothing new for a moment, commit what is complete
    * now rather than wait for the interval: a quiet stream's position and rows become durable
    * promptly, while a busy source (a snapshot, a backlog) commits once per checkpoint.interval.
    * A commit that fails meanwhile ends the wait with its error: a quiet source may send nothing
@@ -241,6 +242,13 @@ class RecordLoop {
     });
     try {
       const next = Promise.race([pending, c.failure]);
+      if (c.hasBuffered) {
+        // the source has nothing ready: hand the sink what is buffered now (a Kafka sink makes
+        // it readable at once) instead of holding it until the batch fills or the next commit
+        const raced = await unlessIdle(next, HAND_OVER_IDLE_MS);
+        if (raced !== IDLE) return raced;
+        await c.drain();
+      }
       if (c.atBoundary && c.hasPending) {
         const raced = await unlessIdle(next, Math.min(this.intervalMs, IDLE_COMMIT_MS));
         if (raced !== IDLE) return raced;
@@ -434,5 +442,7 @@ async function unlessIdle<T>(p: Promise<T>, ms: number): Promise<T | typeof IDLE
     clearTimeout(timer); // one timer per batch otherwise outlives the race
   }
 }
+/** How long the source may have nothing ready before the buffered rows go to the sink. */
+const HAND_OVER_IDLE_MS = 1;
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
