@@ -12,7 +12,8 @@ export interface GeometryJson {
   readonly srid: number;
 }
 
-const TYPES = [
+/** WKB geometry type codes (the index) and their GeoJSON names. */
+export const WKB_GEOMETRY_TYPES: readonly string[] = [
   '',
   'Point',
   'LineString',
@@ -60,7 +61,7 @@ function readGeometry(buf: Buffer, r: Cursor, depth: number): Omit<GeometryJson,
   };
   const rings = (): [number, number][][] => Array.from({ length: u32() }, points);
   const code = u32();
-  const type = TYPES[code];
+  const type = WKB_GEOMETRY_TYPES[code];
   switch (code) {
     case 1:
       return { type: type!, coordinates: point() };

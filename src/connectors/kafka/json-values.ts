@@ -1,5 +1,5 @@
 import { assertNever, type ColumnType, type Value } from '../../event/column-type.js';
-import { geometryToJson } from '../../event/geometry-json.js';
+import { geometryToJson, WKB_GEOMETRY_TYPES } from '../../event/geometry-json.js';
 import type { Row } from '../../event/change-event.js';
 import type { TableSchema } from '../../event/table-schema.js';
 import { JsonNumberText, stringifyJsonExact, type ExactJson } from './parse-json-exact.js';
@@ -281,20 +281,9 @@ function readGeometry(v: ExactJson): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-const WKB_TYPES = [
-  '',
-  'Point',
-  'LineString',
-  'Polygon',
-  'MultiPoint',
-  'MultiLineString',
-  'MultiPolygon',
-  'GeometryCollection',
-];
-
 function writeWkb(g: ExactJson, out: Buffer[], depth: number): void {
   const obj = g as Record<string, ExactJson>;
-  const code = typeof obj.type === 'string' ? WKB_TYPES.indexOf(obj.type) : -1;
+  const code = typeof obj.type === 'string' ? WKB_GEOMETRY_TYPES.indexOf(obj.type) : -1;
   if (code <= 0 || depth > 32) throw expected('a geometry type', g);
   out.push(u32(code, 1));
   if (code === 7) {
@@ -319,7 +308,8 @@ function writeCoordinates(code: number, c: ExactJson, out: Buffer[], depth: numb
   out.push(u32(list.length));
   // a LineString's points and a Polygon's rings carry no header; Multi* parts are geometries
   if (code === 2 || code === 3) for (const x of list) writeCoordinates(code - 1, x, out, depth);
-  else for (const x of list) writeWkb({ type: WKB_TYPES[code - 3]!, coordinates: x }, out, depth + 1);
+  else
+    for (const x of list) writeWkb({ type: WKB_GEOMETRY_TYPES[code - 3]!, coordinates: x }, out, depth + 1);
 }
 
 function arrayOf(v: ExactJson | undefined): ExactJson[] {
