@@ -41,6 +41,7 @@ export type ChangeMessageDecoder = (value: Buffer | null, topic: string) => Deco
 
 export function changeMessageDecoder(o: DecoderOptions): ChangeMessageDecoder {
   const decode = formatDecoder(o.format);
+  const intern = tableIdInterner();
   return (value, topic) => {
     if (value === null || value.length === 0) return []; // a tombstone (log compaction's delete marker)
     let json: ExactJson;
@@ -49,8 +50,27 @@ export function changeMessageDecoder(o: DecoderOptions): ChangeMessageDecoder {
     } catch (e) {
       throw new MalformedMessageError(`not JSON: ${(e as Error).message}`);
     }
-    const fallback = tableId(DEFAULT_DATABASE, topic);
-    return decode(objectOf(json, 'the message'), (named) => (o.distributedTables ? named() : fallback));
+    const fallback = () => intern(tableId(DEFAULT_DATABASE, topic));
+    return decode(objectOf(json, 'the message'), (named) =>
+      intern(o.distributedTables ? named() : fallback()),
+    );
+  };
+}
+
+/**
+ * One TableId object per table, whatever message named it: what is cached per TableId downstream
+ * (its text, the route, the sink table) is then computed once, not once per message. Bounded: a
+ * stream naming ever new tables starts the map afresh.
+ */
+function tableIdInterner(): (id: TableId) => TableId {
+  const ids = new Map<string, TableId>();
+  return (id) => {
+    const key = `${id.namespace ?? ''}\u0000${id.schemaName ?? ''}\u0000${id.tableName}`;
+    const known = ids.get(key);
+    if (known) return known;
+    if (ids.size >= 10_000) ids.clear();
+    ids.set(key, id);
+    return id;
   };
 }
 

@@ -58,6 +58,7 @@ export class KafkaSource implements Source {
   private ctx: SourceContext | undefined;
   private readonly decode: ChangeMessageDecoder;
   private inference: SchemaInference | undefined;
+  private readonly parsedKeys = new Map<string, readonly [string, number]>();
   /** The partitions assigned to this process now. */
   private readonly owned = new Set<string>();
   /** Next offset to read per partition (kept when a partition is revoked: it may come back). */
@@ -203,7 +204,7 @@ export class KafkaSource implements Source {
       const key = tpKey(m.topic, m.partition);
       if (!this.owned.has(key)) continue; // fetched before its partition was revoked
       try {
-        out.push(...this.eventsOf(m));
+        for (const ev of this.eventsOf(m)) out.push(ev);
       } catch (e) {
         if (!(e instanceof MalformedMessageError || e instanceof ColumnValueError)) throw e;
         deadLettered = this.badMessage(m, e) || deadLettered;
@@ -299,12 +300,25 @@ export class KafkaSource implements Source {
     return true;
   }
 
+  /** Made after every message: no more than one array per owned partition. */
   private state(): JsonValue {
-    const offsets = [...this.owned].map((key) => {
-      const cut = key.lastIndexOf('/');
-      return [key.slice(0, cut), Number(key.slice(cut + 1)), this.positions.get(key)!] as const;
-    });
+    const offsets: (readonly [string, number, number])[] = [];
+    for (const key of this.owned) {
+      const [topic, partition] = this.topicPartition(key);
+      offsets.push([topic, partition, this.positions.get(key)!]);
+    }
     return { offsets, tables: this.inference!.state() } as unknown as JsonValue;
+  }
+
+  /** The topic and partition of a `topic/partition` key, parsed once. */
+  private topicPartition(key: string): readonly [string, number] {
+    let tp = this.parsedKeys.get(key);
+    if (tp === undefined) {
+      const cut = key.lastIndexOf('/');
+      tp = [key.slice(0, cut), Number(key.slice(cut + 1))];
+      this.parsedKeys.set(key, tp);
+    }
+    return tp;
   }
 
   private progress(): { phase: 'streaming'; lagMs?: number; position: string } {

@@ -63,6 +63,8 @@ export class ColumnValueError extends Error {}
 export interface Compiled {
   readonly t: InferredTable;
   readonly readers: readonly JsonValueReader[];
+  /** The column names as written, for the per-message check that a message brings no new field. */
+  readonly names: ReadonlySet<string>;
 }
 
 /**
@@ -114,7 +116,7 @@ export class SchemaInference {
     const known = this.tables.get(key);
     const events: ChangeEvent[] = [];
     let t = known?.t ?? this.created(change, events, meta);
-    if (known) t = this.withNewFields(t, change, events, meta);
+    if (known && hasUnknownField(known, change)) t = this.withNewFields(t, change, events, meta);
     if (this.strategy === 'continuous') t = retyped(t, change, events, meta);
     const compiled = t === known?.t ? known : compile(t);
     const row = (r: JsonRow | null): Row | null => r && readRow(compiled, r);
@@ -211,6 +213,7 @@ function retyped(
   events: ChangeEvent[],
   meta: EventMeta,
 ): InferredTable {
+  if (!retypes(t, change)) return t; // the common case, without allocating per message
   const given = change.types;
   const changes: { column: string; type: ColumnType; nullable: boolean }[] = [];
   const columns = t.schema.columns.map((c) => {
@@ -223,6 +226,25 @@ function retyped(
   if (changes.length > 0) events.push(schemaEvent(t.table, { type: 'alter-column-type', changes }, meta));
   if (changes.length === 0 && inferred.length === t.inferred.length) return t;
   return { ...t, schema: { ...t.schema, columns }, inferred };
+}
+
+/** Whether retyped changes anything: a given type that differs, a value an inferred column cannot hold. */
+function retypes(t: InferredTable, change: DecodedChange): boolean {
+  const given = change.types;
+  for (const c of t.schema.columns) {
+    const type = given?.get(c.name);
+    if (type !== undefined) {
+      if (!sameColumnType(type, c.type) || t.inferred.includes(c.name)) return true;
+    } else if (t.inferred.includes(c.name) && !holds(c, change)) return true;
+  }
+  return false;
+}
+
+/** Whether the column's type holds the change's values of it. */
+function holds(c: Column, change: DecodedChange): boolean {
+  const b = change.before?.[c.name];
+  const a = change.after?.[c.name];
+  return (b === undefined || fits(c.type, b)) && (a === undefined || fits(c.type, a));
 }
 
 /** The type of an inferred column that holds the values of this change. */
@@ -256,7 +278,13 @@ function compile(t: InferredTable): Compiled {
   const readers = t.schema.columns.map((c) =>
     t.inferred.includes(c.name) ? inferredReader(c.type) : jsonValueReader(c.type),
   );
-  return { t, readers };
+  return { t, readers, names: new Set(t.schema.columns.map((c) => c.name)) };
+}
+
+/** Whether a message has a field that is not a column by its exact name (then see withNewFields). */
+function hasUnknownField(c: Compiled, change: DecodedChange): boolean {
+  for (const r of [change.after, change.before]) if (r) for (const k in r) if (!c.names.has(k)) return true;
+  return false;
 }
 
 function readRow(c: Compiled, r: JsonRow): Row {
