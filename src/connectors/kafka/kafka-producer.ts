@@ -119,7 +119,9 @@ export class KafkaProducer {
     });
   }
 
+  /** Runs per delivery report (per message): allocates only when somebody waits. */
   private wake(): void {
+    if (this.waiters.length === 0) return;
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

@@ -3,7 +3,7 @@ import type { MessageHeader } from '@confluentinc/kafka-javascript';
 import type { DataChangeEvent, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import { tableIdToString, type TableId, type TableSchema } from '../../event/table-schema.js';
-import { TidemarkError } from '../../event/tidemark-error.js';
+import { errorMessage, TidemarkError } from '../../event/tidemark-error.js';
 import type { Checkpoint } from '../../runtime/checkpoint.js';
 import type { Logger } from '../../runtime/logger.js';
 import { ALL_SCHEMA_CHANGE_TYPES, type Sink, type SinkContext } from '../../runtime/sink.js';
@@ -66,6 +66,7 @@ export class KafkaSink implements Sink {
   private checkpoints: KafkaCheckpointStore | undefined;
   private committed: Checkpoint | undefined;
   private inTransaction = false;
+  private logger: Logger | undefined;
 
   constructor(private readonly config: KafkaSinkConfig) {
     const servers = bootstrapServers(config.properties, `${config.type} sink`);
@@ -77,6 +78,7 @@ export class KafkaSink implements Sink {
   }
 
   async open(ctx: SinkContext): Promise<void> {
+    this.logger = ctx.logger;
     const settings = this.clientSettings(ctx.pipelineName);
     ctx.logger.info('connecting to Kafka', {
       sink: this.config.name ?? this.config.type,
@@ -237,7 +239,11 @@ export class KafkaSink implements Sink {
     const producer = this.producer;
     this.producer = undefined;
     if (!producer) return;
-    if (this.inTransaction) await producer.abortTransaction().catch(() => undefined);
+    if (this.inTransaction)
+      await producer.abortTransaction().catch((e: unknown) =>
+        // read_committed readers never see it either way; the next instance's initTransactions fences it
+        this.logger?.warn('aborting the open Kafka transaction on close failed', { error: errorMessage(e) }),
+      );
     await producer.disconnect();
   }
 }

@@ -257,9 +257,14 @@ function widenedFor(c: Column, change: DecodedChange): ColumnType {
   return type;
 }
 
+/** Readers by type object: `fits` runs per inferred value of every message. */
+const fitReaders = new WeakMap<ColumnType, JsonValueReader>();
+
 function fits(type: ColumnType, v: ExactJson): boolean {
+  let read = fitReaders.get(type);
+  if (read === undefined) fitReaders.set(type, (read = inferredReader(type)));
   try {
-    inferredReader(type)(v);
+    read(v);
     return true;
   } catch (e) {
     if (e instanceof ValueTypeError) return false;
