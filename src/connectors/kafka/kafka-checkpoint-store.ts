@@ -1,3 +1,4 @@
+import { TidemarkError } from '../../event/tidemark-error.js';
 import Kafka, { type LibrdKafkaError, type Message } from '@confluentinc/kafka-javascript';
 import { parseCheckpoint, type Checkpoint } from '../../runtime/checkpoint.js';
 import { clientError } from './kafka-producer.js';
@@ -50,7 +51,14 @@ export class KafkaCheckpointStore {
       const batch = await promised<Message[]>((cb) => consumer.consume(500, cb), 'read checkpoints');
       for (const m of batch) if (m.key?.toString() === this.pipeline) newest = m;
       const at = consumer.position([{ topic: this.topic, partition: 0 }])[0]?.offset ?? 0;
-      if (at >= high || (batch.length === 0 && Date.now() > deadline)) break;
+      if (at >= high) break;
+      // stopping short would resume from an older checkpoint: rows would be produced twice
+      if (batch.length === 0 && Date.now() > deadline)
+        throw new TidemarkError(
+          'SINK_OPEN',
+          `the checkpoints in Kafka topic ${this.topic} could not be read to their end (at offset ${at} of ${high} after ${READ_TIMEOUT_MS / 1000} s): check the brokers, then restart`,
+          { retryable: true, details: { topic: this.topic, partition: 0, offset: at } },
+        );
     }
     if (!newest?.value) return undefined;
     return parseCheckpoint(
