@@ -7,6 +7,7 @@ import { CHECKPOINT_FORMAT, type Checkpoint } from '../../runtime/checkpoint.js'
 import { createLogger } from '../../runtime/logger.js';
 import type { Sink } from '../../runtime/sink.js';
 import { startKafkaMock, type KafkaMock } from '../../../test/support/kafka-mock.js';
+import { KafkaProducer } from './kafka-producer.js';
 import { latestPerKey, openKafkaSink, readTopic } from './kafka-sink-test-support.js';
 
 let mock: KafkaMock;
@@ -199,6 +200,27 @@ test('a delivery failure fails the flush, naming topic and partition, and latche
   } finally {
     await mock.setBrokerDown(1, false);
     await sink.close();
+  }
+});
+
+test('failure reports arrive before acknowledged() resolves: flushes racing expiring messages', async () => {
+  // Only failed messages are reported; acknowledged() relies on their reports being dispatched in
+  // the event-loop turn of the flush's completion. Messages that expire while the flush runs put
+  // the two signals as close together as they get: every round must see its failure.
+  for (let round = 0; round < 4; round++) {
+    const p = await KafkaProducer.connect({ ...props(), 'message.timeout.ms': 150 + round * 7 });
+    try {
+      await mock.setBrokerDown(1, true);
+      for (let i = 0; i < 2000; i++)
+        await p.produce(`expiring_${round}`, i % 2, Buffer.from('v'), null, undefined);
+      await assert.rejects(
+        p.acknowledged(),
+        (e: Error & { code?: string }) => e.code === 'KAFKA_SINK_DELIVERY',
+      );
+    } finally {
+      await mock.setBrokerDown(1, false);
+      await p.disconnect();
+    }
   }
 });
 

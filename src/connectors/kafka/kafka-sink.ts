@@ -179,7 +179,8 @@ export class KafkaSink implements Sink {
       for (const e of events) {
         const entry = this.entry(e.tableId);
         entry.encode(e, this.out);
-        await this.produceAll(entry);
+        const full = this.produceAll(entry, 0);
+        if (full) await full;
       }
     });
   }
@@ -193,16 +194,20 @@ export class KafkaSink implements Sink {
     );
   }
 
-  /** Produces the messages in `out`, of one table. */
-  private async produceAll(t: TableEntry): Promise<void> {
+  /**
+   * Produces the messages in `out` from index `from`, of one table: synchronously (no promise per
+   * change) unless librdkafka's queue is full, then the rest once it made room.
+   */
+  private produceAll(t: TableEntry, from: number): Promise<void> | undefined {
     const partition = partitionOf(this.config.partitioning);
-    for (const m of this.out) {
-      const key = m.key === null ? null : Buffer.from(m.key);
-      const value = m.value === null ? null : Buffer.from(m.value);
-      const wait = this.producer!.produce(t.topic, partition, value, key, t.headers);
-      if (wait) await wait;
+    const out = this.out;
+    for (let i = from; i < out.length; i++) {
+      const m = out[i]!;
+      const full = this.producer!.produce(t.topic, partition, m.value, m.key, t.headers);
+      if (full) return full.then(() => this.produceAll(t, i + 1));
     }
-    this.out.length = 0;
+    out.length = 0;
+    return undefined;
   }
 
   flush(checkpoint: Checkpoint): Promise<void> {
