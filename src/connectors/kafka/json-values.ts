@@ -37,10 +37,11 @@ function nonNullWriter(t: ColumnType): JsonValueWriter {
   switch (t.kind) {
     case 'boolean':
     case 'integer':
-    case 'float':
-    case 'double':
     case 'year':
       return (v) => String(v);
+    case 'float':
+    case 'double':
+      return floatText;
     case 'decimal':
     case 'string':
     case 'enum':
@@ -61,6 +62,11 @@ function nonNullWriter(t: ColumnType): JsonValueWriter {
     default:
       return assertNever(t);
   }
+}
+
+/** The shortest text that reads back to the same double; `-0` keeps its sign (String(-0) is "0"). */
+function floatText(v: Value): string {
+  return v === 0 && Object.is(v, -0) ? '-0' : String(v);
 }
 
 function base64(v: Value): string {
