@@ -334,3 +334,25 @@ test('exactly-once: a restart after SIGTERM repeats nothing and loses nothing', 
   rows.sort((a, b) => Number(a[0]) - Number(b[0]));
   assert.deepEqual(rows, await mariaRows(db, `SELECT id, v FROM ${name}.t`));
 });
+
+test('at-least-once, then exactly-once: the switch resumes from the state directory and loses nothing', async () => {
+  const name = 'kafka_guarantee_switch';
+  await db.query(`CREATE DATABASE ${name}; CREATE TABLE ${name}.t (id INT PRIMARY KEY, v INT);
+    INSERT INTO ${name}.t VALUES (1, 0), (2, 0);`);
+  const pipeline = (guarantee: string): [string, string] =>
+    writeKafkaPipeline({
+      name,
+      tables: `${name}.t`,
+      sink: { type: 'kafka', topic: name, 'sink.delivery-guarantee': guarantee },
+    });
+  const [first, state] = pipeline('at-least-once');
+  const r1 = await runTidemark(['run', first, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(r1.code, 0, r1.stderr);
+  await db.query(`INSERT INTO ${name}.t VALUES (3, 0); UPDATE ${name}.t SET v = 1 WHERE id = 1;`);
+  const [second] = pipeline('exactly-once');
+  const r2 = await runTidemark(['run', second, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.match(r2.stdout, /Resuming from checkpoint/);
+  const ops = payloads(await readTopic(kafka.bootstrap, name)).map((m) => m.op);
+  assert.deepEqual(ops, ['r', 'r', 'c', 'u'], 'the snapshot, then each change once');
+});

@@ -43,6 +43,11 @@ export interface PipelineIdentity {
   readonly tables: readonly string[];
   /** The configured table selection (SourceInfo.selection), when the source has one. */
   readonly selection?: string;
+  /**
+   * Whether the sink committed this checkpoint together with its rows (Sink.transactional).
+   * Absent in checkpoints of earlier versions.
+   */
+  readonly sinkTransactional?: boolean;
 }
 
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
@@ -69,6 +74,7 @@ const checkpointSchema = z.object({
       sink: z.string(),
       tables: z.array(z.string()),
       selection: z.string().optional(),
+      sinkTransactional: z.boolean().optional(),
     })
     .optional(),
 });

@@ -160,6 +160,7 @@ async function openAndRestore(
     sink: sink.target,
     tables: [...capturedTables],
     ...(info.selection !== undefined ? { selection: info.selection } : {}),
+    sinkTransactional: sink.transactional,
   });
   const restored = await restorePoint({
     pipelineName,

@@ -22,7 +22,9 @@ export interface RestoreInput {
  *   older than the state directory's (a sink restored from a backup) is resumed as it is;
  * - a transactional sink without a checkpoint while the state directory has one lost its data (the
  *   file was deleted or replaced): an empty sink gets a new snapshot (said in the log), a sink that
- *   holds tables is an error (SINK_BEHIND) that says what to do;
+ *   holds tables is an error (SINK_BEHIND) that says what to do. Unless the sink was not
+ *   transactional when that checkpoint was taken (a Kafka sink switched from at-least-once to
+ *   exactly-once): it never held checkpoints, and the rows before the state directory's are in it;
  * - a sink that is not transactional resumes from the state directory.
  */
 export async function restorePoint(input: RestoreInput): Promise<Checkpoint | undefined> {
@@ -41,6 +43,13 @@ export async function restorePoint(input: RestoreInput): Promise<Checkpoint | un
     return fromSink;
   }
   if (!fromStore) return undefined;
+  if (fromStore.identity?.sinkTransactional === false) {
+    logger.info(
+      "resuming from the state directory's checkpoint, taken while the sink did not commit checkpoints with its rows; its commits carry them from now on",
+      { sink: sink.target, ...describe('state', fromStore) },
+    );
+    return fromStore;
+  }
   if (await sink.isEmpty()) {
     logger.warn(
       'the sink holds no checkpoint and no table, but the state directory holds a checkpoint: the sink was deleted or is new; starting afresh (scan.startup.mode, e.g. a new snapshot)',
