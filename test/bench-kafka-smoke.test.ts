@@ -28,8 +28,15 @@ test('bench/kafka --small completes and prints its ratios', { timeout: 240_000 }
   );
   assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`.slice(-4000));
   assert.match(r.stdout, /\| tidemark MariaDB → Kafka \| \d+ \| /);
-  assert.match(r.stdout, /\| librdkafka produce, same messages \| \d+ \| /);
-  assert.match(r.stdout, /ratio tidemark \/ raw: \d+\.\d\d/);
+  assert.match(
+    r.stdout,
+    /\| librdkafka produce, same messages, failure reports only \(as tidemark\) \| \d+ \| /,
+  );
+  assert.match(r.stdout, /\| librdkafka produce, same messages, a delivery report each \| \d+ \| /);
+  assert.match(
+    r.stdout,
+    /ratio tidemark \/ raw \(failure reports only\): \d+\.\d\d .* \/ raw \(a report each\): \d+\.\d\d/,
+  );
   assert.match(r.stdout, /ratio Kafka \/ MariaDB source: \d+\.\d\d/);
   assert.match(
     r.stdout,

@@ -4,6 +4,8 @@ import { parseCheckpoint, type Checkpoint } from '../../runtime/checkpoint.js';
 import { clientError } from './kafka-producer.js';
 
 const READ_TIMEOUT_MS = 30_000;
+/** How many offsets before the end are read first (then 8× more each time, until the start). */
+const FIRST_WINDOW = 64;
 
 /**
  * Checkpoints of exactly-once sinks, in a topic of their own (partition 0, key = the pipeline name),
@@ -34,6 +36,8 @@ export class KafkaCheckpointStore {
       { 'auto.offset.reset': 'earliest' },
     );
     await promised<unknown>((cb) => consumer.connect({ timeout: READ_TIMEOUT_MS }, cb), 'connect a consumer');
+    // a batch read waits this long for a full batch: the end of a window is rarely a full batch
+    consumer.setDefaultConsumeTimeout(100);
     try {
       return await this.read(consumer);
     } finally {
@@ -41,24 +45,18 @@ export class KafkaCheckpointStore {
     }
   }
 
+  /**
+   * Reads backwards in growing windows from the end: the newest message of the pipeline is near the
+   * end, and without compaction (a cluster that refused it, the test cluster) the topic holds every
+   * checkpoint ever committed.
+   */
   private async read(consumer: Kafka.KafkaConsumer): Promise<Checkpoint | undefined> {
-    const high = await this.highOffset(consumer);
-    if (high === 0) return undefined;
-    consumer.assign([{ topic: this.topic, partition: 0, offset: -2 /* RD_KAFKA_OFFSET_BEGINNING */ }]);
+    const { low, high } = await this.watermarks(consumer);
     let newest: Message | undefined;
-    const deadline = Date.now() + READ_TIMEOUT_MS;
-    for (;;) {
-      const batch = await promised<Message[]>((cb) => consumer.consume(500, cb), 'read checkpoints');
-      for (const m of batch) if (m.key?.toString() === this.pipeline) newest = m;
-      const at = consumer.position([{ topic: this.topic, partition: 0 }])[0]?.offset ?? 0;
-      if (at >= high) break;
-      // stopping short would resume from an older checkpoint: rows would be produced twice
-      if (batch.length === 0 && Date.now() > deadline)
-        throw new TidemarkError(
-          'SINK_OPEN',
-          `the checkpoints in Kafka topic ${this.topic} could not be read to their end (at offset ${at} of ${high} after ${READ_TIMEOUT_MS / 1000} s): check the brokers, then restart`,
-          { retryable: true, details: { topic: this.topic, partition: 0, offset: at } },
-        );
+    for (let window = FIRST_WINDOW, from = high; from > low && !newest; window *= 8) {
+      const to = from;
+      from = Math.max(low, to - window);
+      newest = await this.newestIn(consumer, from, to);
     }
     if (!newest?.value) return undefined;
     return parseCheckpoint(
@@ -67,13 +65,41 @@ export class KafkaCheckpointStore {
     );
   }
 
-  private async highOffset(consumer: Kafka.KafkaConsumer): Promise<number> {
+  /** The pipeline's last message among offsets [from, to) of partition 0. */
+  private async newestIn(
+    consumer: Kafka.KafkaConsumer,
+    from: number,
+    to: number,
+  ): Promise<Message | undefined> {
+    consumer.assign([{ topic: this.topic, partition: 0, offset: from }]);
+    let newest: Message | undefined;
+    const deadline = Date.now() + READ_TIMEOUT_MS;
     try {
-      const w = await promised<{ highOffset: number }>(
+      for (;;) {
+        const batch = await promised<Message[]>((cb) => consumer.consume(500, cb), 'read checkpoints');
+        for (const m of batch) if (m.offset < to && m.key?.toString() === this.pipeline) newest = m;
+        const at = consumer.position([{ topic: this.topic, partition: 0 }])[0]?.offset ?? 0;
+        if (at >= to) return newest;
+        // stopping short would resume from an older checkpoint: rows would be produced twice
+        if (batch.length === 0 && Date.now() > deadline)
+          throw new TidemarkError(
+            'SINK_OPEN',
+            `the checkpoints in Kafka topic ${this.topic} could not be read to their end (at offset ${at} of ${to} after ${READ_TIMEOUT_MS / 1000} s): check the brokers, then restart`,
+            { retryable: true, details: { topic: this.topic, partition: 0, offset: at } },
+          );
+      }
+    } finally {
+      consumer.unassign();
+    }
+  }
+
+  private async watermarks(consumer: Kafka.KafkaConsumer): Promise<{ low: number; high: number }> {
+    try {
+      const w = await promised<{ lowOffset: number; highOffset: number }>(
         (cb) => consumer.queryWatermarkOffsets(this.topic, 0, READ_TIMEOUT_MS, cb),
-        `read the end of topic ${this.topic}`,
+        `read the ends of topic ${this.topic}`,
       );
-      return w.highOffset;
+      return { low: w.lowOffset, high: w.highOffset };
     } catch (e) {
       const code = ((e as { cause?: LibrdKafkaError }).cause ?? {}).code;
       const { ERR_UNKNOWN_TOPIC_OR_PART, ERR__UNKNOWN_PARTITION, ERR__UNKNOWN_TOPIC } = Kafka.CODES.ERRORS;
@@ -82,7 +108,7 @@ export class KafkaCheckpointStore {
         code === ERR__UNKNOWN_PARTITION ||
         code === ERR__UNKNOWN_TOPIC
       )
-        return 0;
+        return { low: 0, high: 0 };
       throw e;
     }
   }
