@@ -20,6 +20,8 @@ export interface OptionMeta {
   compat?: boolean;
   /** A free-form map option: keys `<name>.<key>` in the YAML (Flink CDC's `jdbc.properties.*`). */
   prefixMap?: boolean;
+  /** Of a map option: the keys whose values are secrets (a case-insensitive regular expression). */
+  secretKeys?: string;
 }
 
 declare module 'zod' {
@@ -92,9 +94,23 @@ export const opt = {
       )
       .meta({ optionType: 'List' }),
 
-  /** A free-form string map written as prefixed keys (`jdbc.properties.useSSL: false`). */
-  prefixMap: () => z.record(z.string(), z.string()).optional().meta({ optionType: 'Map', prefixMap: true }),
+  /**
+   * A free-form string map written as prefixed keys (`jdbc.properties.useSSL: false`); the values
+   * of keys matching `secretKeys` are secrets.
+   */
+  prefixMap: (secretKeys?: RegExp) =>
+    z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({
+        optionType: 'Map',
+        prefixMap: true,
+        ...(secretKeys ? { secretKeys: secretKeys.source } : {}),
+      }),
 };
+
+/** Names of client settings that hold secrets (`sasl.password`, `sasl.jaas.config`, `ssl.key.pem`, …). */
+export const SECRET_SETTING_NAMES = /(password|secret|token|jaas|\.key$|key\.pem|credentials)/i;
 
 const INTEGER_TEXT = /^\s*-?\d+\s*$/;
 const BOOLEAN_TEXTS = ['true', 'false', 'TRUE', 'FALSE', 'True', 'False'] as const;
@@ -179,6 +195,21 @@ export function secretOptionsOf(schema: z.ZodObject): string[] {
     .map((o) => o.name);
 }
 
+/** The secret values of a validated options object: secret options and secret keys of maps. */
+export function secretValuesOf(schema: z.ZodObject, options: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const [name, s] of Object.entries(schema.shape)) {
+    const { meta } = unwrapOption(s as z.ZodType);
+    const v = options[name];
+    if (meta.secret === true && typeof v === 'string' && v.length > 0) out.push(v);
+    if (meta.secretKeys === undefined || typeof v !== 'object' || v === null) continue;
+    const secretKey = new RegExp(meta.secretKeys, 'i');
+    for (const [k, text] of Object.entries(v as Record<string, unknown>))
+      if (secretKey.test(k) && typeof text === 'string' && text.length > 0) out.push(text);
+  }
+  return out;
+}
+
 /** Map options written as prefixed keys: `jdbc.properties` for `jdbc.properties.useSSL`. */
 export function prefixMapOptionsOf(schema: z.ZodObject): string[] {
   return describeOptions(schema)
@@ -201,6 +232,7 @@ export function optionsJsonSchema(schema: z.ZodObject): Record<string, unknown> 
       patternProperties[`^${escapeRegex(o.name)}\\.`] = {
         type: ['string', 'number', 'boolean'],
         description: o.description,
+        ...(meta.secretKeys !== undefined ? { 'x-secret-keys': meta.secretKeys } : {}),
       };
       continue;
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { opt } from './option-types.js';
+import { opt, SECRET_SETTING_NAMES } from './option-types.js';
 import type { ComponentCatalog, ComponentDescriptor } from './pipeline-spec.js';
 import { loadPipelineYaml, PipelineSpecError } from './yaml-pipeline-loader.js';
 import { parseSecretsFile, variableSource } from './variable-substitution.js';
@@ -12,7 +12,7 @@ const sourceSchema = z
     port: opt.int(1, 65535).default(3306),
     username: opt.string(),
     password: opt.string().meta({ secret: true }),
-    'jdbc.properties': opt.prefixMap(),
+    'jdbc.properties': opt.prefixMap(SECRET_SETTING_NAMES),
     tables: opt.string(),
     'server-id': opt.string().optional(),
     'server-time-zone': opt.string().optional(),
@@ -67,6 +67,17 @@ test('seed 000 pipeline loads with Flink CDC names', () => {
   assert.equal(spec.pipeline.name, 'Sync MySQL Database to DuckDB');
   assert.equal(spec.pipeline['schema.change.behavior'], 'lenient');
   assert.ok(spec.secrets.includes('123456'));
+});
+
+test('values of map keys named like secrets are secrets (properties.sasl.password, …)', () => {
+  const withSecrets = seed.replace(
+    'jdbc.properties.useSSL: false',
+    'jdbc.properties.useSSL: false\n  jdbc.properties.trustCertificateKeyStorePassword: tr0ub4dor\n  jdbc.properties.sasl.jaas.config: "login user=u password=pw9"',
+  );
+  const spec = loadPipelineYaml(withSecrets, 'p.yaml', { catalog, variables: variableSource({}) });
+  assert.ok(spec.secrets.includes('tr0ub4dor'));
+  assert.ok(spec.secrets.includes('login user=u password=pw9'));
+  assert.ok(!spec.secrets.includes('false'), 'useSSL is no secret');
 });
 
 test('every error at once, each with file:line:column and a hint', () => {

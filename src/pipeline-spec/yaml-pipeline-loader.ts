@@ -3,7 +3,7 @@ import type { Document, Node, Pair, Scalar, YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { TidemarkError } from '../event/tidemark-error.js';
 import { didYouMean } from './did-you-mean.js';
-import { optionNamesOf, prefixMapOptionsOf, secretOptionsOf } from './option-types.js';
+import { optionNamesOf, prefixMapOptionsOf, secretValuesOf } from './option-types.js';
 import type {
   ComponentCatalog,
   ComponentDescriptor,
@@ -236,10 +236,7 @@ function loadComponent(
     reportIssues(ctx, [block], node, result.error.issues, (key) => knownOptions(schema, mapOptions, key));
     return undefined;
   }
-  for (const s of secretOptionsOf(schema)) {
-    const v = result.data[s];
-    if (typeof v === 'string' && v.length > 0) ctx.secrets.add(v);
-  }
+  for (const v of secretValuesOf(schema, result.data)) ctx.secrets.add(v);
   return { type, name, options: result.data };
 }
 

@@ -1,4 +1,5 @@
 import { TidemarkError } from '../../event/tidemark-error.js';
+import { SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
 
 /**
  * `properties.*` options (Flink's Kafka connector convention) are handed to librdkafka as they are
@@ -8,11 +9,8 @@ import { TidemarkError } from '../../event/tidemark-error.js';
  */
 export type KafkaProperties = Readonly<Record<string, string>>;
 
-/** Properties whose values are never logged nor put into errors. */
-const SECRET = /(password|secret|token|jaas|\.key$|key\.pem|credentials)/i;
-
 export function isSecretProperty(name: string): boolean {
-  return SECRET.test(name);
+  return SECRET_SETTING_NAMES.test(name);
 }
 
 /** The properties with secret values replaced, for logs and errors. */

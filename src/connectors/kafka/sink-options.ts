@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { opt } from '../../pipeline-spec/option-types.js';
+import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
 
 export const VALUE_FORMATS = ['debezium-json', 'canal-json', 'json'] as const;
 export type ValueFormatName = (typeof VALUE_FORMATS)[number];
@@ -15,7 +15,7 @@ function commonOptions(defaultPartitioning: PartitionStrategy) {
   return {
     name: opt.string().optional().describe('Display name of the sink, used in logs.'),
     properties: opt
-      .prefixMap()
+      .prefixMap(SECRET_SETTING_NAMES)
       .describe(
         'librdkafka client settings, passed as written: `properties.bootstrap.servers` (required), ' +
           '`properties.security.protocol`, `properties.sasl.*`, `properties.enable.idempotence`… ' +

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { opt } from '../../pipeline-spec/option-types.js';
+import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
 
 /** Options of `source: type: kafka`, with the names of Flink CDC's Kafka pipeline source. */
 export const kafkaSourceOptionsSchema = z
   .object({
     properties: opt
-      .prefixMap()
+      .prefixMap(SECRET_SETTING_NAMES)
       .describe(
         'librdkafka client settings, Flink style: `properties.bootstrap.servers` (required), `properties.group.id` ' +
           '(default `tidemark-<pipeline name>`), `properties.security.protocol`, `properties.sasl.*`, … ' +

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { opt } from '../../pipeline-spec/option-types.js';
+import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
 
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
@@ -14,7 +14,7 @@ export const mysqlSourceOptionsSchema = z
       .describe('User to connect as; needs SELECT, REPLICATION SLAVE and REPLICATION CLIENT.'),
     password: opt.string().meta({ secret: true }).describe('Password of the user.'),
     'jdbc.properties': opt
-      .prefixMap()
+      .prefixMap(SECRET_SETTING_NAMES)
 
       .describe(
         'Connection properties, Flink CDC style (`jdbc.properties.useSSL: true`). Understood: useSSL, requireSSL, ' +
