@@ -82,6 +82,9 @@ test('what Flink CDC and Debezium write: decimals as numbers, FLOAT as its short
     '{"a":12345678901234567890}',
   );
   assert.equal(jsonValueReader({ kind: 'integer', bytes: 8, unsigned: false })(undefined), null);
+  assert.ok(Object.is(jsonValueReader({ kind: 'integer', bytes: 4, unsigned: false })(-0), 0), '-0 is 0');
+  assert.equal(jsonValueReader({ kind: 'integer', bytes: 8, unsigned: false })(-0), 0n);
+  assert.equal(jsonValueReader({ kind: 'integer', bytes: 8, unsigned: true })(2 ** 53 - 1), 2n ** 53n - 1n);
 });
 
 test('a value that cannot be of the column type is a ValueTypeError', () => {
@@ -89,6 +92,10 @@ test('a value that cannot be of the column type is a ValueTypeError', () => {
     [{ kind: 'integer', bytes: 1, unsigned: false }, 128],
     [{ kind: 'integer', bytes: 4, unsigned: false }, 1.5],
     [{ kind: 'integer', bytes: 8, unsigned: true }, -1],
+    [{ kind: 'integer', bytes: 4, unsigned: true }, -1],
+    [{ kind: 'integer', bytes: 4, unsigned: false }, 2 ** 31],
+    [{ kind: 'integer', bytes: 8, unsigned: false }, 2 ** 63],
+    [{ kind: 'integer', bytes: 8, unsigned: false }, 1e300],
     [{ kind: 'decimal', precision: 4, scale: 2 }, 123.4],
     [{ kind: 'decimal', precision: 6, scale: 2 }, '1.234'],
     [{ kind: 'boolean' }, 'true'],

@@ -193,7 +193,18 @@ function integerReader(bytes: 1 | 2 | 3 | 4 | 8, unsigned: boolean): NonNullRead
   const min = unsigned ? 0n : -(1n << (bits - 1n));
   const max = unsigned ? (1n << bits) - 1n : (1n << (bits - 1n)) - 1n;
   const what = `an integer in ${min}…${max}`;
-  return bytes === 8 ? (v) => integerText(v, what, min, max) : (v) => Number(integerText(v, what, min, max));
+  // a JSON number that is a safe integer needs no text round trip (the common case); `+ 0` turns -0 into 0
+  if (bytes === 8)
+    return (v) =>
+      typeof v === 'number' && Number.isSafeInteger(v) && (v >= 0 || !unsigned)
+        ? BigInt(v)
+        : integerText(v, what, min, max);
+  const lo = Number(min);
+  const hi = Number(max);
+  return (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi
+      ? v + 0
+      : Number(integerText(v, what, min, max));
 }
 
 function integerText(v: ExactJson, what: string, min: bigint, max: bigint): bigint {

@@ -1,5 +1,5 @@
 import type { ChangeEvent, EventMeta, Row, SchemaChange } from '../../event/change-event.js';
-import { formatColumnType, sameColumnType, type ColumnType } from '../../event/column-type.js';
+import { formatColumnType, sameColumnType, type ColumnType, type Value } from '../../event/column-type.js';
 import {
   columnIndex,
   tableIdToString,
@@ -114,6 +114,11 @@ export class SchemaInference {
   toEvents(change: DecodedChange, meta: EventMeta): ChangeEvent[] {
     const key = tableIdToString(change.table);
     const known = this.tables.get(key);
+    // the common case: a known table, no declared types, no new field, every value fits its column
+    if (known && change.types === undefined && !hasUnknownField(known, change)) {
+      const event = rowsAsTheyAre(known, change, meta);
+      if (event) return [event];
+    }
     const events: ChangeEvent[] = [];
     let t = known?.t ?? this.created(change, events, meta);
     if (known && hasUnknownField(known, change)) t = this.withNewFields(t, change, events, meta);
@@ -301,6 +306,29 @@ function readRow(c: Compiled, r: JsonRow): Row {
       throw new ColumnValueError(`column ${col.name} ${formatColumnType(col.type)}: ${e.message}`);
     }
   });
+}
+
+/**
+ * The row event of a change under the table's current columns, or undefined when a value does not
+ * fit its column (toEvents then widens an inferred column, or reports the value).
+ */
+function rowsAsTheyAre(c: Compiled, change: DecodedChange, meta: EventMeta): ChangeEvent | undefined {
+  const before = change.before && readFitting(c, change.before);
+  const after = change.after && readFitting(c, change.after);
+  if (before === undefined || after === undefined) return undefined;
+  return { kind: 'data', tableId: change.table, op: change.op, before, after, meta };
+}
+
+function readFitting(c: Compiled, r: JsonRow): Row | undefined {
+  const { columns } = c.t.schema;
+  const row: Value[] = new Array<Value>(columns.length);
+  try {
+    for (let i = 0; i < columns.length; i++) row[i] = c.readers[i]!(r[columns[i]!.name]);
+  } catch (e) {
+    if (e instanceof ValueTypeError) return undefined;
+    throw e;
+  }
+  return row;
 }
 
 function schemaEvent(tableId: TableId, change: SchemaChange, meta: EventMeta): ChangeEvent {
