@@ -31,13 +31,20 @@ class CliContext {
     const { parseSecretsFile, variableSource } = await import('../pipeline-spec/variable-substitution.js');
     let secrets: Record<string, string> = {};
     if (secretsFile) {
+      let secretsText: string;
       try {
-        secrets = parseSecretsFile(await readFile(secretsFile, 'utf8'));
+        secretsText = await readFile(secretsFile, 'utf8');
       } catch (e) {
         throw new TidemarkError(
           'CONFIG_INVALID',
-          `cannot read secrets file ${secretsFile}: ${errorMessage(e).split('\n')[0]}`,
+          `cannot read secrets file ${secretsFile}: ${errorMessage(e)}`,
         );
+      }
+      try {
+        secrets = parseSecretsFile(secretsText);
+      } catch (e) {
+        // `line:column: message`, without the file's text
+        throw new TidemarkError('CONFIG_INVALID', `${secretsFile}:${errorMessage(e)}`);
       }
     }
     for (const v of Object.values(secrets)) this.secrets.add(v);

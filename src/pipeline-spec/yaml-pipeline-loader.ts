@@ -12,7 +12,7 @@ import type {
   TextPosition,
 } from './pipeline-spec.js';
 import { pipelineOptionsSchema, routeRuleSchema, transformRuleSchema } from './pipeline-spec.js';
-import { substituteVariables, type VariableSource } from './variable-substitution.js';
+import { environmentName, substituteVariables, type VariableSource } from './variable-substitution.js';
 
 export interface SpecProblem {
   readonly file: string;
@@ -74,7 +74,7 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
     for (const missing of r.missing) {
       at(
         scalar.range?.[0],
-        `\${${missing}} is not defined: set the environment variable ${missing} or define it in the --secrets file`,
+        `\${${missing}} is not defined: export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`,
       );
     }
     for (const s of r.secretValues) secrets.add(s);
