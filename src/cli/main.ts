@@ -104,9 +104,11 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<duckdb-file>')
     .argument('<sql>')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
+      new Option('--format <format>', 'output format (json/jsonl: see "Logs and output" in the README)')
+        .choices(['table', 'json', 'jsonl', 'csv'])
+        .default('table'),
     )
-    .action(async (file: string, sql: string, o: { format: 'table' | 'json' | 'csv' }) => {
+    .action(async (file: string, sql: string, o: { format: 'table' | 'json' | 'jsonl' | 'csv' }) => {
       const { queryDuckDb } = await import('../connectors/duckdb/duckdb-query.js');
       process.stdout.write(await queryDuckDb(file, sql, o.format));
     });
