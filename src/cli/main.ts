@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+// bundled into dist/ by the build: the version is the package's, wherever the CLI runs from
+import packageJson from '../../package.json' with { type: 'json' };
 import { TidemarkError, errorMessage, isTidemarkError } from '../event/tidemark-error.js';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import { didYouMean } from '../pipeline-spec/did-you-mean.js';
 import type { ComponentRegistry } from '../runtime/component-registry.js';
+import type { RunResult } from '../runtime/pipeline-runner.js';
 import { redactSecrets } from '../runtime/logger.js';
 import { registerBinlogCommand } from './binlog-command.js';
 
@@ -66,7 +70,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('tidemark')
     .description('Change-data-capture pipelines: MySQL/MariaDB binlog into DuckDB and more')
-    .showHelpAfterError()
+    .version(packageJson.version, '-V, --version', 'print the version')
+    .helpCommand(false)
     .exitOverride();
 
   program
@@ -116,8 +121,16 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('docs')
     .description('Print the configuration reference generated from the component schemas')
+    .argument(
+      '[component]',
+      'only this one: a source or sink type (mysql, duckdb, …), route, transform or pipeline',
+    )
     .option('--json', 'print the JSON Schema of every component and pipeline block instead')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (name: string | undefined, o: { json?: boolean }, cmd: Command) => {
+      if (name !== undefined) {
+        process.stdout.write(await oneComponentDocs(name, cmd));
+        return;
+      }
       if (o.json) {
         const { configurationJsonSchemas } = await import('./config-docs.js');
         const { createDefaultRegistry } = await import('../connectors/index.js');
@@ -131,13 +144,63 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerBinlogCommand(program);
+  // more commands register here, from their own files; the two calls below cover every command
 
+  addHelpCommand(program);
+  addUsageHints(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     exitCode = reportError(e, ctx.secrets);
   }
   return exitCode;
+}
+
+/** `tidemark help <command> [<subcommand>…]`: the same as `<command> … --help`. */
+function addHelpCommand(program: Command): void {
+  program
+    .command('help')
+    .description('Show the help of a command (tidemark help binlog dump)')
+    .argument('[command...]')
+    .action((path: string[], _o: unknown, help: Command) => {
+      let cmd = program;
+      for (const name of path) {
+        const sub = cmd.commands.find((c) => c.name() === name || c.aliases().includes(name));
+        if (!sub) {
+          const known = cmd.commands.map((c) => c.name());
+          help.error(
+            `error: unknown command '${name}'${didYouMean(name, known)}; commands: ${known.join(', ')}`,
+            { exitCode: 2, code: 'commander.unknownCommand' },
+          );
+        }
+        cmd = sub;
+      }
+      cmd.outputHelp();
+    });
+}
+
+/**
+ * A usage error prints its one line and where the usage is, not the whole help: set on every
+ * command (after all are registered), naming the command's own help.
+ */
+function addUsageHints(cmd: Command, path: readonly string[] = []): void {
+  const hint = path.length && path[0] !== 'help' ? `tidemark help ${path.join(' ')}` : 'tidemark --help';
+  cmd.showHelpAfterError(`(see "${hint}")`);
+  for (const sub of cmd.commands) addUsageHints(sub, [...path, sub.name()]);
+}
+
+async function oneComponentDocs(name: string, cmd: Command): Promise<string> {
+  const [{ componentReference, documentedNames }, registry] = await Promise.all([
+    import('./config-docs.js'),
+    import('../connectors/index.js').then((m) => m.createDefaultRegistry()),
+  ]);
+  const text = componentReference(registry, name);
+  if (text !== undefined) return text;
+  const known = documentedNames(registry);
+  return cmd.error(`error: no component '${name}'${didYouMean(name, known)}; one of: ${known.join(', ')}`, {
+    exitCode: 2,
+    code: 'commander.invalidArgument',
+  });
 }
 
 function reportError(e: unknown, secrets: ReadonlySet<string>): number {
@@ -199,9 +262,7 @@ async function runCommand(
   try {
     const result = await pipeline.run();
     progress.done();
-    process.stdout.write(
-      `Stopped (${result.reason}); ${result.rowsWritten} change(s) written; checkpoint #${result.lastCheckpoint?.seq ?? 0}\n`,
-    );
+    process.stdout.write(`${stopLine(result)}\n`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -210,4 +271,18 @@ async function runCommand(
     // exit after a grace period, if the process is still there then.
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
+}
+
+const STOP_REASONS: Record<RunResult['reason'], string> = {
+  stopped: 'on request',
+  'caught-up': 'caught up with the source',
+  'source-ended': 'the source ended',
+};
+
+/**
+ * The last line of `run`, e.g. `Stopped (caught up with the source); 42 change(s) written;
+ * checkpoint #7`. Benchmarks and tests read it: keep `Stopped (…); N change(s) written`.
+ */
+export function stopLine(result: RunResult): string {
+  return `Stopped (${STOP_REASONS[result.reason]}); ${result.rowsWritten} change(s) written; checkpoint #${result.lastCheckpoint?.seq ?? 0}`;
 }
