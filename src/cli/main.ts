@@ -52,10 +52,17 @@ class CliContext {
       }
     }
     for (const v of Object.values(secrets)) this.secrets.add(v);
-    const { loadPipelineYaml } = await import('../pipeline-spec/yaml-pipeline-loader.js');
+    const [{ loadPipelineYaml }, { offlineChecks }, expressions] = await Promise.all([
+      import('../pipeline-spec/yaml-pipeline-loader.js'),
+      import('../composer/pipeline-checks.js'),
+      // the expression parser loads for a pipeline that (likely) has transform rules only; one
+      // without is still checked when the pipeline is composed
+      /^transform\s*:/m.test(text) ? import('../transforms/transform-syntax.js') : undefined,
+    ]);
     const spec = loadPipelineYaml(text, file, {
       catalog: await this.registry(),
       variables: variableSource(process.env, secrets),
+      check: offlineChecks(expressions?.transformSyntaxProblems),
     });
     for (const v of spec.secrets) this.secrets.add(v);
     return spec;
@@ -94,10 +101,10 @@ export async function main(argv: string[]): Promise<number> {
     .argument('<pipeline.yaml>')
     .option('--secrets <file>', 'YAML/JSON file with values for ${...} placeholders')
     .action(async (file: string, o: { secrets?: string }) => {
+      // every check that needs no server: the same loading `run` starts with (option schemas,
+      // regexes, expressions, time zones, routes); the components are not created, so no
+      // native module (DuckDB, librdkafka) loads
       const spec = await ctx.loadSpec(file, o.secrets);
-      // expression syntax (types need the tables: checked when `run` starts)
-      if (spec.transforms.length)
-        (await import('../transforms/transform-syntax.js')).checkTransformSyntax(spec);
       process.stdout.write(
         `${file}: valid (pipeline "${spec.pipeline.name}", ${spec.source.type} → ${spec.sink.type})\n`,
       );
