@@ -322,7 +322,7 @@ test('exactly-once: a restart after SIGTERM repeats nothing and loses nothing', 
   await writer;
   const r = await runTidemark(['run', file, '--state-dir', state, '--exit-when-caught-up']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Resuming from checkpoint/);
+  assert.match(r.stderr, /resuming from checkpoint/);
   const messages = payloads(await readTopic(kafka.bootstrap, name));
   const inserts = messages.filter((m) => m.op === 'c' || m.op === 'r');
   assert.equal(inserts.length, 70, 'each row inserted once');

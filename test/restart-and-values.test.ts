@@ -83,7 +83,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
 
     const r2 = await runTidemark(['run', pipeline, '--state-dir', state, '--exit-when-caught-up']);
     assert.equal(r2.code, 0, r2.stderr);
-    assert.match(r2.stdout, /Resuming from checkpoint/);
+    assert.match(r2.stderr, /resuming from checkpoint/);
 
     assert.deepEqual(
       await duckRows(duck, `SELECT * FROM ${name}.with_key`),

@@ -91,7 +91,15 @@ export async function main(argv: string[]): Promise<number> {
       '--exit-when-caught-up',
       'exit 0 once the snapshot is done and the binlog end seen at catch-up is committed',
     )
-    .action(async (file: string, o: { stateDir: string; secrets?: string; exitWhenCaughtUp?: boolean }) => {
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr as text or json (default: text on a terminal, else json; env TIDEMARK_LOG_FORMAT)',
+      ).choices(['text', 'json']),
+    )
+    .option('-q, --quiet', 'log warnings and errors only, no progress')
+    .option('-v, --verbose', 'log debug details too (env TIDEMARK_LOG_LEVEL=debug|info|warn|error)')
+    .action(async (file: string, o: RunOptions) => {
       await runCommand(ctx, file, o);
     });
 
@@ -225,34 +233,41 @@ function reportError(e: unknown, secrets: ReadonlySet<string>): number {
 }
 
 /** `tidemark run`: compose the pipeline, run it until stopped or caught up, print the outcome. */
-async function runCommand(
-  ctx: CliContext,
-  file: string,
-  o: { stateDir: string; secrets?: string; exitWhenCaughtUp?: boolean },
-): Promise<void> {
+async function runCommand(ctx: CliContext, file: string, o: RunOptions): Promise<void> {
+  const { resolveLogSettings } = await import('./log-settings.js');
+  const log = resolveLogSettings(o, process.env, process.stderr.isTTY === true);
   const spec = await ctx.loadSpec(file, o.secrets);
-  const [{ composePipeline }, { tuneHeapForStreaming }, { ProgressReporter }, { tableIdToString }] =
-    await Promise.all([
-      import('../composer/pipeline-composer.js'),
-      import('./heap-tuning.js'),
-      import('./progress-reporter.js'),
-      import('../event/table-schema.js'),
-    ]);
+  const [
+    { composePipeline },
+    { tuneHeapForStreaming },
+    { ProgressReporter },
+    { TerminalRenderer },
+    { tableIdToString },
+  ] = await Promise.all([
+    import('../composer/pipeline-composer.js'),
+    import('./heap-tuning.js'),
+    import('./progress-reporter.js'),
+    import('./terminal-renderer.js'),
+    import('../event/table-schema.js'),
+  ]);
   const heapGrowingPercent = tuneHeapForStreaming();
-  const progress = new ProgressReporter(process.stdout);
+  // one stream: log lines and progress on stderr, through one renderer; stdout gets the result
+  const renderer = new TerminalRenderer(process.stderr);
+  let progress: InstanceType<typeof ProgressReporter> | undefined;
   const pipeline = await composePipeline(spec, await ctx.registry(), {
     stateDir: resolve(o.stateDir),
     exitWhenCaughtUp: o.exitWhenCaughtUp ?? false,
-    onStart: ({ tables, resumedFrom }) => {
-      process.stdout.write(`Pipeline: ${spec.pipeline.name}\n`);
-      process.stdout.write(
-        `Capturing ${tables.length} table(s): ${tables.map(tableIdToString).join(', ')}\n`,
-      );
-      if (resumedFrom) process.stdout.write(`Resuming from checkpoint #${resumedFrom.seq}\n`);
+    log: { level: log.level, format: log.format, write: (line) => renderer.line(line) },
+    onStart: ({ tables }) => {
+      pipeline.logger.info(`capturing ${tables.length} table(s)`, {
+        tables: tables.map(tableIdToString).join(', '),
+      });
     },
-    onProgress: (p) => progress.update(p),
+    onProgress: (p) => progress?.update(p),
   });
   const logger = pipeline.logger;
+  // --quiet: warnings and errors only, no progress
+  if (log.level === 'debug' || log.level === 'info') progress = new ProgressReporter(renderer, logger);
   logger.debug('V8 heap tuned for streaming', { heapGrowingPercent });
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -268,9 +283,10 @@ async function runCommand(
   process.on('SIGTERM', onSignal);
   try {
     const result = await pipeline.run();
-    progress.done();
+    renderer.end();
     process.stdout.write(`${stopLine(result)}\n`);
   } finally {
+    renderer.end(); // an error is printed below the log, not over the bars
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     // The pipeline is stopped and its last checkpoint committed (or it failed). Work still
@@ -278,6 +294,15 @@ async function runCommand(
     // exit after a grace period, if the process is still there then.
     setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();
   }
+}
+
+interface RunOptions {
+  readonly stateDir: string;
+  readonly secrets?: string;
+  readonly exitWhenCaughtUp?: boolean;
+  readonly logFormat?: string;
+  readonly quiet?: boolean;
+  readonly verbose?: boolean;
 }
 
 const STOP_REASONS: Record<RunResult['reason'], string> = {

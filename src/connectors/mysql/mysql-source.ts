@@ -790,9 +790,13 @@ class SourceRun {
     const { file, pos } = this.handed.state;
     ts.passed(this.streaming ? { file, pos } : { file: '', pos: 0 });
     if (ts.complete) {
+      // a resumed table read part of its rows before the restart: say what this run read
       this.logger.info('snapshot of table done', {
         table: ts.table,
         rows: ts.rowsRead,
+        ...(ts.resumed
+          ? { resumed: true, note: 'rows counts this run; the rest were read before the restart' }
+          : {}),
         ...(ts.weigher ? { keyWeights: ts.weigher.stats } : {}),
       });
     }
@@ -831,6 +835,7 @@ class SourceRun {
           rowsRead: t.rowsRead,
           rowsEstimated: t.rowsEstimated,
           done: t.complete,
+          ...(t.resumed ? { resumed: true } : {}),
         })),
       },
     };
