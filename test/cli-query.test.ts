@@ -2,6 +2,7 @@
 // a readable table, and SQL errors that are not configuration errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { runTidemark } from './support/tidemark-cli.js';
 
 const query = (sql: string, ...more: string[]) => runTidemark(['query', ':memory:', sql, ...more]);
@@ -64,4 +65,11 @@ test('query: an SQL error is QUERY_FAILED with exit 1 (exit 2 means invalid conf
     r.stderr,
     /^error \[QUERY_FAILED\]: query failed: Parser Error: syntax error at or near "SELEC"/,
   );
+});
+
+test('the README lists the JSON form of every DuckDB type as the code writes it', async () => {
+  const { JSON_FORMS } = await import('../src/connectors/duckdb/duckdb-query.js');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  for (const [type, form] of JSON_FORMS)
+    assert.ok(readme.includes(`| ${type} | ${form.replace(/\|/g, '\\|')} |`), `README: ${type}`);
 });
