@@ -55,9 +55,9 @@ class CliContext {
     const [{ loadPipelineYaml }, { offlineChecks }, expressions] = await Promise.all([
       import('../pipeline-spec/yaml-pipeline-loader.js'),
       import('../composer/pipeline-checks.js'),
-      // the expression parser loads for a pipeline that (likely) has transform rules only; one
-      // without is still checked when the pipeline is composed
-      /^transform\s*:/m.test(text) ? import('../transforms/transform-syntax.js') : undefined,
+      // the expression parser loads only for a text with the word (every pipeline with transform
+      // rules has it as a key)
+      text.includes('transform') ? import('../transforms/transform-syntax.js') : undefined,
     ]);
     const spec = loadPipelineYaml(text, file, {
       catalog: await this.registry(),
