@@ -85,8 +85,15 @@ test('missing replication privilege names the GRANT to run', async () => {
   );
 });
 
-test('a tables pattern matching nothing', async () => {
-  await expectFailure({ tables: 'no_such_db.\\.*' }, /SOURCE_NO_TABLES.*no_such_db/);
+test('a tables pattern matching nothing names the near matches, not every database', async () => {
+  await expectFailure(
+    { tables: 'no_such_db.\\.*' },
+    /SOURCE_NO_TABLES.*no_such_db.*no database or table there is named like it/,
+  );
+  await expectFailure(
+    { tables: 'bad_db.tt' },
+    /SOURCE_NO_TABLES.*"bad_db\.tt".*closest names there: bad_db\.t \(/,
+  );
 });
 
 for (const [variable, value] of [

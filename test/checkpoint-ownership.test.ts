@@ -86,7 +86,7 @@ test('two pipelines without pipeline.name in one state directory: the second is 
   await runOk(pB2, state);
   await sameRows(duckB, 'own_b.t');
   await db.query(`INSERT INTO own_a.t VALUES (100, 'new')`);
-  assert.match((await runOk(pA, state)).stdout, /Resuming from checkpoint/);
+  assert.match((await runOk(pA, state)).stderr, /resuming from checkpoint/);
   await sameRows(duckA, 'own_a.t');
 });
 
@@ -123,7 +123,7 @@ test('a deleted DuckDB file is rebuilt with a new snapshot, said in the log', as
   const r = await runOk(p, state);
   await sameRows(duck, 'own_del.t');
   assert.match(r.stderr, /the sink holds no checkpoint and no table.*starting afresh/);
-  assert.doesNotMatch(r.stdout, /Resuming from checkpoint/);
+  assert.doesNotMatch(r.stderr, /resuming from checkpoint/);
 });
 
 test('a replaced DuckDB file that holds tables but no checkpoint is an error that says what to do', async () => {
@@ -187,7 +187,7 @@ test('a checkpoint written before checkpoints recorded their pipeline is resumed
   ]);
 
   await db.query(`INSERT INTO own_old.t VALUES (80, 'v')`);
-  assert.match((await runOk(p, state)).stdout, /Resuming from checkpoint/);
+  assert.match((await runOk(p, state)).stderr, /resuming from checkpoint/);
   await sameRows(duck, 'own_old.t');
   const tables = await duckRows(
     duck,

@@ -47,7 +47,7 @@ test('a DuckDB file named after the captured database: rows, restart and tidemar
     INSERT INTO app_db.orders VALUES (3, 'three'); INSERT INTO app_db.app_db VALUES (2, 20);`);
   const r2 = await run();
   assert.equal(r2.code, 0, r2.stderr);
-  assert.match(r2.stdout, /Resuming from checkpoint/);
+  assert.match(r2.stderr, /resuming from checkpoint/);
 
   for (const table of ['app_db.orders', 'app_db.app_db']) {
     assert.deepEqual(

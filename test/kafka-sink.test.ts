@@ -322,7 +322,7 @@ test('exactly-once: a restart after SIGTERM repeats nothing and loses nothing', 
   await writer;
   const r = await runTidemark(['run', file, '--state-dir', state, '--exit-when-caught-up']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Resuming from checkpoint/);
+  assert.match(r.stderr, /resuming from checkpoint/);
   const messages = payloads(await readTopic(kafka.bootstrap, name));
   const inserts = messages.filter((m) => m.op === 'c' || m.op === 'r');
   assert.equal(inserts.length, 70, 'each row inserted once');
@@ -352,7 +352,7 @@ test('at-least-once, then exactly-once: the switch resumes from the state direct
   const [second] = pipeline('exactly-once');
   const r2 = await runTidemark(['run', second, '--state-dir', state, '--exit-when-caught-up']);
   assert.equal(r2.code, 0, r2.stderr);
-  assert.match(r2.stdout, /Resuming from checkpoint/);
+  assert.match(r2.stderr, /resuming from checkpoint/);
   const ops = payloads(await readTopic(kafka.bootstrap, name)).map((m) => m.op);
   assert.deepEqual(ops, ['r', 'r', 'c', 'u'], 'the snapshot, then each change once');
 });

@@ -58,11 +58,15 @@ export const CORE_ERROR_CODES = defineErrorCodes('core', {
     summary: "The sink lacks data the state directory's checkpoint says it has (a deleted or replaced file).",
   },
   CHECKPOINT: { summary: 'A checkpoint cannot be read or is of an incompatible format.' },
+  STATE_DIR: {
+    summary: 'The state directory (--state-dir) cannot be created or written: the message says why.',
+  },
   STATE_LOCKED: { summary: 'Another process runs this pipeline with the same state directory.' },
   PIPELINE_MISMATCH: { summary: 'The checkpoint belongs to another pipeline (other sink or tables).' },
   RESOURCE_IN_USE: {
     summary: 'Two pipelines of one process claim one resource (a DuckDB file, a replica id).',
   },
+  QUERY_FAILED: { summary: '`tidemark query`: DuckDB refused the SQL (the message is its own).' },
   INTERNAL: { summary: 'A bug in tidemark: please report it with the log.' },
 });
 

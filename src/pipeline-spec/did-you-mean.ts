@@ -13,6 +13,21 @@ export function didYouMean(word: string, known: readonly string[]): string {
   return best !== undefined && bestDist <= limit ? ` (did you mean "${best}"?)` : '';
 }
 
+/**
+ * Up to `max` of `known`, closest to `word` first, each within the distance didYouMean allows
+ * (case-insensitive); [] when none is close.
+ */
+export function closestNames(word: string, known: readonly string[], max = 5): string[] {
+  const limit = Math.max(2, Math.floor(word.length / 3));
+  const w = word.toLowerCase();
+  return known
+    .map((k) => ({ k, d: editDistance(w, k.toLowerCase()) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))
+    .slice(0, max)
+    .map((x) => x.k);
+}
+
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -40,15 +40,21 @@ export const opt = {
   /** Any scalar, kept as its text ("123456" stays "123456"). */
   string: () =>
     z
-      .union([z.string(), z.number(), z.boolean()])
+      .union([z.string(), z.number(), z.boolean()], { error: expected('a single value (text or a number)') })
       .transform((v) => (typeof v === 'string' ? v : String(v)))
       .meta({ optionType: 'String' }),
 
   int: (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
     z
-      .union([z.number(), z.string().regex(INTEGER_TEXT, 'expected an integer')])
+      .union([z.number(), z.string().regex(INTEGER_TEXT)], { error: expected('an integer') })
       .transform((v) => (typeof v === 'number' ? v : Number(v.trim())))
-      .pipe(z.number().int('expected an integer').min(min).max(max))
+      .pipe(
+        z
+          .number()
+          .int({ error: expected('an integer') })
+          .min(min, { error: expected(`an integer of at least ${min}`) })
+          .max(max, { error: expected(`an integer of at most ${max}`) }),
+      )
       .meta({
         optionType: 'Integer',
         ...(min > Number.MIN_SAFE_INTEGER ? { minimum: min } : {}),
@@ -57,14 +63,14 @@ export const opt = {
 
   bool: () =>
     z
-      .union([z.boolean(), z.enum(BOOLEAN_TEXTS)])
+      .union([z.boolean(), z.enum(BOOLEAN_TEXTS)], { error: expected('true or false') })
       .transform((v) => (typeof v === 'boolean' ? v : v.toLowerCase() === 'true'))
       .meta({ optionType: 'Boolean' }),
 
   /** Flink duration text: "30s", "500ms", "5min", "1h", "2d", or a bare number of milliseconds. */
   duration: () =>
     z
-      .union([z.number(), z.string()])
+      .union([z.number(), z.string()], { error: expected('a duration such as 30s, 500ms, 5min') })
       .transform((v, ctx) => {
         const ms = parseDuration(v);
         if (ms === undefined) {
@@ -80,15 +86,17 @@ export const opt = {
 
   enum: <const T extends readonly [string, ...string[]]>(values: T) =>
     z
-      .union([z.string(), z.number()])
+      .union([z.string(), z.number()], { error: expected(`one of: ${values.join(', ')}`) })
       .transform((v) => String(v))
-      .pipe(z.enum(values, { error: () => `expected one of: ${values.join(', ')}` }))
+      .pipe(z.enum(values, { error: expected(`one of: ${values.join(', ')}`) }))
       .meta({ optionType: `Enum (${values.join(', ')})`, values }),
 
   /** A list of strings: a YAML sequence (`[a, b]`) or comma-separated text (`a, b`). */
   list: () =>
     z
-      .union([z.array(z.union([z.string(), z.number(), z.boolean()])), z.string()])
+      .union([z.array(z.union([z.string(), z.number(), z.boolean()])), z.string()], {
+        error: expected('a list: [a, b] or a, b'),
+      })
       .transform((v) =>
         (typeof v === 'string' ? v.split(',') : v.map(String)).map((s) => s.trim()).filter((s) => s !== ''),
       )
@@ -111,6 +119,19 @@ export const opt = {
 
 /** Names of client settings that hold secrets (`sasl.password`, `sasl.jaas.config`, `ssl.key.pem`, …). */
 export const SECRET_SETTING_NAMES = /(password|secret|token|jaas|\.key$|key\.pem|credentials)/i;
+
+/** A zod error message "expected …, got …" that shows the value as it was written. */
+function expected(what: string): (issue: { input?: unknown }) => string {
+  return (issue) => `expected ${what}, got ${shown(issue.input)}`;
+}
+
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'a mapping';
+  return typeof v === 'number' || typeof v === 'boolean' || v === null ? String(v) : typeof v;
+}
 
 const INTEGER_TEXT = /^\s*-?\d+\s*$/;
 const BOOLEAN_TEXTS = ['true', 'false', 'TRUE', 'FALSE', 'True', 'False'] as const;

@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 
 /**
  * Where `${NAME}` values come from: the --secrets file first (flattened to dotted names, so
@@ -13,15 +13,35 @@ export function variableSource(env: NodeJS.ProcessEnv, secrets: Record<string, s
   return {
     lookup(name) {
       if (Object.hasOwn(secrets, name)) return { value: secrets[name]!, secret: true };
-      const v = env[name];
+      const v = env[name] ?? env[environmentName(name)];
       return v === undefined ? undefined : { value: v, secret: /pass|secret|token|key/i.test(name) };
     },
   };
 }
 
-/** Flattens a parsed secrets file (YAML or JSON) into dotted names. */
+/**
+ * The environment variable that answers `${name}`: the name itself when a shell can export it,
+ * else its shell form (`secret_values.mysql.password` → `SECRET_VALUES_MYSQL_PASSWORD`).
+ */
+export function environmentName(name: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return name;
+  const shell = name.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  return /^[0-9]/.test(shell) ? `_${shell}` : shell;
+}
+
+/**
+ * Flattens a parsed secrets file (YAML or JSON) into dotted names; a YAML error throws
+ * `line:column: message` (the caller adds the file).
+ */
 export function parseSecretsFile(text: string): Record<string, string> {
-  const data: unknown = parseYaml(text);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const error = doc.errors[0];
+  if (error) {
+    const pos = lines.linePos(error.pos[0]);
+    throw new Error(`${pos.line}:${pos.col}: ${error.message.split('\n')[0]}`);
+  }
+  const data: unknown = doc.toJS();
   const out: Record<string, string> = {};
   const walk = (v: unknown, prefix: string): void => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {

@@ -8,11 +8,14 @@ import type {
   ComponentCatalog,
   ComponentDescriptor,
   ComponentSpec,
+  PipelineOptions,
   PipelineSpec,
+  RouteRule,
   TextPosition,
+  TransformRule,
 } from './pipeline-spec.js';
 import { pipelineOptionsSchema, routeRuleSchema, transformRuleSchema } from './pipeline-spec.js';
-import { substituteVariables, type VariableSource } from './variable-substitution.js';
+import { environmentName, substituteVariables, type VariableSource } from './variable-substitution.js';
 
 export interface SpecProblem {
   readonly file: string;
@@ -38,7 +41,34 @@ export class PipelineSpecError extends TidemarkError {
 export interface LoadOptions {
   readonly catalog: ComponentCatalog;
   readonly variables: VariableSource;
+  /**
+   * More checks that need no server (regexes, expressions, time zones), run on the blocks that
+   * parsed; their problems are reported with the others, at the YAML node of their `path`.
+   */
+  readonly check?: SpecChecker;
 }
+
+/** The blocks of a pipeline definition that parsed (a block with problems is absent). */
+export interface ParsedBlocks {
+  readonly origin: string;
+  readonly source?: ComponentSpec;
+  readonly sink?: ComponentSpec;
+  readonly routes?: readonly RouteRule[];
+  readonly transforms?: readonly TransformRule[];
+  readonly transformPositions: PipelineSpec['transformPositions'];
+  readonly pipeline?: PipelineOptions;
+}
+
+/** A problem found by a SpecChecker: at a YAML path (`['route', 0, 'source-table']`) or a position. */
+export interface CheckProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** Where exactly, when inside the value (an expression's own line and column). */
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export type SpecChecker = (blocks: ParsedBlocks) => readonly CheckProblem[];
 
 const TOP_LEVEL = ['source', 'sink', 'route', 'transform', 'pipeline'] as const;
 
@@ -74,7 +104,7 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
     for (const missing of r.missing) {
       at(
         scalar.range?.[0],
-        `\${${missing}} is not defined: set the environment variable ${missing} or define it in the --secrets file`,
+        `\${${missing}} is not defined: export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`,
       );
     }
     for (const s of r.secretValues) secrets.add(s);
@@ -117,6 +147,22 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
       pipelineOptionsSchema,
       Object.keys(pipelineOptionsSchema.shape),
     );
+  }
+
+  const checked =
+    options.check?.({
+      origin: file,
+      transformPositions,
+      ...(source ? { source } : {}),
+      ...(sink ? { sink } : {}),
+      ...(routes ? { routes } : {}),
+      ...(transforms ? { transforms } : {}),
+      ...(pipeline ? { pipeline } : {}),
+    }) ?? [];
+  for (const p of checked) {
+    if (p.line !== undefined)
+      problems.push({ file, line: p.line, column: p.column ?? 1, message: p.message });
+    else at(nodeAt(root, p.path)?.range?.[0], p.message);
   }
 
   if (problems.length > 0 || !source || !sink || !pipeline || !routes || !transforms) {
@@ -320,6 +366,15 @@ function reportIssues(
     const missing = pair === undefined && typeof key === 'string';
     ctx.at(offset, missing ? `${name} is required` : `${name}: ${issue.message}`);
   }
+}
+
+/** The YAML node at `path`, or the closest node above it that exists. */
+function nodeAt(root: YAMLMap, path: readonly (string | number)[]): Node | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const node = root.getIn(path.slice(0, n), true) as Node | undefined;
+    if (node !== undefined && node !== null) return node;
+  }
+  return root;
 }
 
 function walkScalars(node: unknown, fn: (s: Scalar) => void): void {

@@ -67,6 +67,16 @@ export class RouteRules implements TableRouter {
   }
 }
 
+/** Why route rule `index` does not compile (a regex, a sink table id), or undefined: for offline checks. */
+export function routeRuleProblem(rule: RouteRule, index: number): string | undefined {
+  try {
+    compileRoute(rule, index);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 function describeRule(rule: RouteRule, index: number): string {
   const what = `route rule ${index + 1} (source-table: ${rule['source-table']} → sink-table: ${rule['sink-table']})`;
   return rule.description ? `${what} "${rule.description}"` : what;

@@ -122,6 +122,16 @@ export function tableSelection(include: string, exclude?: string): string {
   return exclude ? `${include} excluding ${exclude}` : include;
 }
 
+/** Why `include` (and `exclude`) do not compile, or undefined when they do: for offline checks. */
+export function tableSelectorProblem(include: string, exclude?: string): string | undefined {
+  try {
+    compileTableSelector(include, exclude);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 export function compileTableSelector(include: string, exclude?: string): TableSelector {
   const inc = compileSelectors(include, "option 'tables'");
   const exc =

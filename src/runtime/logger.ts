@@ -1,10 +1,20 @@
 /**
- * Structured logging: one JSON object per line on stderr (or a readable line on a TTY). Callers pass
- * fields, never secrets; `redact` removes configured secret values from any text as a last guard.
+ * Structured logging: every record is a message plus fields, written as one line in one of two
+ * formats, `json` (one object per line: ts, level, msg, fields) or `text` (time, level, message,
+ * `key=value` fields) for people. Callers pass fields, never secrets; configured secret values
+ * are removed from every line as a last guard.
+ *
+ * Why not pino: its redaction works on field paths, and what must never be printed here are
+ * secret *values* wherever they appear (an error message quoting a DSN); its readable format is a
+ * separate package and a worker thread; and on a terminal the CLI writes log lines through the
+ * renderer that keeps progress bars below them (`write`). What tidemark needs of a logger is the
+ * ~80 lines below, with no module to load at start.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogFormat = 'text' | 'json';
 
-const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -15,34 +25,34 @@ export interface Logger {
 }
 
 export interface LoggerOptions {
+  /** Default: TIDEMARK_LOG_LEVEL (any case), else info. */
   level?: LogLevel;
-  /** Readable lines instead of JSON (default: when stderr is a TTY). */
+  /** Default: text when stderr is a terminal, else json (`pretty` says the same, older name). */
+  format?: LogFormat;
+  /** Readable lines instead of JSON; `format` wins when both are given. */
   pretty?: boolean;
   /** Secret strings that must never be printed. */
   secrets?: readonly string[];
+  /** Where each line goes (without its newline); default: stderr. */
   write?: (line: string) => void;
 }
 
+/** A level name in any case (`WARN`, `Warn`; `warning` too), or undefined when it is none. */
+export function parseLogLevel(text: string | undefined): LogLevel | undefined {
+  const t = text?.trim().toLowerCase();
+  if (t === 'warning') return 'warn';
+  return (LOG_LEVELS as readonly string[]).includes(t ?? '') ? (t as LogLevel) : undefined;
+}
+
 export function createLogger(options: LoggerOptions = {}, base: Record<string, unknown> = {}): Logger {
-  const min =
-    LEVELS[options.level ?? (process.env.TIDEMARK_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? 20;
-  const pretty = options.pretty ?? process.stderr.isTTY;
+  const min = RANK[options.level ?? parseLogLevel(process.env.TIDEMARK_LOG_LEVEL) ?? 'info'];
+  const format = options.format ?? ((options.pretty ?? process.stderr.isTTY) ? 'text' : 'json');
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 3);
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const redact = (text: string): string => redactSecrets(text, secrets);
   const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (LEVELS[level] < min) return;
-    const all = { ...base, ...fields };
-    let line: string;
-    if (pretty) {
-      const extra = Object.entries(all)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : safeJson(v)}`)
-        .join(' ');
-      line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? ' ' + extra : ''}`;
-    } else {
-      line = safeJson({ ts: new Date().toISOString(), level, msg, ...all });
-    }
-    write(redact(line));
+    if (RANK[level] < min) return;
+    const line = formatRecord(format, level, msg, { ...base, ...fields });
+    write(redactSecrets(line, secrets));
   };
   return {
     debug: (m, f) => log('debug', m, f),
@@ -51,6 +61,21 @@ export function createLogger(options: LoggerOptions = {}, base: Record<string, u
     error: (m, f) => log('error', m, f),
     child: (fields) => createLogger(options, { ...base, ...fields }),
   };
+}
+
+/** One log record as a line of the format. */
+export function formatRecord(
+  format: LogFormat,
+  level: LogLevel,
+  msg: string,
+  fields: Record<string, unknown>,
+  now = new Date(),
+): string {
+  if (format === 'json') return safeJson({ ts: now.toISOString(), level, msg, ...fields });
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : safeJson(v)}`)
+    .join(' ');
+  return `${now.toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? ' ' + extra : ''}`;
 }
 
 /** `text` with every secret value of at least 3 characters replaced by `******`. */

@@ -320,10 +320,12 @@ class RecordLoop {
     this.commitAtBoundary = true;
     if (changes.length === 0) return;
     await this.applySinkChanges(changes);
-    this.opts.logger.info('schema change applied', {
-      table: tableIdToString(rec.tableId),
-      change: rec.change.type,
-    });
+    const table = tableIdToString(rec.tableId);
+    // a resumed run replays create-table for every table it captured before: the sink table
+    // exists, and was only checked, not changed
+    if (rec.change.type === 'create-table' && this.start.restored?.identity?.tables.includes(table))
+      this.opts.logger.debug('sink table checked', { table });
+    else this.opts.logger.info('schema change applied', { table, change: rec.change.type });
     c.markPastBoundary();
   }
 

@@ -18,15 +18,21 @@ export type SourceRecord =
   | { readonly kind: 'caught-up' }
   | { readonly kind: 'progress'; readonly progress: SourceProgress };
 
+export interface SnapshotTableProgress {
+  readonly table: string;
+  /** Rows read by this run. */
+  readonly rowsRead: number;
+  /** Rows in the whole table, estimated. */
+  readonly rowsEstimated: number;
+  readonly done: boolean;
+  /** Part of the table was read before a restart: `rowsRead` counts this run's rows only. */
+  readonly resumed?: boolean;
+}
+
 export interface SourceProgress {
   readonly phase: 'snapshot' | 'streaming';
   /** Per-table snapshot progress. */
-  readonly tables?: readonly {
-    readonly table: string;
-    readonly rowsRead: number;
-    readonly rowsEstimated: number;
-    readonly done: boolean;
-  }[];
+  readonly tables?: readonly SnapshotTableProgress[];
   /** Streaming lag: now minus the timestamp of the last event read, milliseconds. */
   readonly lagMs?: number;
   readonly position?: string;

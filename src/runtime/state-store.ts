@@ -16,9 +16,13 @@ export class StateStore {
 
   static async open(stateDir: string, pipelineName: string): Promise<StateStore> {
     const dir = join(stateDir, 'pipelines', safeName(pipelineName));
-    await mkdir(dir, { recursive: true });
     const lockPath = join(dir, 'lock');
-    await acquireLock(lockPath, pipelineName);
+    try {
+      await mkdir(dir, { recursive: true });
+      await acquireLock(lockPath, pipelineName);
+    } catch (e) {
+      throw e instanceof TidemarkError ? e : stateDirError(stateDir, e);
+    }
     return new StateStore(dir, lockPath);
   }
 
@@ -53,6 +57,25 @@ export class StateStore {
   }
 }
 
+/** The state directory cannot be created or written (permissions, a file in the way, a full disk). */
+function stateDirError(stateDir: string, e: unknown): TidemarkError {
+  const err = e as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a file is in the way of a directory',
+    ENOSPC: 'no space left on the device',
+  };
+  const reason = why[err.code ?? ''] ?? err.message;
+  return new TidemarkError(
+    'STATE_DIR',
+    `cannot write the state directory ${stateDir} (--state-dir): ${reason}${err.path ? ` at ${err.path}` : ''}. ` +
+      'Choose a directory this user can write with --state-dir <dir>',
+    { cause: e, details: { stateDir } },
+  );
+}
+
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 120) || 'pipeline';
 }
@@ -68,7 +91,9 @@ async function acquireLock(lockPath: string, pipelineName: string): Promise<void
       if (pid && pid !== process.pid && isAlive(pid)) {
         throw new TidemarkError(
           'STATE_LOCKED',
-          `pipeline "${pipelineName}" is already running (process ${pid} holds ${lockPath}); stop it first or use another --state-dir`,
+          `pipeline "${pipelineName}" is already running: process ${pid} holds ${lockPath}. ` +
+            `Stop that process (Ctrl-C where it runs, or kill ${pid}) and start this one again; ` +
+            'one pipeline is run by one process at a time',
         );
       }
       await rm(lockPath, { force: true }); // stale lock of a killed process

@@ -7,23 +7,71 @@
  *   pipeline, or query a copy made while it is stopped). Several read-only queries may run at once.
  * - The file is the default catalog (attached as `tidemark_sink`, see duckdb-open.ts), so
  *   `schema.table` names a sink table also when the file is named like a schema (app_db.duckdb).
- * - Rendering: DECIMAL as its exact text (`4.00`), TIMESTAMP with its microseconds, TIMESTAMPTZ in
- *   UTC with `+00`, INTERVAL (our TIME) as `[-]HH:MM:SS[.ffffff]`, BLOB in DuckDB's own text form
- *   (printable ASCII as is, other bytes as `\xHH`), FLOAT with the shortest text that reads back
- *   as the same 32-bit float, NULL as `NULL` (table), `null` (json), an empty unquoted field (csv;
- *   the empty string is `""`).
- * - json: an array of objects. Integers are JSON numbers when within ±2^53-1, else strings;
- *   DECIMAL values are strings (exact, never rounded by a JSON reader); non-finite floats are
- *   strings; nested values (LIST, STRUCT, MAP) are rendered as their DuckDB text.
+ * - Several statements (`SELECT 1; SELECT 2`) run in order and each result is printed: tables
+ *   and CSV blocks separated by an empty line, JSON as one array per statement (a stream of JSON
+ *   documents, one per line group), JSONL rows of all statements one after another. SQL DuckDB
+ *   refuses is a QUERY_FAILED error (exit 1).
+ * - table and csv: DECIMAL as its exact text (`4.00`), TIMESTAMP with its microseconds,
+ *   TIMESTAMPTZ in UTC with `+00`, INTERVAL (our TIME) as `[-]HH:MM:SS[.ffffff]`, BLOB in DuckDB's
+ *   own text form (printable ASCII as is, other bytes as `\xHH`), FLOAT with the shortest text that
+ *   reads back as the same 32-bit float, nested values in DuckDB's text, NULL as `NULL` (table) or
+ *   an empty unquoted field (csv; the empty string is `""`). The table right-aligns numbers, counts
+ *   East Asian wide characters as two columns, and ends with the row count.
  * - csv: RFC 4180 (header line, CRLF line ends, fields quoted when they hold `,` `"` CR or LF).
+ * - json / jsonl: see JSON_FORMS (the README's "Logs and output" lists the same).
  */
 import { existsSync } from 'node:fs';
-import { DuckDBTypeId } from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBArrayValue,
+  DuckDBBlobValue,
+  DuckDBListValue,
+  DuckDBMapValue,
+  DuckDBStructValue,
+  DuckDBTimestampTZValue,
+  DuckDBTypeId,
+  DuckDBUnionValue,
+} from '@duckdb/node-api';
+import type {
+  DuckDBConnection,
+  DuckDBInstance,
+  DuckDBResultReader,
+  DuckDBType,
+  DuckDBValue,
+} from '@duckdb/node-api';
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import { openDuckDb } from './duckdb-open.js';
 
-export type QueryFormat = 'table' | 'json' | 'csv';
+export type QueryFormat = 'table' | 'json' | 'jsonl' | 'csv';
+export const QUERY_FORMATS: readonly QueryFormat[] = ['table', 'json', 'jsonl', 'csv'];
+
+/** How `--format json|jsonl` writes each DuckDB type (for the README and `tidemark help query`). */
+export const JSON_FORMS: readonly (readonly [string, string])[] = [
+  ['NULL', '`null`'],
+  ['BOOLEAN', '`true` / `false`'],
+  ['TINYINT … INTEGER, UTINYINT … UINTEGER', 'number'],
+  [
+    'BIGINT, UBIGINT, HUGEINT, UHUGEINT, BIGNUM',
+    'number when within ±(2^53−1), else a string of its digits (a JSON reader would round it)',
+  ],
+  [
+    'FLOAT, DOUBLE',
+    'number (FLOAT: the shortest that reads back the same); `"NaN"`, `"Infinity"`, `"-Infinity"` as strings',
+  ],
+  ['DECIMAL', 'string, exact (`"4.00"`)'],
+  ['VARCHAR, ENUM, UUID, BIT', 'string'],
+  ['JSON', 'the JSON value itself'],
+  ['DATE', 'string `YYYY-MM-DD`'],
+  ['TIME, TIME_NS, INTERVAL', "string `HH:MM:SS[.ffffff]` (INTERVAL in DuckDB's text)"],
+  ['TIMETZ', 'string `HH:MM:SS[.ffffff]+HH[:MM]`'],
+  ['TIMESTAMP, TIMESTAMP_S/_MS/_NS', 'string ISO-8601 without a zone (`2024-01-02T03:04:05.000001`)'],
+  ['TIMESTAMPTZ', 'string ISO-8601 in UTC (`2024-01-02T01:04:05Z`)'],
+  ['BLOB', 'string, base64'],
+  ['LIST, ARRAY', 'array'],
+  ['STRUCT', 'object'],
+  ['MAP', "object keyed by the key's text"],
+  ['UNION', 'the value of its member'],
+  ['GEOMETRY, VARIANT, other', "string in DuckDB's text"],
+];
 
 export async function queryDuckDb(path: string, sql: string, format: QueryFormat): Promise<string> {
   if (path !== ':memory:' && !existsSync(path)) {
@@ -47,47 +95,79 @@ export async function queryDuckDb(path: string, sql: string, format: QueryFormat
     );
   }
   try {
-    let reader: DuckDBResultReader;
-    try {
-      reader = await conn.runAndReadAll(sql);
-    } catch (e) {
-      throw new TidemarkError('CONFIG_INVALID', `query failed: ${errorMessage(e)}`, {
-        cause: e,
-        details: { path },
-      });
-    }
-    return renderResult(reader, format);
+    const results = await runStatements(conn, sql, path);
+    return renderResults(results, format);
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
 }
 
+/** Runs every statement of `sql` in order; the readers of those that return columns. */
+async function runStatements(
+  conn: DuckDBConnection,
+  sql: string,
+  path: string,
+): Promise<DuckDBResultReader[]> {
+  const failed = (e: unknown): TidemarkError =>
+    new TidemarkError(
+      'QUERY_FAILED',
+      `query failed: ${errorMessage(e).replace(/^Failed to extract statements: /, '')}`,
+      { cause: e, details: { path } },
+    );
+  let statements;
+  try {
+    statements = await conn.extractStatements(sql);
+  } catch (e) {
+    throw failed(e);
+  }
+  const readers: DuckDBResultReader[] = [];
+  for (let i = 0; i < statements.count; i++) {
+    try {
+      const prepared = await statements.prepare(i);
+      const reader = await prepared.runAndReadAll();
+      if (reader.columnCount > 0) readers.push(reader);
+    } catch (e) {
+      throw failed(e);
+    }
+  }
+  return readers;
+}
+
+/** Renders the results of one or more statements, each complete, the output ending in a newline. */
+export function renderResults(readers: readonly DuckDBResultReader[], format: QueryFormat): string {
+  const sep = format === 'table' || format === 'csv' ? '\n' : '';
+  return readers.map((r) => renderResult(r, format)).join(sep);
+}
+
 /** Renders a fully read result in the given format. */
 export function renderResult(reader: DuckDBResultReader, format: QueryFormat): string {
   const names = reader.columnNames();
-  const typeIds = names.map((_, i) => reader.columnTypeId(i));
+  const types = names.map((_, i) => reader.columnType(i));
   const rows = reader.getRows();
   switch (format) {
     case 'table':
       return renderTable(
         names,
-        rows.map((r) => r.map((v, i) => (v === null ? 'NULL' : cellText(v, typeIds[i]!)))),
+        types.map((t) => NUMERIC.has(t.typeId)),
+        rows.map((r) => r.map((v, i) => (v === null ? 'NULL' : cellText(v, types[i]!.typeId)))),
       );
     case 'csv':
       return renderCsv(
         names,
-        rows.map((r) => r.map((v, i) => (v === null ? null : cellText(v, typeIds[i]!)))),
+        rows.map((r) => r.map((v, i) => (v === null ? null : cellText(v, types[i]!.typeId)))),
       );
-    case 'json': {
+    case 'json':
+    case 'jsonl': {
       const objects = rows.map((r) => {
         const o: Record<string, unknown> = {};
         r.forEach((v, i) => {
-          o[names[i]!] = jsonValue(v, typeIds[i]!);
+          o[names[i]!] = jsonValue(v, types[i]!);
         });
         return o;
       });
-      return JSON.stringify(objects, null, 2);
+      if (format === 'jsonl') return objects.map((o) => JSON.stringify(o) + '\n').join('');
+      return JSON.stringify(objects, null, 2) + '\n';
     }
     default: {
       const never: never = format;
@@ -96,29 +176,93 @@ export function renderResult(reader: DuckDBResultReader, format: QueryFormat): s
   }
 }
 
+const NUMERIC = new Set<DuckDBTypeId>([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.BIGNUM,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+]);
+
 /** The exact text of a non-null value. */
 export function cellText(v: Exclude<DuckDBValue, null>, typeId: DuckDBTypeId): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') {
-    return typeId === DuckDBTypeId.FLOAT ? shortestFloat32(v) : String(v);
-  }
-  if (typeof v === 'bigint' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'number' && typeId === DuckDBTypeId.FLOAT) return shortestFloat32(v);
   return String(v);
 }
 
-function jsonValue(v: DuckDBValue, typeId: DuckDBTypeId): unknown {
+/** A value in its JSON form (JSON_FORMS). */
+function jsonValue(v: DuckDBValue, type: DuckDBType): unknown {
   if (v === null) return null;
-  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') return type.alias?.toUpperCase() === 'JSON' ? parseJsonText(v) : v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return String(v);
-    return typeId === DuckDBTypeId.FLOAT ? Number(shortestFloat32(v)) : v;
+    return type.typeId === DuckDBTypeId.FLOAT ? Number(shortestFloat32(v)) : v;
   }
   if (typeof v === 'bigint') {
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(v)
       : v.toString();
   }
-  return cellText(v, typeId);
+  if (v instanceof DuckDBListValue || v instanceof DuckDBArrayValue) {
+    const item = (type as { valueType?: DuckDBType }).valueType ?? type;
+    return v.items.map((x) => jsonValue(x, item));
+  }
+  if (v instanceof DuckDBStructValue) {
+    const t = type as { entryNames?: readonly string[]; entryTypes?: readonly DuckDBType[] };
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v.entries)) {
+      const at = t.entryNames?.indexOf(k) ?? -1;
+      o[k] = jsonValue(x, t.entryTypes?.[at] ?? type);
+    }
+    return o;
+  }
+  if (v instanceof DuckDBMapValue) {
+    const t = type as { valueType?: DuckDBType };
+    const o: Record<string, unknown> = {};
+    for (const e of v.entries) o[String(e.key)] = jsonValue(e.value, t.valueType ?? type);
+    return o;
+  }
+  if (v instanceof DuckDBUnionValue) {
+    const t = type as { memberTags?: readonly string[]; memberTypes?: readonly DuckDBType[] };
+    return jsonValue(v.value, t.memberTypes?.[t.memberTags?.indexOf(v.tag) ?? -1] ?? type);
+  }
+  if (v instanceof DuckDBBlobValue) return Buffer.from(v.bytes).toString('base64');
+  const text = (v as { toString(): string }).toString();
+  return temporalJson(text, v, type.typeId) ?? text;
+}
+
+/** TIMESTAMP(_S/_MS/_NS) and TIMESTAMPTZ as ISO-8601 (`T` between date and time, `Z` for UTC). */
+function temporalJson(text: string, v: object, typeId: DuckDBTypeId): string | undefined {
+  if (!/^\d{4,}-\d\d-\d\d \d/.test(text)) return undefined; // infinity and the like stay as they are
+  switch (typeId) {
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return text.replace(' ', 'T');
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return v instanceof DuckDBTimestampTZValue ? text.replace(' ', 'T').replace(/\+00(:00)?$/, 'Z') : text;
+    default:
+      return undefined;
+  }
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text; // not JSON after all: its text
+  }
 }
 
 /** Shortest decimal text that reads back as the same float32 (DuckDB prints FLOAT that way). */
@@ -132,7 +276,11 @@ export function shortestFloat32(v: number): string {
   return String(f);
 }
 
-function renderTable(names: readonly string[], rows: readonly (readonly string[])[]): string {
+function renderTable(
+  names: readonly string[],
+  rightAligned: readonly boolean[],
+  rows: readonly (readonly string[])[],
+): string {
   const clean = (s: string): string => s.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
   const header = names.map(clean);
   const body = rows.map((r) => r.map(clean));
@@ -140,32 +288,53 @@ function renderTable(names: readonly string[], rows: readonly (readonly string[]
     Math.max(displayWidth(h), ...body.map((r) => displayWidth(r[i] ?? ''))),
   );
   const border = '+' + widths.map((w) => '-'.repeat(w + 2)).join('+') + '+';
-  const line = (cells: readonly string[]): string =>
-    '| ' + cells.map((c, i) => c + ' '.repeat(widths[i]! - displayWidth(c))).join(' | ') + ' |';
-  const out = [border, line(header), border, ...body.map(line)];
+  const pad = (c: string, i: number, right: boolean): string => {
+    const fill = ' '.repeat(widths[i]! - displayWidth(c));
+    return right ? fill + c : c + fill;
+  };
+  const line = (cells: readonly string[], aligned: boolean): string =>
+    '| ' + cells.map((c, i) => pad(c, i, aligned && rightAligned[i]!)).join(' | ') + ' |';
+  const out = [border, line(header, false), border, ...body.map((r) => line(r, true))];
   if (body.length > 0) out.push(border);
+  out.push(`(${body.length} row${body.length === 1 ? '' : 's'})`);
   return out.join('\n') + '\n';
 }
 
-/** Code points, counting East Asian wide characters and emoji as two columns. */
-function displayWidth(s: string): number {
+/**
+ * Terminal columns of a text: East Asian wide and fullwidth characters and emoji count two,
+ * combining marks, variation selectors and zero-width characters none.
+ */
+export function displayWidth(s: string): number {
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
+    if (isZeroWidth(ch, cp)) continue;
     w +=
       (cp >= 0x1100 && cp <= 0x115f) ||
-      (cp >= 0x2e80 && cp <= 0xa4cf) ||
+      (cp >= 0x2e80 && cp <= 0x303e) ||
+      (cp >= 0x3041 && cp <= 0xa4cf) ||
       (cp >= 0xac00 && cp <= 0xd7a3) ||
       (cp >= 0xf900 && cp <= 0xfaff) ||
       (cp >= 0xfe30 && cp <= 0xfe4f) ||
       (cp >= 0xff00 && cp <= 0xff60) ||
       (cp >= 0xffe0 && cp <= 0xffe6) ||
-      (cp >= 0x1f300 && cp <= 0x1faff) ||
+      (cp >= 0x1f300 && cp <= 0x1f64f) ||
+      (cp >= 0x1f900 && cp <= 0x1f9ff) ||
       (cp >= 0x20000 && cp <= 0x3fffd)
         ? 2
         : 1;
   }
   return w;
+}
+
+function isZeroWidth(ch: string, cp: number): boolean {
+  return (
+    /^[\p{Mn}\p{Me}]$/u.test(ch) ||
+    (cp >= 0x200b && cp <= 0x200f) ||
+    cp === 0x2060 ||
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    cp === 0xfeff
+  );
 }
 
 function renderCsv(names: readonly string[], rows: readonly (readonly (string | null)[])[]): string {

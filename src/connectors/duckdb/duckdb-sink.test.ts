@@ -72,9 +72,10 @@ test('seed 000: orders inserts, add column appended last, update, delete', async
         '+----+--------+--------+',
         '| id | price  | amount |',
         '+----+--------+--------+',
-        '| 1  | 100.00 | 100.00 |',
-        '| 3  | 100.00 | NULL   |',
+        '|  1 | 100.00 | 100.00 |',
+        '|  3 | 100.00 | NULL   |',
         '+----+--------+--------+',
+        '(2 rows)',
         '',
       ].join('\n'),
     );

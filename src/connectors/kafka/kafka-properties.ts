@@ -53,8 +53,25 @@ export function clientConfig(
   return { ...base, ...user, ...fixed };
 }
 
+/**
+ * The properties tidemark owns that `properties` sets otherwise (`undefined` in `owned`: tidemark
+ * sets it, any value is refused): checked with the options, before anything connects.
+ */
+export function ownedPropertyIssues(
+  properties: KafkaProperties | undefined,
+  owned: Readonly<Record<string, string | number | boolean | undefined>>,
+): { readonly key: string; readonly message: string }[] {
+  return Object.entries(owned)
+    .filter(([k, v]) => properties?.[k] !== undefined && (v === undefined || properties[k] !== String(v)))
+    .map(([k, v]) => ({
+      key: k,
+      message: `cannot be set (tidemark sets it${v === undefined ? '' : ` to ${String(v)}`}: ${FIXED_WHY[k] ?? 'it is part of how tidemark keeps its guarantees'})`,
+    }));
+}
+
 const FIXED_WHY: Record<string, string> = {
   'enable.auto.commit': 'offsets move only with tidemark checkpoints',
   'enable.auto.offset.store': 'offsets move only with tidemark checkpoints',
   'transactional.id': 'set from the pipeline name for exactly-once delivery',
+  'enable.idempotence': 'exactly-once transactions need it',
 };

@@ -255,8 +255,9 @@ test('exactly-once refuses properties.enable.idempotence: false with a clear err
       },
       'p',
     ),
-    (e: Error & { code?: string }) =>
-      e.code === 'CONFIG_INVALID' && /enable\.idempotence cannot be set/.test(e.message),
+    // refused by the options schema (what `validate` runs), before anything connects
+    (e: Error) =>
+      /properties\.enable\.idempotence[\s\S]*cannot be set \(tidemark sets it to true/.test(e.message),
   );
 });
 

@@ -32,7 +32,7 @@ import {
   type RebalancingConsumer,
 } from './kafka-consumer.js';
 import { ColumnValueError, SchemaInference, type InferredTable } from './schema-inference.js';
-import { parseSpecificOffsets, type KafkaSourceOptions } from './source-options.js';
+import { CONSUMER_OWNED, parseSpecificOffsets, type KafkaSourceOptions } from './source-options.js';
 
 /** Messages pulled per batch: the runner asks for the next batch only when it has room. */
 const BATCH_MESSAGES = 500;
@@ -110,7 +110,7 @@ export class KafkaSource implements Source {
         // only the partitions that move are revoked, and their offsets can still be committed then
         'partition.assignment.strategy': 'cooperative-sticky',
       },
-      { 'enable.auto.commit': false, 'enable.auto.offset.store': false, 'enable.partition.eof': true },
+      CONSUMER_OWNED,
       'kafka source',
     );
     ctx.logger.debug('kafka source client', {

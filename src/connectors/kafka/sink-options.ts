@@ -1,5 +1,22 @@
 import { z } from 'zod';
 import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
+import { ownedPropertyIssues } from './kafka-properties.js';
+
+/**
+ * `properties.bootstrap.servers` is required, and exactly-once owns `transactional.id` and
+ * `enable.idempotence`: refused by `validate`, before anything connects.
+ */
+function sinkPropertyIssues(
+  o: { properties?: Record<string, string> | undefined; 'sink.delivery-guarantee': DeliveryGuarantee },
+  ctx: z.RefinementCtx,
+): void {
+  if (!o.properties?.['bootstrap.servers']?.trim())
+    ctx.addIssue({ code: 'custom', path: ['properties.bootstrap.servers'], message: 'is required' });
+  if (o['sink.delivery-guarantee'] !== 'exactly-once') return;
+  const owned = { 'transactional.id': undefined, 'enable.idempotence': 'true' };
+  for (const { key, message } of ownedPropertyIssues(o.properties, owned))
+    ctx.addIssue({ code: 'custom', path: [`properties.${key}`], message });
+}
 
 export const VALUE_FORMATS = ['debezium-json', 'canal-json', 'json'] as const;
 export type ValueFormatName = (typeof VALUE_FORMATS)[number];
@@ -109,11 +126,13 @@ export const kafkaSinkOptionsSchema = z
           'schema per column (its parameter `tidemark.column.type` holds the exact column type).',
       ),
   })
+  .superRefine(sinkPropertyIssues)
   .describe('Writes every change into Kafka topics as debezium-json, canal-json or json messages.');
 
 /** Options of the `upsert-kafka` sink. */
 export const upsertKafkaSinkOptionsSchema = z
   .strictObject(commonOptions('hash-by-key'))
+  .superRefine(sinkPropertyIssues)
   .describe(
     'Writes the latest row per primary key into compacted Kafka topics: key = the primary key as ' +
       'JSON, value = the row as JSON, a delete = a tombstone.',

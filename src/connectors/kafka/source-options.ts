@@ -1,5 +1,13 @@
 import { z } from 'zod';
 import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
+import { ownedPropertyIssues } from './kafka-properties.js';
+
+/** Consumer properties tidemark owns: offsets move only with its checkpoints (see kafka-source.ts). */
+export const CONSUMER_OWNED = {
+  'enable.auto.commit': false,
+  'enable.auto.offset.store': false,
+  'enable.partition.eof': true,
+} as const;
 
 /** Options of `source: type: kafka`, with the names of Flink CDC's Kafka pipeline source. */
 export const kafkaSourceOptionsSchema = z
@@ -102,6 +110,9 @@ export const kafkaSourceOptionsSchema = z
       issue('scan.startup.mode', 'specific-offsets mode needs scan.startup.specific-offsets');
     if (mode === 'specific-offsets' && (o.topic === undefined || o.topic.includes(';')))
       issue('scan.startup.specific-offsets', 'specific-offsets needs a single topic');
+    if (!o.properties?.['bootstrap.servers']?.trim()) issue('properties.bootstrap.servers', 'is required');
+    for (const { key, message } of ownedPropertyIssues(o.properties, CONSUMER_OWNED))
+      issue(`properties.${key}`, message);
     if (o['ingestion.dead-letter-topic'] !== undefined && !o['ingestion.ignore-errors'])
       issue('ingestion.dead-letter-topic', 'a dead-letter topic needs ingestion.ignore-errors: true');
   });

@@ -27,6 +27,7 @@ import {
   type ServerInfo,
 } from './server-checks.js';
 import { estimateRowCount } from './snapshot-reader.js';
+import { nearMatches } from './near-matches.js';
 import type { ChunkKey, CollationOrder } from './snapshot/chunk-key.js';
 import { restoredMysqlState } from './mysql-source-state.js';
 import { StartupSkipper } from './startup-skipper.js';
@@ -138,13 +139,12 @@ export class MysqlSource implements Source {
       this.tables = all
         .filter((t) => this.selector.matches(t.schemaName, t.tableName))
         .map((t) => tableId(t.schemaName, t.tableName));
-      const dbs = [...new Set(all.map((t) => t.schemaName))].sort();
       const exclude = this.options['tables.exclude'];
       const noTables =
         this.tables.length > 0
           ? undefined
           : `the tables pattern "${this.options.tables}"${exclude ? ` (excluding "${exclude}")` : ''} ` +
-            `matches no table on ${describeEndpoint(this.conn)}; databases there: ${dbs.join(', ') || '(none)'}. ` +
+            `matches no table on ${describeEndpoint(this.conn)}; ${nearMatches(this.options.tables, all)}. ` +
             'Write `db.table` regexes, e.g. `app_db.\\.*` for every table of app_db' +
             (this.options.tables.includes('\\*')
               ? ' (`\\*` matches a literal asterisk: a pattern copied from Markdown may carry it for `*`).'
@@ -790,9 +790,13 @@ class SourceRun {
     const { file, pos } = this.handed.state;
     ts.passed(this.streaming ? { file, pos } : { file: '', pos: 0 });
     if (ts.complete) {
+      // a resumed table read part of its rows before the restart: say what this run read
       this.logger.info('snapshot of table done', {
         table: ts.table,
         rows: ts.rowsRead,
+        ...(ts.resumed
+          ? { resumed: true, note: 'rows counts this run; the rest were read before the restart' }
+          : {}),
         ...(ts.weigher ? { keyWeights: ts.weigher.stats } : {}),
       });
     }
@@ -831,6 +835,7 @@ class SourceRun {
           rowsRead: t.rowsRead,
           rowsEstimated: t.rowsEstimated,
           done: t.complete,
+          ...(t.resumed ? { resumed: true } : {}),
         })),
       },
     };

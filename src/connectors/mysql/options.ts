@@ -1,5 +1,24 @@
 import { z } from 'zod';
 import { opt, SECRET_SETTING_NAMES } from '../../pipeline-spec/option-types.js';
+import { tableSelectorProblem } from '../../routing/table-selector.js';
+import { parseMysqlTimeZone } from './mysql-time-zone.js';
+
+/** A `tables` / `tables.exclude` value must compile: checked with the options, offline. */
+function tablePatternIssue(which: 'tables' | 'tables.exclude') {
+  return (text: string | undefined, ctx: z.RefinementCtx): void => {
+    if (text === undefined) return;
+    const problem = which === 'tables' ? tableSelectorProblem(text) : tableSelectorProblem('x.x', text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
+function serverTimeZoneIssue(zone: string | undefined, ctx: z.RefinementCtx): void {
+  if (zone === undefined || zone.trim().toUpperCase() === 'SYSTEM' || parseMysqlTimeZone(zone)) return;
+  ctx.addIssue({
+    code: 'custom',
+    message: `"${zone}" is not a time zone: use an offset like +05:30, UTC or an id like Europe/Berlin`,
+  });
+}
 
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
@@ -23,12 +42,17 @@ export const mysqlSourceOptionsSchema = z
       ),
     tables: opt
       .string()
+      .superRefine(tablePatternIssue('tables'))
       .describe(
         'Tables to capture: comma-separated `db.table` regular expressions; an unescaped `.` separates database and ' +
           'table, `\\.` is the regex "any character" (`app_db.\\.*` = every table of app_db). A single piece such as ' +
           '`app_db\\.*` is matched against the whole `db.table` name.',
       ),
-    'tables.exclude': opt.string().optional().describe('Tables to leave out, same syntax as `tables`.'),
+    'tables.exclude': opt
+      .string()
+      .optional()
+      .superRefine(tablePatternIssue('tables.exclude'))
+      .describe('Tables to leave out, same syntax as `tables`.'),
     'server-id': opt
       .string()
       .optional()
@@ -42,6 +66,7 @@ export const mysqlSourceOptionsSchema = z
     'server-time-zone': opt
       .string()
       .optional()
+      .superRefine(serverTimeZoneIssue)
       .describe(
         "Session time zone of the server (`+05:30`, `UTC`, `Europe/Berlin`). TIMESTAMP values are read as UTC instants whatever the zone; this zone only serves DDL whose binlog event names none: the values that existing rows get in a column added with DEFAULT CURRENT_TIMESTAMP or a TIMESTAMP literal. Default: the server's `time_zone`.",
       ),
@@ -244,10 +269,15 @@ export const mysqlBinlogFilesSourceOptionsSchema = z
       ),
     tables: opt
       .string()
+      .superRefine(tablePatternIssue('tables'))
       .describe(
         'Tables to capture, same syntax as the `mysql` source: comma-separated `db.table` regular expressions.',
       ),
-    'tables.exclude': opt.string().optional().describe('Tables to leave out, same syntax as `tables`.'),
+    'tables.exclude': opt
+      .string()
+      .optional()
+      .superRefine(tablePatternIssue('tables.exclude'))
+      .describe('Tables to leave out, same syntax as `tables`.'),
     'schema.ddl-file': opt
       .string()
       .optional()

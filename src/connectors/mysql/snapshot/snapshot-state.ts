@@ -74,8 +74,11 @@ export class TableSnapshot {
   private finished: FinishedChunk[] = [];
   private readonly active = new Set<ActiveChunk>();
   private seq = 0;
+  /** Rows read by this run (a resumed table read its finished ranges before the restart). */
   rowsRead = 0;
   rowsEstimated = 0;
+  /** Part of the table was read before a restart: rowsRead counts this run's rows only. */
+  resumed = false;
   /** Set when every key range is finished. */
   complete = false;
   /**
@@ -117,6 +120,7 @@ export class TableSnapshot {
         { details: { table: json.table } },
       );
     }
+    t.resumed = json.done.length > 0;
     t.finished = json.done.map(([lo, hi, hw]) => ({
       range: { lo: lo === null ? null : decodeKey(lo), hi: hi === null ? null : decodeKey(hi) },
       hw: hw === null ? null : parsePos(hw),
