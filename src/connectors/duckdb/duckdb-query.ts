@@ -63,11 +63,12 @@ export async function queryDuckDb(path: string, sql: string, format: QueryFormat
   }
 }
 
-/** Renders a fully read result in the given format. */
-export function renderResult(reader: DuckDBResultReader, format: QueryFormat): string {
+/** Renders a fully read result (its first `maxRows` rows) in the given format. */
+export function renderResult(reader: DuckDBResultReader, format: QueryFormat, maxRows = Infinity): string {
   const names = reader.columnNames();
   const typeIds = names.map((_, i) => reader.columnTypeId(i));
-  const rows = reader.getRows();
+  const all = reader.getRows();
+  const rows = all.length > maxRows ? all.slice(0, maxRows) : all;
   switch (format) {
     case 'table':
       return renderTable(
