@@ -6,6 +6,7 @@ import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { ComponentRegistry } from '../runtime/component-registry.js';
 import { redactSecrets } from '../runtime/logger.js';
 import { registerBinlogCommand } from './binlog-command.js';
+import { registerServerCommands } from './server-commands.js';
 
 /**
  * One CLI invocation's state. Commands import what they use when they run: `tidemark --help` and
@@ -100,8 +101,8 @@ export async function main(argv: string[]): Promise<number> {
       new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'),
     )
     .action(async (file: string, sql: string, o: { format: 'table' | 'json' | 'csv' }) => {
-      const { queryDuckDb } = await import('../connectors/duckdb/duckdb-query.js');
-      process.stdout.write(await queryDuckDb(file, sql, o.format));
+      const { queryDuckDbOrServer } = await import('./server-query.js');
+      process.stdout.write(await queryDuckDbOrServer(file, sql, o.format));
     });
 
   program
@@ -122,6 +123,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerBinlogCommand(program);
+  registerServerCommands(program);
 
   try {
     await program.parseAsync(argv, { from: 'user' });
