@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what tidemark needs on a Debian/Ubuntu machine, idempotently: the Debian packages
 # (MariaDB for the tests and the demo; a C toolchain and librdkafka's build dependencies, because
-# the Kafka client is compiled here; kcat, the third-party Kafka client the tests read with), then
-# the npm packages. `npm run setup`; .ci/run calls it too.
+# the Kafka client is compiled here; kcat, the third-party Kafka client the tests read with;
+# chromium, the browser the dashboard tests drive with playwright-core), then the npm packages.
+# `npm run setup`; .ci/run calls it too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,7 @@ SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
 packages=(mariadb-server mariadb-client build-essential python3 pkg-config kcat
-  zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev)
+  zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
