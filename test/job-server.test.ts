@@ -6,7 +6,7 @@
 // source password appears in no response, page, metric or log line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startMariaDb, type MariaDbInstance } from './support/mariadb.js';
@@ -261,11 +261,35 @@ test('job server: submit, jobs, API + OpenAPI, query through the server, kill -9
     const again = await call(server, 'POST', `/api/v1/jobs/${id}/resume`);
     check('/api/v1/jobs/{id}/resume', 'post', 409, again.json);
 
+    // a second job writing the same DuckDB file is refused (the file's one writer is the first job)
+    const twin = await call<{ id: string }>(server, 'POST', '/api/v1/jobs', {
+      pipeline: readFileSync(pipeline, 'utf8').replace('name: Sync MySQL Database to DuckDB', 'name: twin'),
+    });
+    check('/api/v1/jobs', 'post', 201, twin.json);
+    const failed = await untilJob(server, twin.json.id, (j) => j.status === 'FAILED', 'the twin job to fail');
+    assert.match(JSON.stringify(failed), /RESOURCE_IN_USE/);
+
     const cancel = await runTidemark(['cancel', id], env);
     assert.equal(cancel.code, 0, cancel.stderr);
     assert.match(cancel.stdout, /is CANCELED/);
     const detail = await call(server, 'GET', `/api/v1/jobs/${id}`);
     check('/api/v1/jobs/{id}', 'get', 200, detail.json);
+    // the same through the API: resume, stop with a savepoint, cancel of a stopped job (409)
+    const resumed = await call(server, 'POST', `/api/v1/jobs/${id}/resume`, {});
+    check('/api/v1/jobs/{id}/resume', 'post', 200, resumed.json);
+    await untilJob(server, id, (j) => j.phase === 'streaming', 'the job streams again');
+    const stopped = await call<{ savepoint: { path: string } | null }>(
+      server,
+      'POST',
+      `/api/v1/jobs/${id}/stop`,
+      {
+        savepoint: true,
+      },
+    );
+    check('/api/v1/jobs/{id}/stop', 'post', 200, stopped.json);
+    assert.ok(stopped.json.savepoint?.path);
+    const cancelStopped = await call(server, 'POST', `/api/v1/jobs/${id}/cancel`);
+    check('/api/v1/jobs/{id}/cancel', 'post', 409, cancelStopped.json);
     for (const table of ['orders', 'shipments', 'products'])
       assert.deepEqual(
         await duckRows(duck, `SELECT * FROM app_db.${table}`),

@@ -40,10 +40,10 @@ export const jobSummary = z.object({
   restarts: z.number().int(),
   lastCheckpoint: z.object({ seq: z.number().int(), at: ms }).nullable(),
   checkpointAgeSeconds: z.number().nullable(),
-  rowsWritten: z.number().int(),
+  rowsWritten: z.number().int().describe('row events written into the sink since the server started'),
   rowsPerSecond: z.number(),
   lagMs: z.number().nullable(),
-  error: jobError.nullable(),
+  error: jobError.nullable().describe('the last failure of a run (it stays after a restart that worked)'),
 });
 
 export const snapshotTable = z.object({

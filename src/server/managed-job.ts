@@ -8,7 +8,7 @@ import { variableSource } from '../pipeline-spec/variable-substitution.js';
 import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
 import { parseCheckpoint } from '../runtime/checkpoint.js';
 import type { ComponentRegistry } from '../runtime/component-registry.js';
-import { redactSecrets } from '../runtime/logger.js';
+import { createLogger, redactSecrets, type Logger } from '../runtime/logger.js';
 import type { ResourceLedger } from '../runtime/resource-ledger.js';
 import { StateStore } from '../runtime/state-store.js';
 import type { SinkQueryFormat, SinkQueryLimits, SinkQueryResult } from '../runtime/sink.js';
@@ -72,6 +72,8 @@ export class ManagedJob {
   private restartTimer: NodeJS.Timeout | undefined;
   private attempts = 0;
   private shuttingDown = false;
+  /** The server's lines about this job (the pipeline's own lines come from its logger). */
+  private readonly log: Logger;
   private lastStatus: PipelineStatus | undefined;
   private spec: PipelineSpec | undefined;
   private sinkTarget: string | undefined;
@@ -84,6 +86,10 @@ export class ManagedJob {
     private readonly env: JobEnvironment,
   ) {
     this.current = idleStatus(record.desired);
+    this.log = createLogger(
+      { pretty: false, write: env.writeLog },
+      { job: record.id, pipeline: record.name },
+    );
     // a run that commits again is healthy: the next failure starts the backoff anew
     this.telemetry.onCheckpoint = () => {
       this.attempts = 0;
@@ -137,6 +143,7 @@ export class ManagedJob {
     await this.setDesired('stopped');
     const cp = await this.halt('STOPPING', true);
     this.current = 'STOPPED';
+    this.log.info('job stopped', { checkpoint: cp?.seq, savepoint });
     if (!savepoint || !cp) return undefined;
     const dir = this.env.store.savepointDir(this.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -149,8 +156,9 @@ export class ManagedJob {
   async cancel(): Promise<void> {
     this.requireActive('cancel');
     await this.setDesired('canceled');
-    await this.halt('CANCELING', false);
+    const cp = await this.halt('CANCELING', false);
     this.current = 'CANCELED';
+    this.log.info('job canceled', { checkpoint: cp?.seq });
   }
 
   async resume(fromSavepoint: string | undefined): Promise<void> {
@@ -218,6 +226,7 @@ export class ManagedJob {
     this.sinkTarget = handle.sinkTarget;
     this.startedAt = Date.now();
     this.current = 'RUNNING';
+    this.log.info('job started', { restarts: this.restarts });
     this.runDone = handle.run().then(
       () => this.ended(undefined),
       (e: unknown) => this.ended(e),
@@ -231,6 +240,7 @@ export class ManagedJob {
     if (this.record.desired !== 'running' || this.shuttingDown) return;
     if (e === undefined) {
       this.current = 'FINISHED';
+      this.log.info('job finished: its source ended');
       void this.setDesired('stopped').catch(() => undefined);
       return;
     }
@@ -245,22 +255,14 @@ export class ManagedJob {
     this.telemetry.error({ at: Date.now(), level: 'error', code, message, table: null, position: null });
     this.env.onFailure(this, code);
     if (!retryable) {
+      this.log.error('job failed: resume it once the cause is fixed', { code, message });
       this.current = 'FAILED';
       void this.setDesired('failed').catch(() => undefined);
       return;
     }
     const delay = restartDelayMs(this.attempts++);
     this.current = 'RESTARTING';
-    this.env.writeLog(
-      JSON.stringify({
-        ts: new Date().toISOString(),
-        level: 'warn',
-        msg: 'job failed (retryable): restarting',
-        job: this.id,
-        code,
-        delayMs: delay,
-      }),
-    );
+    this.log.warn('job failed (retryable): restarting', { code, message, delayMs: delay });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       this.restarts++;
