@@ -37,7 +37,10 @@ class CountingSource implements Source {
     if (f && f.left > 0) {
       f.left--;
       return Promise.reject(
-        new TidemarkError('SOURCE_CONNECT', 'scripted connect failure', { retryable: f.retryable }),
+        new TidemarkError('SOURCE_CONNECT', 'scripted connect failure', {
+          retryable: f.retryable,
+          details: { table: 'db.t', position: 'mysql-bin.000001:4' },
+        }),
       );
     }
     return Promise.resolve({ tables: [t] });
@@ -177,6 +180,11 @@ test('a retryable failure restarts the job; a fatal one leaves it FAILED', async
   await until('r restarted and running', () => r.status === 'RUNNING' && r.restarts === 1, 5000);
   await until('r wrote its rows', () => (written.get('r') ?? []).length === 2);
   assert.equal(jobSummaryView(r).error?.code, 'SOURCE_CONNECT', 'the last error stays visible');
+  assert.deepEqual(
+    jobDetailView(f).errors.map((e) => [e.code, e.table, e.position]),
+    [['SOURCE_CONNECT', 'db.t', 'mysql-bin.000001:4']],
+    'an error is listed with the table and position it names',
+  );
   const views = JSON.stringify([s.list().map((j) => jobDetailView(j)), lines]);
   assert.ok(!views.includes(PASSWORD), 'no view or log line holds the password');
   await s.shutdown();

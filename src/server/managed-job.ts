@@ -252,7 +252,8 @@ export class ManagedJob {
     const retryable = e instanceof TidemarkError && e.retryable;
     const message = redactSecrets(errorMessage(e), this.secrets);
     this.lastError = { code, message, retryable, at: Date.now() };
-    this.telemetry.error({ at: Date.now(), level: 'error', code, message, table: null, position: null });
+    const context = errorContext(e, this.secrets);
+    this.telemetry.error({ at: Date.now(), level: 'error', code, message, ...context });
     this.env.onFailure(this, code);
     if (!retryable) {
       this.log.error('job failed: resume it once the cause is fixed', { code, message });
@@ -325,6 +326,22 @@ export class ManagedJob {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
   }
+}
+
+/** The table and position an error names in its details (secrets removed), for the dashboard. */
+function errorContext(
+  e: unknown,
+  secrets: readonly string[],
+): { table: string | null; position: string | null } {
+  const details = e instanceof TidemarkError ? e.details : undefined;
+  const text = (v: unknown): string | null =>
+    typeof v === 'string' || typeof v === 'number' ? redactSecrets(String(v), secrets) : null;
+  const file = text(details?.file);
+  const pos = text(details?.pos);
+  return {
+    table: text(details?.table),
+    position: text(details?.position) ?? (file !== null && pos !== null ? `${file}:${pos}` : null),
+  };
 }
 
 function idleStatus(desired: JobDesiredState): JobStatus {
