@@ -19,12 +19,13 @@ export interface TestServer {
   stop(): Promise<CliResult>;
 }
 
-/** Starts a server on a free port with `stateDir`; resolves once it listens. */
+/** Starts a server on a free port with `stateDir` (`cliBin`: a compiled CLI); resolves once it listens. */
 export async function startTestServer(
   stateDir: string,
   extraArgs: readonly string[] = [],
+  cliBin?: string,
 ): Promise<TestServer> {
-  const child = startTidemark(['server', '--port', '0', '--state-dir', stateDir, ...extraArgs]);
+  const child = startTidemark(['server', '--port', '0', '--state-dir', stateDir, ...extraArgs], {}, cliBin);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
