@@ -38,4 +38,33 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  {
+    // the job server's dashboard: plain browser ES modules, served as they are (no build step)
+    files: ['src/server/dashboard/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'fetch',
+          'localStorage',
+          'location',
+          'history',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'clearInterval',
+          'URL',
+          'URLSearchParams',
+          'console',
+          'HTMLElement',
+          'Event',
+          'Node',
+        ].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
 );

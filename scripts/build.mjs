@@ -7,7 +7,7 @@
 // needs them.
 //
 //   node scripts/build.mjs [--outdir DIR]   (default: dist)
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -51,3 +51,5 @@ await build({
   },
   logLevel: 'warning',
 });
+// the job server's dashboard: plain ES modules served from beside the server code
+cpSync(join(root, 'src', 'server', 'dashboard'), join(outdir, 'cli', 'dashboard'), { recursive: true });

@@ -1,10 +1,11 @@
 // `npm run demo`: seed 000's tutorial end to end on this machine. Starts a private MariaDB
-// (installing it with apt-get when missing), creates app_db, runs the real `tidemark` CLI into
-// DuckDB, then applies the tutorial's insert / add column / update / delete, printing the tables
-// after each step. DuckDB allows one writing process, so each step runs the pipeline with
-// --exit-when-caught-up (it resumes from its checkpoint) and then queries the file.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// (installing it with apt-get when missing), creates app_db, starts the real `tidemark server`,
+// submits the pipeline into DuckDB to it, then applies the tutorial's insert / add column / update /
+// delete while the job keeps running, printing the table after each step and how long the change
+// took to appear. DuckDB allows one writing process: `tidemark query` goes through the server whose
+// job holds the file. At the end the job is stopped with a savepoint and the server shut down.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -28,12 +29,63 @@ function ensureMariaDb(): void {
   });
 }
 
-function tidemark(...args: string[]): void {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, TIDEMARK_LOG_LEVEL: 'warn' },
+const serverDir = join(work, 'server');
+const cliEnv = { ...process.env, TIDEMARK_LOG_LEVEL: 'warn', TIDEMARK_SERVER_DIR: serverDir };
+
+/** Runs the CLI; returns what it printed (also shown unless `quiet`). */
+function tidemark(args: readonly string[], quiet = false): string {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: cliEnv });
+  if (!quiet) process.stdout.write(r.stdout);
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr);
+    throw new Error(`tidemark ${args[0]} failed (exit ${r.status})`);
+  }
+  return r.stdout;
+}
+
+/** Starts `tidemark server` on a free loopback port; resolves with its URL once it listens. */
+async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [bin, 'server', '--port', '0', '--state-dir', serverDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: cliEnv,
   });
-  if (r.status !== 0) throw new Error(`tidemark ${args[0]} failed (exit ${r.status})`);
+  let out = '';
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /job server on (http:\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    void exited.then(() => reject(new Error(`tidemark server exited:\n${out}`)));
+  });
+  console.log(`tidemark server on ${url} (API token in ${join(serverDir, 'token')})`);
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Calls the server's API with its token. */
+async function api<T>(url: string, method: string, path: string, body?: unknown): Promise<T> {
+  const token = readFileSync(join(serverDir, 'token'), 'utf8').trim();
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await res.json()) as T;
+}
+
+async function waitFor(what: string, ok: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function main(): Promise<void> {
@@ -75,25 +127,52 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    const state = join(work, 'state');
-    const sync = (): void => tidemark('run', pipeline, '--state-dir', state, '--exit-when-caught-up');
     const show = (table: string): void => {
       console.log(`\n-- read ${table};`);
-      tidemark('query', duck, `SELECT * FROM app_db.${table} ORDER BY id`);
+      tidemark(['query', duck, `SELECT * FROM app_db.${table} ORDER BY id`]);
     };
+    /** The orders table as the running job's store has it now (through the server). */
+    const orders = async (url: string): Promise<string> =>
+      (
+        await api<{ output?: string }>(url, 'POST', '/api/v1/query', {
+          path: duck,
+          sql: 'SELECT * FROM app_db.orders ORDER BY id',
+          format: 'csv',
+        })
+      ).output ?? '';
 
-    console.log(`\n== Submit the pipeline (${pipeline})`);
-    sync();
-    for (const t of ['orders', 'shipments', 'products']) show(t);
+    console.log('\n== Start the job server');
+    const server = await startServer();
+    let id = '';
+    try {
+      console.log(`\n== Submit the pipeline: tidemark submit ${pipeline}`);
+      id = /Job ID: (\w+)/.exec(tidemark(['submit', pipeline]))![1]!;
+      await waitFor('the job to stream', async () => {
+        const job = await api<{ phase: string | null }>(server.url, 'GET', `/api/v1/jobs/${id}`);
+        return job.phase === 'streaming';
+      });
+      console.log('\n== tidemark jobs');
+      tidemark(['jobs']);
+      for (const t of ['orders', 'shipments', 'products']) show(t);
 
-    for (const [title, sql] of SEED_000_STEPS) {
-      console.log(`\n== ${title}: ${sql};`);
-      await db.query(sql);
-      sync();
-      show('orders');
+      for (const [title, sql] of SEED_000_STEPS) {
+        console.log(`\n== ${title}: ${sql};`);
+        const before = await orders(server.url);
+        const start = Date.now();
+        await db.query(sql);
+        await waitFor('the change to appear', async () => (await orders(server.url)) !== before);
+        console.log(`(in DuckDB ${Date.now() - start} ms later, the job still running)`);
+        show('orders');
+      }
+      console.log(`\n== Stop the job with a savepoint: tidemark stop ${id} --savepoint`);
+      tidemark(['stop', id, '--savepoint']);
+    } finally {
+      await server.stop();
     }
     console.log(
-      `\nDone. The DuckDB file stays at ${duck}; query it with:\n  npx tidemark query ${duck} "SELECT * FROM app_db.orders"`,
+      `\nDone. The DuckDB file stays at ${duck}; query it with:\n  npx tidemark query ${duck} "SELECT * FROM app_db.orders"` +
+        `\nThe server resumes the job where it stopped: npx tidemark server --state-dir ${serverDir}, then npx tidemark resume ${id} --state-dir ${serverDir}` +
+        `\n(dashboard: http://127.0.0.1:8081/#token=<the token in ${join(serverDir, 'token')}>)`,
     );
   } finally {
     await db.stop();

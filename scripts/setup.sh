@@ -2,7 +2,9 @@
 # Installs what tidemark needs on a Debian/Ubuntu machine, idempotently: the Debian packages
 # (MariaDB for the tests and the demo; a C toolchain and librdkafka's build dependencies, because
 # the Kafka client is compiled here; kcat, the third-party Kafka client the tests read with;
-# bsdutils for script(1), which runs the CLI in a pseudo-terminal in the tests), then the npm packages. `npm run setup`; .ci/run calls it too.
+# bsdutils for script(1), which runs the CLI in a pseudo-terminal in the tests; chromium, the
+# browser the dashboard tests drive with playwright-core), then the npm packages.
+# `npm run setup`; .ci/run calls it too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
-packages=(mariadb-server mariadb-client build-essential python3 pkg-config kcat bsdutils
+packages=(mariadb-server mariadb-client build-essential python3 pkg-config kcat bsdutils chromium
   zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev)
 missing=()
 for p in "${packages[@]}"; do

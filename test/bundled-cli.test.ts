@@ -1,12 +1,13 @@
 // The bundle `npm run build` makes (scripts/build.mjs) runs a real pipeline: every chunk a `run`
 // loads (the MySQL source, the DuckDB sink, the composer) works bundled, `binlog dump` too, and a
-// second run resumes from the checkpoint.
+// second run resumes from the checkpoint; the job server serves its dashboard files from beside the bundle.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { sharedMariaDb, type MariaDbInstance } from './support/mariadb.js';
 import { compileCli, removeCompiledCli } from './support/compiled-cli.js';
 import { duckRows, startTidemark, tempDir, writePipeline } from './support/tidemark-cli.js';
+import { startTestServer } from './support/job-server.js';
 import { compareTable, formatDiff, openDuckDbReadOnly } from './support/table-oracle.js';
 
 let db: MariaDbInstance;
@@ -50,4 +51,22 @@ test('the bundled CLI snapshots, streams and resumes a pipeline into DuckDB', as
   }
   const dump = await startTidemark(['binlog', 'dump', '--help'], {}, bin).result;
   assert.equal(dump.code, 0, dump.stderr);
+});
+
+test('the bundled job server serves its dashboard, API document and metrics', async () => {
+  const server = await startTestServer(join(tempDir(), 'server'), [], bin);
+  try {
+    for (const path of [
+      '/',
+      '/dashboard/app.js',
+      '/dashboard/charts.js',
+      '/dashboard/style.css',
+      '/api/v1/openapi.json',
+    ])
+      assert.equal((await fetch(server.url + path)).status, 200, path);
+    const metrics = await server.api<string>('GET', '/metrics');
+    assert.match(metrics.json, /# TYPE tidemark_lag_seconds gauge/);
+  } finally {
+    await server.stop();
+  }
 });

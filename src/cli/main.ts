@@ -10,6 +10,7 @@ import type { ComponentRegistry } from '../runtime/component-registry.js';
 import type { RunResult } from '../runtime/pipeline-runner.js';
 import { redactSecrets } from '../runtime/logger.js';
 import { registerBinlogCommand } from './binlog-command.js';
+import { registerServerCommands } from './server-commands.js';
 
 /**
  * One CLI invocation's state. Commands import what they use when they run: `tidemark --help` and
@@ -129,8 +130,8 @@ export async function main(argv: string[]): Promise<number> {
         .default('table'),
     )
     .action(async (file: string, sql: string, o: { format: 'table' | 'json' | 'jsonl' | 'csv' }) => {
-      const { queryDuckDb } = await import('../connectors/duckdb/duckdb-query.js');
-      process.stdout.write(await queryDuckDb(file, sql, o.format));
+      const { queryDuckDbOrServer } = await import('./server-query.js');
+      process.stdout.write(await queryDuckDbOrServer(file, sql, o.format));
     });
 
   program
@@ -159,6 +160,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerBinlogCommand(program);
+  registerServerCommands(program);
   // more commands register here, from their own files; the two calls below cover every command
 
   addHelpCommand(program);

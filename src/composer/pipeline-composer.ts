@@ -12,6 +12,8 @@ import type { TableRouter } from '../runtime/schema-operator.js';
 import type { Sink } from '../runtime/sink.js';
 import type { Source, SourceProgress } from '../runtime/source.js';
 import { acceptedSchemaChanges } from '../pipeline-spec/schema-change-tags.js';
+import type { SinkQueryFormat, SinkQueryLimits, SinkQueryResult } from '../runtime/sink.js';
+import { instrumentSink, type SinkMetrics } from './instrumented-sink.js';
 
 export interface ComposeOptions {
   readonly stateDir: string;
@@ -32,7 +34,7 @@ export interface ComposeOptions {
 }
 
 /** What a pipeline reports as it runs; every hook is optional and must not throw. */
-export interface PipelineMetrics {
+export interface PipelineMetrics extends SinkMetrics {
   /** A checkpoint was committed (into the sink and the state directory). */
   checkpointCommitted?(m: {
     readonly seq: number;
@@ -81,6 +83,13 @@ export interface PipelineHandle {
    */
   stop(options?: { readonly savepoint?: boolean }): Promise<Checkpoint | undefined>;
   status(): PipelineStatus;
+  /** Where its sink writes (`duckdb /abs/file.duckdb`); never a secret. */
+  readonly sinkTarget: string;
+  /**
+   * A read-only query of the sink's store while the pipeline runs (QUERY_REFUSED when the sink
+   * answers none, or is not open).
+   */
+  query(sql: string, format: SinkQueryFormat, limits: SinkQueryLimits): Promise<SinkQueryResult>;
 }
 
 /**
@@ -126,7 +135,8 @@ async function handleFor(
     ? await (await import('../transforms/transform-loader.js')).loadTransform(spec)
     : undefined;
   const source = await sourceFactory.create(spec.source.options, spec);
-  const sink = await sinkFactory.create(spec.sink.options, spec);
+  const created = await sinkFactory.create(spec.sink.options, spec);
+  const sink = opts.metrics ? instrumentSink(created, opts.metrics) : created;
   return new ComposedPipeline(spec, { source, sink, router, transform, logger }, opts, release);
 }
 
@@ -142,6 +152,7 @@ class ComposedPipeline implements PipelineHandle {
   readonly name: string;
   readonly secrets: readonly string[];
   readonly logger: Logger;
+  readonly sinkTarget: string;
   private readonly controller = new AbortController();
   private current: PipelineStatus;
   private started = false;
@@ -158,6 +169,7 @@ class ComposedPipeline implements PipelineHandle {
     this.name = spec.pipeline.name;
     this.secrets = spec.secrets;
     this.logger = parts.logger;
+    this.sinkTarget = parts.sink.target;
     this.current = { name: this.name, state: 'created', tables: [] };
   }
 
@@ -199,6 +211,15 @@ class ComposedPipeline implements PipelineHandle {
 
   status(): PipelineStatus {
     return this.current;
+  }
+
+  query(sql: string, format: SinkQueryFormat, limits: SinkQueryLimits): Promise<SinkQueryResult> {
+    const { sink } = this.parts;
+    if (!sink.query || this.current.state !== 'running') {
+      const why = sink.query ? `is ${this.current.state}` : 'has a sink that answers no query';
+      return Promise.reject(new TidemarkError('QUERY_REFUSED', `pipeline ${this.name} ${why}`));
+    }
+    return sink.query(sql, format, limits);
   }
 
   private update(s: Partial<PipelineStatus>): void {

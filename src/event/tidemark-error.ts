@@ -67,6 +67,18 @@ export const CORE_ERROR_CODES = defineErrorCodes('core', {
     summary: 'Two pipelines of one process claim one resource (a DuckDB file, a replica id).',
   },
   QUERY_FAILED: { summary: '`tidemark query`: DuckDB refused the SQL (the message is its own).' },
+  QUERY_REFUSED: {
+    summary:
+      "A query of a running pipeline's store was refused (not one SELECT, too slow, or no such store running).",
+  },
+  SERVER_UNREACHABLE: {
+    summary: 'The job server cannot be reached: start it (`tidemark server`) or pass --server URL.',
+  },
+  SERVER_AUTH: {
+    summary: "The job server refused the token: use the server's token file (TIDEMARK_TOKEN or --state-dir).",
+  },
+  JOB_NOT_FOUND: { summary: 'No job with that id on the job server (`tidemark jobs` lists them).' },
+  JOB_STATE: { summary: 'The job is not in a state that allows this (e.g. resume of a running job).' },
   INTERNAL: { summary: 'A bug in tidemark: please report it with the log.' },
 });
 

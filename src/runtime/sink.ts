@@ -75,6 +75,27 @@ export interface Sink {
   write(events: readonly DataChangeEvent[]): Promise<void>;
   flush(checkpoint: Checkpoint): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: answers one read-only query (a single SELECT) while the sink is open, for a sink
+   * whose store no other process may open meanwhile (DuckDB's one writer). Sees committed data
+   * only; at most `limits.maxRows` rows; interrupted after `limits.timeoutMs`.
+   */
+  query?(sql: string, format: SinkQueryFormat, limits: SinkQueryLimits): Promise<SinkQueryResult>;
+}
+
+export type SinkQueryFormat = 'table' | 'json' | 'jsonl' | 'csv';
+
+export interface SinkQueryLimits {
+  readonly maxRows: number;
+  readonly timeoutMs: number;
+}
+
+export interface SinkQueryResult {
+  /** The rows rendered in the format asked for. */
+  readonly output: string;
+  readonly rows: number;
+  /** True when the query had more rows than maxRows (the first maxRows are rendered). */
+  readonly truncated: boolean;
 }
 
 /**

@@ -26,6 +26,11 @@ export class StateStore {
     return new StateStore(dir, lockPath);
   }
 
+  /** Where the checkpoint of `pipelineName` is kept under `stateDir` (to put a savepoint back). */
+  static checkpointPath(stateDir: string, pipelineName: string): string {
+    return join(stateDir, 'pipelines', safeName(pipelineName), 'checkpoint.json');
+  }
+
   async load(): Promise<Checkpoint | undefined> {
     const path = join(this.dir, 'checkpoint.json');
     let text: string;

@@ -140,11 +140,12 @@ export function renderResults(readers: readonly DuckDBResultReader[], format: Qu
   return readers.map((r) => renderResult(r, format)).join(sep);
 }
 
-/** Renders a fully read result in the given format. */
-export function renderResult(reader: DuckDBResultReader, format: QueryFormat): string {
+/** Renders a fully read result (its first `maxRows` rows) in the given format. */
+export function renderResult(reader: DuckDBResultReader, format: QueryFormat, maxRows = Infinity): string {
   const names = reader.columnNames();
   const types = names.map((_, i) => reader.columnType(i));
-  const rows = reader.getRows();
+  const all = reader.getRows();
+  const rows = all.length > maxRows ? all.slice(0, maxRows) : all;
   switch (format) {
     case 'table':
       return renderTable(

@@ -58,8 +58,12 @@ import {
   SchemaChangeRefusedError,
   type Sink,
   type SinkContext,
+  type SinkQueryFormat,
+  type SinkQueryLimits,
+  type SinkQueryResult,
   type SinkSchemaCapabilities,
 } from '../../runtime/sink.js';
+import { liveQuery } from './duckdb-live-query.js';
 import type { DuckDbSinkOptions } from './options.js';
 import { StagingChunkWriter } from './duckdb-chunk-writer.js';
 import {
@@ -252,6 +256,12 @@ export class DuckDbSink implements Sink {
 
   get target(): string {
     return `duckdb ${this.path}`;
+  }
+
+  /** A read-only query while the sink is open (see duckdb-live-query.ts). */
+  async query(sql: string, format: SinkQueryFormat, limits: SinkQueryLimits): Promise<SinkQueryResult> {
+    if (!this.instance) throw new TidemarkError('QUERY_REFUSED', `${this.target} is not open`);
+    return liveQuery(this.instance, sql, format, limits);
   }
 
   async isEmpty(): Promise<boolean> {

@@ -657,7 +657,9 @@ class SourceRun {
       }
       if (!this.caughtUp && this.snapshotDone && this.reachedTarget()) {
         this.caughtUp = true;
-        yield this.caughtUpRecords();
+        // the phase is streaming from now on: said at once, not with the next binlog batch
+        this.lastStreamProgress = Date.now();
+        yield [...this.caughtUpRecords(), streamProgress(this.lastEventMs, session.committed)];
       }
       // connected lazily: a pipeline that exits at once never opens (and half-closes) a session
       if (!session.connected) session.connect();
