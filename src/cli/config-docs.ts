@@ -55,7 +55,7 @@ function blockSection(name: (typeof BLOCK_NAMES)[number]): string[] {
     case 'transform':
       return block(
         '`transform` (list)',
-        'Per-table rules. This version applies `primary-keys` and the projection `\\*`; other projections, `filter` and the other keys are refused with an error.',
+        "Per-table rules, as Flink CDC's: a projection (computed columns, metadata columns), a filter, the sink table's primary keys, and SOFT_DELETE (see Transforms above).",
         transformRuleSchema,
       );
     case 'pipeline':
