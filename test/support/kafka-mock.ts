@@ -44,16 +44,39 @@ function mockBinary(): string {
   return bin;
 }
 
-/** Starts a mock cluster of `brokers` brokers. */
+/**
+ * Starts a mock cluster of `brokers` brokers. A helper that dies before it answers (seen once on a
+ * machine under heavy load) is started once more; its exit status and stderr are in the error.
+ */
 export async function startKafkaMock(brokers = 3): Promise<KafkaMock> {
-  const child = spawn(mockBinary(), [String(brokers)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  try {
+    return await startOnce(brokers);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}; starting it once more\n`);
+    return startOnce(brokers);
+  }
+}
+
+async function startOnce(brokers: number): Promise<KafkaMock> {
+  const child = spawn(mockBinary(), [String(brokers)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const first = await lines.next();
   const bootstrap = /^bootstrap (\S+)$/.exec(String(first.value ?? ''))?.[1];
   if (bootstrap === undefined) {
     child.kill('SIGKILL');
-    throw new Error(`the Kafka mock cluster did not start: ${String(first.value)}`);
+    const exited = await new Promise<string>((resolve) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? resolve(`${child.exitCode ?? child.signalCode}`)
+        : child.once('exit', (code, signal) => resolve(`${code ?? signal}`)),
+    );
+    throw new Error(
+      `the Kafka mock cluster did not start: first line ${JSON.stringify(first.value)}, exit ${exited}, stderr ${JSON.stringify(stderr.trim())}`,
+    );
   }
+  child.stderr.removeAllListeners('data');
+  child.stderr.resume(); // drained from now on, not kept
   let queue = Promise.resolve();
   const command = (line: string): Promise<void> => {
     const next = queue.then(async () => {
