@@ -266,6 +266,11 @@ test('every key order (PAD SPACE, latin1, uca1400, _bin, ENUM, SET, BIT, DECIMAL
   }
   const r = await run.child.result;
   assert.equal(r.code, 0, r.stderr);
+  // An UPDATE sent before the test saw its table's snapshot end may commit after the end of the
+  // binlog the run caught up to; it is in the binlog after the run's last checkpoint. The resumed
+  // run reads it. An update the snapshot lost is before that checkpoint: it stays lost.
+  const again = startRun(pipeline, state, true);
+  assert.equal((await again.child.result).code, 0, again.stderr());
   const failed: string[] = [];
   for (const t of KEY_TABLES) {
     await assertSinkEqualsSource(duckPath, `SELECT id, v FROM ${name}.${t.table}`).catch((e: Error) =>
