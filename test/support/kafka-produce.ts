@@ -13,9 +13,14 @@ export async function produceMessages(
   topic: string,
   messages: readonly TestMessage[],
 ): Promise<void> {
-  const producer = new Kafka.Producer({ 'bootstrap.servers': bootstrap, dr_cb: true, 'linger.ms': 5 });
+  const producer = new Kafka.Producer({
+    'bootstrap.servers': bootstrap,
+    dr_cb: true,
+    'linger.ms': 5,
+    'message.timeout.ms': 30_000, // a test fails rather than waits 5 minutes for a dead broker
+  });
   await new Promise<void>((resolve, reject) =>
-    producer.connect({}, (e) => (e ? reject(new Error(e.message)) : resolve())),
+    producer.connect({ timeout: 10_000 }, (e) => (e ? reject(new Error(e.message)) : resolve())),
   );
   producer.setPollInterval(10);
   let pending = messages.length;
@@ -46,7 +51,7 @@ export async function groupCommitted(
 ): Promise<number> {
   const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': bootstrap, 'group.id': group }, {});
   await new Promise<void>((resolve, reject) =>
-    consumer.connect({}, (e) => (e ? reject(new Error(e.message)) : resolve())),
+    consumer.connect({ timeout: 10_000 }, (e) => (e ? reject(new Error(e.message)) : resolve())),
   );
   try {
     const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
