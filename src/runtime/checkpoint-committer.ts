@@ -54,19 +54,28 @@ export class CheckpointCommitter {
   private lastCommitAt = Date.now();
   private committing: Promise<void> | undefined;
   private commitError: Error | undefined;
-  /**
-   * Rejects with the error of the first commit that fails, for a wait that must not outlast it
-   * (the runner waiting for a quiet source, which may send nothing for long).
-   */
-  readonly failure: Promise<never>;
-  private rejectFailure: (e: Error) => void = () => undefined;
+  /** The waits watching for a commit failure (see watchFailure). */
+  private readonly failureWatchers = new Set<(e: Error) => void>();
 
   constructor(private readonly opts: CommitterOptions) {
     this.seq = opts.restored?.seq ?? 0;
     this.last = opts.restored;
-    this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
+  }
+
+  /**
+   * For a wait that must not outlast a failed commit (the runner waiting for a quiet source, which
+   * may send nothing for long): `failed` rejects with the error of the first commit that fails.
+   * One per wait, stopped after it: a race with a promise that lives as long as the run would
+   * leave a reaction on it per wait, each holding what the race settled with (every batch read).
+   */
+  watchFailure(): { readonly failed: Promise<never>; stop(): void } {
+    let reject: (e: Error) => void = () => undefined;
+    const failed = new Promise<never>((_, r) => (reject = r));
     // nobody has to race it: settle() throws the same error
-    this.failure.catch(() => undefined);
+    failed.catch(() => undefined);
+    if (this.commitError !== undefined) reject(this.commitError);
+    else this.failureWatchers.add(reject);
+    return { failed, stop: () => this.failureWatchers.delete(reject) };
   }
 
   /** Nothing was handed over since the newest boundary. */
@@ -171,7 +180,8 @@ export class CheckpointCommitter {
 
   private commitFailed(e: unknown): void {
     this.commitError ??= asError(e);
-    this.rejectFailure(this.commitError);
+    for (const reject of this.failureWatchers) reject(this.commitError);
+    this.failureWatchers.clear();
   }
 
   /**

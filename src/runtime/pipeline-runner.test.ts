@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { DataChangeEvent, SchemaChangeEvent } from '../event/change-event.js';
 import {
   parseTableId,
@@ -30,7 +32,7 @@ import {
   type SourceStep,
 } from './scripted-components.js';
 import { SchemaChangeRefusedError } from './sink.js';
-import type { SourceRecord } from './source.js';
+import type { Source, SourceRecord } from './source.js';
 import { StateStore } from './state-store.js';
 
 const PIPELINE = 'runner-test';
@@ -779,4 +781,42 @@ test('checkpointDurable: the source hears of each checkpoint once the sink commi
     flushed(sink).map((cp) => cp.source),
   );
   assert.ok(durable.length >= 2);
+});
+
+test('a batch the runner has handled is not kept: a long run does not grow with what it read', async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const dir = await stateDir(t);
+  let first: WeakRef<object> | undefined;
+  let kept: boolean | undefined;
+  const source: Source = {
+    open: () => Promise.resolve({ tables: [T] }),
+    async *read() {
+      yield [create(), boundary(0)];
+      for (let i = 1; i <= 50; i++) {
+        const batch = [row(i), boundary(i)];
+        first ??= new WeakRef(batch);
+        if (i === 50) {
+          // the runner waited for each batch racing a commit failure: that race must not keep them
+          await new Promise((resolve) => setImmediate(resolve));
+          gc();
+          kept = first.deref() !== undefined;
+        }
+        yield batch;
+      }
+      yield [CAUGHT_UP];
+    },
+    close: () => Promise.resolve(),
+  };
+  const sink = new ScriptedSink();
+  await runPipeline({
+    spec: spec(),
+    source,
+    sink,
+    router: identityRouter,
+    stateDir: dir,
+    logger: recordingLogger().logger,
+    exitWhenCaughtUp: true,
+  });
+  assert.equal(kept, false, 'the first batch is still reachable after 49 more');
 });

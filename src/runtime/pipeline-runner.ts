@@ -95,7 +95,7 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       sink,
       store,
       logger,
-      writeBatchSize: opts.writeBatchSize ?? 4096,
+      writeBatchSize: opts.writeBatchSize ?? 1024,
       restored: start.restored,
       runtimeState: () => schemas.snapshotState(),
       identity: start.identity,
@@ -241,8 +241,9 @@ class RecordLoop {
       if (abandoned)
         this.opts.logger.warn('the source failed after the run had failed', { error: errorMessage(e) });
     });
+    const watch = c.watchFailure();
     try {
-      const next = Promise.race([pending, c.failure]);
+      const next = Promise.race([pending, watch.failed]);
       if (c.hasBuffered) {
         // the source has nothing ready: hand the sink what is buffered now (a Kafka sink makes
         // it readable at once) instead of holding it until the batch fills or the next commit
@@ -259,6 +260,8 @@ class RecordLoop {
     } catch (e) {
       abandoned = true;
       throw e;
+    } finally {
+      watch.stop();
     }
   }
 
@@ -267,7 +270,8 @@ class RecordLoop {
    * only when the sink takes a batch: a promise per row costs more than the row's own work.
    */
   private async dispatch(batch: readonly SourceRecord[]): Promise<boolean> {
-    for (const rec of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const rec = batch[i]!;
       if (rec.kind === 'data') {
         const handedOver = this.onData(rec);
         if (handedOver) await handedOver;
@@ -301,8 +305,10 @@ class RecordLoop {
   }
 
   /** One row event: one event per sink table the source table is routed to (see dispatch). */
-  private readonly onRow = (rec: DataChangeEvent): Promise<void> | undefined =>
-    inOrder(this.schemas.onDataChange(rec), this.addRow);
+  private readonly onRow = (rec: DataChangeEvent): Promise<void> | undefined => {
+    const one = this.schemas.singleSinkRow(rec);
+    return one ? this.committer.add(one) : inOrder(this.schemas.onDataChange(rec), this.addRow);
+  };
 
   private readonly addRow = (ev: DataChangeEvent): Promise<void> | undefined => this.committer.add(ev);
 

@@ -463,13 +463,27 @@ export class SchemaOperator {
   }
   /** The row event in sink terms: one event per sink table (sink table id, layout and types). */
   onDataChange(ev: DataChangeEvent): readonly DataChangeEvent[] {
+    const one = this.singleSinkRow(ev);
+    return one ? [one] : this.mappingsOf(ev).map((m) => mapRowEvent(m, ev));
+  }
+
+  /**
+   * onDataChange's one event when the table goes to one sink table (the usual case, without an
+   * array per row), else undefined.
+   */
+  singleSinkRow(ev: DataChangeEvent): DataChangeEvent | undefined {
+    const ms = this.mappingsOf(ev);
+    return ms.length === 1 ? mapRowEvent(ms[0]!, ev) : undefined;
+  }
+
+  private mappingsOf(ev: DataChangeEvent): readonly RowMapping[] {
     const key = tableIdToString(ev.tableId);
     let ms = this.mappings.get(key);
     if (!ms) {
       ms = this.buildMappings(ev.tableId, key);
       this.mappings.set(key, ms);
     }
-    return ms.length === 1 ? [mapRowEvent(ms[0]!, ev)] : ms.map((m) => mapRowEvent(m, ev));
+    return ms;
   }
 
   private buildMappings(source: TableId, key: string): RowMapping[] {
