@@ -33,7 +33,7 @@ import { restoredMysqlState } from './mysql-source-state.js';
 import { StartupSkipper } from './startup-skipper.js';
 import { binlogPosition } from './snapshot/chunk-reader.js';
 import { keyColumnOrders, type KeyColumnInfo } from './snapshot/key-order.js';
-import { ChunkStreamReconciler } from './snapshot/chunk-stream-reconciler.js';
+import { ChunkStreamReconciler, type StreamVerdict } from './snapshot/chunk-stream-reconciler.js';
 import { SnapshotReaderPool, type QueueItem } from './snapshot/snapshot-reader-pool.js';
 import type { EventKeys } from './snapshot/stream-key-weigher.js';
 import {
@@ -62,6 +62,9 @@ export interface MysqlSourceSettings {
   /** `pipeline.parallelism`: snapshot readers, each on its own connection. */
   readonly parallelism?: number;
 }
+
+/** Row events decoded and handed on at a time, at most (see streamBatch). */
+const DECODED_ROWS_PER_YIELD = 1024;
 
 /**
  * `source: type: mysql`. Startup modes as in Flink CDC. The snapshot (`initial`, `snapshot`) is
@@ -700,11 +703,14 @@ class SourceRun {
     if (!ctx.signal.aborted) session.connect();
   }
 
-  /** One batch of the stream: decoded, reconciled with the snapshot, emitted. */
+  /**
+   * One batch of the stream: decoded, reconciled with the snapshot, emitted, at most about
+   * DECODED_ROWS_PER_YIELD rows at a time (a batch of 1000 rows events can hold 100k rows: decoded
+   * at once, they would all outlive the young generation of the garbage collector).
+   */
   private async *streamBatch(batch: readonly Buffer[]): AsyncGenerator<readonly SourceRecord[]> {
-    const { session, reconciler, skipper } = this.p;
-    const out: SourceRecord[] = [];
-    const raw: SourceRecord[] = [];
+    const { session } = this.p;
+    let raw: SourceRecord[] = [];
     for (const buf of batch) {
       session.process(buf, raw);
       if (!this.caughtUp && this.snapshotDone && this.reachedTarget()) {
@@ -713,14 +719,36 @@ class SourceRun {
         raw.push({ kind: 'checkpoint', state: session.state() as unknown as JsonValue });
         raw.push({ kind: 'caught-up' });
       }
+      if (raw.length >= DECODED_ROWS_PER_YIELD) {
+        yield* this.emitDecoded(raw);
+        raw = [];
+      }
     }
+    yield* this.emitDecoded(raw);
+  }
+
+  /** Decoded records of the stream: reconciled with the snapshot, emitted. */
+  private async *emitDecoded(raw: readonly SourceRecord[]): AsyncGenerator<readonly SourceRecord[]> {
+    const { session, reconciler, skipper } = this.p;
+    const out: SourceRecord[] = [];
     const keys = await reconciler.keysOf(raw);
-    for (const rec of raw) {
+    // indexed loops: for-of here allocated an iterator result per row
+    for (let i = 0; i < raw.length; i++) {
+      const rec = raw[i]!;
       if (rec.kind === 'data') {
         this.lastEventMs = rec.meta.tsMs;
         if (skipper.skipped(rec)) continue;
         this.handed.inTx = true;
-        yield* this.reconcile(rec, keys?.get(rec), out);
+        // the common case synchronously: an async generator per row costs more than the row's work
+        this.p.pool.throwIfFailed();
+        if (reconciler.passes(rec)) {
+          out.push(rec);
+          continue;
+        }
+        const k = keys?.get(rec);
+        const v = reconciler.filter(rec, k);
+        if (Array.isArray(v)) for (let j = 0; j < v.length; j++) out.push(v[j]!);
+        else yield* this.reconcile(rec, k, out, v);
       } else if (rec.kind === 'checkpoint') {
         this.handed = { state: rec.state as unknown as MysqlSourceState, inTx: false };
         out.push({ kind: 'checkpoint', state: this.state(this.handed.state) });
@@ -744,22 +772,19 @@ class SourceRun {
   }
 
   /**
-   * Adds what the reconciler makes of a row event of the stream to `out`. When it must wait for a
-   * chunk, `out` is emitted first, then the queued chunks until the wait is over.
+   * Waits until the reconciler decides about a row event of the stream (`v`: it must wait for a
+   * chunk), then adds what it makes of it to `out`. `out` is emitted first, then the queued chunks
+   * until the wait is over.
    */
   private async *reconcile(
     rec: DataChangeEvent,
     keys: EventKeys | undefined,
     out: SourceRecord[],
+    waiting: { readonly wait: Promise<void> },
   ): AsyncGenerator<readonly SourceRecord[]> {
     const { pool, reconciler } = this.p;
-    for (;;) {
-      pool.throwIfFailed();
-      const v = reconciler.filter(rec, keys);
-      if (Array.isArray(v)) {
-        out.push(...v);
-        return;
-      }
+    let v: StreamVerdict = waiting;
+    while (!Array.isArray(v)) {
       // a chunk of this key is being finished: emit it first
       if (out.length) yield out.splice(0);
       let released = false;
@@ -769,7 +794,10 @@ class SourceRun {
         if (pool.hasItems) yield* this.drainQueue();
         else await Promise.race([v.wait, this.queuedWakeup()]);
       }
+      pool.throwIfFailed();
+      v = reconciler.filter(rec, keys);
     }
+    for (const x of v) out.push(x);
   }
 
   /** Resolves when the pool queues an item or a reader ends (one promise for all waits until then). */

@@ -91,10 +91,10 @@ export class ChunkStreamReconciler {
    * to wait for. `keys`: the event's key tuples, when the batch computed (and weighed) them.
    */
   filter(ev: DataChangeEvent, keys?: EventKeys): StreamVerdict {
+    if (this.passes(ev)) return [ev];
     const name = tableIdToString(ev.tableId);
     if (!this.opts.captured.has(name)) return [];
-    const ts = this.inSnapshot.get(name);
-    if (!ts) return [ev];
+    const ts = this.inSnapshot.get(name)!; // captured, and not passing: in a snapshot
     const at = ev.meta.location ? parsePos(ev.meta.location) : this.opts.position();
     const key = ts.key;
     if (!key) return verdict(ts.decide(null, at), ev);
@@ -114,6 +114,12 @@ export class ChunkStreamReconciler {
       return [];
     }
     return verdict(ts.decide(bk ?? ak, at), ev);
+  }
+
+  /** The event is emitted as it is (filter gives [ev]): a captured table with no snapshot running. */
+  passes(ev: DataChangeEvent): boolean {
+    const name = tableIdToString(ev.tableId);
+    return this.opts.captured.has(name) && !this.inSnapshot.has(name);
   }
 
   async close(): Promise<void> {
