@@ -21,15 +21,15 @@ async function roundTrip(type: ColumnType, duckType: string, values: readonly Va
   try {
     const writer = new StagingChunkWriter([type]);
     const [stagingType] = writer.stagingTypes;
-    await conn.run(`CREATE TABLE s (v ${stagingType}, op UINTEGER)`);
+    await conn.run(`CREATE TABLE s (v ${stagingType}, op UINTEGER, seq UINTEGER)`);
     const appender = await conn.createAppender('s');
     // repeat the values past a chunk boundary, with a NULL between them
     const rows: Value[] = [];
     while (rows.length < CHUNK_ROWS + 10) rows.push(...values, null);
-    rows.forEach((v, i) => writer.add(appender, [v], i, () => undefined));
-    writer.flush(appender);
+    rows.forEach((v, i) => writer.add([v], 0, i, () => undefined));
+    writer.append(appender, writer.take());
     appender.closeSync();
-    const got = (await conn.runAndReadAll('SELECT CAST(v AS VARCHAR) FROM s ORDER BY op')).getRows();
+    const got = (await conn.runAndReadAll('SELECT CAST(v AS VARCHAR) FROM s ORDER BY seq')).getRows();
     assert.equal(got.length, rows.length);
     for (let i = 0; i < rows.length; i++) {
       const v = rows[i]!;

@@ -394,15 +394,25 @@ function mismatch(t: ColumnType, v: Value): never {
   throw new Error(`value ${shown} does not fit a ${t.kind} column`);
 }
 
+/** Chunks kept for reuse per writer: each holds CHUNK_ROWS rows of every column natively, per table. */
+const MAX_FREE_CHUNKS = 1;
+
 /**
- * Fills data chunks with rows of one table's schema (plus trailing UINTEGER op code column) and
- * appends each full chunk to an Appender. One instance per staging table; reused across batches.
+ * Fills data chunks with rows of one table's schema, plus two trailing UINTEGER columns: the op
+ * code and the row's sequence number in its batch. Rows are written into the chunks as they
+ * arrive, so no JavaScript row outlives its call (the chunks hold the values natively, outside the
+ * garbage-collected heap); `take` hands over the filled chunks, to be appended later. One
+ * instance per staging table; reused across batches.
  */
 export class StagingChunkWriter {
   private readonly writers: ColumnWriter[];
+  private readonly types: DuckDBType[];
   private readonly opData = new Uint32Array(CHUNK_ROWS);
-  private readonly chunk: DuckDBDataChunk;
+  private readonly seqData = new Uint32Array(CHUNK_ROWS);
+  private chunk: DuckDBDataChunk | undefined;
   private vectors: Vector[] = [];
+  private filled: DuckDBDataChunk[] = [];
+  private readonly free: DuckDBDataChunk[] = [];
   private rows = 0;
 
   /**
@@ -414,54 +424,77 @@ export class StagingChunkWriter {
     keyText: readonly boolean[] = [],
   ) {
     this.writers = columnTypes.map((t, i) => (keyText[i] ? keyTextWriter(t) : columnWriter(t)));
-    this.chunk = DuckDBDataChunk.create([...this.writers.map((w) => w.type), UINTEGER]);
+    this.types = [...this.writers.map((w) => w.type), UINTEGER, UINTEGER];
   }
 
-  /** The staging table's column types (DuckDB SQL), op column last. */
+  /** The staging table's column types (DuckDB SQL), the op and sequence columns last. */
   get stagingTypes(): string[] {
-    return [...this.writers.map((w) => w.type.toString()), 'UINTEGER'];
+    return this.types.map((t) => t.toString());
   }
 
   /**
-   * Adds a row with its op code; appends the chunk when full. `onZero(column)` is called for a
-   * zero date written as NULL.
+   * Adds a row with its op code and sequence number. `onZero(column)` is called for a zero date
+   * written as NULL. A row that throws leaves the writer unusable (half a row written).
    */
   add(
-    appender: DuckDBAppender,
     row: readonly (Value | undefined)[],
     op: number,
+    seq: number,
     onZero: (column: number, value: Value | undefined) => void,
   ): void {
-    if (this.rows === 0) this.begin();
+    if (this.chunk === undefined) this.begin();
     const i = this.rows;
     const vectors = this.vectors;
     for (let c = 0; c < this.writers.length; c++) {
       if (!this.writers[c]!.set(vectors[c]!, i, row[c])) onZero(c, row[c]);
     }
     this.opData[i] = op;
+    this.seqData[i] = seq;
     this.rows++;
-    if (this.rows === CHUNK_ROWS) this.flush(appender);
+    if (this.rows === CHUNK_ROWS) this.finish();
   }
 
-  /** Appends the rows added since the last append. */
-  flush(appender: DuckDBAppender): void {
-    const n = this.rows;
-    if (n === 0) return;
-    this.rows = 0;
-    const vectors = this.vectors;
-    for (let c = 0; c < this.writers.length; c++) this.writers[c]!.flush(vectors[c]!, n);
-    const opVector = vectors[this.writers.length]!;
-    bindings.copy_data_to_vector(opVector, 0, this.opData.buffer, 0, n * 4);
-    bindings.vector_ensure_validity_writable(opVector);
-    bindings.data_chunk_set_size(this.chunk.chunk, n);
-    appender.appendDataChunk(this.chunk);
+  /** The chunks of every row added since the last take; the writer starts afresh. */
+  take(): DuckDBDataChunk[] {
+    if (this.rows > 0) this.finish();
+    const out = this.filled;
+    this.filled = [];
+    return out;
+  }
+
+  /** Appends chunks taken from this writer, then keeps them for reuse. */
+  append(appender: DuckDBAppender, chunks: readonly DuckDBDataChunk[]): void {
+    for (const chunk of chunks) appender.appendDataChunk(chunk);
+    for (const chunk of chunks) if (this.free.length < MAX_FREE_CHUNKS) this.free.push(chunk);
   }
 
   private begin(): void {
-    this.chunk.reset();
+    const chunk = this.free.pop();
+    if (chunk) chunk.reset();
+    this.chunk = chunk ?? DuckDBDataChunk.create(this.types);
     const raw = this.chunk.chunk;
     this.vectors = [];
-    for (let c = 0; c <= this.writers.length; c++) this.vectors.push(bindings.data_chunk_get_vector(raw, c));
+    for (let c = 0; c < this.types.length; c++) this.vectors.push(bindings.data_chunk_get_vector(raw, c));
+  }
+
+  /** Copies the staged column data of the current chunk into its vectors; it joins the filled ones. */
+  private finish(): void {
+    const n = this.rows;
+    const chunk = this.chunk!;
+    const vectors = this.vectors;
+    const w = this.writers.length;
+    for (let c = 0; c < w; c++) this.writers[c]!.flush(vectors[c]!, n);
+    for (const [c, data] of [
+      [w, this.opData],
+      [w + 1, this.seqData],
+    ] as const) {
+      bindings.copy_data_to_vector(vectors[c]!, 0, data.buffer, 0, n * 4);
+      bindings.vector_ensure_validity_writable(vectors[c]!);
+    }
+    bindings.data_chunk_set_size(chunk.chunk, n);
+    this.filled.push(chunk);
+    this.chunk = undefined;
+    this.rows = 0;
   }
 }
 

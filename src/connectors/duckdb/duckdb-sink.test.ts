@@ -553,6 +553,43 @@ test('partial row images (binlog_row_image MINIMAL) update only the present colu
   }
 });
 
+test('one batch with every change of a key staged in order: the last per key is written', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const s: TableSchema = {
+      columns: [col('id', BIGINT, false), col('a', VARCHAR), col('b', VARCHAR)],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [8n, 'a8', 'b8']), ins(orders, [9n, 'a9', 'b9'])]);
+    await sink.flush(checkpoint(1));
+    await sink.write([
+      ins(orders, [5n, 'x', 'x']),
+      del(orders, [5n, 'x', 'x']),
+      ins(orders, [5n, 'a5', 'b5']), // deleted, then inserted again
+      ins(orders, [6n, 'a6', 'b6']),
+      upd(orders, [6n, 'a6', 'b6'], [7n, 'a7', 'b7']), // the key moves
+      ins(orders, [6n, 'a6bis', null]), // and the old key is used again
+      del(orders, [8n, 'a8', 'b8']),
+      ins(orders, [8n, 'A8', 'B8']), // an existing key deleted and inserted
+      del(orders, [9n, undefined, undefined]),
+      upd(orders, [9n, undefined, undefined], [undefined, 'A9', undefined]), // partial after a delete
+    ]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['5', 'a5', 'b5'],
+      ['6', 'a6bis', null],
+      ['7', 'a7', 'b7'],
+      ['8', 'A8', 'B8'],
+      ['9', 'A9', null],
+    ]);
+  } finally {
+    t.cleanup();
+  }
+});
+
 interface ExactCase {
   readonly name: string;
   readonly type: ColumnType;
@@ -942,9 +979,12 @@ test('a zero date in a key column DuckDB holds as TIMESTAMP (an older table) is 
       columns: [col('d', { kind: 'timestamp', precision: 0 }, false), col('v', VARCHAR)],
       primaryKeys: ['d'],
     });
-    await sink.write([ins(id, ['2024-01-01 00:00:00', 'ok']), ins(id, ['0000-00-00 00:00:00', 'zero'])]);
+    // refused where the row is staged (the write) or at the latest when it is written (the flush)
     await assert.rejects(
-      sink.flush(checkpoint(1)),
+      (async () => {
+        await sink.write([ins(id, ['2024-01-01 00:00:00', 'ok']), ins(id, ['0000-00-00 00:00:00', 'zero'])]);
+        await sink.flush(checkpoint(1));
+      })(),
       (e: unknown) =>
         e instanceof TidemarkError &&
         e.code === 'SINK_WRITE' &&

@@ -44,7 +44,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance } from '@duckdb/node-api';
 import type { AddedColumn, DataChangeEvent, Row, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
@@ -77,19 +77,17 @@ import {
 import { DEFAULT_MEMORY_LIMIT_BYTES, DuckDbMemoryLimit, memoryLimitBytes } from './duckdb-memory-limit.js';
 import type { MemoryLimitChange } from './duckdb-memory-limit.js';
 import { openDuckDb, qualifiedTableName } from './duckdb-open.js';
-import {
-  TransactionFootprint,
-  inPlaceUpdateBytes,
-  indexKeyBytes,
-  rowBytes,
-} from './duckdb-transaction-footprint.js';
+import { TransactionFootprint } from './duckdb-transaction-footprint.js';
 import { quoteIdent, quoteString } from './quote-ident.js';
-import { ChangeBuffer, type BufferedTable, type TableChanges } from '../../runtime/change-buffer.js';
+import { rowChanges, upsertKey, type RowChangeTable } from '../../runtime/row-changes.js';
+import { OP_DELETE, OP_UPSERT, TableBatch } from './duckdb-table-batch.js';
 import { SinkOperationQueue } from '../../runtime/sink-operation-queue.js';
 
 export const CHECKPOINT_SCHEMA = '_tidemark';
 const CHECKPOINT_TABLE = qualifiedTableName(CHECKPOINT_SCHEMA, 'checkpoints');
 const OP_COLUMN = '__tidemark_op';
+/** The staging table's column of a row's sequence number in its batch (the last per key wins). */
+const SEQ_COLUMN = '__tidemark_seq';
 /**
  * Bytes of buffered rows (estimated, see rowBytes) that make a batch even below `batch.size`
  * rows: rows with large values are written in batches of about this size, which bounds the rows
@@ -105,25 +103,7 @@ const MAX_BATCH_BYTES = 16 * 1024 * 1024;
  * less (DELETE + INSERT adds the new keys to an index in memory).
  */
 const REPLACE_IN_PLACE_MAX_ROW_BYTES = 128;
-/** Op codes of the staging table: upsert, delete, and from OP_PARTIAL on one per partial-image mask. */
-const OP_UPSERT = 0;
-const OP_DELETE = 1;
-const OP_PARTIAL = 2;
-
-/** A batch in the staging table: its counts, partial-image masks and integer key range. */
-interface StagedBatch {
-  readonly table: string;
-  deletes: number;
-  upserts: number;
-  readonly partialMasks: Map<string, number>;
-  lo?: number | bigint;
-  hi?: number | bigint;
-}
-
-/** Rows of one table taken from the buffer, to be written into DuckDB. */
-type PendingBatch = TableChanges<TableState>;
-
-interface TableState extends BufferedTable {
+interface TableState extends RowChangeTable {
   readonly id: TableId;
   readonly label: string;
   /** Columns of `schema` (the width of every image). */
@@ -148,7 +128,7 @@ interface TableState extends BufferedTable {
    * have (a superset). A batch whose keys lie outside them all is written with a plain INSERT.
    */
   keyRanges: KeyRanges | undefined;
-  /** Fills the staging table column-wise; created with the staging table. */
+  /** Stages rows column-wise as they arrive; created with the table's first batch. */
   chunkWriter: StagingChunkWriter | undefined;
   /** Temp staging table name, once created in the open transaction. */
   staging: string | undefined;
@@ -175,8 +155,10 @@ export class DuckDbSink implements Sink {
   private pipelineName = '';
   private readonly tables = new Map<string, TableState>();
   private inTransaction = false;
-  /** The rows given and not yet written (bounded by batch.size and MAX_BATCH_BYTES). */
-  private readonly changes: ChangeBuffer<TableState>;
+  /** The rows given and not yet written, per table (bounded by batch.size and MAX_BATCH_BYTES). */
+  private batches = new Map<TableState, TableBatch>();
+  private stagedRows = 0;
+  private stagedBytes = 0;
   /** The rows the open transaction inserted: what DuckDB must hold at once to write and commit it. */
   private readonly footprint = new TransactionFootprint();
   private stagingSeq = 0;
@@ -200,11 +182,6 @@ export class DuckDbSink implements Sink {
 
   constructor(options: DuckDbSinkOptions) {
     this.options = options;
-    this.changes = new ChangeBuffer({
-      maxRows: options['batch.size'],
-      maxBytes: MAX_BATCH_BYTES,
-      rowBytes,
-    });
   }
 
   /** The absolute path of the database file (or `:memory:`). */
@@ -337,7 +314,8 @@ export class DuckDbSink implements Sink {
 
   async write(events: readonly DataChangeEvent[]): Promise<void> {
     this.queue.checkUsable();
-    for (const ev of events) {
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i]!;
       const t = this.tables.get(tableKey(ev.tableId));
       if (!t) {
         await this.queue.idle();
@@ -349,20 +327,52 @@ export class DuckDbSink implements Sink {
         );
         return;
       }
+      if (this.repeatsPartial(t, ev)) {
+        // its missing columns keep the values of the key's row staged before: that row is written first
+        await this.queue.idle();
+        this.queue.checkUsable();
+        this.writeBuffered();
+      }
       try {
         if (t.jsonColumns.length > 0 && ev.after) checkJson(t, ev.after);
-        this.changes.add(t, ev);
+        this.stage(t, ev);
       } catch (e) {
         await this.queue.idle();
         await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
       }
-      if (this.changes.full) {
-        // One batch may be in DuckDB while the next one is buffered: wait for it first.
+      if (this.stagedRows >= this.options['batch.size'] || this.stagedBytes >= MAX_BATCH_BYTES) {
+        // One batch may be in DuckDB while the next one is staged: wait for it first.
         await this.queue.idle();
         this.queue.checkUsable();
         this.writeBuffered();
       }
     }
+  }
+
+  /** Stages the row changes of one event into its table's batch. */
+  private stage(t: TableState, ev: DataChangeEvent): void {
+    let b = this.batches.get(t);
+    if (b === undefined) {
+      const writer = (t.chunkWriter ??= new StagingChunkWriter(
+        t.schema.columns.map((c) => c.type),
+        t.keyText,
+      ));
+      const rangeKey = t.keyRanges ? t.keyIndexes![0] : undefined;
+      b = new TableBatch(t, writer, rangeKey, (i, v) => this.warnZero(t, i, v));
+      this.batches.set(t, b);
+    }
+    const rows = b.rows;
+    const bytes = b.upsertBytes;
+    rowChanges(t, ev, b);
+    this.stagedRows += b.rows - rows;
+    this.stagedBytes += b.upsertBytes - bytes;
+  }
+
+  /** A partial image (MINIMAL/NOBLOB) of a key the table's batch already has a change of. */
+  private repeatsPartial(t: TableState, ev: DataChangeEvent): boolean {
+    if (!t.keyIndexes || !ev.after?.includes(undefined)) return false;
+    const key = upsertKey(t, ev);
+    return key !== undefined && (this.batches.get(t)?.has(key) ?? false);
   }
 
   /**
@@ -827,38 +837,53 @@ export class DuckDbSink implements Sink {
   // ---- rows -----------------------------------------------------------------------------------
 
   /**
-   * Takes every buffered row and queues its writing into the open transaction. Does not wait: the
+   * Takes every staged row and queues its writing into the open transaction. Does not wait: the
    * error of a failed write surfaces at the next call (the sink is failed by then).
    */
   private writeBuffered(): void {
-    if (this.changes.size === 0) return;
-    const batches = this.changes.take();
+    if (this.stagedRows === 0) return;
+    const batches = [...this.batches.values()].map((b) => ({ b, chunks: b.take() }));
+    this.batches = new Map();
+    this.stagedRows = 0;
+    this.stagedBytes = 0;
     this.queue.runDetached(async () => {
-      for (const b of batches) {
+      for (const { b, chunks } of batches) {
+        const t = b.table as TableState;
         try {
           await this.begin();
-          await this.writeTable(b);
+          await this.writeTable(t, b, chunks);
         } catch (e) {
-          await this.fail(e, 'SINK_WRITE', `writing ${b.table.label}`, b.table.label);
+          await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
         }
       }
     });
   }
 
-  private async writeTable(b: PendingBatch): Promise<void> {
-    const t = b.table;
+  private async writeTable(t: TableState, b: TableBatch, chunks: readonly DuckDBDataChunk[]): Promise<void> {
     const conn = this.connection();
-    const wide = await this.reserveMemory(b);
-    const staged = await this.stage(b);
-    const { deletes, upserts, partialMasks, lo, hi } = staged;
+    const wide = await this.reserveMemory(t, b);
+    const staging = await this.stagingTable(t);
+    const appender = await conn.createAppender(staging, 'main', 'temp');
+    try {
+      b.append(appender, chunks);
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    const { deletes, upserts, partialMasks, lo, hi } = b;
     const ranges = t.keyRanges;
     if (t.keyIndexes && !this.createdInTxn.has(tableKey(t.id))) this.dirty.add(tableKey(t.id));
-    const s = `temp.main.${quoteIdent(staged.table)}`;
+    const stagingTableName = `temp.main.${quoteIdent(staging)}`;
     const op = quoteIdent(OP_COLUMN);
     const cols = t.targetColumns.map(quoteIdent).join(', ');
     const select = (): string => t.targetSource.map((i) => (i >= 0 ? `s.c${i}` : 'NULL')).join(', ');
     if (t.keyIndexes) {
       const keys = t.keyIndexes;
+      // a key staged more than once: its last change alone
+      const s = b.duplicates
+        ? `(SELECT * FROM ${stagingTableName} QUALIFY row_number() OVER (PARTITION BY ` +
+          `${keys.map((i) => `c${i}`).join(', ')} ORDER BY ${quoteIdent(SEQ_COLUMN)} DESC) = 1)`
+        : stagingTableName;
       const on = keys.map((i) => `t.${quoteIdent(t.schema.columns[i]!.name)} = s.c${i}`).join(' AND ');
       // Keys that cannot be in the table yet (a snapshot's chunks, new rows) are simply inserted:
       // INSERT OR REPLACE costs about twice a plain INSERT (and its commit as much again). Rows
@@ -878,10 +903,10 @@ export class DuckDbSink implements Sink {
       }
       for (const [mask, code] of partialMasks) await this.writePartial(t, s, mask, code);
     } else if (upserts > 0) {
-      await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${s} AS s`);
+      await conn.run(`INSERT INTO ${t.qualified} (${cols}) SELECT ${select()} FROM ${stagingTableName} AS s`);
     }
     if (ranges && lo !== undefined) ranges.add(BigInt(lo), BigInt(hi!));
-    await conn.run(`DELETE FROM ${s}`);
+    await conn.run(`DELETE FROM ${stagingTableName}`);
   }
 
   /**
@@ -890,82 +915,21 @@ export class DuckDbSink implements Sink {
    * committing the transaction need. Returns whether the upserts' rows are wide (written as DELETE
    * + INSERT when their keys may exist, see REPLACE_IN_PLACE_MAX_ROW_BYTES).
    */
-  private async reserveMemory(b: PendingBatch): Promise<boolean> {
-    const t = b.table;
+  private async reserveMemory(t: TableState, b: TableBatch): Promise<boolean> {
     const table = this.footprint.table(tableKey(t.id));
-    const width = t.schema.columns.length;
-    let batchBytes = 0;
-    const upserts: number[] = [];
-    const count = (bytes: number, upsert: boolean): void => {
-      batchBytes += bytes;
-      if (!upsert) return;
-      table.insert(bytes);
-      upserts.push(bytes);
-    };
-    if (t.keyIndexes) for (const e of b.byKey.values()) count(e.bytes, e.op === 'upsert');
-    else for (const bytes of b.rowBytes) count(bytes, true);
-    const wide = upserts.reduce((a, x) => a + x, 0) >= REPLACE_IN_PLACE_MAX_ROW_BYTES * upserts.length;
-    if (t.keyIndexes) {
-      const keys = t.keyIndexes;
-      let held = 0;
-      if (wide) for (const e of b.byKey.values()) held += indexKeyBytes(rowBytes(keys.map((i) => e.row[i])));
-      else for (const bytes of upserts) held += inPlaceUpdateBytes(bytes, width);
-      this.footprint.hold(held);
-    }
-    this.footprint.batch(batchBytes);
+    for (let i = 0; i < b.upsertRowBytes.length; i++) table.insert(b.upsertRowBytes[i]!);
+    const wide = b.upsertBytes >= REPLACE_IN_PLACE_MAX_ROW_BYTES * b.upsertRowBytes.length;
+    if (t.keyIndexes) this.footprint.hold(wide ? b.heldByKey : b.heldInPlace);
+    this.footprint.batch(b.bytes);
     const change = await this.memoryLimit?.fitTransaction(this.connection(), this.footprint.neededBytes);
     if (change !== undefined) this.logMemoryLimit(change, 'the open transaction');
     return wide;
   }
 
-  /** Stages the batch's rows into the staging table; returns what the statements need to know. */
-  private async stage(b: PendingBatch): Promise<StagedBatch> {
-    const t = b.table;
-    const stage = await this.stagingTable(t);
-    const writer = t.chunkWriter!;
-    const appender = await this.connection().createAppender(stage, 'main', 'temp');
-    const out: StagedBatch = { table: stage, deletes: 0, upserts: 0, partialMasks: new Map() };
-    const keyIndex = t.keyIndexes?.[0] ?? 0;
-    try {
-      const onZero = (i: number, v: Value | undefined): void => this.warnZero(t, i, v);
-      if (t.keyIndexes) {
-        for (const e of b.byKey.values()) {
-          if (e.op === 'delete') {
-            out.deletes++;
-            writer.add(appender, e.row, OP_DELETE, onZero);
-            continue;
-          }
-          if (t.keyRanges) {
-            const k = e.row[keyIndex] as number | bigint;
-            if (out.lo === undefined || k < out.lo) out.lo = k;
-            if (out.hi === undefined || k > out.hi) out.hi = k;
-          }
-          if (e.row.includes(undefined)) {
-            const mask = e.row.map((v) => (v === undefined ? '0' : '1')).join('');
-            let code = out.partialMasks.get(mask);
-            if (code === undefined) out.partialMasks.set(mask, (code = OP_PARTIAL + out.partialMasks.size));
-            writer.add(appender, e.row, code, onZero);
-          } else {
-            out.upserts++;
-            writer.add(appender, e.row, OP_UPSERT, onZero);
-          }
-        }
-      } else {
-        for (const row of b.rows) writer.add(appender, row, OP_UPSERT, onZero);
-        out.upserts = b.rows.length;
-      }
-      writer.flush(appender);
-      appender.flushSync();
-    } catch (e) {
-      t.chunkWriter = undefined; // may hold half a row
-      throw e;
-    } finally {
-      appender.closeSync();
-    }
-    return out;
-  }
-
-  /** Partial images with one mask: only the columns present are written, the others keep their values. */
+  /**
+   * Partial images with one mask: only the columns present are written, the others keep their
+   * values. `s`: the staging table (or the query of its last row per key).
+   */
   private async writePartial(t: TableState, s: string, mask: string, code: number): Promise<void> {
     const keys = t.keyIndexes!;
     const present = t.targetColumns
@@ -985,16 +949,13 @@ export class DuckDbSink implements Sink {
 
   /**
    * The temp staging table of `t` (created in the open transaction): one column per schema column,
-   * typed as the chunk writer fills it (JSON as VARCHAR, cast by the INSERT), and the op code.
+   * typed as the chunk writer fills it (JSON as VARCHAR, cast by the INSERT), the op code and the
+   * sequence number.
    */
   private async stagingTable(t: TableState): Promise<string> {
-    t.chunkWriter ??= new StagingChunkWriter(
-      t.schema.columns.map((c) => c.type),
-      t.keyText,
-    );
     if (t.staging) return t.staging;
     const cols = t.schema.columns.map((c, i) => `c${i} ${t.keyText[i] ? 'VARCHAR' : stagingType(c.type)}`);
-    cols.push(`${quoteIdent(OP_COLUMN)} UINTEGER`);
+    cols.push(`${quoteIdent(OP_COLUMN)} UINTEGER`, `${quoteIdent(SEQ_COLUMN)} UINTEGER`);
     await this.connection().run(
       `CREATE OR REPLACE TEMP TABLE ${quoteIdent(t.stagingName)} (${cols.join(', ')})`,
     );
@@ -1106,9 +1067,14 @@ export class DuckDbSink implements Sink {
     this.inTransaction = false;
     this.dirty.clear();
     this.createdInTxn.clear();
-    this.changes.clear();
+    this.batches.clear();
+    this.stagedRows = 0;
+    this.stagedBytes = 0;
     this.footprint.reset();
-    for (const t of this.tables.values()) t.staging = undefined;
+    for (const t of this.tables.values()) {
+      t.staging = undefined;
+      t.chunkWriter = undefined; // may hold part of a row that failed
+    }
     try {
       await this.conn?.run('ROLLBACK');
     } catch {
