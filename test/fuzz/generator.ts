@@ -656,7 +656,8 @@ export class Generator {
       return { k: 'alter', table: { db: t.db, name: t.name }, clauses: [{ k: 'rename-table', to }] };
     }
     const pairs = [{ from: { db: t.db, name: t.name }, to }];
-    const others = [...s.source.values()].filter((x) => x !== t);
+    // (a transformed table keeps its name, a shard its route: not the other half of a swap)
+    const others = [...s.source.values()].filter((x) => x !== t && !this.special(x));
     if (this.evolve && others.length && this.rng.chance(0.3)) {
       // a swap: the second table takes the first one's old name
       const o = this.rng.pick(others);
@@ -668,6 +669,9 @@ export class Generator {
   // ---- ALTER TABLE --------------------------------------------------------------------------------
 
   private alterFor(t: SourceTable, s: GenState): Op {
+    // shards stay alike under ignore and exception (see shardTables): a later pipeline merges them
+    if (this.isShard(t) && (this.config.behavior === 'ignore' || this.config.behavior === 'exception'))
+      return this.insertFor(t);
     const clauses: AlterClause[] = [];
     const n = this.f.has('multi-clause')
       ? this.rng.weighted([
