@@ -114,6 +114,16 @@ export class Generator {
   /** The current rules, by table (their filter decides which statements are well defined). */
   private rules = new Map<string, TransformSpec>();
   private merge: MergeSpec | undefined;
+  /** The shards' key and shared columns (each shard draws its own types of them). */
+  private shardLayout:
+    | {
+        keyName: string;
+        keyType: TypeSpec;
+        shared: { name: string; make: () => TypeSpec }[];
+        first: ColumnDef[];
+      }
+    | undefined;
+  private shardsMade = 0;
   private computedNo = 0;
 
   constructor(private readonly config: ScenarioConfig) {
@@ -123,6 +133,11 @@ export class Generator {
     this.names = new Names(this.rng.fork('names'), this.f.has('odd-names'));
     this.opsLeft = config.operations;
     this.lit = { large: this.f.has('large-rows'), foreign: true };
+  }
+
+  /** Behaviours under which a merged table follows its shards' changes. */
+  private get evolveOrLenient(): boolean {
+    return this.config.behavior !== 'ignore' && this.config.behavior !== 'exception';
   }
 
   private get evolve(): boolean {
@@ -188,14 +203,23 @@ export class Generator {
         ]),
       });
     }
+    this.shardLayout = { keyName: this.names.column(), keyType, shared, first: [] };
+    return [1, 2, 3].slice(0, r.int(2, 3)).flatMap((n) => this.shardTable(n));
+  }
+
+  /** Shard n: its create and a few inserts. */
+  private shardTable(n: number): LogEntry[] {
+    const r = this.trng;
+    const db = this.merge!.db;
+    const { keyName, keyType, shared } = this.shardLayout!;
     const out: LogEntry[] = [];
-    const keyName = this.names.column();
     // Under ignore and exception a later table's create that would change the merged table is not
     // applied (refused): the tables are alike there (as MODIFY keeps the DuckDB type under ignore)
     const alike = this.config.behavior === 'ignore' || this.config.behavior === 'exception';
-    const first: ColumnDef[] = [];
-    for (let n = 1, count = r.int(2, 3); n <= count; n++) {
+    const first = this.shardLayout!.first;
+    {
       const table = { db, name: `shard_${n}` };
+      this.shardsMade = Math.max(this.shardsMade, n);
       this.usedTables.add(table.name);
       const columns: ColumnDef[] = [{ name: keyName, type: keyType, notNull: true }];
       if (alike && n > 1) columns.push(...first);
@@ -446,6 +470,8 @@ export class Generator {
       [tables.length && f.has('drop-table') ? 0.8 * ddlWeight : 0, 'drop'],
       [tables.length && f.has('rename-table') ? 1 * ddlWeight : 0, 'rename'],
       [tables.length && f.has('truncate') ? 0.6 * ddlWeight : 0, 'truncate'],
+      // a shard created while the pipeline runs joins the merged table (widening it)
+      [this.merge && f.has('create-table') && this.evolveOrLenient ? 0.8 : 0, 'create-shard'],
     ];
     if (kinds.every(([w]) => w === 0)) return undefined;
     const kind = this.rng.weighted(kinds);
@@ -470,16 +496,16 @@ export class Generator {
           like: { db: t!.db, name: t!.name },
           ifNotExists: f.has('if-exists') && this.rng.chance(0.2),
         };
-      case 'drop': {
-        // a shard stays (its sink table holds the other shards' rows)
-        const droppable = tables.filter((x) => !this.isShard(x));
-        return droppable.length ? this.dropFor(droppable) : this.insertFor(t!);
+      case 'create-shard': {
+        const entries = this.shardTable(this.shardsMade + 1);
+        return entries[0]!.t === 'op' ? entries[0]!.op : undefined;
       }
+      case 'drop':
+        return this.dropFor(tables);
       case 'rename':
         // a transformed table keeps its rule's name, a shard its route
         return this.special(t!) ? this.insertFor(t!) : this.renameFor(t!, s);
       default:
-        if (this.isShard(t!)) return this.insertFor(t!);
         return { k: 'truncate', table: { db: t!.db, name: t!.name } };
     }
   }

@@ -154,6 +154,8 @@ export class SinkModel {
   readonly routes = new Map<string, string>();
   /** Set once a change the exception behaviour refuses happened: later changes do not reach the sink. */
   frozen: ExpectedFailure | undefined;
+  /** The pipeline's merged route: shards created later join its sink table. */
+  merge: MergeSpec | undefined;
   /**
    * Tables whose columns changed type in a way that converts values (narrowing, another family):
    * DuckDB's casts are not MySQL's, so a clear error naming the table is an accepted outcome.
@@ -170,6 +172,7 @@ export class SinkModel {
   ): SinkModel {
     const m = new SinkModel(behavior);
     const merge = rules.merge;
+    m.merge = merge;
     const shards = merge ? [...source.values()].filter((t) => isShard(merge, t)) : [];
     if (merge && shards.length) m.tables.set(tableKey(merge.db, merge.sink), mergedTable(merge, shards));
     for (const [k, t] of source) {
@@ -420,6 +423,7 @@ export class SinkModel {
 
   private onCreate(t: SourceTable): void {
     const k = tableKey(t.db, t.name);
+    if (this.merge && isShard(this.merge, t)) return this.onCreateShard(this.merge, t);
     this.routes.set(k, k);
     const existing = this.tables.get(k);
     if (!existing) {
@@ -440,13 +444,20 @@ export class SinkModel {
     if (this.behavior === 'exception') return this.freeze(k, 'drop table');
     const sink = this.routes.get(k);
     this.routes.delete(k);
-    if (this.evolve && sink !== undefined) this.tables.delete(sink);
+    // a merged table holding other tables' rows stays (with the dropped table's rows)
+    if (this.evolve && sink !== undefined && !this.shared(sink)) this.tables.delete(sink);
+  }
+
+  /** Whether other source tables are routed to the sink table too. */
+  private shared(sink: string): boolean {
+    return [...this.routes.values()].includes(sink);
   }
 
   private onTruncate(k: string): void {
     if (this.behavior === 'exception') return this.freeze(k, 'truncate table');
     const t = this.sinkOf(k);
-    if (this.evolve && t) {
+    const others = [...this.routes].some(([src, sink]) => src !== k && sink === this.routes.get(k));
+    if (this.evolve && t && !others) {
       t.keyed.clear();
       t.append = [];
     }
@@ -637,6 +648,37 @@ export class SinkModel {
     }
   }
 
+  /**
+   * A shard created while the pipeline runs: it joins the merged table (created if no shard is
+   * left), which gains its columns (NULL in the rows it has) and widens the shared ones (DECIMAL
+   * values then at the wider scale).
+   */
+  private onCreateShard(merge: MergeSpec, t: SourceTable): void {
+    const k = tableKey(merge.db, merge.sink);
+    this.routes.set(tableKey(t.db, t.name), k);
+    const m = this.tables.get(k);
+    if (!m) {
+      this.tables.set(k, mergedTable(merge, [t]));
+      return;
+    }
+    if (this.behavior === 'ignore') return;
+    for (const c of t.columns) {
+      const i = m.columns.findIndex((x) => lc(x.name) === lc(c.name));
+      if (i < 0) {
+        m.columns.push({ name: c.name, type: c.type });
+        for (const r of [...m.keyed.values(), ...m.append]) r.set(lc(c.name), null);
+        continue;
+      }
+      const type = widerType(m.columns[i]!.type, c.type);
+      m.columns[i] = { name: m.columns[i]!.name, type };
+      if (type.f !== 'decimal') continue;
+      for (const r of [...m.keyed.values(), ...m.append]) {
+        const v = r.get(lc(c.name));
+        if (v != null && v !== ANY) r.set(lc(c.name), rescale(v, type.s));
+      }
+    }
+  }
+
   /** A deep copy (the state at a point of the log). */
   clone(): SinkModel {
     const m = new SinkModel(this.behavior);
@@ -651,6 +693,7 @@ export class SinkModel {
     }
     for (const [k, v] of this.routes) m.routes.set(k, v);
     m.frozen = this.frozen;
+    m.merge = this.merge;
     for (const l of this.lossy) m.lossy.add(l);
     return m;
   }
