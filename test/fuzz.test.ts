@@ -2,7 +2,7 @@
 // scenarios over all five schema.change.behavior values and every feature, each compared with the
 // model after every run; about two minutes on an idle 2-core machine (the timeout allows for a
 // loaded one). A failure prints the seed and its statement log (`npm run fuzz -- --seed-list S`
-// reproduces and shrinks it).
+// reproduces and shrinks it). Seven of them draw transform rules, three a merged route.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';

@@ -26,13 +26,7 @@ export function schemaChanges(
     cur = applySchemaChange(cur, c)!;
   };
   if (cause.type === 'rename-column') {
-    const renames = cause.renames.filter(
-      (r) =>
-        has(cur.columns, r.from) &&
-        !has(after.columns, r.from) &&
-        has(after.columns, r.to) &&
-        !has(cur.columns, r.to),
-    );
+    const renames = carriedRenames(cur, after, cause.renames);
     if (renames.length) push({ type: 'rename-column', renames });
   }
   const dropped = cur.columns.filter((c) => !has(after.columns, c.name)).map((c) => c.name);
@@ -52,6 +46,30 @@ export function schemaChanges(
   if (keys(cur) !== keys(after)) push({ type: 'alter-primary-key', primaryKeys: after.primaryKeys });
   checkSame(table, cur, after);
   return out;
+}
+
+/**
+ * The source's renames that the transformed table follows: from a column it has to a column it
+ * gets. They apply at once, as in the ALTER: an old name still there afterwards, or a new name
+ * there before, is fine when another of them renames into it or away from it (a swap, or a chain
+ * like `RENAME COLUMN a TO c, RENAME COLUMN b TO a`); taken one by one, a chain would become a drop
+ * and an add, and the column that takes a name would keep the old column's values.
+ */
+function carriedRenames(
+  cur: TableSchema,
+  after: TableSchema,
+  renames: readonly { readonly from: string; readonly to: string }[],
+): { from: string; to: string }[] {
+  let kept = renames.filter((r) => has(cur.columns, r.from) && has(after.columns, r.to));
+  for (;;) {
+    const next = kept.filter(
+      (r) =>
+        (!has(after.columns, r.from) || kept.some((x) => same(x.to, r.from))) &&
+        (!has(cur.columns, r.to) || kept.some((x) => same(x.from, r.to))),
+    );
+    if (next.length === kept.length) return next.map((r) => ({ from: r.from, to: r.to }));
+    kept = next;
+  }
 }
 
 /** Columns of `after` that `cur` lacks, each placed after its predecessor in `after`. */

@@ -65,6 +65,51 @@ test('a * projection with a computed column follows added, renamed and dropped c
   assert.deepEqual(out?.after, [1, 'x', 2, 'X']);
 });
 
+test('a * projection follows renames of one ALTER at once: a chain and a swap stay renames', () => {
+  // fuzz seed 2186: `RENAME COLUMN a TO c, RENAME COLUMN b TO a` became a drop of b and an add of
+  // c, so the sink's column a kept the old a's values instead of taking b's (silently)
+  const chain = ev({
+    type: 'rename-column',
+    renames: [
+      { from: 'a', to: 'c' },
+      { from: 'b', to: 'a' },
+    ],
+  });
+  const op = operator({ projection: '\\*, id + 1 AS id1' });
+  op.onSchemaChange(ev({ type: 'create-table', schema }));
+  assert.deepEqual(
+    op.onSchemaChange(chain).map((c) => c.change),
+    [
+      {
+        type: 'rename-column',
+        renames: [
+          { from: 'a', to: 'c' },
+          { from: 'b', to: 'a' },
+        ],
+      },
+    ],
+  );
+  const swap = ev({
+    type: 'rename-column',
+    renames: [
+      { from: 'c', to: 'a' },
+      { from: 'a', to: 'c' },
+    ],
+  });
+  assert.deepEqual(
+    op.onSchemaChange(swap).map((c) => c.change),
+    [
+      {
+        type: 'rename-column',
+        renames: [
+          { from: 'c', to: 'a' },
+          { from: 'a', to: 'c' },
+        ],
+      },
+    ],
+  );
+});
+
 test('a column list stays; renaming a column it names is an error naming the DDL', () => {
   const op = operator({ projection: 'id, a' });
   assert.deepEqual(names(follow(op, [ev({ type: 'drop-column', columns: ['b'] })])), ['id', 'a']);

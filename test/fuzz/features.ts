@@ -46,6 +46,11 @@ export const FEATURES = {
   concurrent: 'statements executed while the pipeline streams',
   'parallel-snapshot': 'pipeline.parallelism > 1 and small snapshot chunks',
   'restart-fresh': 'new pipelines (new state and sink) later in a scenario: a snapshot of the changed tables',
+  transform:
+    'transform rules on some tables: \\* plus computed columns (UPPER, + 1, * 2, CONCAT/CAST, CASE, COALESCE, metadata) and a filter',
+  merge: 'shard tables db.shard_* routed into one sink table (merged columns, widened types, disjoint keys)',
+  'merge-shard-columns':
+    'the merge route with shard-columns: true (_db_name, _table_name in the key; keys overlap)',
 } as const;
 
 export type Feature = keyof typeof FEATURES;

@@ -28,6 +28,18 @@ import type { Behavior, SinkModel } from './sink-model.js';
 import { tableKey, type SourceSnapshot, type SourceTable } from './source-state.js';
 import { quoteString, qi, type TypeSpec } from './type-spec.js';
 import { randomKeyLiteral, randomLiteral, type LiteralOptions } from './values.js';
+import {
+  isArithType,
+  isIntType,
+  isStringType,
+  PLAIN_NAME,
+  referencedColumns,
+  type ComputedColumn,
+  type Expr,
+  type Filter,
+  type MergeSpec,
+  type TransformSpec,
+} from './transform-model.js';
 
 export interface ScenarioConfig {
   readonly seed: number;
@@ -95,13 +107,37 @@ export class Generator {
   /** Clauses that go with the one just made (ADD PRIMARY KEY after DROP PRIMARY KEY). */
   private readonly extra: AlterClause[] = [];
   private readonly lit: LiteralOptions;
+  /** Decisions of the transform and merge features (their own stream: other seeds stay as they were). */
+  private readonly trng: Prng;
+  /** Tables (lower-case db.table) that got a transform rule: they keep one in every new pipeline. */
+  private readonly transformed = new Set<string>();
+  /** The current rules, by table (their filter decides which statements are well defined). */
+  private rules = new Map<string, TransformSpec>();
+  private merge: MergeSpec | undefined;
+  /** The shards' key and shared columns (each shard draws its own types of them). */
+  private shardLayout:
+    | {
+        keyName: string;
+        keyType: TypeSpec;
+        shared: { name: string; make: () => TypeSpec }[];
+        first: ColumnDef[];
+      }
+    | undefined;
+  private shardsMade = 0;
+  private computedNo = 0;
 
   constructor(private readonly config: ScenarioConfig) {
     this.rng = new Prng(`scenario:${config.seed}`);
+    this.trng = new Prng(`transform:${config.seed}`);
     this.f = new Set(config.features);
     this.names = new Names(this.rng.fork('names'), this.f.has('odd-names'));
     this.opsLeft = config.operations;
     this.lit = { large: this.f.has('large-rows'), foreign: true };
+  }
+
+  /** Behaviours under which a merged table follows its shards' changes. */
+  private get evolveOrLenient(): boolean {
+    return this.config.behavior !== 'ignore' && this.config.behavior !== 'exception';
   }
 
   private get evolve(): boolean {
@@ -121,7 +157,194 @@ export class Generator {
         out.push({ t: 'op', op: this.insertOp(op.table, op.columns, op.key, []) });
       }
     }
+    if (this.f.has('merge') && this.trng.chance(0.4)) out.push(...this.shardTables());
     return out;
+  }
+
+  /**
+   * Two or three tables `shard_N` of one key and compatible columns (README "Sharded merges: type
+   * widening": integers of several widths, DECIMALs of several shapes, VARCHARs of several
+   * lengths; some columns in one table only), merged by one route.
+   */
+  private shardTables(): LogEntry[] {
+    const r = this.trng;
+    const db = this.config.dbs[0];
+    this.merge = {
+      db,
+      prefix: 'shard_',
+      sink: 'merged',
+      shardColumns: this.f.has('merge-shard-columns') && r.chance(0.5),
+    };
+    const keyType: TypeSpec = { f: 'int', bytes: r.pick([4, 8] as const), unsigned: false };
+    const shared: { name: string; make: () => TypeSpec }[] = [];
+    for (let i = r.int(1, 4); i > 0; i--) {
+      const name = this.names.column();
+      shared.push({
+        name,
+        make: r.weighted<() => TypeSpec>([
+          [3, () => ({ f: 'int', bytes: r.pick([1, 2, 3, 4, 8] as const), unsigned: false })],
+          [
+            2,
+            () => {
+              const s = r.int(0, 4);
+              return { f: 'decimal', p: s + r.int(1, 14), s, unsigned: false };
+            },
+          ],
+          [
+            3,
+            () => ({
+              f: 'char',
+              fixed: false,
+              len: r.int(4, 40),
+              charset: 'utf8mb4',
+              collation: 'utf8mb4_unicode_ci',
+            }),
+          ],
+        ]),
+      });
+    }
+    this.shardLayout = { keyName: this.names.column(), keyType, shared, first: [] };
+    return [1, 2, 3].slice(0, r.int(2, 3)).flatMap((n) => this.shardTable(n));
+  }
+
+  /** Shard n: its create and a few inserts. */
+  private shardTable(n: number): LogEntry[] {
+    const r = this.trng;
+    const db = this.merge!.db;
+    const { keyName, keyType, shared } = this.shardLayout!;
+    const out: LogEntry[] = [];
+    // Under ignore and exception a later table's create that would change the merged table is not
+    // applied (refused): the tables are alike there (as MODIFY keeps the DuckDB type under ignore)
+    const alike = this.config.behavior === 'ignore' || this.config.behavior === 'exception';
+    const first = this.shardLayout!.first;
+    {
+      const table = { db, name: `shard_${n}` };
+      this.shardsMade = Math.max(this.shardsMade, n);
+      this.usedTables.add(table.name);
+      const columns: ColumnDef[] = [{ name: keyName, type: keyType, notNull: true }];
+      if (alike && n > 1) columns.push(...first);
+      else {
+        for (const c of shared)
+          if (n === 1 || r.chance(0.8)) columns.push({ name: c.name, type: c.make(), notNull: false });
+        if (r.chance(0.5)) columns.push({ ...randomColumn(r, this.names.column(), this.f), notNull: false });
+        first.push(...columns.slice(1));
+      }
+      const op: Op = { k: 'create', table, columns, key: [keyName], ifNotExists: false };
+      out.push({ t: 'op', op });
+      for (let j = r.int(1, 3); j > 0; j--)
+        out.push({ t: 'op', op: this.insertOp(table, columns, [keyName], []) });
+    }
+    return out;
+  }
+
+  /** Whether a table is one of the merged shards. */
+  private isShard(t: { db: string; name: string }): boolean {
+    return (
+      this.merge !== undefined && lc(t.db) === lc(this.merge.db) && lc(t.name).startsWith(this.merge.prefix)
+    );
+  }
+
+  /** Whether DDL and key moves on the table are restricted (transformed or merged). */
+  private special(t: { db: string; name: string }): boolean {
+    return this.isShard(t) || this.transformed.has(tableKey(t.db, t.name));
+  }
+
+  /** The current rule of a table, if it has one with a filter. */
+  private filtered(t: { db: string; name: string }): boolean {
+    return this.rules.get(tableKey(t.db, t.name))?.filter !== undefined;
+  }
+
+  /**
+   * Key values of a shard: without shard columns each table has its own range (a merged key is
+   * then one table's row: last write wins never decides), with them small overlapping ones.
+   */
+  private shardKeyLiteral(t: { name: string }): string {
+    if (this.merge?.shardColumns) return String(this.rng.int(1, 40));
+    const n = Number(t.name.slice(this.merge!.prefix.length)) || 0;
+    return String(n * 10_000_000 + this.rng.int(0, 2000));
+  }
+
+  /** Transform rules for a new pipeline: the tables that had one, and now and then others. */
+  private transformRules(source: SourceSnapshot): TransformSpec[] {
+    const out: TransformSpec[] = [];
+    this.rules = new Map();
+    if (!this.f.has('transform')) return out;
+    for (const t of source.values()) {
+      const k = tableKey(t.db, t.name);
+      if (this.isShard(t) || !/^t\d+$/.test(t.name)) continue;
+      if (!this.transformed.has(k) && !this.trng.chance(0.4)) continue;
+      this.transformed.add(k);
+      const rule = this.transformRule(t);
+      this.rules.set(k, rule);
+      out.push(rule);
+    }
+    return out;
+  }
+
+  private transformRule(t: SourceTable): TransformSpec {
+    const r = this.trng;
+    const plain = t.columns.filter((c) => PLAIN_NAME.test(c.name));
+    const strings = plain.filter((c) => isStringType(c.type));
+    const ints = plain.filter((c) => isIntType(c.type));
+    const numbers = plain.filter((c) => isArithType(c.type));
+    const makers: [number, () => Expr][] = [
+      [strings.length ? 3 : 0, () => ({ k: 'upper', col: r.pick(strings).name })],
+      [
+        numbers.length ? 4 : 0,
+        () => ({
+          k: 'arith',
+          col: r.pick(numbers).name,
+          ...r.pick([
+            { op: '+', n: 1 },
+            { op: '*', n: 2 },
+          ] as const),
+        }),
+      ],
+      [
+        strings.length && ints.length ? 2 : 0,
+        () => ({ k: 'concat', str: r.pick(strings).name, int: r.pick(ints).name }),
+      ],
+      [
+        ints.length ? 2 : 0,
+        () => ({
+          k: 'case',
+          col: r.pick(ints).name,
+          gt: r.int(-10, 200),
+          ...r.pick([
+            { then: 'big', else: 'low' },
+            { then: 'yes', else: 'no!' },
+          ]),
+        }),
+      ],
+      [strings.length ? 2 : 0, () => ({ k: 'coalesce', col: r.pick(strings).name, dflt: 'none' })],
+      [
+        2,
+        () => ({
+          k: 'meta',
+          name: r.pick([
+            '__table_name__',
+            '__schema_name__',
+            '__namespace_name__',
+            '__data_event_type__',
+          ] as const),
+        }),
+      ],
+    ];
+    const computed: ComputedColumn[] = [];
+    for (let i = r.int(1, 3); i > 0; i--)
+      computed.push({ name: `tx_${this.computedNo++}`, expr: r.weighted(makers)() });
+    const filters: [number, () => Filter][] = [
+      [3, () => undefined as unknown as Filter],
+      [ints.length ? 3 : 0, () => ({ k: 'mod', col: r.pick(ints).name, m: r.int(2, 4) })],
+      [
+        ints.length ? 2 : 0,
+        () => ({ k: 'gt', col: r.pick(ints).name, n: r.int(-20, 150), orNull: r.chance(0.5) }),
+      ],
+      [strings.length ? 1 : 0, () => ({ k: 'len', col: r.pick(strings).name, n: r.int(0, 4) })],
+      [strings.length ? 1 : 0, () => ({ k: 'not-null', col: r.pick(strings).name })],
+    ];
+    const filter = r.weighted(filters)();
+    return { table: { db: t.db, name: t.name }, computed, ...(filter ? { filter } : {}) };
   }
 
   /** The next entry, or undefined when the scenario is complete. */
@@ -213,11 +436,14 @@ export class Generator {
         if (col) chunkKeys.push({ table: { db: t.db, name: t.name }, column: col.name });
       }
     }
+    const transforms = this.transformRules(source);
     return {
       k: 'fresh',
       parallelism: parallel ? this.rng.int(1, 3) : 1,
       chunkSize: parallel ? this.rng.pick([2, 3, 5, 8, 50]) : 8096,
       chunkKeys,
+      ...(transforms.length ? { transforms } : {}),
+      ...(this.merge ? { merge: this.merge } : {}),
     };
   }
 
@@ -244,6 +470,8 @@ export class Generator {
       [tables.length && f.has('drop-table') ? 0.8 * ddlWeight : 0, 'drop'],
       [tables.length && f.has('rename-table') ? 1 * ddlWeight : 0, 'rename'],
       [tables.length && f.has('truncate') ? 0.6 * ddlWeight : 0, 'truncate'],
+      // a shard created while the pipeline runs joins the merged table (widening it)
+      [this.merge && f.has('create-table') && this.evolveOrLenient ? 0.8 : 0, 'create-shard'],
     ];
     if (kinds.every(([w]) => w === 0)) return undefined;
     const kind = this.rng.weighted(kinds);
@@ -268,10 +496,15 @@ export class Generator {
           like: { db: t!.db, name: t!.name },
           ifNotExists: f.has('if-exists') && this.rng.chance(0.2),
         };
+      case 'create-shard': {
+        const entries = this.shardTable(this.shardsMade + 1);
+        return entries[0]!.t === 'op' ? entries[0]!.op : undefined;
+      }
       case 'drop':
         return this.dropFor(tables);
       case 'rename':
-        return this.renameFor(t!, s);
+        // a transformed table keeps its rule's name, a shard its route
+        return this.special(t!) ? this.insertFor(t!) : this.renameFor(t!, s);
       default:
         return { k: 'truncate', table: { db: t!.db, name: t!.name } };
     }
@@ -284,7 +517,13 @@ export class Generator {
   /** A table name: new, or under evolve sometimes one used before (a dropped or renamed table). */
   private tableNameFor(s: GenState): string {
     if (this.evolve && this.rng.chance(0.3)) {
-      const free = [...this.usedTables].filter((n) => ![...s.source.values()].some((t) => lc(t.name) === n));
+      const free = [...this.usedTables].filter(
+        (n) =>
+          ![...s.source.values()].some((t) => lc(t.name) === n) &&
+          // a rule names the table: a new table of that name would get it too
+          ![...this.transformed].some((k) => k.endsWith(`.${n}`)) &&
+          !n.startsWith('shard_'),
+      );
       if (free.length) return this.rng.pick(free);
     }
     return this.newTableName();
@@ -314,7 +553,10 @@ export class Generator {
     if (op.k !== 'insert' || t.key.length === 0 || !this.f.has('upsert-dml') || !this.rng.chance(0.25))
       return op;
     const other = cols.find((c) => !t.key.includes(c.name));
-    if (this.rng.chance(0.5) || !other) return { ...op, replace: true };
+    // REPLACE of an existing row may be logged as an UPDATE or as a DELETE and an INSERT, which a
+    // filter treats differently: not on filtered tables
+    if ((this.rng.chance(0.5) || !other) && !this.filtered(t)) return { ...op, replace: true };
+    if (!other) return op;
     return { ...op, onDuplicate: [{ column: other.name, sql: this.literal(other.type) }] };
   }
 
@@ -344,9 +586,8 @@ export class Generator {
             const existing =
               existingKeys.length && this.rng.chance(0.1) ? this.rng.pick(existingKeys) : undefined;
             const v = existing?.[key.indexOf(c.name)];
-            return v !== undefined && v !== null
-              ? cellLiteral(c.type, v)
-              : randomKeyLiteral(this.rng, c.type);
+            if (v !== undefined && v !== null) return cellLiteral(c.type, v);
+            return this.isShard(table) ? this.shardKeyLiteral(table) : randomKeyLiteral(this.rng, c.type);
           }
           if (this.rng.chance(0.06)) return 'DEFAULT';
           if (!c.notNull && this.rng.chance(0.12)) return 'NULL';
@@ -386,7 +627,9 @@ export class Generator {
       const nullable = t.columns.find((x) => x.name === c.name)!.nullable;
       set.push({ column: c.name, sql: nullable && this.rng.chance(0.1) ? 'NULL' : this.literal(c.type) });
     }
-    if (keyed && this.f.has('key-moves') && this.rng.chance(0.2)) {
+    // a key move is an UPDATE whose old and new key a filter judges as one row: not on filtered tables
+    if (keyed && this.filtered(t) && candidates.length === 0) return this.insertFor(t);
+    if (keyed && this.f.has('key-moves') && this.rng.chance(0.2) && !this.filtered(t)) {
       const k = t.columns.find((c) => c.name === t.key[0])!;
       const move =
         k.type.f === 'int'
@@ -439,7 +682,8 @@ export class Generator {
       return { k: 'alter', table: { db: t.db, name: t.name }, clauses: [{ k: 'rename-table', to }] };
     }
     const pairs = [{ from: { db: t.db, name: t.name }, to }];
-    const others = [...s.source.values()].filter((x) => x !== t);
+    // (a transformed table keeps its name, a shard its route: not the other half of a swap)
+    const others = [...s.source.values()].filter((x) => x !== t && !this.special(x));
     if (this.evolve && others.length && this.rng.chance(0.3)) {
       // a swap: the second table takes the first one's old name
       const o = this.rng.pick(others);
@@ -451,6 +695,9 @@ export class Generator {
   // ---- ALTER TABLE --------------------------------------------------------------------------------
 
   private alterFor(t: SourceTable, s: GenState): Op {
+    // shards stay alike under ignore and exception (see shardTables): a later pipeline merges them
+    if (this.isShard(t) && (this.config.behavior === 'ignore' || this.config.behavior === 'exception'))
+      return this.insertFor(t);
     const clauses: AlterClause[] = [];
     const n = this.f.has('multi-clause')
       ? this.rng.weighted([
@@ -481,7 +728,10 @@ export class Generator {
       const sink = s.model?.tables.get(s.model.routes.get(tableKey(t.db, t.name)) ?? '');
       for (const k of sink?.key ?? []) out.add(lc(k));
     }
-    if (!this.evolve) for (const k of t.key) out.add(lc(k));
+    if (!this.evolve || this.special(t)) for (const k of t.key) out.add(lc(k));
+    // a transformed table's rule columns: mostly kept (a DDL on them stops the pipeline clearly)
+    const rule = this.rules.get(tableKey(t.db, t.name));
+    if (rule && this.trng.chance(0.7)) for (const c of referencedColumns(rule)) out.add(lc(c));
     return out;
   }
 
@@ -496,19 +746,26 @@ export class Generator {
     const free = t.columns.filter((c) => !taken.has(lc(c.name)));
     const changeable = free.filter((c) => !prot.has(lc(c.name)));
     const ifx = (): boolean => f.has('if-exists') && this.rng.chance(0.2);
+    // transformed and merged tables: columns are added, dropped and renamed, not retyped or re-keyed
+    const retype = !this.special(t);
     const kinds: [number, string][] = [
       [f.has('add-column') ? 5 : 0, 'add'],
       [f.has('drop-column') && changeable.length > 1 ? 2 : 0, 'drop'],
-      [f.has('modify-column') && changeable.length ? 3 : 0, 'modify'],
-      [f.has('change-column') && changeable.length ? 2 : 0, 'change'],
+      [f.has('modify-column') && changeable.length && retype ? 3 : 0, 'modify'],
+      [f.has('change-column') && changeable.length && retype ? 2 : 0, 'change'],
       [f.has('rename-column') && changeable.length ? 2.5 : 0, 'rename'],
-      [f.has('pk-change') && !earlier.some((c) => c.k === 'add-pk' || c.k === 'drop-pk') ? 1.2 : 0, 'pk'],
+      [
+        f.has('pk-change') && retype && !earlier.some((c) => c.k === 'add-pk' || c.k === 'drop-pk') ? 1.2 : 0,
+        'pk',
+      ],
       [f.has('if-exists') ? 0.5 : 0, 'noop'],
     ];
     if (kinds.every(([w]) => w === 0)) return undefined;
     switch (this.rng.weighted(kinds)) {
       case 'add': {
-        const col = randomColumn(this.rng, this.names.column(), f);
+        const any = randomColumn(this.rng, this.names.column(), f);
+        // a shard's new column: NULL in every row of the merged table (no default to spread)
+        const col: ColumnDef = this.isShard(t) ? { name: any.name, type: any.type, notNull: false } : any;
         taken.add(lc(col.name));
         const pos = this.position(t);
         return { k: 'add', col, ifNotExists: ifx(), ...(pos ? { pos } : {}) };

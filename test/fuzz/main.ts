@@ -153,7 +153,7 @@ async function main(): Promise<number> {
       if (!r.failure) {
         passed++;
         console.log(
-          `ok   seed ${seed} (${config.behavior}, ${r.log.length} entries, ${r.skipped} skipped, ${r.tolerated} accepted errors, ${(r.ms / 1000).toFixed(1)} s, ${(r.pipelineMs / 1000).toFixed(1)} s of it in pipeline actions)`,
+          `ok   seed ${seed} (${config.behavior}, ${r.log.length} entries, ${r.skipped} skipped, ${r.tolerated} accepted errors${rulesNote(r.log)}, ${(r.ms / 1000).toFixed(1)} s, ${(r.pipelineMs / 1000).toFixed(1)} s of it in pipeline actions)`,
         );
         continue;
       }
@@ -203,6 +203,18 @@ async function main(): Promise<number> {
     JSON.stringify({ passed, failed, signatures: Object.fromEntries(bySig) }, null, 1),
   );
   return failed ? 1 : 0;
+}
+
+/** How many transform rules and merged routes the scenario's pipelines had. */
+function rulesNote(log: readonly LogEntry[]): string {
+  let transforms = 0;
+  let merges = 0;
+  for (const e of log) {
+    if (e.t !== 'pipeline' || e.action.k !== 'fresh') continue;
+    transforms += e.action.transforms?.length ?? 0;
+    if (e.action.merge) merges++;
+  }
+  return transforms || merges ? `, ${transforms} transform rule(s), ${merges} merged route(s)` : '';
 }
 
 process.exitCode = await main();

@@ -5,6 +5,7 @@
  * actions, replayable as they are.
  */
 import { qi, quoteString, typeSql, type TypeSpec } from './type-spec.js';
+import { filterText, projectionText, type MergeSpec, type TransformSpec } from './transform-model.js';
 
 export interface TableRef {
   readonly db: string;
@@ -101,6 +102,10 @@ export type PipelineAction =
       readonly chunkSize: number;
       /** scan.incremental.snapshot.chunk.key-column entries for tables without a key. */
       readonly chunkKeys: readonly { readonly table: TableRef; readonly column: string }[];
+      /** Transform rules (feature `transform`). */
+      readonly transforms?: readonly TransformSpec[];
+      /** Shard tables routed into one sink table (features `merge`, `merge-shard-columns`). */
+      readonly merge?: MergeSpec;
     };
 
 export type LogEntry =
@@ -197,7 +202,18 @@ export function renderLog(log: readonly LogEntry[]): string {
           return `-- stop the background run with ${a.signal}`;
         case 'fresh': {
           const keys = a.chunkKeys.map((c) => `${c.table.db}.${c.table.name}:${c.column}`).join(';');
-          return `-- a new pipeline (new state directory and DuckDB file): parallelism ${a.parallelism}, chunk size ${a.chunkSize}${keys ? `, chunk key columns ${keys}` : ''}`;
+          const rules = [
+            ...(a.transforms ?? []).map(
+              (t) =>
+                `\n--   transform ${t.table.db}.${t.table.name}: projection ${projectionText(t)}${t.filter ? `; filter ${filterText(t.filter)}` : ''}`,
+            ),
+            ...(a.merge
+              ? [
+                  `\n--   route ${a.merge.db}.${a.merge.prefix}\\.* -> ${a.merge.db}.${a.merge.sink}${a.merge.shardColumns ? ' (shard-columns)' : ''}`,
+                ]
+              : []),
+          ].join('');
+          return `-- a new pipeline (new state directory and DuckDB file): parallelism ${a.parallelism}, chunk size ${a.chunkSize}${keys ? `, chunk key columns ${keys}` : ''}${rules}`;
         }
       }
     })

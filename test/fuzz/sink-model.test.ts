@@ -5,6 +5,7 @@ import type { AlterClause, Op } from './operations.js';
 import { SinkModel, type Behavior } from './sink-model.js';
 import type { SourceTable } from './source-state.js';
 import type { TypeSpec } from './type-spec.js';
+import type { TransformSpec } from './transform-model.js';
 
 const INT: TypeSpec = { f: 'int', bytes: 4, unsigned: false };
 const TEXT: TypeSpec = { f: 'char', fixed: false, len: 10, charset: 'utf8mb4', collation: 'utf8mb4_bin' };
@@ -199,5 +200,71 @@ test('the model refuses an ALTER whose columns it cannot explain', () => {
   const m = model('evolve', b);
   assert.throws(() =>
     alter(m, b, table(['id', 'x'], ['id'], [['1', '10']]), [{ k: 'drop', name: 'v', ifExists: false }]),
+  );
+});
+
+const rule: TransformSpec = {
+  table: { db: 'd', name: 't' },
+  computed: [
+    { name: 'tx_0', expr: { k: 'arith', col: 'v', op: '+', n: 1 } },
+    { name: 'tx_1', expr: { k: 'meta', name: '__data_event_type__' } },
+  ],
+  filter: { k: 'mod', col: 'v', m: 3 },
+};
+
+test('transform: an UPDATE leaving the filter is dropped (the sink keeps the old row), as is the DELETE after it', () => {
+  const t0 = table(
+    ['id', 'v'],
+    ['id'],
+    [
+      ['1', '1'],
+      ['2', '3'],
+    ],
+  );
+  const m = SinkModel.fromSnapshot('evolve', snap(t0), { transforms: [rule], merge: undefined });
+  assert.deepEqual(rows(m), [{ id: '1', v: '1', tx_0: '2', tx_1: '+I' }]);
+  const t1 = table(
+    ['id', 'v'],
+    ['id'],
+    [
+      ['1', '3'],
+      ['2', '4'],
+    ],
+  );
+  m.applyRows(t0, t1, 'update');
+  assert.deepEqual(rows(m), [
+    { id: '1', v: '1', tx_0: '2', tx_1: '+I' },
+    { id: '2', v: '4', tx_0: '5', tx_1: '+U' },
+  ]);
+  m.applyRows(t1, table(['id', 'v'], ['id'], [['2', '4']]));
+  assert.deepEqual(rows(m).length, 2);
+});
+
+test('transform: a DDL that drops a column the rule names stops the pipeline with CONFIG_INVALID', () => {
+  const b = table(['id', 'v', 'w'], ['id'], [['1', '1', '5']]);
+  const m = SinkModel.fromSnapshot('lenient', snap(b), { transforms: [rule], merge: undefined });
+  const a = table(['id', 'w'], ['id'], [['1', '5']]);
+  alter(m, b, a, [{ k: 'drop', name: 'v', ifExists: false }]);
+  assert.equal(m.frozen?.code, 'CONFIG_INVALID');
+});
+
+test('merge: shard rows meet in one table, DECIMALs at the wider scale, with shard columns in the key', () => {
+  const dec = (p: number, s: number): TypeSpec => ({ f: 'decimal', p, s, unsigned: false });
+  const shard = (name: string, p: number, s: number, rows: Cell[][]): SourceTable => ({
+    ...table(['id', 'v'], ['id'], rows, { v: dec(p, s) }),
+    name,
+  });
+  const source = new Map([
+    ['d.shard_1', shard('shard_1', 10, 2, [['1', '1.50']])],
+    ['d.shard_2', shard('shard_2', 8, 4, [['1', '2.0000']])],
+  ]);
+  const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: true };
+  const m = SinkModel.fromSnapshot('evolve', source, { transforms: [], merge });
+  const t = m.tables.get('d.merged')!;
+  assert.deepEqual(t.key, ['_db_name', '_table_name', 'id']);
+  assert.deepEqual(t.columns.find((c) => c.name === 'v')?.type, dec(12, 4));
+  assert.deepEqual(
+    [...t.keyed.values()].map((r) => r.get('v')),
+    ['1.5000', '2.0000'],
   );
 });

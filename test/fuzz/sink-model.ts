@@ -29,6 +29,19 @@ import { ANY, sinkCell, type Cell } from './canonical.js';
 import type { AlterClause, ColumnDef, Op, TableRef } from './operations.js';
 import { tableKey, type SourceSnapshot, type SourceTable } from './source-state.js';
 import type { TypeSpec } from './type-spec.js';
+import {
+  evalExpr,
+  exprType,
+  passes,
+  referencedColumns,
+  rescale,
+  SHARD_COLUMN_TYPE,
+  SHARD_COLUMNS,
+  widerType,
+  type EvalRow,
+  type MergeSpec,
+  type TransformSpec,
+} from './transform-model.js';
 
 export type Behavior = 'evolve' | 'try_evolve' | 'lenient' | 'ignore' | 'exception';
 export const BEHAVIORS: readonly Behavior[] = ['evolve', 'try_evolve', 'lenient', 'ignore', 'exception'];
@@ -54,7 +67,14 @@ export interface ModelTable {
    * history, also of keys the source no longer has. It then differs from the source by design.
    */
   history?: boolean;
+  /** The transform rule of its source table: `*` plus these computed columns, and a filter. */
+  transform?: TransformSpec;
+  /** A merged sink table: the tables of a route into it (shard columns when the route asks). */
+  merge?: MergeSpec;
 }
+
+/** Which statement made a row change (for `__data_event_type__`). */
+export type RowsCause = 'insert' | 'replace' | 'update';
 
 /** A schema change the exception behaviour must refuse: the next run must fail on it. */
 export interface ExpectedFailure {
@@ -62,6 +82,14 @@ export interface ExpectedFailure {
   readonly what: string;
   /** The run went on without the change (`try_evolve` skipped it): no failing run follows. */
   readonly skipped?: boolean;
+  /** The error code expected (default: SOURCE_SCHEMA or SINK_SCHEMA). */
+  readonly code?: 'CONFIG_INVALID';
+}
+
+/** The transform rules and the merged route of a pipeline. */
+export interface PipelineRules {
+  readonly transforms: readonly TransformSpec[];
+  readonly merge: MergeSpec | undefined;
 }
 
 /** Thrown when the model cannot follow what the source did: a fuzzer bug, reported as such. */
@@ -126,6 +154,8 @@ export class SinkModel {
   readonly routes = new Map<string, string>();
   /** Set once a change the exception behaviour refuses happened: later changes do not reach the sink. */
   frozen: ExpectedFailure | undefined;
+  /** The pipeline's merged route: shards created later join its sink table. */
+  merge: MergeSpec | undefined;
   /**
    * Tables whose columns changed type in a way that converts values (narrowing, another family):
    * DuckDB's casts are not MySQL's, so a clear error naming the table is an accepted outcome.
@@ -135,12 +165,31 @@ export class SinkModel {
   constructor(readonly behavior: Behavior) {}
 
   /** The model of a new pipeline: a snapshot of the source as it is. */
-  static fromSnapshot(behavior: Behavior, source: SourceSnapshot): SinkModel {
+  static fromSnapshot(
+    behavior: Behavior,
+    source: SourceSnapshot,
+    rules: PipelineRules = { transforms: [], merge: undefined },
+  ): SinkModel {
     const m = new SinkModel(behavior);
+    const merge = rules.merge;
+    m.merge = merge;
+    const shards = merge ? [...source.values()].filter((t) => isShard(merge, t)) : [];
+    if (merge && shards.length) m.tables.set(tableKey(merge.db, merge.sink), mergedTable(merge, shards));
     for (const [k, t] of source) {
-      m.tables.set(k, m.newTable(t));
-      m.routes.set(k, k);
-      for (const cells of t.rows) m.put(m.tables.get(k)!, rowOf(t, cells));
+      const merged = merge && isShard(merge, t);
+      const sink = merged ? tableKey(merge.db, merge.sink) : k;
+      if (!merged) m.tables.set(k, m.newTable(t));
+      m.routes.set(k, sink);
+      const rule = rules.transforms.find((r) => tableKey(r.table.db, r.table.name) === k);
+      const st = m.tables.get(sink)!;
+      if (rule) {
+        st.transform = rule;
+        st.columns.push(...rule.computed.map((c) => ({ name: c.name, type: exprType(c.expr, typeIn(t)) })));
+      }
+      for (const cells of t.rows) {
+        const r = m.shape(st, t, rowOf(t, cells), '+I');
+        if (r) m.put(st, m.toSink(st, r));
+      }
       // a JSON column holding '' (added NOT NULL without a default): no DuckDB JSON holds it
       const json = t.columns.flatMap((c, i) => (c.type.f === 'json' ? [i] : []));
       if (t.rows.some((cells) => json.some((i) => cells[i]?.startsWith('invalid JSON')))) {
@@ -192,7 +241,49 @@ export class SinkModel {
   /** A source row in sink terms: sink columns matched by name, NULL where the source has none. */
   private toSink(t: ModelTable, src: ModelRow): ModelRow {
     const out: ModelRow = new Map();
-    for (const c of t.columns) out.set(lc(c.name), src.get(lc(c.name)) ?? null);
+    for (const c of t.columns) {
+      const v = src.get(lc(c.name)) ?? null;
+      // a merged table's DECIMAL columns hold every table's values at the wider scale
+      out.set(
+        lc(c.name),
+        t.merge && c.type.f === 'decimal' && v !== null && v !== ANY ? rescale(v, c.type.s) : v,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * A source row as the transform and the route make it: undefined when the rule's filter drops
+   * it; else with the computed columns (`eventType` undefined: not known, ANY) or the shard
+   * columns.
+   */
+  private shape(
+    t: ModelTable,
+    src: SourceTable,
+    row: ModelRow,
+    eventType: string | undefined,
+  ): ModelRow | undefined {
+    if (t.merge) {
+      if (!t.merge.shardColumns) return row;
+      const out = new Map(row);
+      out.set(SHARD_COLUMNS[0], src.db);
+      out.set(SHARD_COLUMNS[1], src.name);
+      return out;
+    }
+    if (!t.transform) return row;
+    const r: EvalRow = {
+      get: (c) => row.get(lc(c)),
+      typeOf: typeIn(src),
+      db: src.db,
+      table: src.name,
+      eventType,
+    };
+    if (!passes(t.transform.filter, r)) return undefined;
+    const out = new Map(row);
+    for (const c of t.transform.computed) {
+      const v = evalExpr(c.expr, r);
+      out.set(lc(c.name), v === undefined ? ANY : v);
+    }
     return out;
   }
 
@@ -202,7 +293,7 @@ export class SinkModel {
   }
 
   /** The row changes of a DML statement, from the table's contents before and after it. */
-  applyRows(before: SourceTable, after: SourceTable): void {
+  applyRows(before: SourceTable, after: SourceTable, cause?: RowsCause): void {
     if (this.frozen) return;
     const t = this.sinkOf(tableKey(after.db, after.name));
     if (!t) return;
@@ -248,7 +339,30 @@ export class SinkModel {
       }
       for (const r of added) events.push({ after: r });
     }
-    for (const e of events) this.applyEvent(t, e.before, e.after);
+    for (const e of events) {
+      if (!t.transform && !t.merge) {
+        this.applyEvent(t, e.before, e.after);
+        continue;
+      }
+      // Flink CDC 3.x: the new row alone decides whether an UPDATE is kept; a DELETE is kept
+      // when its row passes (the generator makes no key moves on filtered tables, so that an
+      // UPDATE is one before/after pair here)
+      const type =
+        cause === undefined
+          ? undefined
+          : e.before && e.after
+            ? cause === 'replace'
+              ? undefined
+              : '+U'
+            : cause === 'update'
+              ? '+U'
+              : '+I';
+      const a = e.after && this.shape(t, after, e.after, type);
+      if (e.after && !a) continue;
+      const b = e.before && this.shape(t, before, e.before, '-U');
+      if (e.before && !e.after && !b) continue;
+      this.applyEvent(t, b, a);
+    }
   }
 
   /** One row event: upsert/delete by the sink key, or append the after image. */
@@ -309,6 +423,7 @@ export class SinkModel {
 
   private onCreate(t: SourceTable): void {
     const k = tableKey(t.db, t.name);
+    if (this.merge && isShard(this.merge, t)) return this.onCreateShard(this.merge, t);
     this.routes.set(k, k);
     const existing = this.tables.get(k);
     if (!existing) {
@@ -329,13 +444,20 @@ export class SinkModel {
     if (this.behavior === 'exception') return this.freeze(k, 'drop table');
     const sink = this.routes.get(k);
     this.routes.delete(k);
-    if (this.evolve && sink !== undefined) this.tables.delete(sink);
+    // a merged table holding other tables' rows stays (with the dropped table's rows)
+    if (this.evolve && sink !== undefined && !this.shared(sink)) this.tables.delete(sink);
+  }
+
+  /** Whether other source tables are routed to the sink table too. */
+  private shared(sink: string): boolean {
+    return [...this.routes.values()].includes(sink);
   }
 
   private onTruncate(k: string): void {
     if (this.behavior === 'exception') return this.freeze(k, 'truncate table');
     const t = this.sinkOf(k);
-    if (this.evolve && t) {
+    const others = [...this.routes].some(([src, sink]) => src !== k && sink === this.routes.get(k));
+    if (this.evolve && t && !others) {
       t.keyed.clear();
       t.append = [];
     }
@@ -374,10 +496,23 @@ export class SinkModel {
     if (!a) throw new ModelError(`ALTER of ${k} succeeded but ${ak} does not exist afterwards`);
     const intent = alterIntent(b, clauses);
     checkIntent(b, a, intent);
+    const rule = this.sinkOf(k)?.transform;
+    if (rule) {
+      // a rule that names a column the DDL removes or renames stops the pipeline clearly
+      const gone = referencedColumns(rule).find(
+        (c) => intent.dropped.has(lc(c)) || intent.renames.has(lc(c)) || intent.modified.has(lc(c)),
+      );
+      if (gone !== undefined) {
+        this.frozen = { table: k, what: `transform rule after a DDL on ${gone}`, code: 'CONFIG_INVALID' };
+        return;
+      }
+    }
     if (!sameSchema(b, a)) {
       if (this.behavior === 'exception') return this.freeze(k, 'alter table');
       const t = this.sinkOf(k);
-      if (t) {
+      if (t?.merge) {
+        if (this.behavior !== 'ignore') this.alterMerged(t, a);
+      } else if (t) {
         if (this.evolve) this.alterEvolve(t, b, a, intent);
         else if (this.behavior === 'lenient') this.alterLenient(t, b, a, intent);
       }
@@ -431,11 +566,12 @@ export class SinkModel {
     const anyCols = this.exprColumns(a, intent);
     const historical = [...t.keyed.values(), ...t.append];
     if (b.key.length === 0 && a.key.length > 0) t.history = true;
-    t.columns = a.columns.map((c) => ({ name: c.name, type: c.type }));
+    const computed = t.columns.filter((c) => t.transform?.computed.some((x) => lc(x.name) === lc(c.name)));
+    t.columns = [...a.columns.map((c) => ({ name: c.name, type: c.type })), ...computed];
     t.key = [...a.key];
     t.keyed = new Map();
     t.append = [];
-    if (b.key.length > 0 && !t.history) {
+    if (b.key.length > 0 && !t.history && !t.transform) {
       // The sink held exactly the source's rows: after the change it holds them as the server has them.
       for (const cells of a.rows) {
         const r = rowOf(a, cells);
@@ -446,6 +582,8 @@ export class SinkModel {
     }
     for (const old of historical) {
       const r = transformImage(old, b, a, intent, anyCols);
+      // a filter keeps rows the source no longer has as they were; computed values stay
+      for (const c of computed) r.set(lc(c.name), old.get(lc(c.name)) ?? null);
       // an image whose new key has no value cannot be keyed: it is not expected in the sink
       if (t.key.length === 0 || keyString(r, t.key) !== undefined) this.put(t, r);
     }
@@ -496,6 +634,51 @@ export class SinkModel {
     for (const r of updated) if (t.key.length === 0 || keyString(r, t.key) !== undefined) this.put(t, r);
   }
 
+  /**
+   * DDL on a table merged into a sink table: columns it adds are added (nullable; the generator
+   * adds them without a default, so every row has NULL there), nothing is dropped or renamed
+   * (a renamed column's new name is added), and rows written later get NULL where their table
+   * lacks a column (README "Routing and sharded merges").
+   */
+  private alterMerged(t: ModelTable, a: SourceTable): void {
+    for (const c of a.columns) {
+      if (t.columns.some((x) => lc(x.name) === lc(c.name))) continue;
+      t.columns.push({ name: c.name, type: c.type });
+      for (const r of [...t.keyed.values(), ...t.append]) r.set(lc(c.name), null);
+    }
+  }
+
+  /**
+   * A shard created while the pipeline runs: it joins the merged table (created if no shard is
+   * left), which gains its columns (NULL in the rows it has) and widens the shared ones (DECIMAL
+   * values then at the wider scale).
+   */
+  private onCreateShard(merge: MergeSpec, t: SourceTable): void {
+    const k = tableKey(merge.db, merge.sink);
+    this.routes.set(tableKey(t.db, t.name), k);
+    const m = this.tables.get(k);
+    if (!m) {
+      this.tables.set(k, mergedTable(merge, [t]));
+      return;
+    }
+    if (this.behavior === 'ignore') return;
+    for (const c of t.columns) {
+      const i = m.columns.findIndex((x) => lc(x.name) === lc(c.name));
+      if (i < 0) {
+        m.columns.push({ name: c.name, type: c.type });
+        for (const r of [...m.keyed.values(), ...m.append]) r.set(lc(c.name), null);
+        continue;
+      }
+      const type = widerType(m.columns[i]!.type, c.type);
+      m.columns[i] = { name: m.columns[i]!.name, type };
+      if (type.f !== 'decimal') continue;
+      for (const r of [...m.keyed.values(), ...m.append]) {
+        const v = r.get(lc(c.name));
+        if (v != null && v !== ANY) r.set(lc(c.name), rescale(v, type.s));
+      }
+    }
+  }
+
   /** A deep copy (the state at a point of the log). */
   clone(): SinkModel {
     const m = new SinkModel(this.behavior);
@@ -510,6 +693,7 @@ export class SinkModel {
     }
     for (const [k, v] of this.routes) m.routes.set(k, v);
     m.frozen = this.frozen;
+    m.merge = this.merge;
     for (const l of this.lossy) m.lossy.add(l);
     return m;
   }
@@ -635,4 +819,43 @@ function transformImage(
   const out: ModelRow = new Map();
   for (const c of a.columns) out.set(lc(c.name), r.get(lc(c.name)) ?? null);
   return out;
+}
+
+/** Whether a source table is one of the merge's shards. */
+export function isShard(merge: MergeSpec, t: { readonly db: string; readonly name: string }): boolean {
+  return lc(t.db) === lc(merge.db) && lc(t.name).startsWith(lc(merge.prefix));
+}
+
+/** Column types of a source table by name. */
+function typeIn(t: SourceTable): (col: string) => TypeSpec {
+  return (col) => {
+    const c = t.columns.find((x) => lc(x.name) === lc(col));
+    if (!c) throw new ModelError(`transform reads column ${col}, which ${t.db}.${t.name} lacks`);
+    return c.type;
+  };
+}
+
+/** The merged sink table of the shards: the union of their columns, widened; their key. */
+function mergedTable(merge: MergeSpec, shards: readonly SourceTable[]): ModelTable {
+  const columns: ModelColumn[] = [];
+  for (const t of shards) {
+    for (const c of t.columns) {
+      const i = columns.findIndex((x) => lc(x.name) === lc(c.name));
+      if (i < 0) columns.push({ name: c.name, type: c.type });
+      else columns[i] = { name: columns[i]!.name, type: widerType(columns[i]!.type, c.type) };
+    }
+  }
+  const key = [...shards[0]!.key];
+  if (shards.some((t) => t.key.join() !== key.join()))
+    throw new ModelError(`shards ${shards.map((t) => t.name).join(', ')} have different keys`);
+  const shard = merge.shardColumns ? SHARD_COLUMNS.map((name) => ({ name, type: SHARD_COLUMN_TYPE })) : [];
+  return {
+    db: merge.db,
+    name: merge.sink,
+    columns: [...shard, ...columns],
+    key: [...(merge.shardColumns ? SHARD_COLUMNS : []), ...key],
+    keyed: new Map(),
+    append: [],
+    merge,
+  };
 }
