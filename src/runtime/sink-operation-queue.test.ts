@@ -57,3 +57,26 @@ test('an awaited operation rejects with its own error', async () => {
   // not latched: the sink decides what is fatal
   await q.run(() => Promise.resolve());
 });
+
+test('atMost(n) resolves once no more than n operations are unsettled, failed ones included', async () => {
+  const q = new SinkOperationQueue('test sink');
+  const gates = [0, 1, 2].map(() => {
+    let open = (): void => undefined;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    return { open, opened };
+  });
+  q.runDetached(() => gates[0]!.opened);
+  q.runDetached(() => gates[1]!.opened.then(() => Promise.reject(new Error('boom'))));
+  q.runDetached(() => gates[2]!.opened);
+  let done = false;
+  const waiting = q.atMost(1).then(() => (done = true));
+  gates[0]!.open();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(done, false, 'two still unsettled');
+  gates[1]!.open();
+  await waiting;
+  assert.equal(done, true);
+  gates[2]!.open();
+  await q.atMost(0);
+  await q.idle();
+});

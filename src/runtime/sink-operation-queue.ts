@@ -9,6 +9,8 @@ import { TidemarkError } from '../event/tidemark-error.js';
  */
 export class SinkOperationQueue {
   private tail: Promise<void> = Promise.resolve();
+  /** The operations queued and not settled, oldest first (each never rejects). */
+  private readonly queued: Promise<void>[] = [];
   private failure: TidemarkError | undefined;
   /** The error of a detached operation, thrown by the next checkUsable(). */
   private unreported: TidemarkError | undefined;
@@ -22,7 +24,11 @@ export class SinkOperationQueue {
       this.checkUsable();
       await op();
     });
-    this.tail = run.catch(() => undefined);
+    const settled = run.catch(() => undefined);
+    this.tail = settled;
+    this.queued.push(settled);
+    // operations settle in order: the one settling is the oldest
+    void settled.then(() => this.queued.shift());
     return run;
   }
 
@@ -36,6 +42,11 @@ export class SinkOperationQueue {
   /** Resolves once every queued operation settled (never rejects). */
   idle(): Promise<void> {
     return this.tail;
+  }
+
+  /** Resolves once at most `n` queued operations are unsettled (never rejects). */
+  async atMost(n: number): Promise<void> {
+    while (this.queued.length > n) await this.queued[this.queued.length - 1 - n];
   }
 
   /** Marks the sink failed: every later operation and call throws. */

@@ -103,6 +103,8 @@ const MAX_BATCH_BYTES = 16 * 1024 * 1024;
  * less (DELETE + INSERT adds the new keys to an index in memory).
  */
 const REPLACE_IN_PLACE_MAX_ROW_BYTES = 128;
+/** DuckDB operations (batches, commits) queued at most while the next batch is staged. */
+const QUEUED_OPERATIONS = 2;
 interface TableState extends RowChangeTable {
   readonly id: TableId;
   readonly label: string;
@@ -341,8 +343,9 @@ export class DuckDbSink implements Sink {
         await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
       }
       if (this.stagedRows >= this.options['batch.size'] || this.stagedBytes >= MAX_BATCH_BYTES) {
-        // One batch may be in DuckDB while the next one is staged: wait for it first.
-        await this.queue.idle();
+        // Batches already queued may be written (and a commit run) while the next one is staged:
+        // a DuckDB checkpoint does not stop the reading, and the staged rows stay bounded.
+        await this.queue.atMost(QUEUED_OPERATIONS);
         this.queue.checkUsable();
         this.writeBuffered();
       }

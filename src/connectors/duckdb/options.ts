@@ -22,11 +22,11 @@ export const duckDbSinkOptionsSchema = z
       .default(10_000)
       .meta({ advanced: true })
       .describe(
-        'Rows buffered in memory before they are written into the open DuckDB transaction ' +
-          '(rows with large values: about 16 MB of them). Within a batch only the last change per ' +
-          'primary key is written. A batch is written while the next one is buffered, and the ' +
-          'transaction is committed at each pipeline checkpoint, so memory stays bounded by twice ' +
-          'this number of rows.',
+        'Rows staged (column-wise, in DuckDB data chunks) before they are written into the open ' +
+          'DuckDB transaction (rows with large values: about 16 MB of them). Within a batch only ' +
+          'the last change per primary key is written. Up to two batches are written (or a commit ' +
+          'runs) while the next one is staged, and the transaction is committed at each pipeline ' +
+          'checkpoint, so memory stays bounded by three times this number of rows.',
       ),
     'memory.limit': opt
       .string()
