@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ColumnType, Value } from '../../event/column-type.js';
-import { jsonValueReader, jsonValueWriter, ValueTypeError } from './json-values.js';
+import { jsonString, jsonValueReader, jsonValueWriter, ValueTypeError } from './json-values.js';
 import { JsonNumberText, parseJsonExact, stringifyJsonExact } from './parse-json-exact.js';
 
 const bytes = (...b: number[]): Uint8Array => new Uint8Array(b);
@@ -133,4 +133,23 @@ test('parseJsonExact: long numbers keep their text, everything else as JSON.pars
     'nul',
   ])
     assert.throws(() => parseJsonExact(bad), SyntaxError, bad);
+});
+
+test('jsonString is JSON.stringify of every string, escapes and surrogates included', () => {
+  const samples = [
+    '',
+    'plain',
+    '2024-01-31 23:59:59.123456',
+    '-0.05',
+    'Zürich ✓ 日本',
+    'emoji 😀 pair',
+    'quote " and \\ backslash',
+    'tab\tnewline\ncr\r',
+    '\u0000\u001f\u007f',
+    'lone \ud800 high',
+    'lone \udfff low',
+    '\u2028\u2029',
+  ];
+  for (let c = 0; c < 0x10000; c += 97) samples.push(`x${String.fromCharCode(c)}y`);
+  for (const s of samples) assert.equal(jsonString(s), JSON.stringify(s), JSON.stringify(s));
 });
