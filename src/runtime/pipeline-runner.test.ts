@@ -102,7 +102,7 @@ async function stateDir(t: TestContext): Promise<string> {
 
 function options(
   dir: string,
-  source: ScriptedSource,
+  source: Source,
   sink: ScriptedSink,
   more: Partial<RunnerOptions> = {},
 ): RunnerOptions {
@@ -808,15 +808,6 @@ test('a batch the runner has handled is not kept: a long run does not grow with 
     },
     close: () => Promise.resolve(),
   };
-  const sink = new ScriptedSink();
-  await runPipeline({
-    spec: spec(),
-    source,
-    sink,
-    router: identityRouter,
-    stateDir: dir,
-    logger: recordingLogger().logger,
-    exitWhenCaughtUp: true,
-  });
+  await runPipeline(options(dir, source, new ScriptedSink(), { exitWhenCaughtUp: true }));
   assert.equal(kept, false, 'the first batch is still reachable after 49 more');
 });
