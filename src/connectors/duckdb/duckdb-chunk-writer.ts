@@ -468,6 +468,14 @@ export class StagingChunkWriter {
     for (const chunk of chunks) if (this.free.length < MAX_FREE_CHUNKS) this.free.push(chunk);
   }
 
+  /**
+   * Lets the chunk kept for reuse go (a chunk holds CHUNK_ROWS rows of every column natively:
+   * a pipeline of many tables would otherwise keep one per table it ever wrote).
+   */
+  dropSpare(): void {
+    this.free.length = 0;
+  }
+
   private begin(): void {
     const chunk = this.free.pop();
     if (chunk) chunk.reset();

@@ -395,6 +395,7 @@ export class DuckDbSink implements Sink {
         );
         await this.connection().run('COMMIT');
         this.inTransaction = false;
+        for (const t of this.tables.values()) t.chunkWriter?.dropSpare();
         this.dirty.clear();
         this.createdInTxn.clear();
         this.footprint.reset();
