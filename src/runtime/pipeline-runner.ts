@@ -275,9 +275,22 @@ class RecordLoop {
       if (rec.kind === 'data') {
         const handedOver = this.onData(rec);
         if (handedOver) await handedOver;
-      } else if (await this.onRecord(rec)) return true;
+      } else if (rec.kind === 'checkpoint' && this.quietBoundary(rec.state)) continue;
+      else if (await this.onRecord(rec)) return true;
     }
     return false;
+  }
+
+  /**
+   * onBoundary without a promise when the boundary needs nothing but marking (the usual case: a
+   * Kafka source ends a transaction with every message).
+   */
+  private quietBoundary(state: JsonValue): boolean {
+    const c = this.committer;
+    if (this.commitAtBoundary || (this.caughtUp && this.opts.exitWhenCaughtUp)) return false;
+    if (c.msSinceCommit() >= this.intervalMs) return false;
+    c.markBoundary(state);
+    return true;
   }
 
   /** A source row event, transformed, then routed (see dispatch). */
