@@ -459,6 +459,44 @@ test('sharded merge: a later change of one shard widens the sink table; drops of
   );
 });
 
+test('sharded merge: a sink table is merged while several tables are routed to it, counted at each change', () => {
+  const o = new SchemaOperator(shardRouter(false), 'evolve');
+  const s1 = tableId('db', 's1');
+  const rename = (from: string, to: string, id: TableId) =>
+    o.onSchemaChange(ev({ type: 'rename-column', renames: [{ from, to }] }, id)).map((c) => c.change);
+  create(o, 's1', [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'a', type: STR, nullable: true },
+  ]);
+  // the only table routed to ods.orders: its rename reaches the sink table as one table's
+  assert.deepEqual(rename('a', 'b', s1), [{ type: 'rename-column', renames: [{ from: 'a', to: 'b' }] }]);
+  // a second table joins the sink table as it is; from then on a rename adds the new name
+  create(o, 's2', [
+    { name: 'id', type: INT, nullable: false },
+    { name: 'a', type: STR, nullable: true },
+  ]);
+  assert.deepEqual(describe(o.sinkSchema(ods)), ['id INT NOT NULL', 'b VARCHAR(20)', 'a VARCHAR(20)']);
+  assert.deepEqual(
+    rename('b', 'c', s1).map((c) => c.type),
+    ['add-column'],
+  );
+  assert.deepEqual(describe(o.sinkSchema(ods)), [
+    'id INT NOT NULL',
+    'b VARCHAR(20)',
+    'a VARCHAR(20)',
+    'c VARCHAR(20)',
+  ]);
+  // the other table dropped: s1 is alone again, and the sink table (with s2's column a) is renamed in place
+  o.onSchemaChange(ev({ type: 'drop-table' }, tableId('db', 's2')));
+  assert.deepEqual(rename('c', 'd', s1), [{ type: 'rename-column', renames: [{ from: 'c', to: 'd' }] }]);
+  assert.deepEqual(describe(o.sinkSchema(ods)), [
+    'id INT NOT NULL',
+    'b VARCHAR(20)',
+    'a VARCHAR(20)',
+    'd VARCHAR(20)',
+  ]);
+});
+
 test('sharded merge: types no type holds, and different primary keys, are SCHEMA_MERGE errors', () => {
   const o = new SchemaOperator(shardRouter(false), 'lenient');
   create(o, 's1', [

@@ -268,3 +268,99 @@ test('merge: shard rows meet in one table, DECIMALs at the wider scale, with sha
     ['1.5000', '2.0000'],
   );
 });
+
+test('merge: a shard alone in its sink table is one-to-one (a rename renames); a later shard merges', () => {
+  const shard = (name: string, columns: string[], rows: Cell[][]): SourceTable => ({
+    ...table(columns, ['id'], rows),
+    name,
+  });
+  const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
+  const b = shard('shard_1', ['id', 'a'], [['1', '10']]);
+  const m = SinkModel.fromSnapshot('evolve', new Map([['d.shard_1', b]]), { transforms: [], merge });
+  const a = shard('shard_1', ['id', 'c'], [['1', '10']]);
+  const op: Op = {
+    k: 'alter',
+    table: { db: 'd', name: 'shard_1' },
+    clauses: [{ k: 'rename-column', from: 'a', to: 'c' }],
+  };
+  m.applyDdl(op, new Map([['d.shard_1', b]]), new Map([['d.shard_1', a]]));
+  const t = m.tables.get('d.merged')!;
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['id', 'c'],
+  );
+  assert.deepEqual(
+    [...t.keyed.values()].map((r) => Object.fromEntries(r)),
+    [{ id: '1', c: '10' }],
+  );
+  // a second shard joins the sink table as it is: its columns are added, nothing is renamed back
+  const s2 = shard('shard_2', ['id', 'a'], []);
+  const create: Op = {
+    k: 'create',
+    table: { db: 'd', name: 'shard_2' },
+    columns: [],
+    key: ['id'],
+    ifNotExists: false,
+  };
+  const before = new Map([['d.shard_1', a]]);
+  m.applyDdl(create, before, new Map([...before, ['d.shard_2', s2]]));
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['id', 'c', 'a'],
+  );
+  // now merged: a rename of one shard adds the new name and keeps the old one
+  const a2 = shard('shard_1', ['id', 'e'], [['1', '10']]);
+  const rename: Op = { ...op, clauses: [{ k: 'rename-column', from: 'c', to: 'e' }] };
+  m.applyDdl(
+    rename,
+    new Map([
+      ['d.shard_1', a],
+      ['d.shard_2', s2],
+    ]),
+    new Map([
+      ['d.shard_1', a2],
+      ['d.shard_2', s2],
+    ]),
+  );
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['id', 'c', 'a', 'e'],
+  );
+});
+
+test('merge: after the other shards are dropped, DDL of the last one meets the sink table as it is', () => {
+  const shard = (name: string, columns: string[], rows: Cell[][]): SourceTable => ({
+    ...table(columns, ['id'], rows),
+    name,
+  });
+  const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
+  const s1 = shard('shard_1', ['id', 'x'], [['1', '5']]);
+  const s2 = shard('shard_2', ['id', 'a'], [['2', '10']]);
+  const both = new Map([
+    ['d.shard_1', s1],
+    ['d.shard_2', s2],
+  ]);
+  const m = SinkModel.fromSnapshot('evolve', both, { transforms: [], merge });
+  const drop: Op = { k: 'drop', tables: [{ db: 'd', name: 'shard_1' }], ifExists: false };
+  m.applyDdl(drop, both, new Map([['d.shard_2', s2]]));
+  const a = shard('shard_2', ['id', 'c'], [['2', '10']]);
+  const op: Op = {
+    k: 'alter',
+    table: { db: 'd', name: 'shard_2' },
+    clauses: [{ k: 'rename-column', from: 'a', to: 'c' }],
+  };
+  m.applyDdl(op, new Map([['d.shard_2', s2]]), new Map([['d.shard_2', a]]));
+  const t = m.tables.get('d.merged')!;
+  // the dropped shard's column and row stay; the rename renames
+  assert.deepEqual(
+    t.columns.map((c) => c.name),
+    ['id', 'x', 'c'],
+  );
+  assert.deepEqual(
+    [...t.keyed.values()].map((r) => Object.fromEntries(r)),
+    [
+      { id: '1', x: '5', c: null },
+      { id: '2', x: null, c: '10' },
+    ],
+  );
+});

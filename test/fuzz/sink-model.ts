@@ -448,6 +448,21 @@ export class SinkModel {
     if (this.evolve && sink !== undefined && !this.shared(sink)) this.tables.delete(sink);
   }
 
+  /**
+   * Whether DDL on source table `k` meets its sink table `t` as a merged table: with shard columns
+   * always, else while other source tables are routed to it too (tidemark's SchemaOperator, as
+   * Flink CDC's SchemaDerivator, counts the sink table's upstream tables at each change). A shard
+   * alone in its sink table is one-to-one: its DDL reaches the sink as any table's (under evolve
+   * a rename renames), and a shard created later merges into the sink table as it is then.
+   */
+  private merged(t: ModelTable, k: string): boolean {
+    const sink = this.routes.get(k);
+    return (
+      t.merge?.shardColumns === true ||
+      (sink !== undefined && [...this.routes].some(([src, s]) => src !== k && s === sink))
+    );
+  }
+
   /** Whether other source tables are routed to the sink table too. */
   private shared(sink: string): boolean {
     return [...this.routes.values()].includes(sink);
@@ -511,7 +526,9 @@ export class SinkModel {
       if (this.behavior === 'exception') return this.freeze(k, 'alter table');
       const t = this.sinkOf(k);
       if (t?.merge) {
-        if (this.behavior !== 'ignore') this.alterMerged(t, a);
+        // (lenient: a shard alone gets the one-to-one rules, which also only add columns)
+        if (this.evolve && !this.merged(t, k)) this.alterAlone(t, intent);
+        else if (this.behavior !== 'ignore') this.alterMerged(t, a);
       } else if (t) {
         if (this.evolve) this.alterEvolve(t, b, a, intent);
         else if (this.behavior === 'lenient') this.alterLenient(t, b, a, intent);
@@ -635,7 +652,8 @@ export class SinkModel {
   }
 
   /**
-   * DDL on a table merged into a sink table: columns it adds are added (nullable; the generator
+   * DDL on a table merged into a sink table with others (or with shard columns; see `merged`):
+   * columns it adds are added (nullable; the generator
    * adds them without a default, so every row has NULL there), nothing is dropped or renamed
    * (a renamed column's new name is added), and rows written later get NULL where their table
    * lacks a column (README "Routing and sharded merges").
@@ -645,6 +663,36 @@ export class SinkModel {
       if (t.columns.some((x) => lc(x.name) === lc(c.name))) continue;
       t.columns.push({ name: c.name, type: c.type });
       for (const r of [...t.keyed.values(), ...t.append]) r.set(lc(c.name), null);
+    }
+  }
+
+  /**
+   * DDL on a shard alone in its sink table under evolve (see `merged`): the change reaches the
+   * sink table as it is, as one table's change (Flink CDC forwards it unchanged): columns are
+   * renamed (keeping the sink's type) and dropped by name, added ones appended (nullable and
+   * without a default: NULL in every row). Columns and rows of shards dropped earlier stay.
+   */
+  private alterAlone(t: ModelTable, intent: AlterIntent): void {
+    const to = (n: string): string | undefined =>
+      intent.dropped.has(lc(n)) ? undefined : (intent.renames.get(lc(n)) ?? n);
+    t.columns = t.columns.flatMap((c) => {
+      const name = to(c.name);
+      return name === undefined ? [] : [{ name, type: c.type }];
+    });
+    for (const c of intent.added)
+      if (!t.columns.some((x) => lc(x.name) === lc(c.name))) t.columns.push({ name: c.name, type: c.type });
+    t.key = t.key.map((k) => to(k) ?? k);
+    const rows = [...t.keyed.values(), ...t.append];
+    t.keyed = new Map();
+    t.append = [];
+    for (const old of rows) {
+      const r: ModelRow = new Map();
+      for (const [n, v] of old) {
+        const name = to(n);
+        if (name !== undefined) r.set(lc(name), v);
+      }
+      for (const c of t.columns) if (!r.has(lc(c.name))) r.set(lc(c.name), null);
+      this.put(t, r);
     }
   }
 
