@@ -125,6 +125,27 @@ test('a column list stays; renaming a column it names is an error naming the DDL
   );
 });
 
+test('a rule naming a renamed column is an error also when another column takes its name in the same ALTER', () => {
+  const ddl = 'ALTER TABLE t RENAME COLUMN a TO a2, RENAME COLUMN b TO a';
+  const chain: SchemaChange = {
+    type: 'rename-column',
+    renames: [
+      { from: 'a', to: 'a2' },
+      { from: 'b', to: 'a' },
+    ],
+  };
+  // `a` exists after the ALTER, but it is the former `b`: reading it would silently change the rule
+  const filtered = operator({ projection: '\\*', filter: 'a IS NOT NULL' });
+  filtered.onSchemaChange(ev({ type: 'create-table', schema }));
+  assert.throws(() => filtered.onSchemaChange(ev(chain, ddl)), /unknown column a.*RENAME COLUMN b TO a/s);
+  const computed = operator({ projection: '\\*, CAST(a AS STRING) AS sa' });
+  computed.onSchemaChange(ev({ type: 'create-table', schema }));
+  assert.throws(() => computed.onSchemaChange(ev(chain, ddl)), /unknown column a/);
+  // a rule that names neither column follows the renames
+  const plain = operator({ projection: '\\*, id + 1 AS next' });
+  assert.deepEqual(names(follow(plain, [ev(chain, ddl)])), ['id', 'a2', 'a', 'next']);
+});
+
 test('primary keys: kept, overridden, or trimmed only when allowed', () => {
   assert.throws(
     () => operator({ projection: 'a, b' }).onSchemaChange(ev({ type: 'create-table', schema })),

@@ -72,6 +72,7 @@ export class TransformOperator {
     if (matching.length === 0 && !was) return [ev];
     const source = applySchemaChange(was?.source, change)!;
     const next = this.compile(ev, source, matching);
+    if (change.type === 'rename-column' && was) this.checkRenamed(ev, was.source, change.renames, matching);
     this.forget(key);
     this.tables.set(key, next);
     if (change.type === 'create-table' || !was)
@@ -195,6 +196,27 @@ export class TransformOperator {
         },
       );
     }
+  }
+
+  /**
+   * A rule that names a renamed column is an error even when another column of the same ALTER
+   * takes that name (`RENAME COLUMN c2 TO c14, RENAME COLUMN c12 TO c2`): recompiled by name, it
+   * would read the other column. Compiling the rules for the old schema without the renamed
+   * columns finds such a rule.
+   */
+  private checkRenamed(
+    ev: SchemaChangeEvent,
+    old: TableSchema,
+    renames: readonly { readonly from: string }[],
+    matching: readonly number[],
+  ): void {
+    const renamed = new Set(renames.map((r) => r.from.toLowerCase()));
+    const without: TableSchema = {
+      ...old,
+      columns: old.columns.filter((c) => !renamed.has(c.name.toLowerCase())),
+      primaryKeys: old.primaryKeys.filter((k) => !renamed.has(k.toLowerCase())),
+    };
+    this.compile(ev, without, matching);
   }
 
   /** A renamed table keeps its rows: it must stay under the same rules. */
