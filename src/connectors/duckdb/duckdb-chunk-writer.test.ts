@@ -126,8 +126,10 @@ test('impossible values are errors, not other values', () => {
   assert.throws(() => parseTimestampMicros('2023-04-31 00:00:00'), /invalid date/);
   assert.throws(() => parseTimestampMicros('2023-04-30 24:00:00'), /invalid time/);
   assert.throws(() => scaledDecimal('1000.00', 5, 2), /does not fit/);
-  assert.equal(scaledDecimal('1.005', 5, 2), 101n); // rounded half away from zero, like DuckDB
-  assert.equal(scaledDecimal('-1.005', 5, 2), -101n);
+  // more fraction digits than the column: refused unless they are zeros (DuckDB's cast would round)
+  assert.throws(() => scaledDecimal('1.005', 5, 2), /1\.005 does not fit DECIMAL\(5,2\)/);
+  assert.throws(() => scaledDecimal('-1.001', 5, 2), /does not fit/);
+  assert.equal(scaledDecimal('-1.0100', 5, 2), -101n);
   assert.equal(scaledDecimal('7', 5, 2), 700n);
 });
 

@@ -35,6 +35,7 @@ import {
 } from '@duckdb/node-api';
 import type { DuckDBAppender, DuckDBType } from '@duckdb/node-api';
 import { assertNever } from '../../event/column-type.js';
+import { TidemarkError } from '../../event/tidemark-error.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import {
   DUCKDB_MAX_DECIMAL_PRECISION,
@@ -320,9 +321,10 @@ function decimalWriter(t: Extract<ColumnType, { kind: 'decimal' }>): ColumnWrite
 const DECIMAL_TEXT = /^([+-])?(\d*)(?:\.(\d*))?$/;
 
 /**
- * Decimal text → the integer DuckDB stores for DECIMAL(p, s) (the value times 10^s). Extra
- * fraction digits are rounded half away from zero, as DuckDB's text cast does; a value with more
- * than p - s integer digits is an error.
+ * Decimal text → the integer DuckDB stores for DECIMAL(p, s) (the value times 10^s). Fraction
+ * digits beyond s must be zeros and a value must have at most p - s integer digits: anything
+ * else does not fit exactly (a sink column kept narrower than the source's, e.g. under `ignore`)
+ * and is an error, where DuckDB's own text cast would round.
  */
 export function scaledDecimal(text: string, p: number, s: number): bigint {
   const m = DECIMAL_TEXT.exec(text);
@@ -330,9 +332,8 @@ export function scaledDecimal(text: string, p: number, s: number): bigint {
   const frac = m?.[3] ?? '';
   if (!m || intPart.length + frac.length === 0)
     throw new Error(`invalid DECIMAL value ${JSON.stringify(text)}`);
-  let digits = BigInt((intPart + frac.slice(0, s).padEnd(s, '0')).replace(/^0+(?=\d)/, '') || '0');
-  if (frac.length > s && frac.charCodeAt(s) >= 0x35 /* '5' */) digits += 1n;
-  if (digits >= 10n ** BigInt(p)) {
+  const digits = BigInt((intPart + frac.slice(0, s).padEnd(s, '0')).replace(/^0+(?=\d)/, '') || '0');
+  if (/[1-9]/.test(frac.slice(s)) || digits >= 10n ** BigInt(p)) {
     throw new Error(`DECIMAL value ${text} does not fit DECIMAL(${p},${s})`);
   }
   return m[1] === '-' ? -digits : digits;
@@ -422,6 +423,8 @@ export class StagingChunkWriter {
   constructor(
     readonly columnTypes: readonly ColumnType[],
     keyText: readonly boolean[] = [],
+    /** Column names, for the message of a value that does not fit its column. */
+    private readonly names: readonly string[] = [],
   ) {
     this.writers = columnTypes.map((t, i) => (keyText[i] ? keyTextWriter(t) : columnWriter(t)));
     this.types = [...this.writers.map((w) => w.type), UINTEGER, UINTEGER];
@@ -445,8 +448,15 @@ export class StagingChunkWriter {
     if (this.chunk === undefined) this.begin();
     const i = this.rows;
     const vectors = this.vectors;
-    for (let c = 0; c < this.writers.length; c++) {
-      if (!this.writers[c]!.set(vectors[c]!, i, row[c])) onZero(c, row[c]);
+    let c = 0;
+    try {
+      for (; c < this.writers.length; c++) {
+        if (!this.writers[c]!.set(vectors[c]!, i, row[c])) onZero(c, row[c]);
+      }
+    } catch (e) {
+      if (e instanceof TidemarkError) throw e;
+      const name = this.names[c] ?? `#${c + 1}`;
+      throw new Error(`column ${name}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
     }
     this.opData[i] = op;
     this.seqData[i] = seq;

@@ -1076,3 +1076,29 @@ test('a table without a key that gets one keeps, per key, the newest image it ap
     t.cleanup();
   }
 });
+
+test('a DECIMAL value with more fraction digits than the sink column is refused naming table and column, not rounded', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const id = tableId('app_db', 'prices');
+    await createTable(sink, id, {
+      columns: [col('id', INT, false), col('price', dec(10, 2))],
+      primaryKeys: ['id'],
+    });
+    // e.g. MODIFY price DECIMAL(10,4) under schema.change.behavior: ignore, the sink column kept
+    await assert.rejects(
+      (async () => {
+        await sink.write([ins(id, [1, '1.2000']), ins(id, [2, '1.2345'])]);
+        await sink.flush(checkpoint(1));
+      })(),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'SINK_WRITE' &&
+        /app_db\.prices.*column price: DECIMAL value 1\.2345 does not fit DECIMAL\(10,2\)/.test(e.message),
+    );
+    await sink.close();
+  } finally {
+    t.cleanup();
+  }
+});

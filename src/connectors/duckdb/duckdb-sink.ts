@@ -359,6 +359,7 @@ export class DuckDbSink implements Sink {
       const writer = (t.chunkWriter ??= new StagingChunkWriter(
         t.schema.columns.map((c) => c.type),
         t.keyText,
+        t.schema.columns.map((c) => c.name),
       ));
       const rangeKey = t.keyRanges ? t.keyIndexes![0] : undefined;
       b = new TableBatch(t, writer, rangeKey, (i, v) => this.warnZero(t, i, v));
