@@ -9,7 +9,9 @@
  * (DuckDB's other catalogs), which `tidemark_sink.schema.table` still reaches. Instance settings
  * (memory_limit, threads, …) apply as when the file is opened directly; the file is locked the same
  * way (one writing process, or any number of read-only ones); temporary files go to
- * `<file>.tmp`, as DuckDB's default for a file is.
+ * `<file>.tmp`, as DuckDB's default for a file is. Once the file is attached, DuckDB's access to
+ * anything else outside (files, extensions: `enable_external_access`) is switched off for the
+ * instance's life, so a query of the store reads the store only.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -50,6 +52,9 @@ export async function openDuckDb(path: string, options: OpenDuckDbOptions = {}):
     await connection.run(`ATTACH ${literal} AS ${catalog}${options.readOnly ? ' (READ_ONLY)' : ''}`);
     await connection.run(`USE ${catalog}`);
     await connection.run('DETACH memory');
+    // the file is attached: nothing else on disk is the sink's business, and a query (the job
+    // server's query box included) must not read other files (read_csv, glob, 'file.parquet')
+    await connection.run('SET enable_external_access = false');
     return { instance, connection };
   } catch (e) {
     connection?.closeSync();
