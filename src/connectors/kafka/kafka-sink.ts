@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { MessageHeader } from '@confluentinc/kafka-javascript';
 import type { DataChangeEvent, SchemaChange } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
@@ -105,10 +104,14 @@ export class KafkaSink implements Sink {
     return clientConfig(this.config.properties, base, fixed, `${this.config.type} sink`);
   }
 
-  /** Stable across restarts of the pipeline on the same cluster: fences an earlier instance. */
+  /**
+   * Stable across restarts of the pipeline on the same cluster, so a new instance fences the old
+   * one and aborts its open transaction. The pipeline name alone (as the checkpoint's key in the
+   * checkpoint topic): transactional ids are per cluster, and a bootstrap list that gains a broker
+   * or changes order must not leave the old id's transaction open.
+   */
   private transactionalId(pipeline: string): string {
-    const hash = createHash('sha256').update(this.target).digest('hex').slice(0, 12);
-    return `tidemark-${pipeline}-${hash}`;
+    return `tidemark-${pipeline}`;
   }
 
   private topicCreator(logger: Logger): KafkaTopicCreator {
