@@ -4,7 +4,7 @@ import type { DataChangeEvent, Row } from '../../event/change-event.js';
 import type { ColumnType, Value } from '../../event/column-type.js';
 import { tableId, type TableSchema } from '../../event/table-schema.js';
 import { changeEncoder, type EncodingOptions } from './change-encoder.js';
-import type { KafkaMessage } from './kafka-message.js';
+import { EncodedMessages } from './encoded-messages.js';
 
 const point = new Uint8Array([0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 240, 63, 0, 0, 0, 0, 0, 0, 0, 64]);
 
@@ -59,8 +59,13 @@ const ev = (op: DataChangeEvent['op'], b: Row | null, a: Row | null, snapshot = 
   meta: snapshot ? { tsMs: 0, snapshot: true } : { tsMs: 1728528674000 },
 });
 
-function encode(o: Partial<EncodingOptions>, e: DataChangeEvent, s = schema): KafkaMessage[] {
-  const out: KafkaMessage[] = [];
+interface TextMessage {
+  readonly key: string | null;
+  readonly value: string | null;
+}
+
+function encode(o: Partial<EncodingOptions>, e: DataChangeEvent, s = schema): TextMessage[] {
+  const out = new EncodedMessages();
   const options = {
     valueFormat: 'debezium-json',
     keyFormat: 'json',
@@ -69,7 +74,10 @@ function encode(o: Partial<EncodingOptions>, e: DataChangeEvent, s = schema): Ka
     ...o,
   } as const;
   changeEncoder(s, table, options)(e, out);
-  return out;
+  return Array.from({ length: out.count }, (_, i) => ({
+    key: out.text(i, 'key'),
+    value: out.text(i, 'value'),
+  }));
 }
 
 const source = '"source":{"db":"shop","table":"all_types","ts_ms":1728528674000}';

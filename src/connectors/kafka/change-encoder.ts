@@ -6,7 +6,7 @@ import { canalJsonValue } from './canal-json-format.js';
 import { debeziumJsonValue } from './debezium-json-format.js';
 import { jsonMessages } from './json-format.js';
 import { keyWriter } from './kafka-key-format.js';
-import type { KafkaMessage } from './kafka-message.js';
+import type { EncodedMessages } from './encoded-messages.js';
 import type { KeyFormatName, ValueFormatName } from './sink-options.js';
 
 /** How a sink encodes changes (the `kafka` sink's options; upsert-kafka is `json` + `json`). */
@@ -19,7 +19,7 @@ export interface EncodingOptions {
 }
 
 /** Appends the messages of one change of a table to `out`. */
-export type ChangeEncoder = (e: DataChangeEvent, out: KafkaMessage[]) => void;
+export type ChangeEncoder = (e: DataChangeEvent, out: EncodedMessages) => void;
 
 /** The encoder of a table's changes under its current schema (compiled once per schema). */
 export function changeEncoder(schema: TableSchema, table: TableId, o: EncodingOptions): ChangeEncoder {
@@ -39,21 +39,30 @@ function valueEncoder(
   o: EncodingOptions,
   key: ReturnType<typeof keyWriter>,
 ): ChangeEncoder {
-  const keyOf = (e: DataChangeEvent): string | null => (key ? key(e.after ?? e.before!) : null);
   switch (o.valueFormat) {
-    case 'debezium-json': {
-      const value = debeziumJsonValue(schema, table, o.includeSchema);
-      return (e, out) => out.push({ key: keyOf(e), value: value(e) });
-    }
-    case 'canal-json': {
-      const value = canalJsonValue(schema, table, o.now);
-      return (e, out) => out.push({ key: keyOf(e), value: value(e) });
-    }
+    case 'debezium-json':
+      return keyedValue(key, debeziumJsonValue(schema, table, o.includeSchema));
+    case 'canal-json':
+      return keyedValue(key, canalJsonValue(schema, table, o.now));
     case 'json':
       return jsonMessages(schema, table, key);
     default:
       return assertNever(o.valueFormat);
   }
+}
+
+/** One message a change: the key of its row (the image after, else before) and the value. */
+function keyedValue(
+  key: ReturnType<typeof keyWriter>,
+  value: (e: DataChangeEvent, out: EncodedMessages['bytes']) => void,
+): ChangeEncoder {
+  return (e, out) => {
+    const k = key ? out.mark() : -1;
+    if (key) key(e.after ?? e.before!, out.bytes);
+    const v = out.mark();
+    value(e, out.bytes);
+    out.add(k, k < 0 ? -1 : v, v, out.mark());
+  };
 }
 
 /**

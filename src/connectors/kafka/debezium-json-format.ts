@@ -2,7 +2,8 @@ import type { DataChangeEvent, Row } from '../../event/change-event.js';
 import { assertNever } from '../../event/column-type.js';
 import type { TableId, TableSchema } from '../../event/table-schema.js';
 import { debeziumConnectSchema } from './debezium-schema.js';
-import { jsonRowWriter } from './json-values.js';
+import { utf8, type JsonBytes } from './json-bytes.js';
+import { jsonRowEncoder } from './json-values.js';
 
 /**
  * debezium-json values (Flink CDC's shape):
@@ -14,15 +15,31 @@ export function debeziumJsonValue(
   schema: TableSchema,
   table: TableId,
   includeSchema: boolean,
-): (e: DataChangeEvent) => string {
-  const row = jsonRowWriter(schema);
-  const image = (r: Row | null): string => (r === null ? 'null' : row(r));
+): (e: DataChangeEvent, out: JsonBytes) => void {
+  const row = jsonRowEncoder(schema);
+  const image = (r: Row | null, out: JsonBytes): void => (r === null ? out.bytes(NULL) : row(r, out));
   const source = `"source":{"db":${JSON.stringify(table.schemaName ?? null)},"table":${JSON.stringify(table.tableName)},"ts_ms":`;
-  const head = includeSchema ? `{"schema":${debeziumConnectSchema(schema, table)},"payload":` : '';
-  const tail = includeSchema ? '}}' : '}';
-  return (e) =>
-    `${head}{"before":${image(e.before)},"after":${image(e.after)},"op":"${debeziumOp(e)}",${source}${e.meta.tsMs}}${tail}`;
+  const head = utf8(
+    `${includeSchema ? `{"schema":${debeziumConnectSchema(schema, table)},"payload":` : ''}{"before":`,
+  );
+  const ops = { c: '', r: '', u: '', d: '' };
+  const middle = Object.fromEntries(
+    Object.keys(ops).map((op) => [op, utf8(`,"op":"${op}",${source}`)]),
+  ) as Record<keyof typeof ops, Uint8Array>;
+  const tail = utf8(includeSchema ? '}}}' : '}}'); // source, envelope (, schema + payload)
+  return (e, out) => {
+    out.bytes(head);
+    image(e.before, out);
+    out.bytes(AFTER);
+    image(e.after, out);
+    out.bytes(middle[debeziumOp(e)]);
+    out.ascii(String(e.meta.tsMs));
+    out.bytes(tail);
+  };
 }
+
+const NULL = utf8('null');
+const AFTER = utf8(',"after":');
 
 export function debeziumOp(e: DataChangeEvent): 'c' | 'r' | 'u' | 'd' {
   switch (e.op) {

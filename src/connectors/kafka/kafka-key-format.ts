@@ -1,11 +1,12 @@
 import { assertNever } from '../../event/column-type.js';
 import type { Row } from '../../event/change-event.js';
 import { primaryKeyIndexes, type TableSchema } from '../../event/table-schema.js';
-import { jsonRowWriter, jsonValueWriter } from './json-values.js';
+import type { JsonBytes } from './json-bytes.js';
+import { jsonRowEncoder, jsonValueWriter } from './json-values.js';
 import type { KeyFormatName } from './sink-options.js';
 
-/** The message key of a row: its primary-key columns. */
-export type KeyWriter = (row: Row) => string;
+/** Writes the message key of a row (its primary-key columns) into `out`. */
+export type KeyWriter = (row: Row, out: JsonBytes) => void;
 
 /**
  * The key writer of a table, undefined when it has no primary key (its messages have no key).
@@ -18,7 +19,7 @@ export function keyWriter(schema: TableSchema, format: KeyFormatName): KeyWriter
   const keys = primaryKeyIndexes(schema);
   switch (format) {
     case 'json':
-      return jsonRowWriter(schema, keys);
+      return jsonRowEncoder(schema, keys);
     case 'csv':
       return csvKeyWriter(schema, keys);
     default:
@@ -28,7 +29,7 @@ export function keyWriter(schema: TableSchema, format: KeyFormatName): KeyWriter
 
 function csvKeyWriter(schema: TableSchema, keys: readonly number[]): KeyWriter {
   const writers = keys.map((i) => jsonValueWriter(schema.columns[i]!.type));
-  return (row) => keys.map((i, k) => csvField(writers[k]!(row[i] ?? null))).join(',');
+  return (row, out) => out.text(keys.map((i, k) => csvField(writers[k]!(row[i] ?? null))).join(','));
 }
 
 function csvField(json: string): string {

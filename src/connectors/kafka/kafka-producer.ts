@@ -22,7 +22,6 @@ const QUEUE_FULL_WAIT_MS = 1;
  */
 export class KafkaProducer {
   private failure: TidemarkError | undefined;
-  private readonly scratch = new Utf8Scratch();
 
   private constructor(private readonly producer: Kafka.Producer) {
     producer.on('delivery-report', (err, report) => {
@@ -48,20 +47,19 @@ export class KafkaProducer {
 
   /**
    * Queues one message; returns undefined when it was queued, or a promise that resolves once it
-   * was (librdkafka's queue was full). `partition` -1: the partitioner's choice. A string is sent
-   * as its UTF-8 bytes.
+   * was (librdkafka's queue was full). `partition` -1: the partitioner's choice. librdkafka copies
+   * the bytes before this returns (RK_MSG_COPY): views of a reused buffer are fine.
    */
   produce(
     topic: string,
     partition: number,
-    value: Buffer | string | null,
-    key: Buffer | string | null,
+    value: Buffer | null,
+    key: Buffer | null,
     headers: MessageHeader[] | undefined,
   ): Promise<void> | undefined {
     this.throwIfFailed();
     try {
-      const bytes = typeof value === 'string' ? this.scratch.bytes(value) : value;
-      this.producer.produce(topic, partition, bytes, key, null, undefined, headers);
+      this.producer.produce(topic, partition, value, key, null, undefined, headers);
       return undefined;
     } catch (e) {
       if ((e as LibrdKafkaError).code !== QUEUE_FULL)
@@ -139,23 +137,6 @@ export class KafkaProducer {
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
-  }
-}
-
-/**
- * UTF-8 bytes of a string without a buffer per message: librdkafka copies a message's bytes
- * before produce returns (RK_MSG_COPY), so every message is written to the start of one scratch
- * buffer and passed as a view of its length (one view per length, kept). Long texts get a buffer
- * of their own.
- */
-class Utf8Scratch {
-  private readonly buffer = Buffer.allocUnsafeSlow(64 * 1024);
-  private readonly views: (Buffer | undefined)[] = [];
-
-  bytes(text: string): Buffer {
-    if (text.length * 3 > this.buffer.length) return Buffer.from(text);
-    const n = this.buffer.write(text, 0);
-    return (this.views[n] ??= this.buffer.subarray(0, n));
   }
 }
 

@@ -10,7 +10,7 @@ import { SinkOperationQueue } from '../../runtime/sink-operation-queue.js';
 import { changeEncoder, type ChangeEncoder, type EncodingOptions } from './change-encoder.js';
 import { KafkaCheckpointStore } from './kafka-checkpoint-store.js';
 import { headerBuilder } from './kafka-headers.js';
-import type { KafkaMessage } from './kafka-message.js';
+import { EncodedMessages } from './encoded-messages.js';
 import { KafkaProducer } from './kafka-producer.js';
 import {
   bootstrapServers,
@@ -59,7 +59,7 @@ export class KafkaSink implements Sink {
   private readonly topicOf: TopicOf;
   private readonly headersOf: (t: TableId) => MessageHeader[];
   private readonly tables = new Map<string, TableEntry>();
-  private readonly out: KafkaMessage[] = [];
+  private readonly out = new EncodedMessages();
   private producer: KafkaProducer | undefined;
   private topics: KafkaTopicCreator | undefined;
   private checkpoints: KafkaCheckpointStore | undefined;
@@ -181,6 +181,7 @@ export class KafkaSink implements Sink {
       }
       for (const e of events) {
         const entry = this.entry(e.tableId);
+        this.out.reset();
         entry.encode(e, this.out);
         const full = this.produceAll(entry, 0);
         if (full) await full;
@@ -204,12 +205,10 @@ export class KafkaSink implements Sink {
   private produceAll(t: TableEntry, from: number): Promise<void> | undefined {
     const partition = partitionOf(this.config.partitioning);
     const out = this.out;
-    for (let i = from; i < out.length; i++) {
-      const m = out[i]!;
-      const full = this.producer!.produce(t.topic, partition, m.value, m.key, t.headers);
+    for (let i = from; i < out.count; i++) {
+      const full = this.producer!.produce(t.topic, partition, out.value(i), out.key(i), t.headers);
       if (full) return full.then(() => this.produceAll(t, i + 1));
     }
-    out.length = 0;
     return undefined;
   }
 
