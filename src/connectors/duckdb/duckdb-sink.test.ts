@@ -1077,7 +1077,7 @@ test('a table without a key that gets one keeps, per key, the newest image it ap
   }
 });
 
-test('a DECIMAL value with more fraction digits than the sink column is refused naming table and column, not rounded', async () => {
+test('a DECIMAL value with more fraction digits than the sink column is refused naming table, column and source position, not rounded', async () => {
   const t = tempDb();
   try {
     const { sink } = await openSink(t.file);
@@ -1089,13 +1089,16 @@ test('a DECIMAL value with more fraction digits than the sink column is refused 
     // e.g. MODIFY price DECIMAL(10,4) under schema.change.behavior: ignore, the sink column kept
     await assert.rejects(
       (async () => {
-        await sink.write([ins(id, [1, '1.2000']), ins(id, [2, '1.2345'])]);
+        const located = { tsMs: 0, location: 'mysql-bin.000007:4711' };
+        await sink.write([ins(id, [1, '1.2000']), { ...ins(id, [2, '1.2345']), meta: located }]);
         await sink.flush(checkpoint(1));
       })(),
       (e: unknown) =>
         e instanceof TidemarkError &&
         e.code === 'SINK_WRITE' &&
-        /app_db\.prices.*column price: DECIMAL value 1\.2345 does not fit DECIMAL\(10,2\)/.test(e.message),
+        /app_db\.prices \(the change read at mysql-bin\.000007:4711\).*column price: DECIMAL value 1\.2345 does not fit DECIMAL\(10,2\)/.test(
+          e.message,
+        ),
     );
     await sink.close();
   } finally {

@@ -340,7 +340,9 @@ export class DuckDbSink implements Sink {
         this.stage(t, ev);
       } catch (e) {
         await this.queue.idle();
-        await this.fail(e, 'SINK_WRITE', `writing ${t.label}`, t.label);
+        // a merged table's rows come from several source tables: where this one was read says which
+        const at = ev.meta.location === undefined ? '' : ` (the change read at ${ev.meta.location})`;
+        await this.fail(e, 'SINK_WRITE', `writing ${t.label}${at}`, t.label);
       }
       if (this.stagedRows >= this.options['batch.size'] || this.stagedBytes >= MAX_BATCH_BYTES) {
         // Batches already queued may be written (and a commit run) while the next one is staged:
