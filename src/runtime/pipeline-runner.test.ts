@@ -811,3 +811,73 @@ test('a batch the runner has handled is not kept: a long run does not grow with 
   await runPipeline(options(dir, source, new ScriptedSink(), { exitWhenCaughtUp: true }));
   assert.equal(kept, false, 'the first batch is still reachable after 49 more');
 });
+
+test('a sink that fails: the source read is ended (its finally blocks run) before the source is closed', async (t) => {
+  const dir = await stateDir(t);
+  const failure = new TidemarkError('SINK_WRITE', 'disk full');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'write' ? Promise.reject(failure) : undefined) });
+  const source = new ScriptedSource([
+    [create(), boundary(0)],
+    [row(1), boundary(1)],
+    [row(2), boundary(2)],
+  ]);
+  let endedBeforeClose: string | undefined;
+  const close = source.close.bind(source);
+  source.close = () => {
+    endedBeforeClose = source.readEnd;
+    return close();
+  };
+  await assert.rejects(
+    // a batch of one row: the write fails while the runner handles the source's second batch
+    runPipeline(
+      options(dir, source, sink, { spec: spec({ 'checkpoint.interval': '1h' }), writeBatchSize: 1 }),
+    ),
+    (e) => e === failure,
+  );
+  assert.equal(endedBeforeClose, 'returned');
+  assert.deepEqual(source.calls.at(-1), { op: 'close' });
+});
+
+test('a source whose read throws as it ends after a sink failure: the run rejects with the sink error, logs the other', async (t) => {
+  const dir = await stateDir(t);
+  const failure = new TidemarkError('SINK_WRITE', 'disk full');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'write' ? Promise.reject(failure) : undefined) });
+  const { logger, entries } = recordingLogger();
+  let closed = false;
+  let stopped = false;
+  const source: Source = {
+    open: (ctx) => {
+      ctx.signal.addEventListener('abort', () => (stopped = true), { once: true });
+      return Promise.resolve({ tables: [T] });
+    },
+    async *read() {
+      try {
+        yield [create(), boundary(0), row(1), boundary(1)];
+        yield [row(2), boundary(2)];
+      } finally {
+        await Promise.resolve(); // closing a connection
+        // eslint-disable-next-line no-unsafe-finally
+        throw new Error('the binlog connection would not close');
+      }
+    },
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+  await assert.rejects(
+    runPipeline(
+      options(dir, source, sink, { logger, spec: spec({ 'checkpoint.interval': '1h' }), writeBatchSize: 1 }),
+    ),
+    (e) => e === failure,
+  );
+  assert.ok(stopped, "the source's signal told it to stop");
+  assert.ok(closed);
+  assert.ok(
+    entries.some(
+      (e) =>
+        e.msg === 'the source did not end its reading cleanly' &&
+        String(e.fields.error).includes('would not close'),
+    ),
+  );
+});
