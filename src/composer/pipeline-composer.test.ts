@@ -262,7 +262,7 @@ test('stop() returns the savepoint; metrics hooks see checkpoints and the end', 
  * function object logs its open() and close() calls (and fails its close with `failClose`) in
  * `globalThis[<the directory>]`.
  */
-function udfPipeline(name: string, sink = 'memory', failClose = false) {
+function udfPipeline(name: string, sink = 'memory', failClose = false, hold = false) {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-composer-udf-'));
   writeFileSync(
     join(dir, 'udf.mjs'),
@@ -271,12 +271,12 @@ export const tag = {
   returnType: 'INT',
   open() { log.push('open'); },
   eval(x) { return x; },
-  async close() { await null; log.push('close'); ${failClose ? "throw new Error('cannot close');" : ''} },
+  async close() { await new Promise((r) => setTimeout(r, 30)); log.push('close'); ${failClose ? "throw new Error('cannot close');" : ''} },
 };
 `,
   );
   const yaml =
-    `source:\n  type: script\n  rows: 2\nsink:\n  type: ${sink}\n  id: ${name}\n` +
+    `source:\n  type: script\n  rows: 2\n  hold: ${hold}\nsink:\n  type: ${sink}\n  id: ${name}\n` +
     `transform:\n  - source-table: db.t\n    projection: id, tag(id) AS t\n` +
     `pipeline:\n  name: ${name}\n  user-defined-function:\n    - name: tag\n      classpath: udf.mjs\n`;
   const loaded = loadPipelineYaml(yaml, join(dir, 'p.yaml'), {
@@ -307,6 +307,23 @@ test('user functions: close() once when the pipeline ends, when stopped before i
   });
   await q.stop();
   assert.deepEqual(stopped.calls(), ['open', 'close']);
+
+  // stopped while it runs: stop() resolves once they are closed
+  const running = udfPipeline('udf-running', 'memory', false, true);
+  const r = await composePipeline(running.spec, registry, {
+    stateDir: running.stateDir,
+    log: { write: () => undefined },
+  });
+  let caughtUp!: () => void;
+  const reading = new Promise<void>((resolve) => (caughtUp = resolve));
+  const run = r.run();
+  const timer = setInterval(() => (r.status().lastCheckpoint !== undefined ? caughtUp() : undefined), 5);
+  await reading;
+  clearInterval(timer);
+  await r.stop();
+  assert.deepEqual(running.calls(), ['open', 'close']);
+  await run;
+  assert.deepEqual(running.calls(), ['open', 'close']);
 
   const unmade = udfPipeline('udf-unmade', 'unreachable');
   await assert.rejects(

@@ -222,13 +222,12 @@ class ComposedPipeline implements PipelineHandle {
     if (!this.controller.signal.aborted) this.savepointOnStop = options.savepoint ?? true;
     if (this.current.state === 'running' || this.current.state === 'created')
       this.update({ state: 'stopping' });
-    if (!this.started) {
-      // never run: nothing else ends its claims and closes its user functions
-      this.release();
-      await this.parts.closeFunctions();
-    }
+    if (!this.started) this.release(); // never run: nothing else ends its claims
     this.controller.abort();
     await this.ended;
+    // the run is over (or never was): its user functions are closed before stop() resolves (once:
+    // run() closes them too), so that a restart never opens them while they are closing
+    await this.parts.closeFunctions();
     return this.last;
   }
 
