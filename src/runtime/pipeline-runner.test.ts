@@ -881,3 +881,32 @@ test('a source whose read throws as it ends after a sink failure: the run reject
     ),
   );
 });
+
+test('a component whose open() fails is closed too (it may hold part of what it opened), with the open error', async (t) => {
+  const dir = await stateDir(t);
+  const refused = new TidemarkError('SINK_OPEN', 'the transactional id is fenced');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'open' ? Promise.reject(refused) : undefined) });
+  const source = new ScriptedSource([[create(), boundary(0)]], { tables: [T] });
+  await assert.rejects(runPipeline(options(dir, source, sink)), (e) => e === refused);
+  assert.deepEqual(trace(sink), ['open', 'close']);
+  assert.deepEqual(source.calls, [{ op: 'open' }, { op: 'close' }], 'never read');
+
+  const unreachable = new TidemarkError('SOURCE_CONNECT', 'the broker is unreachable');
+  let closed = 0;
+  const failing: Source = {
+    open: () => Promise.reject(unreachable),
+    read: () => {
+      throw new Error('not to be read');
+    },
+    close: () => {
+      closed++;
+      return Promise.reject(new Error('nothing to close'));
+    },
+  };
+  const untouched = new ScriptedSink();
+  const { logger, entries } = recordingLogger();
+  await assert.rejects(runPipeline(options(dir, failing, untouched, { logger })), (e) => e === unreachable);
+  assert.equal(closed, 1);
+  assert.deepEqual(untouched.calls, []);
+  assert.ok(entries.some((e) => e.msg === 'source close failed'));
+});

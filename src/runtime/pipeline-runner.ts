@@ -142,7 +142,7 @@ async function releaseStore(store: StateStore, failed: boolean, logger: Logger):
   }
 }
 
-/** Which components were opened, and so are to be closed. */
+/** Which components were opened (or failed to open), and so are to be closed. */
 interface Opened {
   source: boolean;
   sink: boolean;
@@ -166,13 +166,15 @@ async function openAndRestore(
 ): Promise<Start> {
   const { spec, source, sink, logger } = opts;
   const pipelineName = spec.pipeline.name;
+  // a component whose open() fails may hold part of what it opened (a connected client): it is
+  // closed too
+  opened.source = true;
   const info = await source.open({
     pipelineName,
     logger: logger.child({ component: 'source' }),
     signal,
     localTimeZone: spec.pipeline['local-time-zone'],
   });
-  opened.source = true;
   for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   for (const warning of opts.transform?.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   const fromStore = await store.load();
@@ -181,8 +183,8 @@ async function openAndRestore(
     if (!fromStore) throw new TidemarkError('SOURCE_NO_TABLES', info.noTables);
     logger.warn(`resuming anyway, matching tables created from now on are captured: ${info.noTables}`);
   }
-  await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
   opened.sink = true;
+  await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
 
   // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
   const capturedTables = new Set(info.tables.map(tableIdToString));

@@ -88,5 +88,9 @@ export interface Source {
    * group's offsets). Must not throw; failures are the source's to log.
    */
   checkpointDurable?(state: JsonValue): void;
+  /**
+   * Called once after open(), also when open() failed: it releases whatever part of the opening
+   * succeeded (so it must cope with a partial open, or none).
+   */
   close(): Promise<void>;
 }
