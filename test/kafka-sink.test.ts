@@ -335,6 +335,33 @@ test('exactly-once: a restart after SIGTERM repeats nothing and loses nothing', 
   assert.deepEqual(rows, await mariaRows(db, `SELECT id, v FROM ${name}.t`));
 });
 
+test('exactly-once whose checkpoint topic lacks the checkpoint: SINK_BEHIND, no second snapshot into the topic', async () => {
+  const name = 'kafka_checkpoint_lost';
+  await db.query(`CREATE DATABASE ${name}; CREATE TABLE ${name}.t (id INT PRIMARY KEY, v INT);
+    INSERT INTO ${name}.t VALUES (1, 0), (2, 0);`);
+  const pipeline = (checkpointTopic: string): [string, string] =>
+    writeKafkaPipeline({
+      name,
+      tables: `${name}.t`,
+      sink: {
+        type: 'kafka',
+        topic: name,
+        'sink.delivery-guarantee': 'exactly-once',
+        'sink.checkpoint-topic': checkpointTopic,
+      },
+    });
+  const [first, state] = pipeline(`${name}_cp`);
+  const r1 = await runTidemark(['run', first, '--state-dir', state, '--exit-when-caught-up']);
+  assert.equal(r1.code, 0, r1.stderr);
+  const before = (await readTopic(kafka.bootstrap, name)).length;
+  // the same sink (cluster) and state directory; its checkpoint is not in this checkpoint topic
+  const [second] = pipeline(`${name}_elsewhere`);
+  const r2 = await runTidemark(['run', second, '--state-dir', state, '--exit-when-caught-up']);
+  assert.notEqual(r2.code, 0);
+  assert.match(r2.stderr, /SINK_BEHIND/);
+  assert.equal((await readTopic(kafka.bootstrap, name)).length, before, 'the rows are not written again');
+});
+
 test('at-least-once, then exactly-once: the switch resumes from the state directory and loses nothing', async () => {
   const name = 'kafka_guarantee_switch';
   await db.query(`CREATE DATABASE ${name}; CREATE TABLE ${name}.t (id INT PRIMARY KEY, v INT);

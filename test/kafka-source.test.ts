@@ -151,6 +151,52 @@ test('canal-json: pkNames make the key, types and values exact through DuckDB', 
   assert.deepEqual(pk, [['PRIMARY KEY(id)']]);
 });
 
+test('field names in another case are the columns; a message without the key stops the run naming its offset', async () => {
+  const dir = tempDir();
+  await kafka.createTopic('cased', 1);
+  const base = { database: 'shop', table: 'items', pkNames: ['id'], ts: 1, es: 2, old: null, type: 'INSERT' };
+  await produceMessages(kafka.bootstrap, 'cased', [
+    { value: JSON.stringify({ ...base, data: [{ id: 1, Name: 'a', qty: 1 }] }) },
+    { value: JSON.stringify({ ...base, data: [{ ID: 2, NAME: 'b', QTY: 2 }] }) },
+    { value: JSON.stringify({ ...base, data: [{ id: 3, name: 'c' }] }) }, // qty: NULL, as Flink reads it
+    { value: JSON.stringify({ ...base, data: [{ name: 'no key' }] }) },
+    { value: JSON.stringify({ ...base, data: [{ id: 5, name: 'e', qty: 5 }] }) },
+  ]);
+  const source = [
+    'topic: cased',
+    'scan.startup.mode: earliest-offset',
+    'value.format: canal-json',
+    'canal-json.distributed-tables: true',
+  ];
+  const failed = await runTidemark(
+    ['run', kafkaPipeline(dir, 'cased', source), '--state-dir', join(dir, 'state'), '--exit-when-caught-up'],
+    {},
+    30_000,
+  );
+  assert.notEqual(failed.code, 0);
+  const out = failed.stderr + failed.stdout;
+  assert.match(out, /KAFKA_SOURCE_DECODE/);
+  assert.match(
+    out,
+    /topic cased partition 0 offset 3 cannot be read: column id BIGINT: the message has no such field, and the column is NOT NULL/,
+  );
+  assert.match(out, /a field is read as the column its name differs from only by case/);
+  // skipped with ingestion.ignore-errors, the rest is read
+  await runCaughtUp(dir, kafkaPipeline(dir, 'cased', [...source, 'ingestion.ignore-errors: true']));
+  const duck = join(dir, 'sink.duckdb');
+  // one column per name whatever its case (duckRows sorts the rows)
+  assert.deepEqual(
+    await duckRows(duck, "SELECT column_name FROM information_schema.columns WHERE table_name = 'items'"),
+    [['Name'], ['id'], ['qty']],
+  );
+  assert.deepEqual(await duckRows(duck, 'SELECT id, "Name", qty FROM shop.items ORDER BY id'), [
+    ['1', 'a', '1'],
+    ['2', 'b', '2'],
+    ['3', 'c', null],
+    ['5', 'e', '5'],
+  ]);
+});
+
 test('restart after kill -9 and after SIGTERM: every message once in DuckDB (an append table shows duplicates)', async () => {
   const dir = tempDir();
   await kafka.createTopic('restart', 2);

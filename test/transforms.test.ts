@@ -2,8 +2,8 @@
 // checked against the same expressions evaluated by MariaDB on the source rows.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { sharedMariaDb, type MariaDbInstance } from './support/mariadb.js';
 import { duckRows, mariaRows, runTidemark, tempDir, type CliResult } from './support/tidemark-cli.js';
 
@@ -190,6 +190,55 @@ test('a projection that names a column the DDL drops is a clear error naming the
   assert.match(r.stderr, /CONFIG_INVALID/);
   assert.match(r.stderr, /pipeline\.yaml:\d+:\d+/);
   assert.match(r.stderr, /ALTER TABLE tf4\.t DROP COLUMN a/);
+});
+
+test('a user function object: open() before the run, close() once when it ends, normally or failing', async () => {
+  await db.query(`DROP DATABASE IF EXISTS tf6; CREATE DATABASE tf6;
+    CREATE TABLE tf6.t (id INT PRIMARY KEY, a VARCHAR(10), b INT);
+    INSERT INTO tf6.t VALUES (1, 'one', 1);`);
+  const udfs = (names: readonly string[]): string =>
+    `  user-defined-function:\n${names.map((n) => `    - name: ${n}\n      classpath: udf.mjs#${n}\n`).join('')}`;
+  const rule = `  - source-table: tf6.t
+    projection: id, tag(a) AS ta`;
+  const f = pipeline('tf6', rule, udfs(['tag']));
+  const dir = dirname(f.duck);
+  writeFileSync(
+    join(dir, 'udf.mjs'),
+    `import { appendFileSync } from 'node:fs';
+const log = (what) => appendFileSync(new URL('./udf.log', import.meta.url), what + '\\n');
+export const tag = {
+  returnType: 'STRING',
+  open() { log('open tag'); },
+  eval(s) { return s === null ? null : '<' + s + '>'; },
+  async close() { await new Promise((r) => setTimeout(r, 20)); log('close tag'); },
+};
+export const broken = {
+  returnType: 'INT',
+  open() { throw new Error('no licence for broken'); },
+  eval() { return 1; },
+  close() { log('close broken'); },
+};
+`,
+  );
+  const log = (): string[] => readFileSync(join(dir, 'udf.log'), 'utf8').trim().split('\n');
+  await ok(f);
+  assert.deepEqual(await duckRows(f.duck, 'SELECT id, ta FROM tf6.t'), [['1', '<one>']]);
+  assert.deepEqual(log(), ['open tag', 'close tag']);
+  // a run that fails: the projection names a column a DDL drops
+  await db.query('ALTER TABLE tf6.t DROP COLUMN a');
+  const failed = await f.run();
+  assert.notEqual(failed.code, 0);
+  assert.match(failed.stderr, /ALTER TABLE tf6\.t DROP COLUMN a/);
+  assert.deepEqual(log(), ['open tag', 'close tag', 'open tag', 'close tag']);
+  // one that fails to open: those opened before it are closed, it is not (it never opened)
+  writeFileSync(
+    join(dir, 'pipeline.yaml'),
+    readFileSync(join(dir, 'pipeline.yaml'), 'utf8').replace(udfs(['tag']), udfs(['tag', 'broken'])),
+  );
+  const unopened = await f.run();
+  assert.notEqual(unopened.code, 0);
+  assert.match(unopened.stderr, /no licence for broken/);
+  assert.deepEqual(log(), ['open tag', 'close tag', 'open tag', 'close tag', 'open tag', 'close tag']);
 });
 
 test('a type error in a projection is found at start, with its line and column', async () => {

@@ -1,7 +1,7 @@
 // The composer with scripted components (fakes of tidemark's own Source and Sink interfaces):
 // two pipelines in one process keep their own state, status follows the run, stop() is clean.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -122,6 +122,15 @@ const registry = new ComponentRegistry()
         sinks.set(o.id, s);
         return Promise.resolve(s);
       },
+    }),
+  )
+
+  .registerSink(
+    defineSink({
+      type: 'unreachable',
+      description: 'a sink whose creation fails',
+      options: nameSchema,
+      create: (o) => Promise.reject(new TidemarkError('SINK_OPEN', `sink ${o.id} is unreachable`)),
     }),
   );
 
@@ -246,4 +255,97 @@ test('stop() returns the savepoint; metrics hooks see checkpoints and the end', 
   assert.equal(p.status().lastCheckpoint, savepoint?.seq);
   assert.equal(committed.at(-1)?.rowsCommitted, 4);
   assert.deepEqual(ended, ['stopped']);
+});
+
+/**
+ * A pipeline in a new directory whose transform calls the user function `tag` of udf.mjs; the
+ * function object logs its open() and close() calls (and fails its close with `failClose`) in
+ * `globalThis[<the directory>]`.
+ */
+function udfPipeline(name: string, sink = 'memory', failClose = false, hold = false) {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-composer-udf-'));
+  writeFileSync(
+    join(dir, 'udf.mjs'),
+    `const log = (globalThis[${JSON.stringify(dir)}] ??= []);
+export const tag = {
+  returnType: 'INT',
+  open() { log.push('open'); },
+  eval(x) { return x; },
+  async close() { await new Promise((r) => setTimeout(r, 30)); log.push('close'); ${failClose ? "throw new Error('cannot close');" : ''} },
+};
+`,
+  );
+  const yaml =
+    `source:\n  type: script\n  rows: 2\n  hold: ${hold}\nsink:\n  type: ${sink}\n  id: ${name}\n` +
+    `transform:\n  - source-table: db.t\n    projection: id, tag(id) AS t\n` +
+    `pipeline:\n  name: ${name}\n  user-defined-function:\n    - name: tag\n      classpath: udf.mjs\n`;
+  const loaded = loadPipelineYaml(yaml, join(dir, 'p.yaml'), {
+    catalog: registry,
+    variables: { lookup: () => undefined },
+  });
+  const calls = (): unknown => (globalThis as Record<string, unknown>)[dir];
+  return { spec: loaded, stateDir: join(dir, 'state'), calls };
+}
+
+test('user functions: close() once when the pipeline ends, when stopped before its run, when it is not made', async () => {
+  const ran = udfPipeline('udf-ran');
+  const p = await composePipeline(ran.spec, registry, {
+    stateDir: ran.stateDir,
+    log: { write: () => undefined },
+    exitWhenCaughtUp: true,
+  });
+  assert.deepEqual(ran.calls(), ['open'], 'opened before the run');
+  await p.run();
+  assert.deepEqual(ran.calls(), ['open', 'close']);
+  await p.stop();
+  assert.deepEqual(ran.calls(), ['open', 'close'], 'closed once');
+
+  const stopped = udfPipeline('udf-stopped');
+  const q = await composePipeline(stopped.spec, registry, {
+    stateDir: stopped.stateDir,
+    log: { write: () => undefined },
+  });
+  await q.stop();
+  assert.deepEqual(stopped.calls(), ['open', 'close']);
+
+  // stopped while it runs: stop() resolves once they are closed
+  const running = udfPipeline('udf-running', 'memory', false, true);
+  const r = await composePipeline(running.spec, registry, {
+    stateDir: running.stateDir,
+    log: { write: () => undefined },
+  });
+  let caughtUp!: () => void;
+  const reading = new Promise<void>((resolve) => (caughtUp = resolve));
+  const run = r.run();
+  const timer = setInterval(() => (r.status().lastCheckpoint !== undefined ? caughtUp() : undefined), 5);
+  await reading;
+  clearInterval(timer);
+  await r.stop();
+  assert.deepEqual(running.calls(), ['open', 'close']);
+  await run;
+  assert.deepEqual(running.calls(), ['open', 'close']);
+
+  const unmade = udfPipeline('udf-unmade', 'unreachable');
+  await assert.rejects(
+    composePipeline(unmade.spec, registry, { stateDir: unmade.stateDir, log: { write: () => undefined } }),
+    /unreachable/,
+  );
+  assert.deepEqual(unmade.calls(), ['open', 'close']);
+});
+
+test('a user function whose close() fails: logged, the run keeps its result', async () => {
+  const f = udfPipeline('udf-close-fails', 'memory', true);
+  const lines: string[] = [];
+  const p = await composePipeline(f.spec, registry, {
+    stateDir: f.stateDir,
+    log: { write: (line) => lines.push(line) },
+    exitWhenCaughtUp: true,
+  });
+  const r = await p.run();
+  assert.equal(r.reason, 'caught-up');
+  assert.deepEqual(f.calls(), ['open', 'close']);
+  assert.ok(
+    lines.some((l) => l.includes('a user function failed to close') && l.includes('cannot close')),
+    lines.join('\n'),
+  );
 });

@@ -131,13 +131,29 @@ async function handleFor(
   const logger = createLogger({ ...opts.log, secrets: spec.secrets }, { pipeline: spec.pipeline.name });
   const router = routerFromSpec(spec);
   // the expression compiler loads only for a pipeline that has transform rules
-  const transform = spec.transforms.length
+  const loaded = spec.transforms.length
     ? await (await import('../transforms/transform-loader.js')).loadTransform(spec)
     : undefined;
-  const source = await sourceFactory.create(spec.source.options, spec);
-  const created = await sinkFactory.create(spec.sink.options, spec);
-  const sink = opts.metrics ? instrumentSink(created, opts.metrics) : created;
-  return new ComposedPipeline(spec, { source, sink, router, transform, logger }, opts, release);
+  // the user functions opened by the load are closed once the pipeline ends, or now if it is not made
+  const closeFunctions = (): Promise<void> =>
+    loaded?.close((name, e) =>
+      logger.warn('a user function failed to close', { function: name, error: errorMessage(e) }),
+    ) ?? Promise.resolve();
+  try {
+    const source = await sourceFactory.create(spec.source.options, spec);
+    const created = await sinkFactory.create(spec.sink.options, spec);
+    const sink = opts.metrics ? instrumentSink(created, opts.metrics) : created;
+    const transform = loaded?.operator;
+    return new ComposedPipeline(
+      spec,
+      { source, sink, router, transform, logger, closeFunctions },
+      opts,
+      release,
+    );
+  } catch (e) {
+    await closeFunctions();
+    throw e;
+  }
 }
 
 interface Parts {
@@ -146,6 +162,8 @@ interface Parts {
   readonly router: TableRouter;
   readonly transform: EventTransform | undefined;
   readonly logger: Logger;
+  /** Closes the user functions (`close()` of each, once; never rejects). */
+  readonly closeFunctions: () => Promise<void>;
 }
 
 class ComposedPipeline implements PipelineHandle {
@@ -195,6 +213,7 @@ class ComposedPipeline implements PipelineHandle {
       this.opts.metrics?.ended?.({ state: 'failed', errorCode: code, durationMs: Date.now() - startedAt });
       throw e;
     } finally {
+      await this.parts.closeFunctions();
       this.release();
     }
   }
@@ -206,6 +225,9 @@ class ComposedPipeline implements PipelineHandle {
     if (!this.started) this.release(); // never run: nothing else ends its claims
     this.controller.abort();
     await this.ended;
+    // the run is over (or never was): its user functions are closed before stop() resolves (once:
+    // run() closes them too), so that a restart never opens them while they are closing
+    await this.parts.closeFunctions();
     return this.last;
   }
 

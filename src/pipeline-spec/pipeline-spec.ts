@@ -128,7 +128,8 @@ export const pipelineOptionsSchema = z
       .meta({ optionType: 'List<UDF>' })
       .describe(
         'User functions for transforms: a list of `{ name, classpath, return-type }`. The export is a function, or an ' +
-          "object `{ eval(...args), returnType, open?(), close?() }` like Flink CDC's UserDefinedFunction.",
+          "object `{ eval(...args), returnType, open?(), close?() }` like Flink CDC's UserDefinedFunction: open() is " +
+          'awaited before the pipeline starts, close() once when it stops (normally or failing).',
       ),
     'checkpoint.interval': opt
       .duration()

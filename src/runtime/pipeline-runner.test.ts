@@ -811,3 +811,102 @@ test('a batch the runner has handled is not kept: a long run does not grow with 
   await runPipeline(options(dir, source, new ScriptedSink(), { exitWhenCaughtUp: true }));
   assert.equal(kept, false, 'the first batch is still reachable after 49 more');
 });
+
+test('a sink that fails: the source read is ended (its finally blocks run) before the source is closed', async (t) => {
+  const dir = await stateDir(t);
+  const failure = new TidemarkError('SINK_WRITE', 'disk full');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'write' ? Promise.reject(failure) : undefined) });
+  const source = new ScriptedSource([
+    [create(), boundary(0)],
+    [row(1), boundary(1)],
+    [row(2), boundary(2)],
+  ]);
+  let endedBeforeClose: string | undefined;
+  const close = source.close.bind(source);
+  source.close = () => {
+    endedBeforeClose = source.readEnd;
+    return close();
+  };
+  await assert.rejects(
+    // a batch of one row: the write fails while the runner handles the source's second batch
+    runPipeline(
+      options(dir, source, sink, { spec: spec({ 'checkpoint.interval': '1h' }), writeBatchSize: 1 }),
+    ),
+    (e) => e === failure,
+  );
+  assert.equal(endedBeforeClose, 'returned');
+  assert.deepEqual(source.calls.at(-1), { op: 'close' });
+});
+
+test('a source whose read throws as it ends after a sink failure: the run rejects with the sink error, logs the other', async (t) => {
+  const dir = await stateDir(t);
+  const failure = new TidemarkError('SINK_WRITE', 'disk full');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'write' ? Promise.reject(failure) : undefined) });
+  const { logger, entries } = recordingLogger();
+  let closed = false;
+  let stopped = false;
+  const source: Source = {
+    open: (ctx) => {
+      ctx.signal.addEventListener('abort', () => (stopped = true), { once: true });
+      return Promise.resolve({ tables: [T] });
+    },
+    async *read() {
+      try {
+        yield [create(), boundary(0), row(1), boundary(1)];
+        yield [row(2), boundary(2)];
+      } finally {
+        await Promise.resolve(); // closing a connection
+        // eslint-disable-next-line no-unsafe-finally
+        throw new Error('the binlog connection would not close');
+      }
+    },
+    close: () => {
+      closed = true;
+      return Promise.resolve();
+    },
+  };
+  await assert.rejects(
+    runPipeline(
+      options(dir, source, sink, { logger, spec: spec({ 'checkpoint.interval': '1h' }), writeBatchSize: 1 }),
+    ),
+    (e) => e === failure,
+  );
+  assert.ok(stopped, "the source's signal told it to stop");
+  assert.ok(closed);
+  assert.ok(
+    entries.some(
+      (e) =>
+        e.msg === 'the source did not end its reading cleanly' &&
+        String(e.fields.error).includes('would not close'),
+    ),
+  );
+});
+
+test('a component whose open() fails is closed too (it may hold part of what it opened), with the open error', async (t) => {
+  const dir = await stateDir(t);
+  const refused = new TidemarkError('SINK_OPEN', 'the transactional id is fenced');
+  const sink = new ScriptedSink({ respond: (c) => (c.op === 'open' ? Promise.reject(refused) : undefined) });
+  const source = new ScriptedSource([[create(), boundary(0)]], { tables: [T] });
+  await assert.rejects(runPipeline(options(dir, source, sink)), (e) => e === refused);
+  assert.deepEqual(trace(sink), ['open', 'close']);
+  assert.deepEqual(source.calls, [{ op: 'open' }, { op: 'close' }], 'never read');
+
+  const unreachable = new TidemarkError('SOURCE_CONNECT', 'the broker is unreachable');
+  let closed = 0;
+  const failing: Source = {
+    open: () => Promise.reject(unreachable),
+    read: () => {
+      throw new Error('not to be read');
+    },
+    close: () => {
+      closed++;
+      return Promise.reject(new Error('nothing to close'));
+    },
+  };
+  const untouched = new ScriptedSink();
+  const { logger, entries } = recordingLogger();
+  await assert.rejects(runPipeline(options(dir, failing, untouched, { logger })), (e) => e === unreachable);
+  assert.equal(closed, 1);
+  assert.deepEqual(untouched.calls, []);
+  assert.ok(entries.some((e) => e.msg === 'source close failed'));
+});

@@ -74,10 +74,12 @@ export interface RunResult {
 export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
   const store = await StateStore.open(opts.stateDir, opts.spec.pipeline.name);
   const signal = opts.signal ?? new AbortController().signal;
+  const sourceStop = sourceStopFor(signal);
   const opened: Opened = { source: false, sink: false };
   let committer: CheckpointCommitter | undefined;
+  let failed = false;
   try {
-    const start = await openAndRestore(opts, store, signal, opened);
+    const start = await openAndRestore(opts, store, sourceStop.signal, opened);
     const { spec, sink, logger } = opts;
     const schemas = new SchemaOperator(
       opts.router,
@@ -102,16 +104,45 @@ export async function runPipeline(opts: RunnerOptions): Promise<RunResult> {
       onCheckpoint: opts.onCheckpoint,
       onDurable: opts.source.checkpointDurable && ((state) => opts.source.checkpointDurable!(state)),
     });
-    return await new RecordLoop(opts, signal, start, schemas, committer).run();
+    return await new RecordLoop(opts, signal, start, schemas, committer, sourceStop).run();
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
+    sourceStop.abort();
     // a commit still running when the run failed: let it end before the sink closes
     await committer?.quiesce();
     await closeComponents(opts, opened);
-    await store.release();
+    await releaseStore(store, failed, opts.logger);
   }
 }
 
-/** Which components were opened, and so are to be closed. */
+/**
+ * The signal the source is given: aborted when the pipeline is stopped, and when the run fails or
+ * ends, so that a source still reading (a binlog wait, a Kafka poll) ends its iteration promptly.
+ */
+function sourceStopFor(signal: AbortSignal): AbortController {
+  const stop = new AbortController();
+  if (signal.aborted) stop.abort(signal.reason);
+  else {
+    const forward = (): void => stop.abort(signal.reason);
+    signal.addEventListener('abort', forward, { once: true });
+    stop.signal.addEventListener('abort', () => signal.removeEventListener('abort', forward), { once: true });
+  }
+  return stop;
+}
+
+/** The state directory's lock; when the run failed, failing to remove it is logged, not thrown over the run's error. */
+async function releaseStore(store: StateStore, failed: boolean, logger: Logger): Promise<void> {
+  try {
+    await store.release();
+  } catch (e) {
+    if (!failed) throw e;
+    logger.warn('the state directory lock could not be removed', { error: errorMessage(e) });
+  }
+}
+
+/** Which components were opened (or failed to open), and so are to be closed. */
 interface Opened {
   source: boolean;
   sink: boolean;
@@ -135,13 +166,15 @@ async function openAndRestore(
 ): Promise<Start> {
   const { spec, source, sink, logger } = opts;
   const pipelineName = spec.pipeline.name;
+  // a component whose open() fails may hold part of what it opened (a connected client): it is
+  // closed too
+  opened.source = true;
   const info = await source.open({
     pipelineName,
     logger: logger.child({ component: 'source' }),
     signal,
     localTimeZone: spec.pipeline['local-time-zone'],
   });
-  opened.source = true;
   for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   for (const warning of opts.transform?.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
   const fromStore = await store.load();
@@ -150,8 +183,8 @@ async function openAndRestore(
     if (!fromStore) throw new TidemarkError('SOURCE_NO_TABLES', info.noTables);
     logger.warn(`resuming anyway, matching tables created from now on are captured: ${info.noTables}`);
   }
-  await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
   opened.sink = true;
+  await sink.open({ pipelineName, logger: logger.child({ component: 'sink' }) });
 
   // what this pipeline's checkpoints belong to: the tables grow with those created while it runs
   const capturedTables = new Set(info.tables.map(tableIdToString));
@@ -202,6 +235,8 @@ class RecordLoop {
     private readonly start: Start,
     private readonly schemas: SchemaOperator,
     private readonly committer: CheckpointCommitter,
+    /** Aborts the source's signal: the run failed and the source is to end its read. */
+    private readonly sourceStop: AbortController,
   ) {
     this.intervalMs = opts.spec.pipeline['checkpoint.interval'];
     this.transform = opts.transform;
@@ -210,15 +245,44 @@ class RecordLoop {
   async run(): Promise<RunResult> {
     const c = this.committer;
     const records = this.opts.source.read(this.start.restored?.source)[Symbol.asyncIterator]();
-    while (true) {
-      const step = await this.nextBatch(records);
-      if (step.done) break;
-      if (await this.dispatch(step.value)) break;
-      if (c.atBoundary && c.hasPending && c.msSinceCommit() >= this.intervalMs) await c.commit();
-      if (c.failed) await c.settle();
-      if (this.signal.aborted) break;
+    try {
+      while (true) {
+        const step = await this.nextBatch(records);
+        if (step.done) break;
+        if (await this.dispatch(step.value)) break;
+        if (c.atBoundary && c.hasPending && c.msSinceCommit() >= this.intervalMs) await c.commit();
+        if (c.failed) await c.settle();
+        if (this.signal.aborted) break;
+      }
+    } catch (e) {
+      await this.abandonRead(records);
+      throw e;
     }
     return this.finish(records);
+  }
+
+  /**
+   * The run failed: the source's read is ended as on a normal end (`return()`, so that its finally
+   * blocks release what the read holds: snapshot connections, the binlog connection), after its
+   * signal told a read still running to stop. Bounded: a source that does not end is left to
+   * close(). What goes wrong here is logged; the run fails with its own error.
+   */
+  private async abandonRead(records: AsyncIterator<readonly SourceRecord[]>): Promise<void> {
+    this.sourceStop.abort();
+    if (!records.return) return;
+    const ended = Promise.resolve()
+      .then(() => records.return!())
+      .then(
+        () => true,
+        (e: unknown) => {
+          this.opts.logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) });
+          return true;
+        },
+      );
+    if ((await unlessIdle(ended, READ_END_MS)) === IDLE)
+      this.opts.logger.warn(
+        `the source did not end its reading within ${READ_END_MS} ms of the failure; closing it`,
+      );
   }
 
   /**
@@ -468,3 +532,5 @@ async function unlessIdle<T>(p: Promise<T>, ms: number): Promise<T | typeof IDLE
 const HAND_OVER_IDLE_MS = 1;
 /** How long the source may be silent before a complete transaction is committed without waiting. */
 const IDLE_COMMIT_MS = 100;
+/** How long a failed run waits for the source to end its read before closing it. */
+const READ_END_MS = 10_000;

@@ -74,6 +74,10 @@ export interface Sink {
   ): Promise<void>;
   write(events: readonly DataChangeEvent[]): Promise<void>;
   flush(checkpoint: Checkpoint): Promise<void>;
+  /**
+   * Called once after open(), also when open() failed: it releases whatever part of the opening
+   * succeeded (so it must cope with a partial open, or none).
+   */
   close(): Promise<void>;
   /**
    * Optional: answers one read-only query (a single SELECT) while the sink is open, for a sink

@@ -41,7 +41,10 @@ export interface SourceProgress {
 export interface SourceContext {
   readonly pipelineName: string;
   readonly logger: Logger;
-  /** Aborted when the pipeline stops: the source ends its iteration promptly. */
+  /**
+   * Aborted when the pipeline stops, fails or ends: the source ends its iteration promptly. The
+   * runner then ends the iteration (`return()`), on failure too, before it calls close().
+   */
   readonly signal: AbortSignal;
   /** The pipeline's `local-time-zone`, e.g. "Asia/Shanghai" or "+08:00"; undefined = system zone. */
   readonly localTimeZone: string | undefined;
@@ -85,5 +88,9 @@ export interface Source {
    * group's offsets). Must not throw; failures are the source's to log.
    */
   checkpointDurable?(state: JsonValue): void;
+  /**
+   * Called once after open(), also when open() failed: it releases whatever part of the opening
+   * succeeded (so it must cope with a partial open, or none).
+   */
   close(): Promise<void>;
 }

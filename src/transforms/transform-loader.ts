@@ -8,21 +8,66 @@ import { transformOperatorFromSpec, type TransformOperator } from './transform-o
 
 type UdfSpec = PipelineSpec['pipeline']['user-defined-function'][number];
 
-/** The pipeline's transform operator with its user functions loaded (`pipeline.user-defined-function`). */
-export async function loadTransform(spec: PipelineSpec): Promise<TransformOperator | undefined> {
+/** The transform operator, and how to close the user functions it opened. */
+export interface LoadedTransform {
+  readonly operator: TransformOperator | undefined;
+  /**
+   * Calls `close()` of every user function object whose `open()` ran, once, in reverse order;
+   * never rejects: a close that fails is reported to `onError`, and the others still run.
+   */
+  close(onError: (name: string, e: unknown) => void): Promise<void>;
+}
+
+/**
+ * The pipeline's transform operator with its user functions loaded and opened
+ * (`pipeline.user-defined-function`): Flink CDC's UserDefinedFunction lifecycle, open() before the
+ * first row, close() once the pipeline stops. When one fails to load or open, those opened before
+ * it are closed.
+ */
+export async function loadTransform(spec: PipelineSpec): Promise<LoadedTransform> {
   const udfs = spec.pipeline['user-defined-function'];
   const functions: Record<string, UserFunction> = {};
-  for (const u of udfs) functions[u.name] = await loadUserFunction(u, spec.origin);
-  return transformOperatorFromSpec(spec, udfs.length ? functions : undefined);
+  const opened: OpenedFunction[] = [];
+  const close = closeOnce(opened);
+  try {
+    for (const u of udfs) functions[u.name] = await loadUserFunction(u, spec.origin, opened);
+    return {
+      operator: transformOperatorFromSpec(spec, udfs.length ? functions : undefined),
+      close,
+    };
+  } catch (e) {
+    await close(() => undefined); // the load's error is the one reported
+    throw e;
+  }
+}
+
+/** A user function object whose open() ran: it is owed a close(). */
+interface OpenedFunction {
+  readonly name: string;
+  readonly close: () => unknown;
+}
+
+function closeOnce(opened: OpenedFunction[]): LoadedTransform['close'] {
+  let closing: Promise<void> | undefined;
+  return (onError) =>
+    (closing ??= (async () => {
+      for (const f of opened.splice(0).reverse()) {
+        try {
+          await f.close();
+        } catch (e) {
+          onError(f.name, e);
+        }
+      }
+    })());
 }
 
 /**
  * Loads one user function: `classpath` is `module[#export]`, relative to the pipeline file. The
  * export is a function (its `return-type` given in the YAML) or an object like Flink CDC's
- * UserDefinedFunction: `eval(...args)`, `returnType` (a type text or a ColumnType) and an optional
- * `open()`, awaited here.
+ * UserDefinedFunction: `eval(...args)`, `returnType` (a type text or a ColumnType) and optional
+ * `open()`, awaited here, and `close()`, noted in `opened` once open() succeeded (or there is none).
  */
-async function loadUserFunction(u: UdfSpec, origin: string): Promise<UserFunction> {
+async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFunction[]): Promise<UserFunction> {
   const [path, exportName] = u.classpath.split('#') as [string, string | undefined];
   const file = isAbsolute(path) ? path : resolve(dirname(origin), path);
   const fail = (why: string): TidemarkError =>
@@ -41,10 +86,18 @@ async function loadUserFunction(u: UdfSpec, origin: string): Promise<UserFunctio
     return { fn: ex as (...args: Value[]) => Value, returnType: typeText(u['return-type'], fail) };
   }
   if (ex && typeof ex === 'object' && typeof (ex as { eval?: unknown }).eval === 'function') {
-    const obj = ex as { eval: (...a: Value[]) => Value; returnType?: unknown; open?: () => unknown };
+    const obj = ex as {
+      eval: (...a: Value[]) => Value;
+      returnType?: unknown;
+      open?: () => unknown;
+      close?: () => unknown;
+    };
     const declared = u['return-type'] ?? obj.returnType;
     if (declared === undefined) throw fail('the object has no `returnType` (and the YAML no `return-type`)');
+    if (obj.close !== undefined && typeof obj.close !== 'function')
+      throw fail('its `close` is not a function');
     await obj.open?.();
+    if (obj.close) opened.push({ name: u.name, close: () => obj.close!() });
     return {
       fn: (...args) => obj.eval(...args),
       returnType: typeof declared === 'string' ? typeText(declared, fail) : (declared as ColumnType),

@@ -304,3 +304,90 @@ test('Debezium-written values: numeric times and precise decimals, by their sema
     ],
   ]);
 });
+
+test('inference: a field spelled as a column in another case is that column; two spellings in one row are bad input', () => {
+  const warnings: unknown[] = [];
+  const inference = new SchemaInference('continuous', (msg, fields) => warnings.push([msg, fields]));
+  const m = (after: Record<string, unknown>, schema?: unknown): Buffer =>
+    msg(
+      schema === undefined
+        ? { before: null, after, op: 'c', source: { db: 'd', table: 't' } }
+        : { schema, payload: { before: null, after, op: 'c', source: { db: 'd', table: 't' } } },
+    );
+  const read = (b: Buffer): ChangeEvent[] =>
+    debezium(b, 'topic').flatMap((c) => inference.toEvents(c, { tsMs: 0, location: 'topic/0@7' }));
+  assert.deepEqual(rows(read(m({ id: 1, Name: 'a' }))), [['insert', null, [1n, 'a']]]);
+  // `ID` and `NAME` are the columns id and Name: no add-column, no NULL in them
+  const renamed = read(m({ ID: 2, NAME: 'b' }));
+  assert.deepEqual(
+    renamed.map((e) => e.kind),
+    ['data'],
+  );
+  assert.deepEqual(rows(renamed), [['insert', null, [2n, 'b']]]);
+  read(m({ ID: 3, NAME: 'c' }));
+  assert.deepEqual(
+    warnings.map((w) => (w as [string, Record<string, unknown>])[1]),
+    [
+      { table: 'd.t', field: 'ID', column: 'id', at: 'topic/0@7' },
+      { table: 'd.t', field: 'NAME', column: 'Name', at: 'topic/0@7' },
+    ],
+    'one warning per field spelling',
+  );
+  // a type the schema block gives under another spelling is the column's
+  const schema = {
+    type: 'struct',
+    fields: [{ field: 'after', type: 'struct', fields: [{ field: 'NAME', type: 'int32' }] }],
+  };
+  const retyped = read(m({ id: 4, NAME: 5 }, schema));
+  assert.deepEqual(
+    retyped.map((e) => (e.kind === 'schema' ? e.change : e.after)),
+    [
+      {
+        type: 'alter-column-type',
+        changes: [{ column: 'Name', type: { kind: 'integer', bytes: 4, unsigned: false }, nullable: true }],
+      },
+      [4n, 5],
+    ],
+  );
+  // a field no column has, in any case, is still a new column
+  const added = read(m({ id: 6, Name: 1, extra: 'x' }));
+  assert.equal(added[0]?.kind === 'schema' && added[0].change.type, 'add-column');
+  assert.throws(
+    () => read(m({ id: 7, name: 1, Name: 2 })),
+    (e) => e instanceof ColumnValueError && /the fields Name and name name one column/.test(e.message),
+  );
+  assert.throws(
+    () => read(m({ id: 8, ID: 8 })),
+    (e) => e instanceof ColumnValueError && /the fields id and ID name one column/.test(e.message),
+  );
+  // the first message of a table: two spellings of one field are never two columns
+  assert.throws(
+    () =>
+      events('continuous', [
+        msg({ before: null, after: { a: 1, A: 2 }, op: 'c', source: { db: 'd', table: 'u' } }),
+      ]),
+    /the fields a and A name one column/,
+  );
+});
+
+test('inference: a message without a value for a NOT NULL (key) column is bad input; a nullable one is NULL', () => {
+  const m = (data: Record<string, unknown>): Buffer =>
+    msg({ data: [data], type: 'INSERT', database: 'd', table: 't', pkNames: ['id'] });
+  const inference = new SchemaInference('continuous', () => undefined);
+  const read = (b: Buffer): ChangeEvent[] =>
+    canal(b, 'topic').flatMap((c) => inference.toEvents(c, { tsMs: 0 }));
+  assert.deepEqual(rows(read(m({ id: 1, v: 'a' }))), [['insert', null, [1n, 'a']]]);
+  assert.deepEqual(rows(read(m({ id: 2 }))), [['insert', null, [2n, null]]]);
+  assert.throws(
+    () => read(m({ v: 'b' })),
+    (e) =>
+      e instanceof ColumnValueError &&
+      /column id BIGINT: the message has no such field, and the column is NOT NULL/.test(e.message),
+  );
+  assert.throws(
+    () => read(m({ id: null, v: 'c' })),
+    (e) => e instanceof ColumnValueError && /column id BIGINT: null in a NOT NULL column/.test(e.message),
+  );
+  // nothing of the refused messages was kept
+  assert.deepEqual(rows(read(m({ id: 3, v: 'd' }))), [['insert', null, [3n, 'd']]]);
+});

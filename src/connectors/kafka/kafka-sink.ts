@@ -141,7 +141,16 @@ export class KafkaSink implements Sink {
     return Promise.resolve(this.transactional ? this.committed : undefined);
   }
 
-  /** A topic may hold messages of an earlier run whatever tidemark knows: never "empty". */
+  /**
+   * Never "empty", on purpose. restorePoint asks only an exactly-once sink whose checkpoint topic
+   * holds no checkpoint of the pipeline while the state directory holds one: true would start a new
+   * snapshot. The usual causes — the checkpoint topic deleted or `sink.checkpoint-topic` changed —
+   * leave the data topics with the earlier run's messages, which consumers have read: a new
+   * snapshot would deliver every row again. Emptiness cannot be established instead: the topics of
+   * the pipeline's tables are not known before their create-tables arrive, and the cluster is
+   * shared (other topics say nothing). So the run stops with SINK_BEHIND and the operator chooses
+   * (put the checkpoint topic back, or remove the state directory to start afresh).
+   */
   isEmpty(): Promise<boolean> {
     return Promise.resolve(false);
   }

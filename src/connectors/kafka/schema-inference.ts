@@ -65,13 +65,16 @@ export interface Compiled {
   readonly readers: readonly JsonValueReader[];
   /** The column names as written, for the per-message check that a message brings no new field. */
   readonly names: ReadonlySet<string>;
+  /** The column names by their lower case: a field spelled otherwise is that column. */
+  readonly byLowerCase: ReadonlyMap<string, string>;
 }
 
 /**
  * Turns decoded messages into change events: a `create-table` before a table's first row, an
  * `add-column` before the first row with a new field and an `alter-column-type` before the first
- * value an inferred column cannot hold (continuous), rows in schema order (a field absent from a
- * message is NULL, as in Flink).
+ * value an inferred column cannot hold (continuous), rows in schema order. A field absent from a
+ * message is NULL, as in Flink, except in a NOT NULL (key) column: then the message is bad input.
+ * Field names are column names, case-insensitive as MySQL's: `ID` is the column `id`.
  */
 export class SchemaInference {
   private readonly tables = new Map<string, Compiled>();
@@ -111,14 +114,15 @@ export class SchemaInference {
   }
 
   /** The events of one change; nothing is remembered when it throws (ColumnValueError). */
-  toEvents(change: DecodedChange, meta: EventMeta): ChangeEvent[] {
-    const key = tableIdToString(change.table);
+  toEvents(decoded: DecodedChange, meta: EventMeta): ChangeEvent[] {
+    const key = tableIdToString(decoded.table);
     const known = this.tables.get(key);
     // the common case: a known table, no declared types, no new field, every value fits its column
-    if (known && change.types === undefined && !hasUnknownField(known, change)) {
-      const event = rowsAsTheyAre(known, change, meta);
+    if (known && decoded.types === undefined && !hasUnknownField(known, decoded)) {
+      const event = rowsAsTheyAre(known, decoded, meta);
       if (event) return [event];
     }
+    const change = this.spelledAsColumns(known, decoded, meta);
     const events: ChangeEvent[] = [];
     let t = known?.t ?? this.created(change, events, meta);
     if (known && hasUnknownField(known, change)) t = this.withNewFields(t, change, events, meta);
@@ -138,6 +142,28 @@ export class SchemaInference {
       this.cached = undefined;
     }
     return events;
+  }
+
+  /** The change with its fields named as the table's columns (see `columnSpellings`). */
+  private spelledAsColumns(
+    known: Compiled | undefined,
+    change: DecodedChange,
+    meta: EventMeta,
+  ): DecodedChange {
+    const renames = columnSpellings(known, change);
+    if (renames === undefined) return change;
+    const table = tableIdToString(change.table);
+    for (const [field, column] of renames) {
+      if (!known?.names.has(column) || this.ignoredWarned.has(`${table}\u0000${field}`)) continue;
+      this.ignoredWarned.add(`${table}\u0000${field}`);
+      this.warn('a field is read as the column its name differs from only by case', {
+        table,
+        field,
+        column,
+        at: meta.location,
+      });
+    }
+    return renamedFields(change, renames);
   }
 
   private created(change: DecodedChange, events: ChangeEvent[], meta: EventMeta): InferredTable {
@@ -182,6 +208,45 @@ export class SchemaInference {
       inferred: [...t.inferred, ...inferred],
     };
   }
+}
+
+/**
+ * The renames (field → column name) that make the change's fields spelled as the table's columns,
+ * or as the first spelling of the message for a new one; undefined when there is none. Column names
+ * are case-insensitive (MySQL's, the sinks'): a field `ID` is the column `id`, never a second one.
+ * Two fields of one row naming one column are bad input (ColumnValueError).
+ */
+function columnSpellings(
+  known: Compiled | undefined,
+  change: DecodedChange,
+): Map<string, string> | undefined {
+  let renames: Map<string, string> | undefined;
+  const spelled = new Map<string, string>(); // lower case → the spelling the message's new fields take
+  for (const r of [change.after, change.before]) {
+    if (!r) continue;
+    const inRow = new Map<string, string>(); // lower case → the field of this row not spelled as a column
+    for (const field in r) {
+      if (known?.names.has(field)) continue;
+      const lower = field.toLowerCase();
+      const column = known?.byLowerCase.get(lower) ?? spelled.get(lower) ?? field;
+      spelled.set(lower, column);
+      const other = inRow.get(lower) ?? (column !== field && column in r ? column : undefined);
+      if (other !== undefined)
+        throw new ColumnValueError(
+          `the fields ${other} and ${field} name one column (column names are case-insensitive)`,
+        );
+      inRow.set(lower, field);
+      if (column !== field) (renames ??= new Map()).set(field, column);
+    }
+  }
+  return renames;
+}
+
+function renamedFields(change: DecodedChange, renames: ReadonlyMap<string, string>): DecodedChange {
+  const row = (r: JsonRow | null): JsonRow | null =>
+    r && Object.fromEntries(Object.entries(r).map(([k, v]) => [renames.get(k) ?? k, v]));
+  const types = change.types && new Map([...change.types].map(([k, t]) => [renames.get(k) ?? k, t]));
+  return { ...change, before: row(change.before), after: row(change.after), ...(types ? { types } : {}) };
 }
 
 function fieldsOf(change: DecodedChange): string[] {
@@ -285,10 +350,30 @@ function inferredReader(type: ColumnType): JsonValueReader {
 }
 
 function compile(t: InferredTable): Compiled {
-  const readers = t.schema.columns.map((c) =>
-    t.inferred.includes(c.name) ? inferredReader(c.type) : jsonValueReader(c.type),
-  );
-  return { t, readers, names: new Set(t.schema.columns.map((c) => c.name)) };
+  const readers = t.schema.columns.map((c) => {
+    const read = t.inferred.includes(c.name) ? inferredReader(c.type) : jsonValueReader(c.type);
+    return c.nullable ? read : notNullReader(read);
+  });
+  const names = t.schema.columns.map((c) => c.name);
+  return {
+    t,
+    readers,
+    names: new Set(names),
+    byLowerCase: new Map(names.map((n) => [n.toLowerCase(), n])),
+  };
+}
+
+/**
+ * A NOT NULL column (a key) has a value in every row: a message without it is bad input, never a
+ * NULL in the key (the sink would refuse it, or merge rows under it).
+ */
+function notNullReader(read: JsonValueReader): JsonValueReader {
+  return (v) => {
+    if (v === undefined)
+      throw new ValueTypeError('the message has no such field, and the column is NOT NULL');
+    if (v === null) throw new ValueTypeError('null in a NOT NULL column');
+    return read(v);
+  };
 }
 
 /** Whether a message has a field that is not a column by its exact name (then see withNewFields). */
