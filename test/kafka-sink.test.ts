@@ -359,6 +359,9 @@ test('exactly-once whose checkpoint topic lacks the checkpoint: SINK_BEHIND, no 
   const r2 = await runTidemark(['run', second, '--state-dir', state, '--exit-when-caught-up']);
   assert.notEqual(r2.code, 0);
   assert.match(r2.stderr, /SINK_BEHIND/);
+  // the advice fits Kafka: there is no sink to remove
+  assert.match(r2.stderr, new RegExp(`put back the checkpoint topic \\(${name}_elsewhere\\)`));
+  assert.doesNotMatch(r2.stderr, /remove it \(or point the pipeline at a new one\)/);
   assert.equal((await readTopic(kafka.bootstrap, name)).length, before, 'the rows are not written again');
 });
 

@@ -61,8 +61,10 @@ export async function restorePoint(input: RestoreInput): Promise<Checkpoint | un
     'SINK_BEHIND',
     `${sink.target} holds no checkpoint of pipeline "${input.pipelineName}", but the state directory (${input.storePath}) ` +
       `holds checkpoint #${fromStore.seq} of ${at(fromStore)}: the sink was replaced or lost its data since, and ` +
-      'resuming would stream changes on top of tables that lack the earlier ones. To rebuild the sink with a new ' +
-      `snapshot, remove it (or point the pipeline at a new one); to resume, put back the sink that holds checkpoint #${fromStore.seq}.`,
+      'resuming would stream changes on top of tables that lack the earlier ones. ' +
+      (sink.lostCheckpointAdvice ??
+        'To rebuild the sink with a new snapshot, remove it (or point the pipeline at a new one); to resume, ' +
+          `put back the sink that holds checkpoint #${fromStore.seq}.`),
     { details: { sink: sink.target, stateSeq: fromStore.seq } },
   );
 }

@@ -67,6 +67,11 @@ export interface Sink {
    * cannot meet rows of an earlier run. Asked of transactional sinks that hold no checkpoint.
    */
   isEmpty(): Promise<boolean>;
+  /**
+   * What to do when the sink lost its checkpoint while the state directory kept one (SINK_BEHIND),
+   * where "remove the sink and snapshot again" does not fit it. Never a secret.
+   */
+  readonly lostCheckpointAdvice?: string;
   applySchemaChange(
     tableId: TableId,
     change: SchemaChange,

@@ -141,6 +141,14 @@ export class KafkaSink implements Sink {
     return Promise.resolve(this.transactional ? this.committed : undefined);
   }
 
+  get lostCheckpointAdvice(): string {
+    return (
+      `To resume, put back the checkpoint topic (${this.config.checkpointTopic}) that holds it, or set ` +
+      'sink.checkpoint-topic to the topic that does; to start over with a new snapshot (consumers then read ' +
+      'every row again), remove the state directory.'
+    );
+  }
+
   /**
    * Never "empty", on purpose. restorePoint asks only an exactly-once sink whose checkpoint topic
    * holds no checkpoint of the pipeline while the state directory holds one: true would start a new
