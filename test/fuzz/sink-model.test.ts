@@ -364,3 +364,46 @@ test('merge: after the other shards are dropped, DDL of the last one meets the s
     ],
   );
 });
+
+test('a lossy change before an expected CONFIG_INVALID may stop the run first, with a clear error (seed 2447)', () => {
+  const u = (cells: Cell[][], type: TypeSpec): SourceTable => ({
+    ...table(['id', 'c'], ['id'], cells, { c: type }),
+    name: 'u',
+  });
+  const t0 = table(['id', 'v', 'w'], ['id'], [['1', '1', '5']]);
+  const u0 = u([['1', 'a']], TEXT);
+  const u1 = u([['1', '0']], { f: 'double' });
+  const m = SinkModel.fromSnapshot(
+    'lenient',
+    new Map([
+      ['d.t', t0],
+      ['d.u', u0],
+    ]),
+    { transforms: [rule], merge: undefined },
+  );
+  const both = (t: SourceTable, x: SourceTable) =>
+    new Map([
+      ['d.t', t],
+      ['d.u', x],
+    ]);
+  const modify: Op = {
+    k: 'alter',
+    table: { db: 'd', name: 'u' },
+    clauses: [{ k: 'modify', col: { name: 'c', type: { f: 'double' }, notNull: false }, ifExists: false }],
+  };
+  m.applyDdl(modify, both(t0, u0), both(t0, u1));
+  const t1 = table(['id', 'w'], ['id'], [['1', '5']]);
+  const drop: Op = {
+    k: 'alter',
+    table: { db: 'd', name: 't' },
+    clauses: [{ k: 'drop', name: 'v', ifExists: false }],
+  };
+  m.applyDdl(drop, both(t0, u1), both(t1, u1));
+  assert.equal(m.frozen?.code, 'CONFIG_INVALID');
+  assert.equal(
+    m.lossyTableIn('error [SINK_SCHEMA]: duckdb sink: cannot change column c of d.u exactly'),
+    'd.u',
+  );
+  assert.equal(m.lossyTableIn('error [CONFIG_INVALID]: transform rule of d.t names v'), undefined);
+  assert.equal(m.lossyTableIn('error [SINK_SCHEMA]: cannot change column v of d.t exactly'), undefined);
+});

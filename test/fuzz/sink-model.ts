@@ -164,6 +164,23 @@ export class SinkModel {
 
   constructor(readonly behavior: Behavior) {}
 
+  /**
+   * The lossy table (see `lossy`) a clear schema error line names, if any. A lossy change is
+   * noted only while the model is not frozen, so it came before any expected failure: the run may
+   * stop at it first (an earlier event in the binlog) instead of at the expected failure.
+   */
+  lossyTableIn(errorLine: string): string | undefined {
+    const line = errorLine.toLowerCase();
+    if (!/^error \[(sink_schema|source_schema)\]/.test(line)) return undefined;
+    // the table's name as a word (`t8` is not named by a line about `t80`)
+    const names = (name: string): boolean =>
+      new RegExp(
+        `(^|[^\\p{L}\\p{N}_])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\p{L}\\p{N}_])`,
+        'u',
+      ).test(line);
+    return [...this.lossy].find((t) => line.includes(t) || names(t.split('.')[1]!));
+  }
+
   /** The model of a new pipeline: a snapshot of the source as it is. */
   static fromSnapshot(
     behavior: Behavior,
