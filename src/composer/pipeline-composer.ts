@@ -132,13 +132,14 @@ async function handleFor(
   const router = routerFromSpec(spec);
   // the expression compiler loads only for a pipeline that has transform rules
   const loaded = spec.transforms.length
-    ? await (await import('../transforms/transform-loader.js')).loadTransform(spec)
+    ? await (
+        await import('../transforms/transform-loader.js')
+      ).loadTransform(spec, (name, e) =>
+        logger.warn('a user function failed to close', { function: name, error: errorMessage(e) }),
+      )
     : undefined;
   // the user functions opened by the load are closed once the pipeline ends, or now if it is not made
-  const closeFunctions = (): Promise<void> =>
-    loaded?.close((name, e) =>
-      logger.warn('a user function failed to close', { function: name, error: errorMessage(e) }),
-    ) ?? Promise.resolve();
+  const closeFunctions = (): Promise<void> => loaded?.close() ?? Promise.resolve();
   try {
     const source = await sourceFactory.create(spec.source.options, spec);
     const created = await sinkFactory.create(spec.sink.options, spec);

@@ -272,12 +272,8 @@ class RecordLoop {
     if (!records.return) return;
     const ended = Promise.resolve()
       .then(() => records.return!())
-      .then(
-        () => true,
-        (e: unknown) => {
-          this.opts.logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) });
-          return true;
-        },
+      .catch((e: unknown) =>
+        this.opts.logger.warn('the source did not end its reading cleanly', { error: errorMessage(e) }),
       );
     if ((await unlessIdle(ended, READ_END_MS)) === IDLE)
       this.opts.logger.warn(

@@ -13,10 +13,14 @@ export interface LoadedTransform {
   readonly operator: TransformOperator | undefined;
   /**
    * Calls `close()` of every user function object whose `open()` ran, once, in reverse order;
-   * never rejects: a close that fails is reported to `onError`, and the others still run.
+   * never rejects: a close that fails is reported to loadTransform's `onCloseError`, and the
+   * others still run.
    */
-  close(onError: (name: string, e: unknown) => void): Promise<void>;
+  close(): Promise<void>;
 }
+
+/** Told of a user function whose close() failed (the pipeline's log). */
+export type CloseErrorHandler = (name: string, e: unknown) => void;
 
 /**
  * The pipeline's transform operator with its user functions loaded and opened
@@ -24,11 +28,14 @@ export interface LoadedTransform {
  * first row, close() once the pipeline stops. When one fails to load or open, those opened before
  * it are closed.
  */
-export async function loadTransform(spec: PipelineSpec): Promise<LoadedTransform> {
+export async function loadTransform(
+  spec: PipelineSpec,
+  onCloseError: CloseErrorHandler,
+): Promise<LoadedTransform> {
   const udfs = spec.pipeline['user-defined-function'];
   const functions: Record<string, UserFunction> = {};
   const opened: OpenedFunction[] = [];
-  const close = closeOnce(opened);
+  const close = closeOnce(opened, onCloseError);
   try {
     for (const u of udfs) functions[u.name] = await loadUserFunction(u, spec.origin, opened);
     return {
@@ -36,7 +43,7 @@ export async function loadTransform(spec: PipelineSpec): Promise<LoadedTransform
       close,
     };
   } catch (e) {
-    await close(() => undefined); // the load's error is the one reported
+    await close(); // the load's error is the run's; a close that fails as well is logged
     throw e;
   }
 }
@@ -47,9 +54,9 @@ interface OpenedFunction {
   readonly close: () => unknown;
 }
 
-function closeOnce(opened: OpenedFunction[]): LoadedTransform['close'] {
+function closeOnce(opened: OpenedFunction[], onError: CloseErrorHandler): LoadedTransform['close'] {
   let closing: Promise<void> | undefined;
-  return (onError) =>
+  return () =>
     (closing ??= (async () => {
       for (const f of opened.splice(0).reverse()) {
         try {

@@ -57,11 +57,10 @@ function keyedValue(
   value: (e: DataChangeEvent, out: EncodedMessages['bytes']) => void,
 ): ChangeEncoder {
   return (e, out) => {
-    const k = key ? out.mark() : -1;
-    if (key) key(e.after ?? e.before!, out.bytes);
+    const k = out.writeKey(key, e.after ?? e.before!);
     const v = out.mark();
     value(e, out.bytes);
-    out.add(k, k < 0 ? -1 : v, v, out.mark());
+    out.addMessage(k, v);
   };
 }
 

@@ -22,10 +22,8 @@ export function debeziumJsonValue(
   const head = utf8(
     `${includeSchema ? `{"schema":${debeziumConnectSchema(schema, table)},"payload":` : ''}{"before":`,
   );
-  const ops = { c: '', r: '', u: '', d: '' };
-  const middle = Object.fromEntries(
-    Object.keys(ops).map((op) => [op, utf8(`,"op":"${op}",${source}`)]),
-  ) as Record<keyof typeof ops, Uint8Array>;
+  const op = (o: string): Uint8Array => utf8(`,"op":"${o}",${source}`);
+  const middle = { c: op('c'), r: op('r'), u: op('u'), d: op('d') };
   const tail = utf8(includeSchema ? '}}}' : '}}'); // source, envelope (, schema + payload)
   return (e, out) => {
     out.bytes(head);

@@ -1,4 +1,6 @@
+import type { Row } from '../../event/change-event.js';
 import { JsonBytes } from './json-bytes.js';
+import type { KeyWriter } from './kafka-key-format.js';
 
 /**
  * The messages one change encodes to: their keys and values written one after another into one
@@ -24,9 +26,25 @@ export class EncodedMessages {
     return this.bytes.length;
   }
 
-  /** A message of the bytes written: a key (keyStart -1: none) and a value (valueStart -1: a tombstone). */
-  add(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
-    this.spans.push(keyStart, keyEnd, valueStart, valueEnd);
+  /** Writes the key of `row` (none when the table has no key writer); where it starts, -1 for none. */
+  writeKey(key: KeyWriter | undefined, row: Row): number {
+    if (!key) return -1;
+    const start = this.bytes.length;
+    key(row, this.bytes);
+    return start;
+  }
+
+  /**
+   * A message of the bytes written last: its key from `keyStart` (-1: none) up to `valueStart`,
+   * its value from there to the end.
+   */
+  addMessage(keyStart: number, valueStart: number): void {
+    this.spans.push(keyStart, keyStart < 0 ? -1 : valueStart, valueStart, this.bytes.length);
+  }
+
+  /** A tombstone (no value) of the key written from `keyStart` to `keyEnd`. */
+  addTombstone(keyStart: number, keyEnd: number): void {
+    this.spans.push(keyStart, keyEnd, -1, -1);
   }
 
   key(i: number): Buffer | null {

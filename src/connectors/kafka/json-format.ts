@@ -18,32 +18,22 @@ export function jsonMessages(
   key: KeyWriter | undefined,
 ): (e: DataChangeEvent, out: EncodedMessages) => void {
   const row = jsonRowEncoder(schema);
-  /** Writes the key of `r`; its start, -1 without a key. */
-  const keyOf = (r: Row, out: EncodedMessages): number => {
-    if (!key) return -1;
-    const start = out.mark();
-    key(r, out.bytes);
-    return start;
-  };
-  const upsert = (r: Row, out: EncodedMessages): void => {
-    const k = keyOf(r, out);
+  /** The row `r` as the value of a message under the key written from `k`. */
+  const upsert = (k: number, r: Row, out: EncodedMessages): void => {
     const v = out.mark();
     row(r, out.bytes);
-    out.add(k, k < 0 ? -1 : v, v, out.mark());
+    out.addMessage(k, v);
   };
   return (e, out) => {
     switch (e.op) {
       case 'insert':
-        return upsert(e.after!, out);
+        return upsert(out.writeKey(key, e.after!), e.after!, out);
       case 'update': {
-        const old = keyOf(e.before!, out);
+        const old = out.writeKey(key, e.before!);
         const oldEnd = out.mark();
-        const k = keyOf(e.after!, out);
-        if (old >= 0 && !out.same(old, oldEnd, k, out.mark())) out.add(old, oldEnd, -1, -1);
-        const v = out.mark();
-        row(e.after!, out.bytes);
-        out.add(k, k < 0 ? -1 : v, v, out.mark());
-        return;
+        const k = out.writeKey(key, e.after!);
+        if (old >= 0 && !out.same(old, oldEnd, k, out.mark())) out.addTombstone(old, oldEnd);
+        return upsert(k, e.after!, out);
       }
       case 'delete': {
         if (key === undefined)
@@ -52,8 +42,7 @@ export function jsonMessages(
             `value.format json cannot carry a DELETE of ${tableIdToString(table)}: the table has no primary key, so there is no key for a tombstone. Use value.format debezium-json or canal-json, or give the table a primary key (transform primary-keys).`,
             { details: { table: tableIdToString(table) } },
           );
-        const k = keyOf(e.before!, out);
-        out.add(k, out.mark(), -1, -1);
+        out.addTombstone(out.writeKey(key, e.before!), out.mark());
         return;
       }
       default:

@@ -78,7 +78,7 @@ export interface Compiled {
  */
 export class SchemaInference {
   private readonly tables = new Map<string, Compiled>();
-  private readonly ignoredWarned = new Set<string>();
+  private readonly warnedFields = new Set<string>();
   private cached: readonly InferredTable[] | undefined;
 
   constructor(
@@ -154,8 +154,8 @@ export class SchemaInference {
     if (renames === undefined) return change;
     const table = tableIdToString(change.table);
     for (const [field, column] of renames) {
-      if (!known?.names.has(column) || this.ignoredWarned.has(`${table}\u0000${field}`)) continue;
-      this.ignoredWarned.add(`${table}\u0000${field}`);
+      if (!known?.names.has(column) || this.warnedFields.has(`${table}\u0000${field}`)) continue;
+      this.warnedFields.add(`${table}\u0000${field}`);
       this.warn('a field is read as the column its name differs from only by case', {
         table,
         field,
@@ -184,8 +184,8 @@ export class SchemaInference {
     if (fresh.length === 0) return t;
     if (this.strategy === 'static') {
       const table = tableIdToString(t.table);
-      for (const f of fresh.filter((f) => !this.ignoredWarned.has(`${table}\u0000${f}`))) {
-        this.ignoredWarned.add(`${table}\u0000${f}`);
+      for (const f of fresh.filter((f) => !this.warnedFields.has(`${table}\u0000${f}`))) {
+        this.warnedFields.add(`${table}\u0000${f}`);
         this.warn('a new field is ignored (schema.inference.strategy: static)', {
           table,
           field: f,
