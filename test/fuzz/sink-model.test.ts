@@ -30,6 +30,11 @@ function table(
   };
 }
 
+/** A shard `name` of a merged route: key `id`, these columns and rows. */
+function shard(name: string, columns: string[], rows: Cell[][]): SourceTable {
+  return { ...table(columns, ['id'], rows), name };
+}
+
 const snap = (t: SourceTable): Map<string, SourceTable> => new Map([['d.t', t]]);
 
 function rows(m: SinkModel): Record<string, Cell>[] {
@@ -250,13 +255,13 @@ test('transform: a DDL that drops a column the rule names stops the pipeline wit
 
 test('merge: shard rows meet in one table, DECIMALs at the wider scale, with shard columns in the key', () => {
   const dec = (p: number, s: number): TypeSpec => ({ f: 'decimal', p, s, unsigned: false });
-  const shard = (name: string, p: number, s: number, rows: Cell[][]): SourceTable => ({
+  const decimalShard = (name: string, p: number, s: number, rows: Cell[][]): SourceTable => ({
     ...table(['id', 'v'], ['id'], rows, { v: dec(p, s) }),
     name,
   });
   const source = new Map([
-    ['d.shard_1', shard('shard_1', 10, 2, [['1', '1.50']])],
-    ['d.shard_2', shard('shard_2', 8, 4, [['1', '2.0000']])],
+    ['d.shard_1', decimalShard('shard_1', 10, 2, [['1', '1.50']])],
+    ['d.shard_2', decimalShard('shard_2', 8, 4, [['1', '2.0000']])],
   ]);
   const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: true };
   const m = SinkModel.fromSnapshot('evolve', source, { transforms: [], merge });
@@ -270,10 +275,6 @@ test('merge: shard rows meet in one table, DECIMALs at the wider scale, with sha
 });
 
 test('merge: a shard alone in its sink table is one-to-one (a rename renames); a later shard merges', () => {
-  const shard = (name: string, columns: string[], rows: Cell[][]): SourceTable => ({
-    ...table(columns, ['id'], rows),
-    name,
-  });
   const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
   const b = shard('shard_1', ['id', 'a'], [['1', '10']]);
   const m = SinkModel.fromSnapshot('evolve', new Map([['d.shard_1', b]]), { transforms: [], merge });
@@ -329,10 +330,6 @@ test('merge: a shard alone in its sink table is one-to-one (a rename renames); a
 });
 
 test('merge: after the other shards are dropped, DDL of the last one meets the sink table as it is', () => {
-  const shard = (name: string, columns: string[], rows: Cell[][]): SourceTable => ({
-    ...table(columns, ['id'], rows),
-    name,
-  });
   const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
   const s1 = shard('shard_1', ['id', 'x'], [['1', '5']]);
   const s2 = shard('shard_2', ['id', 'a'], [['2', '10']]);
