@@ -237,7 +237,11 @@ export const broken = {
   );
   const unopened = await f.run();
   assert.notEqual(unopened.code, 0);
-  assert.match(unopened.stderr, /no licence for broken/);
+  assert.match(
+    unopened.stderr,
+    /error \[UDF_OPEN\]: pipeline\.user-defined-function broken \(udf\.mjs#broken\): open\(\) failed: no licence for broken/,
+  );
+  assert.doesNotMatch(unopened.stderr, /INTERNAL|at open/);
   assert.deepEqual(log(), ['open tag', 'close tag', 'open tag', 'close tag', 'open tag', 'close tag']);
 });
 

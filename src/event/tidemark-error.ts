@@ -66,6 +66,10 @@ export const CORE_ERROR_CODES = defineErrorCodes('core', {
   RESOURCE_IN_USE: {
     summary: 'Two pipelines of one process claim one resource (a DuckDB file, a replica id).',
   },
+  UDF_OPEN: {
+    summary:
+      "A user function's open() failed: the message names it and gives its error (retryable when that error has `retryable: true`).",
+  },
   QUERY_FAILED: { summary: '`tidemark query`: DuckDB refused the SQL (the message is its own).' },
   QUERY_REFUSED: {
     summary:

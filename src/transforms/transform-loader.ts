@@ -103,7 +103,7 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
     if (declared === undefined) throw fail('the object has no `returnType` (and the YAML no `return-type`)');
     if (obj.close !== undefined && typeof obj.close !== 'function')
       throw fail('its `close` is not a function');
-    await obj.open?.();
+    await openUserFunction(u, obj.open);
     if (obj.close) opened.push({ name: u.name, close: () => obj.close!() });
     return {
       fn: (...args) => obj.eval(...args),
@@ -113,6 +113,25 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
   throw fail(
     `${exportName ?? `${u.name} or default`} is not exported as a function or an object with eval() by ${file}`,
   );
+}
+
+/**
+ * Runs a user function object's open(): what it throws is the user's, not tidemark's, so it
+ * becomes UDF_OPEN naming the function (retryable when the error says `retryable: true`, e.g. a
+ * service the function connects to was down).
+ */
+async function openUserFunction(u: UdfSpec, open: (() => unknown) | undefined): Promise<void> {
+  try {
+    await open?.();
+  } catch (e) {
+    const retryable = (e as { retryable?: unknown } | null)?.retryable === true;
+    throw new TidemarkError(
+      'UDF_OPEN',
+      `pipeline.user-defined-function ${u.name} (${u.classpath}): open() failed: ${errorMessage(e)}` +
+        (retryable ? '' : ' (fix the function or what it needs, then run again)'),
+      { retryable, cause: e, details: { function: u.name } },
+    );
+  }
 }
 
 /** A type written as in CAST (`INT`, `DECIMAL(10, 2)`, `VARCHAR(20)`, `TIMESTAMP(3)`). */
