@@ -349,3 +349,37 @@ test('a user function whose close() fails: logged, the run keeps its result', as
     lines.join('\n'),
   );
 });
+
+test('a user function class: every pipeline of the process gets an instance of its own', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-composer-udf-class-'));
+  writeFileSync(
+    join(dir, 'udf.mjs'),
+    `const log = (globalThis[${JSON.stringify(dir)}] ??= []);
+let made = 0;
+export class Tag {
+  returnType = 'INT';
+  id = ++made;
+  open() { log.push('open ' + this.id); }
+  eval(x) { return x + this.id * 0; }
+  close() { log.push('close ' + this.id); }
+}
+`,
+  );
+  const spec = (name: string) =>
+    loadPipelineYaml(
+      `source:\n  type: script\n  rows: 2\nsink:\n  type: memory\n  id: ${name}\n` +
+        `transform:\n  - source-table: db.t\n    projection: id, tag(id) AS t\n` +
+        `pipeline:\n  name: ${name}\n  user-defined-function:\n    - name: tag\n      classpath: udf.mjs#Tag\n`,
+      join(dir, `${name}.yaml`),
+      { catalog: registry, variables: { lookup: () => undefined } },
+    );
+  const opts = (name: string) => ({ stateDir: join(dir, name), log: { write: () => undefined } });
+  const a = await composePipeline(spec('udf-class-a'), registry, opts('a'));
+  const b = await composePipeline(spec('udf-class-b'), registry, opts('b'));
+  const calls = (): unknown => (globalThis as Record<string, unknown>)[dir];
+  assert.deepEqual(calls(), ['open 1', 'open 2']);
+  await a.stop();
+  assert.deepEqual(calls(), ['open 1', 'open 2', 'close 1'], 'b keeps its open instance');
+  await b.stop();
+  assert.deepEqual(calls(), ['open 1', 'open 2', 'close 1', 'close 2']);
+});

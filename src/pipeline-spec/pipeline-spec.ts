@@ -129,7 +129,8 @@ export const pipelineOptionsSchema = z
       .describe(
         'User functions for transforms: a list of `{ name, classpath, return-type }`. The export is a function, or an ' +
           "object `{ eval(...args), returnType, open?(), close?() }` like Flink CDC's UserDefinedFunction: open() is " +
-          'awaited before the pipeline starts, close() once when it stops (normally or failing).',
+          'awaited before the pipeline starts, close() once when it stops (normally or failing); or a class of such ' +
+          'objects, one instance per pipeline (an object export is shared by the pipelines of one process).',
       ),
     'checkpoint.interval': opt
       .duration()

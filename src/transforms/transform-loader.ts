@@ -70,9 +70,11 @@ function closeOnce(opened: OpenedFunction[], onError: CloseErrorHandler): Loaded
 
 /**
  * Loads one user function: `classpath` is `module[#export]`, relative to the pipeline file. The
- * export is a function (its `return-type` given in the YAML) or an object like Flink CDC's
+ * export is a function (its `return-type` given in the YAML), or an object like Flink CDC's
  * UserDefinedFunction: `eval(...args)`, `returnType` (a type text or a ColumnType) and optional
- * `open()`, awaited here, and `close()`, noted in `opened` once open() succeeded (or there is none).
+ * `open()`, awaited here, and `close()`, noted in `opened` once open() succeeded (or there is none);
+ * or a class of such objects, of which each load makes its own instance. A module loads once per
+ * process, so an object export is one object for all the pipelines of a job server.
  */
 async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFunction[]): Promise<UserFunction> {
   const [path, exportName] = u.classpath.split('#') as [string, string | undefined];
@@ -86,7 +88,8 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
   } catch (e) {
     throw fail(`cannot load ${file}: ${errorMessage(e)}`);
   }
-  const ex = exportName !== undefined ? mod[exportName] : (mod[u.name] ?? mod.default);
+  const exported = exportName !== undefined ? mod[exportName] : (mod[u.name] ?? mod.default);
+  const ex = isFunctionClass(exported) ? construct(exported, fail) : exported;
   if (typeof ex === 'function') {
     if (!u['return-type'])
       throw fail('a function export needs `return-type` (e.g. INT, STRING, DECIMAL(10, 2))');
@@ -103,7 +106,7 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
     if (declared === undefined) throw fail('the object has no `returnType` (and the YAML no `return-type`)');
     if (obj.close !== undefined && typeof obj.close !== 'function')
       throw fail('its `close` is not a function');
-    await openUserFunction(u, obj.open);
+    await openUserFunction(u, obj);
     if (obj.close) opened.push({ name: u.name, close: () => obj.close!() });
     return {
       fn: (...args) => obj.eval(...args),
@@ -115,14 +118,31 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
   );
 }
 
+type FunctionClass = new () => unknown;
+
+/** A class whose instances have eval() (Flink CDC's UserDefinedFunction is a class). */
+function isFunctionClass(ex: unknown): ex is FunctionClass {
+  const proto = typeof ex === 'function' ? (ex as { prototype?: { eval?: unknown } }).prototype : undefined;
+  return typeof proto?.eval === 'function';
+}
+
+/** One instance per pipeline: pipelines of one process (the job server) never share its state. */
+function construct(cls: FunctionClass, fail: (why: string) => TidemarkError): unknown {
+  try {
+    return new cls();
+  } catch (e) {
+    throw fail(`its constructor failed: ${errorMessage(e)}`);
+  }
+}
+
 /**
  * Runs a user function object's open(): what it throws is the user's, not tidemark's, so it
  * becomes UDF_OPEN naming the function (retryable when the error says `retryable: true`, e.g. a
  * service the function connects to was down).
  */
-async function openUserFunction(u: UdfSpec, open: (() => unknown) | undefined): Promise<void> {
+async function openUserFunction(u: UdfSpec, obj: { open?: () => unknown }): Promise<void> {
   try {
-    await open?.();
+    await obj.open?.();
   } catch (e) {
     const retryable = (e as { retryable?: unknown } | null)?.retryable === true;
     throw new TidemarkError(
