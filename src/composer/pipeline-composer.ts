@@ -109,12 +109,22 @@ export async function composePipeline(
     const missing = sourceFactory ? `sink type ${spec.sink.type}` : `source type ${spec.source.type}`;
     throw new TidemarkError('CONFIG_INVALID', `pipeline ${name}: no ${missing} is registered`);
   }
-  const release = (opts.resources ?? new ResourceLedger()).claim(name, [
-    ...sourceFactory.claims(spec.source.options, spec),
-    ...sinkFactory.claims(spec.sink.options, spec),
+  const ledger = opts.resources ?? new ResourceLedger();
+  // resolved and claimed in one synchronous step: a pipeline composed meanwhile sees the claims
+  const resolved: PipelineSpec = {
+    ...spec,
+    source: {
+      ...spec.source,
+      options: sourceFactory.resolveOptions(spec.source.options, spec, ledger.isHeld),
+    },
+    sink: { ...spec.sink, options: sinkFactory.resolveOptions(spec.sink.options, spec, ledger.isHeld) },
+  };
+  const release = ledger.claim(name, [
+    ...sourceFactory.claims(resolved.source.options, resolved),
+    ...sinkFactory.claims(resolved.sink.options, resolved),
   ]);
   try {
-    return await handleFor(spec, sourceFactory, sinkFactory, opts, release);
+    return await handleFor(resolved, sourceFactory, sinkFactory, opts, release);
   } catch (e) {
     release();
     throw e;

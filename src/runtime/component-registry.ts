@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorCodeSet } from '../event/tidemark-error.js';
 import type { ComponentCatalog, ComponentDescriptor, PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
-import type { ResourceClaim } from './resource-ledger.js';
+import type { HeldCheck, ResourceClaim } from './resource-ledger.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
 
@@ -14,6 +14,15 @@ export interface ComponentFactory<C> extends ComponentDescriptor {
   readonly description: string;
   /** The strict zod object schema: validation, docs, JSON Schema, secrets and map options. */
   readonly optionsSchema: z.ZodObject;
+  /**
+   * The options with the defaults that depend on what the process's other pipelines hold filled
+   * in (a replica id none of them uses); called right before claims().
+   */
+  resolveOptions(
+    options: Record<string, unknown>,
+    spec: PipelineSpec,
+    held: HeldCheck,
+  ): Record<string, unknown>;
   /** What an instance holds exclusively (a file, a replica id on a server), from its options. */
   claims(options: Record<string, unknown>, spec: PipelineSpec): readonly ResourceClaim[];
   /** Loads the implementation on use (a CLI that only validates or prints help loads none). */

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { schemaChangeSinkOptions } from '../pipeline-spec/schema-change-tags.js';
 import type { ComponentFactory, SinkFactory, SourceFactory } from './component-registry.js';
-import type { ResourceClaim } from './resource-ledger.js';
+import type { HeldCheck, ResourceClaim } from './resource-ledger.js';
 import type { Sink } from './sink.js';
 import type { Source } from './source.js';
 
@@ -16,6 +16,11 @@ export interface ComponentDefinition<S extends z.ZodObject, C> {
   /** One line for the docs. */
   readonly description: string;
   readonly options: S;
+  /**
+   * Fills in defaults that must differ from what other pipelines of the process hold (`held`),
+   * e.g. a free replica id; claims() and create() get what it returns.
+   */
+  readonly resolveOptions?: (options: z.output<S>, spec: PipelineSpec, held: HeldCheck) => z.output<S>;
   /** What an instance holds exclusively; a second pipeline in the process claiming it is refused. */
   readonly claims?: (options: z.output<S>, spec: PipelineSpec) => readonly ResourceClaim[];
   /** Builds the component; import its implementation here (dynamically) to keep start-up fast. */
@@ -41,6 +46,9 @@ export function defineSink<S extends z.ZodObject>(d: ComponentDefinition<S, Sink
   return defineComponent<z.ZodObject, Sink>({
     ...d,
     options,
+    resolveOptions:
+      d.resolveOptions &&
+      ((o, spec, held) => ({ ...o, ...(d.resolveOptions!(own(o), spec, held) as Record<string, unknown>) })),
     claims: d.claims && ((o, spec) => d.claims!(own(o), spec)),
     create: (o, spec) => d.create(own(o), spec),
   });
@@ -54,6 +62,7 @@ function defineComponent<S extends z.ZodObject, C>(d: ComponentDefinition<S, C>)
     type: d.type,
     description: d.description,
     optionsSchema: d.options,
+    resolveOptions: (options, spec, held) => d.resolveOptions?.(typed(options), spec, held) ?? options,
     claims: (options, spec) => d.claims?.(typed(options), spec) ?? [],
     create: (options, spec) => d.create(typed(options), spec),
   };

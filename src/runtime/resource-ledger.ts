@@ -10,6 +10,9 @@ export interface ResourceClaim {
   readonly description: string;
 }
 
+/** Whether a pipeline of the process holds the resource of this kind and key. */
+export type HeldCheck = (kind: string, key: string) => boolean;
+
 /**
  * The resources the pipelines of one process hold. Two pipelines claiming one resource (a DuckDB
  * file both would write, a replica server id both would use on one server) would corrupt or
@@ -17,6 +20,8 @@ export interface ResourceClaim {
  */
 export class ResourceLedger {
   private readonly held = new Map<string, { owner: string; claim: ResourceClaim }>();
+
+  readonly isHeld: HeldCheck = (kind, key) => this.held.has(`${kind}\u0000${key}`);
 
   /** Claims all or nothing; returns the release function. */
   claim(owner: string, claims: readonly ResourceClaim[]): () => void {

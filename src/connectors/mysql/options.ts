@@ -61,7 +61,7 @@ export const mysqlSourceOptionsSchema = z
         'expected a number or a range such as 5400-5404',
       )
       .describe(
-        'Replica server id (or range `5400-5404`; the first id is used by the binlog reader). Default: a random id in 5400-6400.',
+        'Replica server id (or range `5400-5404`; the first id is used by the binlog reader). Default: a random block of ids in 5400-6400 (one more than `pipeline.parallelism`) that no other pipeline of the process uses on this server.',
       ),
     'server-time-zone': opt
       .string()
