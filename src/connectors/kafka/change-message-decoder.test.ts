@@ -391,3 +391,51 @@ test('inference: a message without a value for a NOT NULL (key) column is bad in
   // nothing of the refused messages was kept
   assert.deepEqual(rows(read(m({ id: 3, v: 'd' }))), [['insert', null, [3n, 'd']]]);
 });
+
+test('debezium-json with a schema: optional: false is NOT NULL; made optional later, the column becomes nullable', () => {
+  const wrapped = (after: Record<string, unknown>, optional: Record<string, boolean>) =>
+    msg({
+      schema: {
+        type: 'struct',
+        fields: [
+          {
+            type: 'struct',
+            field: 'after',
+            optional: true,
+            fields: Object.entries(optional).map(([field, o]) => ({ type: 'int32', optional: o, field })),
+          },
+        ],
+      },
+      payload: { before: null, after, op: 'c', source: { db: 'd', table: 'nn' } },
+    });
+  const evs = events('continuous', [
+    wrapped({ a: 1, b: 2 }, { a: false, b: true }),
+    wrapped({ a: 3, b: null }, { a: false, b: true }),
+    wrapped({ a: null, b: 4 }, { a: true, b: true }),
+  ]);
+  const created = evs[0] as ChangeEvent & { kind: 'schema' };
+  assert.equal(created.change.type, 'create-table');
+  const schema = (created.change as { schema: TableSchema }).schema;
+  assert.deepEqual(
+    schema.columns.map((c) => [c.name, c.nullable]),
+    [
+      ['a', false],
+      ['b', true],
+    ],
+  );
+  const altered = evs.find((e) => e.kind === 'schema' && e.change.type === 'alter-column-type');
+  assert.deepEqual((altered as { change: unknown } | undefined)?.change, {
+    type: 'alter-column-type',
+    changes: [{ column: 'a', type: { kind: 'integer', bytes: 4, unsigned: false }, nullable: true }],
+  });
+  assert.deepEqual(rows(evs).at(-1), ['insert', null, [null, 4]]);
+  // a NULL in a column its schema declares NOT NULL is bad input, not a silent NULL
+  assert.throws(
+    () =>
+      events('continuous', [
+        wrapped({ a: 1, b: 2 }, { a: false, b: true }),
+        wrapped({ a: null, b: 2 }, { a: false, b: true }),
+      ]),
+    ColumnValueError,
+  );
+});

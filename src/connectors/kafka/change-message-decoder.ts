@@ -22,6 +22,8 @@ export interface DecodedChange {
   readonly primaryKeys?: readonly string[];
   /** Exact column types the message declares (a Debezium `schema` block), by field name. */
   readonly types?: ReadonlyMap<string, ColumnType>;
+  /** With `types`: the fields the block declares `optional: false` (NOT NULL columns). */
+  readonly notNull?: ReadonlySet<string>;
 }
 
 /** A message that is not a change of the format: the message says why. */
@@ -102,7 +104,7 @@ function decodeDebezium(message: JsonRow, table: (named: () => TableId) => Table
   const wrapped = 'payload' in message && 'schema' in message;
   const msg = wrapped ? objectOf(message.payload ?? null, 'payload') : message;
   const schema = wrapped ? debeziumSchemaTypes(message.schema ?? null) : undefined;
-  const types = schema?.types;
+  const declared = schema && { types: schema.types, notNull: schema.notNull };
   const before = converted(rowOrNull(msg.before, 'before'), schema?.converters ?? NONE);
   const after = converted(rowOrNull(msg.after, 'after'), schema?.converters ?? NONE);
   const source = msg.source === undefined || msg.source === null ? {} : objectOf(msg.source, 'source');
@@ -116,7 +118,7 @@ function decodeDebezium(message: JsonRow, table: (named: () => TableId) => Table
       throw new MalformedMessageError(
         `op ${JSON.stringify(op)} without its ${rowOp === 'delete' ? 'before' : 'after'} row`,
       );
-    return [{ table: id, op: rowOp, before: b, after: a, tsMs, snapshot, ...(types ? { types } : {}) }];
+    return [{ table: id, op: rowOp, before: b, after: a, tsMs, snapshot, ...declared }];
   };
   switch (op) {
     case 'c':
@@ -168,18 +170,19 @@ function decodeCanal(msg: JsonRow, table: (named: () => TableId) => TableId): De
 
 /**
  * Column types from a Debezium `schema` block: exact from the `tidemark.column.type` parameter
- * tidemark's sink writes, else from Debezium's literal and semantic types.
+ * tidemark's sink writes, else from Debezium's literal and semantic types; and which are NOT NULL.
  */
 function debeziumSchemaTypes(schema: ExactJson): DebeziumSchema | undefined {
   const fields = isObject(schema) ? schema.fields : undefined;
   if (!Array.isArray(fields)) return undefined;
   const row = fields.find((f) => isObject(f) && (f.field === 'after' || f.field === 'before'));
   const columns = isObject(row) && Array.isArray(row.fields) ? row.fields : [];
-  const out: DebeziumSchema = { types: new Map(), converters: new Map() };
+  const out: DebeziumSchema = { types: new Map(), notNull: new Set(), converters: new Map() };
   for (const c of columns) {
     if (!isObject(c) || typeof c.field !== 'string') continue;
     const field = debeziumField(c);
     if (field) out.types.set(c.field, field.type);
+    if (c.optional === false) out.notNull.add(c.field);
     if (field?.convert) out.converters.set(c.field, field.convert);
   }
   return out;
@@ -187,6 +190,7 @@ function debeziumSchemaTypes(schema: ExactJson): DebeziumSchema | undefined {
 
 interface DebeziumSchema {
   readonly types: Map<string, ColumnType>;
+  readonly notNull: Set<string>;
   /** Values Debezium writes in another form than tidemark (numeric times, precise decimals). */
   readonly converters: Map<string, (v: ExactJson) => ExactJson>;
 }

@@ -168,7 +168,7 @@ export class SchemaInference {
 
   private created(change: DecodedChange, events: ChangeEvent[], meta: EventMeta): InferredTable {
     const keys = change.primaryKeys ?? [];
-    const { columns, inferred } = newColumns(fieldsOf(change), change, keys);
+    const { columns, inferred } = newColumns(fieldsOf(change), change, keys, change.notNull);
     const t: InferredTable = { table: change.table, schema: { columns, primaryKeys: [...keys] }, inferred };
     events.push(schemaEvent(change.table, { type: 'create-table', schema: t.schema }, meta));
     return t;
@@ -194,7 +194,7 @@ export class SchemaInference {
       }
       return t;
     }
-    const { columns, inferred } = newColumns(fresh, change, []);
+    const { columns, inferred } = newColumns(fresh, change, [], undefined);
     events.push(
       schemaEvent(
         t.table,
@@ -246,7 +246,14 @@ function renamedFields(change: DecodedChange, renames: ReadonlyMap<string, strin
   const row = (r: JsonRow | null): JsonRow | null =>
     r && Object.fromEntries(Object.entries(r).map(([k, v]) => [renames.get(k) ?? k, v]));
   const types = change.types && new Map([...change.types].map(([k, t]) => [renames.get(k) ?? k, t]));
-  return { ...change, before: row(change.before), after: row(change.after), ...(types ? { types } : {}) };
+  const notNull = change.notNull && new Set([...change.notNull].map((k) => renames.get(k) ?? k));
+  return {
+    ...change,
+    before: row(change.before),
+    after: row(change.after),
+    ...(types ? { types } : {}),
+    ...(notNull ? { notNull } : {}),
+  };
 }
 
 function fieldsOf(change: DecodedChange): string[] {
@@ -255,10 +262,16 @@ function fieldsOf(change: DecodedChange): string[] {
   return [...names];
 }
 
+/**
+ * Columns of new fields: typed as the message declares, else inferred from their values. NOT NULL:
+ * key columns, and at the table's creation those the message declares `optional: false` (a column
+ * added later is nullable: the rows before it have no value of it).
+ */
 function newColumns(
   fields: readonly string[],
   change: DecodedChange,
   keys: readonly string[],
+  notNull: ReadonlySet<string> | undefined,
 ): { columns: Column[]; inferred: string[] } {
   const inferred: string[] = [];
   const columns = fields.map((name): Column => {
@@ -267,7 +280,7 @@ function newColumns(
       type = inferType(change.after?.[name] ?? change.before?.[name]);
       inferred.push(name);
     }
-    return { name, type, nullable: !keys.includes(name) };
+    return { name, type, nullable: !keys.includes(name) && !notNull?.has(name) };
   });
   return { columns, inferred };
 }
@@ -288,9 +301,10 @@ function retyped(
   const changes: { column: string; type: ColumnType; nullable: boolean }[] = [];
   const columns = t.schema.columns.map((c) => {
     const type = given?.get(c.name) ?? (t.inferred.includes(c.name) ? widenedFor(c, change) : c.type);
-    if (sameColumnType(type, c.type)) return c;
-    changes.push({ column: c.name, type, nullable: c.nullable });
-    return { ...c, type };
+    const nullable = c.nullable || becomesNullable(t, c, change);
+    if (sameColumnType(type, c.type) && nullable === c.nullable) return c;
+    changes.push({ column: c.name, type, nullable });
+    return { ...c, type, nullable };
   });
   const inferred = given ? t.inferred.filter((name) => !given.has(name)) : t.inferred;
   if (changes.length > 0) events.push(schemaEvent(t.table, { type: 'alter-column-type', changes }, meta));
@@ -304,10 +318,24 @@ function retypes(t: InferredTable, change: DecodedChange): boolean {
   for (const c of t.schema.columns) {
     const type = given?.get(c.name);
     if (type !== undefined) {
-      if (!sameColumnType(type, c.type) || t.inferred.includes(c.name)) return true;
+      if (!sameColumnType(type, c.type) || t.inferred.includes(c.name) || becomesNullable(t, c, change))
+        return true;
     } else if (t.inferred.includes(c.name) && !holds(c, change)) return true;
   }
   return false;
+}
+
+/**
+ * A NOT NULL column that is no key, which the message's schema declares optional (the source
+ * table's column was made nullable). Never the other way: rows in the sink may hold NULLs.
+ */
+function becomesNullable(t: InferredTable, c: Column, change: DecodedChange): boolean {
+  return (
+    !c.nullable &&
+    change.types?.has(c.name) === true &&
+    change.notNull?.has(c.name) !== true &&
+    !t.schema.primaryKeys.includes(c.name)
+  );
 }
 
 /** Whether the column's type holds the change's values of it. */
