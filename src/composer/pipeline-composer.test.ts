@@ -350,6 +350,37 @@ test('a user function whose close() fails: logged, the run keeps its result', as
   );
 });
 
+test('a TypeScript user function loads, for every pipeline of the process', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-composer-udf-ts-'));
+  writeFileSync(
+    join(dir, 'udf.ts'),
+    `interface Seen { readonly calls: number }\nexport function twice(x: number | null): number | null {\n  const s: Seen = { calls: 1 };\n  return x === null ? null : x * 2 * s.calls;\n}\n`,
+  );
+  for (const name of ['udf-ts-a', 'udf-ts-b']) {
+    const spec = loadPipelineYaml(
+      `source:\n  type: script\n  rows: 2\nsink:\n  type: memory\n  id: ${name}\n` +
+        `transform:\n  - source-table: db.t\n    projection: id, twice(id) AS t\n` +
+        `pipeline:\n  name: ${name}\n  user-defined-function:\n    - name: twice\n      classpath: udf.ts\n      return-type: INT\n`,
+      join(dir, `${name}.yaml`),
+      { catalog: registry, variables: { lookup: () => undefined } },
+    );
+    const p = await composePipeline(spec, registry, {
+      stateDir: join(dir, name),
+      log: { write: () => undefined },
+      exitWhenCaughtUp: true,
+    });
+    await p.run();
+    await p.stop();
+    assert.deepEqual(
+      sinks.get(name)!.rows.map((e) => e.after),
+      [
+        [0, 0],
+        [1, 2],
+      ],
+    );
+  }
+});
+
 test('a user function class: every pipeline of the process gets an instance of its own', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-composer-udf-class-'));
   writeFileSync(

@@ -83,7 +83,7 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
     new TidemarkError('CONFIG_INVALID', `pipeline.user-defined-function ${u.name} (${u.classpath}): ${why}`);
   let mod: Record<string, unknown>;
   try {
-    if (/\.[mc]?ts$/.test(file)) (await import('tsx/esm/api')).register();
+    if (/\.[mc]?ts$/.test(file)) await registerTypeScriptOnce();
     mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (e) {
     throw fail(`cannot load ${file}: ${errorMessage(e)}`);
@@ -116,6 +116,19 @@ async function loadUserFunction(u: UdfSpec, origin: string, opened: OpenedFuncti
   throw fail(
     `${exportName ?? `${u.name} or default`} is not exported as a function or an object with eval() by ${file}`,
   );
+}
+
+let typeScript: Promise<void> | undefined;
+
+/**
+ * TypeScript user functions load through tsx's module hooks, registered once per process: each
+ * register() adds another hook chain, and a job server loads the functions again at every run.
+ */
+function registerTypeScriptOnce(): Promise<void> {
+  typeScript ??= import('tsx/esm/api').then((tsx) => {
+    tsx.register();
+  });
+  return typeScript;
 }
 
 type FunctionClass = new () => unknown;
