@@ -439,3 +439,24 @@ test('debezium-json with a schema: optional: false is NOT NULL; made optional la
     ColumnValueError,
   );
 });
+
+test('inference: a whole number written with an exponent (1e+308) is a DOUBLE, also widening a BIGINT column', () => {
+  const canalRow = (v: string) =>
+    msg(
+      `{"data":[{"id":1,"d":${v}}],"type":"INSERT","database":"d","table":"x","pkNames":["id"],"old":null}`,
+    );
+  const evs = events('continuous', [canalRow('0'), canalRow('-1e+308'), canalRow('1.5')], canal);
+  const altered = evs.find((e) => e.kind === 'schema' && e.change.type === 'alter-column-type');
+  assert.deepEqual((altered as { change: unknown } | undefined)?.change, {
+    type: 'alter-column-type',
+    changes: [{ column: 'd', type: { kind: 'double' }, nullable: true }],
+  });
+  assert.deepEqual(
+    rows(evs).map((r) => (r as unknown[])[2]),
+    [
+      [1n, 0n],
+      [1n, -1e308],
+      [1n, 1.5],
+    ],
+  );
+});

@@ -33,7 +33,9 @@ const DOUBLE: ColumnType = { kind: 'double' };
  */
 export function inferType(v: ExactJson | undefined): ColumnType {
   if (typeof v === 'boolean') return { kind: 'boolean' };
-  if (typeof v === 'number') return Number.isInteger(v) ? BIGINT : DOUBLE;
+  // a whole number beyond 2^53 that JSON.parse read was written with an exponent (1e+308):
+  // longer digit runs are read as JsonNumberText; a double, not a BIGINT it does not fit
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BIGINT : DOUBLE;
   if (v instanceof JsonNumberText) return inferNumberText(v.text);
   if (v !== null && typeof v === 'object') return { kind: 'json' };
   return STRING_TYPE;
