@@ -67,7 +67,13 @@ export class KafkaSource implements Source {
   private readonly durable = new Map<string, number>();
   /** The high watermark of each partition when it was assigned: caught up once all are reached. */
   private readonly targets = new Map<string, number>();
-  private assignedOnce = false;
+  /**
+   * An assignment arrived since the last revocation. Between a revocation and the next assignment
+   * (a rebalance; after a revocation of all its partitions the process owns none) every owned
+   * partition is trivially at its target: caught-up must wait for the assignment, else a run with
+   * --exit-when-caught-up ends before reading anything.
+   */
+  private settled = false;
   /** Counts revocations: an assignment prepared across one is stale. */
   private generation = 0;
   /** Partitions were assigned or revoked since the last checkpoint record. */
@@ -294,7 +300,7 @@ export class KafkaSource implements Source {
   }
 
   private reachedTargets(): boolean {
-    if (!this.assignedOnce) return false;
+    if (!this.settled) return false;
     for (const key of this.owned)
       if ((this.positions.get(key) ?? -1) < (this.targets.get(key) ?? 0)) return false;
     return true;
@@ -396,6 +402,7 @@ export class KafkaSource implements Source {
    */
   private revoke(assignment: readonly Assignment[]): void {
     this.generation++;
+    this.settled = false; // the group rebalances: the next assignment (maybe empty) settles it
     const keys = this.cooperative ? assignment.map((a) => tpKey(a.topic, a.partition)) : [...this.owned];
     this.commitDurable(keys, true);
     for (const key of keys) {
@@ -429,7 +436,8 @@ export class KafkaSource implements Source {
       this.positions.set(key, s.offset);
       if (!this.targets.has(key)) this.targets.set(key, s.high);
     }
-    this.assignedOnce = true;
+    // an assignment prepared across a revocation does not settle the rebalance that revocation began
+    if (generation === this.generation) this.settled = true;
     if (starts.length > 0)
       this.logger.info('partitions assigned', {
         partitions: starts.map((s) => `${tpKey(s.topic, s.partition)}@${s.offset}`).join(', '),
