@@ -126,7 +126,7 @@ export class KafkaSource implements Source {
     consumer.on('partition.eof', (eof) => this.eofs.push(eof));
     consumer.on('event.error', (e) => ctx.logger.warn('kafka consumer error', { error: errorMessage(e) }));
     this.consumer = consumer;
-    await connectClient(consumer, 'kafka source');
+    await connectClient(consumer, `kafka source (${servers})`);
     if (this.options['ingestion.dead-letter-topic'] !== undefined) await this.openDeadLetters(servers);
     return { tables: [], endpoint: `kafka ${servers}`, selection: this.selection() };
   }
