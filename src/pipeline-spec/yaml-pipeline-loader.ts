@@ -46,6 +46,11 @@ export interface LoadOptions {
    * parsed; their problems are reported with the others, at the YAML node of their `path`.
    */
   readonly check?: SpecChecker;
+  /**
+   * Where a placeholder that is not defined can be given (after "export NAME=… "); default: the
+   * environment or the file given with --secrets (`run`, `validate`).
+   */
+  readonly undefinedVariableHint?: (name: string, environmentName: string) => string;
 }
 
 /** The blocks of a pipeline definition that parsed (a block with problems is absent). */
@@ -102,10 +107,10 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
     if (typeof scalar.value !== 'string') return;
     const r = substituteVariables(scalar.value, options.variables);
     for (const missing of r.missing) {
-      at(
-        scalar.range?.[0],
-        `\${${missing}} is not defined: export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`,
-      );
+      const hint =
+        options.undefinedVariableHint?.(missing, environmentName(missing)) ??
+        `export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`;
+      at(scalar.range?.[0], `\${${missing}} is not defined: ${hint}`);
     }
     for (const s of r.secretValues) secrets.add(s);
     if (r.value !== scalar.value) scalar.value = r.value;

@@ -110,7 +110,13 @@ export const jobMetrics = z.object({
 export const checkpointList = z.object({ checkpoints: z.array(checkpointEntry) });
 export const schemaChangeList = z.object({ schemaChanges: z.array(schemaChangeEntry) });
 
-export const submitRequest = z.object({ pipeline: z.string().describe('the pipeline YAML text') });
+export const submitRequest = z.object({
+  pipeline: z.string().describe('the pipeline YAML text'),
+  file: z
+    .string()
+    .optional()
+    .describe('the name of the file it was read from, for the locations of its problems'),
+});
 export const submitResponse = z.object({ id: z.string(), name: z.string(), status: z.enum(JOB_STATUSES) });
 
 export const stopRequest = z.object({ savepoint: z.boolean().optional() });

@@ -164,6 +164,27 @@ test("the server's execution.checkpointing.interval applies unless the pipeline 
   assert.equal(withCheckpointInterval(load(plain), plain, undefined).pipeline['checkpoint.interval'], 1000);
 });
 
+test('submit makes the checks of validate, located in the submitted file; nothing is saved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-supervisor-'));
+  const s = supervisor(dir);
+  await s.start();
+  const bad =
+    yaml('v') +
+    'transform:\n  - source-table: db.t\n    projection: \\*, UPPER(name AS x\n' +
+    'route:\n  - source-table: db.t\n    sink-table: ${SINK_TABLE_NOT_SET_ANYWHERE}\n';
+  await assert.rejects(s.submit(bad, 'orders.yaml'), (e: unknown) => {
+    assert.ok(e instanceof TidemarkError && e.code === 'CONFIG_INVALID', String(e));
+    assert.match(e.message, /orders\.yaml:12:\d+: transform\[0\]\.projection /);
+    assert.match(
+      e.message,
+      /orders\.yaml:15:\d+: \$\{SINK_TABLE_NOT_SET_ANYWHERE\} is not defined: set SINK_TABLE_NOT_SET_ANYWHERE in the job server's environment/,
+    );
+    return true;
+  });
+  assert.deepEqual(s.list(), [], 'an invalid pipeline is no job');
+  await s.shutdown();
+});
+
 test('a retryable failure restarts the job; a fatal one leaves it FAILED', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidemark-supervisor-'));
   const lines: string[] = [];
