@@ -72,6 +72,21 @@ const CASES: readonly Case[] = [
     expect: [/expected true or false, got "yes"/, /expected an integer of at least 1, got 0/],
   },
   {
+    name: 'a server-id range written backwards',
+    yaml: pipelineYaml({ source: { 'server-id': '6000-5999' } }),
+    expect: [/p\.yaml:\d+:\d+: source\.server-id: "6000-5999": a range goes from the lower id to the higher/],
+  },
+  {
+    name: 'a server id of 0',
+    yaml: pipelineYaml({ source: { 'server-id': '0' } }),
+    expect: [/source\.server-id: "0": a server id is in 1\.\.4294967295/],
+  },
+  {
+    name: 'a route sink-table that is no table id',
+    yaml: pipelineYaml({ extra: 'route:\n  - source-table: app.orders\n    sink-table: ods_db.\n' }),
+    expect: [/p\.yaml:\d+:17: route rule 1 .*: sink table "ods_db\." is not a table id/],
+  },
+  {
     name: 'an invalid tables regex',
     yaml: pipelineYaml({ source: { tables: 'ux_shop.(cust[omers' } }),
     expect: [

@@ -20,6 +20,27 @@ function serverTimeZoneIssue(zone: string | undefined, ctx: z.RefinementCtx): vo
   });
 }
 
+const MAX_SERVER_ID = 4294967295;
+
+/** `server-id`: an id or a range `first-last` of ids in 1..2^32-1 (what a replica can register as). */
+function serverIdIssue(v: string | undefined, ctx: z.RefinementCtx): void {
+  if (v === undefined) return;
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'expected a number or a range such as 5400-5404' });
+    return;
+  }
+  const first = Number(m[1]);
+  const last = m[2] === undefined ? first : Number(m[2]);
+  if (first < 1 || last > MAX_SERVER_ID)
+    ctx.addIssue({ code: 'custom', message: `"${v}": a server id is in 1..${MAX_SERVER_ID}` });
+  else if (last < first)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}": a range goes from the lower id to the higher (${last}-${first})`,
+    });
+}
+
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
   .object({
@@ -56,10 +77,7 @@ export const mysqlSourceOptionsSchema = z
     'server-id': opt
       .string()
       .optional()
-      .refine(
-        (v) => v === undefined || /^\s*\d+\s*(-\s*\d+\s*)?$/.test(v),
-        'expected a number or a range such as 5400-5404',
-      )
+      .superRefine(serverIdIssue)
       .describe(
         'Replica server id (or range `5400-5404`; the first id is used by the binlog reader). Default: a random block of ids in 5400-6400 (one more than `pipeline.parallelism`) that no other pipeline of the process uses on this server.',
       ),
