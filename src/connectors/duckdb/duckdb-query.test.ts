@@ -79,6 +79,25 @@ test('query: a JSON value keeps every digit of its numbers in json and jsonl', a
   }
 });
 
+test('query: SQL without a statement is refused as such, not as a native callback error', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await sink.close();
+    for (const sql of ['', '   ', ' ; ', '-- nothing\n', '/* nothing */;']) {
+      await assert.rejects(
+        queryDuckDb(t.file, sql, 'table'),
+        (e: unknown) =>
+          e instanceof TidemarkError && e.code === 'CONFIG_INVALID' && /holds no statement/.test(e.message),
+        JSON.stringify(sql),
+      );
+    }
+    assert.match(await queryDuckDb(t.file, '-- a comment\nSELECT 1 AS x; /* end */', 'csv'), /^x\r\n1\r\n$/);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('query: a missing file is an error, not a new empty database', async () => {
   const t = tempDb();
   try {

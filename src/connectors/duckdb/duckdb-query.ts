@@ -73,7 +73,21 @@ export const JSON_FORMS: readonly (readonly [string, string])[] = [
   ['GEOMETRY, VARIANT, other', "string in DuckDB's text"],
 ];
 
+/**
+ * SQL that holds no statement (empty, blanks, `;`, comments): DuckDB's statement extraction fails
+ * on it with a bare "Error in native callback", so it is refused first with a message that says so.
+ */
+export function noStatementProblem(sql: string): string | undefined {
+  const rest = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/[\s;]+/g, '');
+  return rest === '' ? 'the SQL holds no statement: give one, e.g. "SELECT * FROM db.t LIMIT 10"' : undefined;
+}
+
 export async function queryDuckDb(path: string, sql: string, format: QueryFormat): Promise<string> {
+  const empty = noStatementProblem(sql);
+  if (empty !== undefined) throw new TidemarkError('CONFIG_INVALID', empty);
   if (path !== ':memory:' && !existsSync(path)) {
     throw new TidemarkError('SINK_OPEN', `no DuckDB file at ${path}`, { details: { path } });
   }
