@@ -72,6 +72,17 @@ const CASES: readonly Case[] = [
     expect: [/expected true or false, got "yes"/, /expected an integer of at least 1, got 0/],
   },
   {
+    name: 'a port and a memory limit that are no number and no size',
+    yaml: pipelineYaml({
+      source: { port: 'abc' },
+      sink: { type: 'duckdb', path: '/nonexistent-dir/never-written.duckdb', 'memory.limit': '12' },
+    }),
+    expect: [
+      /source\.port: expected an integer, got "abc"/,
+      /sink\.memory\.limit: expected a size such as 512MB or 2GiB, got "12"/,
+    ],
+  },
+  {
     name: 'a server-id range written backwards',
     yaml: pipelineYaml({ source: { 'server-id': '6000-5999' } }),
     expect: [/p\.yaml:\d+:\d+: source\.server-id: "6000-5999": a range goes from the lower id to the higher/],
