@@ -115,7 +115,9 @@ export const submitRequest = z.object({
   file: z
     .string()
     .optional()
-    .describe('the name of the file it was read from, for the locations of its problems'),
+    .describe(
+      "the file it was read from (absolute): where its problems are located, and what a user function's relative classpath is relative to",
+    ),
 });
 export const submitResponse = z.object({ id: z.string(), name: z.string(), status: z.enum(JOB_STATUSES) });
 

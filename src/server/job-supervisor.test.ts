@@ -2,7 +2,7 @@
 // fatal one leaves it FAILED, stop/resume/cancel follow the job store, a new supervisor on the same
 // state directory resumes running jobs from their checkpoints, and no view holds the password.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -182,6 +182,23 @@ test('submit makes the checks of validate, located in the submitted file; nothin
     return true;
   });
   assert.deepEqual(s.list(), [], 'an invalid pipeline is no job');
+  await s.shutdown();
+});
+
+test("a user function's relative classpath is relative to the submitted file, as with run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-supervisor-'));
+  const pipelineDir = mkdtempSync(join(tmpdir(), 'tidemark-pipeline-'));
+  writeFileSync(join(pipelineDir, 'addone.mjs'), 'export function addone(x) { return x + 1; }\n');
+  const s = supervisor(dir);
+  await s.start();
+  rowsUpTo.set('u', 2);
+  const udf =
+    '  user-defined-function:\n    - name: addone\n      classpath: ./addone.mjs\n      return-type: INT\n';
+  const rule = 'transform:\n  - source-table: db.t\n    projection: addone(id) AS id\n';
+  const job = await s.submit(yaml('u', udf) + rule, join(pipelineDir, 'p.yaml'));
+  await until('u wrote its rows', () => (written.get('u') ?? []).length === 2 || job.status === 'FAILED');
+  assert.equal(job.lastError, undefined, JSON.stringify(job.lastError));
+  assert.deepEqual(written.get('u'), [1, 2]);
   await s.shutdown();
 });
 

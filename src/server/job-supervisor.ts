@@ -58,8 +58,8 @@ export class JobSupervisor {
    * Validates the pipeline with every check `validate` makes (problems located in `file`, the name
    * of the submitted file), saves it, then starts it; returns the job (running or failed).
    */
-  async submit(pipelineYaml: string, file = 'submitted pipeline'): Promise<ManagedJob> {
-    const spec = loadPipelineYaml(pipelineYaml, file, {
+  async submit(pipelineYaml: string, file?: string): Promise<ManagedJob> {
+    const spec = loadPipelineYaml(pipelineYaml, file ?? 'submitted pipeline', {
       catalog: this.opts.registry,
       variables: variableSource(process.env),
       check: offlineChecks(transformSyntaxProblems),
@@ -71,6 +71,7 @@ export class JobSupervisor {
       name: spec.pipeline.name,
       submittedAt: Date.now(),
       pipelineYaml,
+      ...(file !== undefined ? { file } : {}),
       desired: 'running',
       savepoints: [],
     };
