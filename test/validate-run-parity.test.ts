@@ -83,6 +83,16 @@ const CASES: readonly Case[] = [
     ],
   },
   {
+    name: 'jdbc properties tidemark cannot honour exactly',
+    yaml: pipelineYaml({
+      source: { 'jdbc.properties.characterEncoding': 'latin1', 'jdbc.properties.sslMode': 'BOGUS' },
+    }),
+    expect: [
+      /p\.yaml:\d+:\d+: source\.jdbc\.properties\.characterEncoding: latin1 is not supported: tidemark reads text as utf8mb4/,
+      /source\.jdbc\.properties\.sslMode: expected one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, got "BOGUS"/,
+    ],
+  },
+  {
     name: 'a server-id range written backwards',
     yaml: pipelineYaml({ source: { 'server-id': '6000-5999' } }),
     expect: [/p\.yaml:\d+:\d+: source\.server-id: "6000-5999": a range goes from the lower id to the higher/],

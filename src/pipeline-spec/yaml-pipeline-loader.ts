@@ -364,8 +364,12 @@ function reportIssues(
       }
       continue;
     }
-    const key = issue.path[0];
-    const pair = typeof key === 'string' ? node.items.find((p) => keyText(p) === key) : undefined;
+    // an entry of a map written as prefixed keys (jdbc.properties.useSSL) is its own YAML key
+    const joined = issue.path.length > 1 ? issue.path.map(String).join('.') : undefined;
+    const prefixed = joined !== undefined ? node.items.find((p) => keyText(p) === joined) : undefined;
+    const key = prefixed ? joined : issue.path[0];
+    const pair =
+      prefixed ?? (typeof key === 'string' ? node.items.find((p) => keyText(p) === key) : undefined);
     const offset = pair ? ((pair.value as Node | null)?.range?.[0] ?? keyOffset(pair)) : node.range?.[0];
     const name = typeof key === 'string' ? `${where}.${key}` : where;
     const missing = pair === undefined && typeof key === 'string';

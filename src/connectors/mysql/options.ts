@@ -41,6 +41,34 @@ function serverIdIssue(v: string | undefined, ctx: z.RefinementCtx): void {
     });
 }
 
+const UTF8_NAMES = new Set(['utf-8', 'utf8', 'utf8mb4']);
+const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'];
+
+/** The `jdbc.properties` tidemark understands, checked offline (the others are ignored). */
+function jdbcPropertyIssues(props: Readonly<Record<string, string>>, ctx: z.RefinementCtx): void {
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({
+      code: 'custom',
+      path: ['jdbc.properties', key],
+      message,
+    });
+  const encoding = props.characterEncoding;
+  if (encoding !== undefined && !UTF8_NAMES.has(encoding.trim().toLowerCase()))
+    issue(
+      'characterEncoding',
+      `${encoding} is not supported: tidemark reads text as utf8mb4, which holds every character exactly, ` +
+        `while a ${encoding} session makes the server turn the characters ${encoding} lacks into "?"; remove it or write UTF-8`,
+    );
+  for (const key of ['sslMode', 'ssl-mode']) {
+    const mode = props[key];
+    if (mode !== undefined && !SSL_MODES.includes(mode.trim().toUpperCase()))
+      issue(key, `expected one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  const timeout = props.connectTimeout;
+  if (timeout !== undefined && !(/^\s*\d+\s*$/.test(timeout) && Number(timeout) > 0))
+    issue('connectTimeout', `expected a number of milliseconds, got ${JSON.stringify(timeout)}`);
+}
+
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
   .object({
@@ -59,7 +87,8 @@ export const mysqlSourceOptionsSchema = z
       .describe(
         'Connection properties, Flink CDC style (`jdbc.properties.useSSL: true`). Understood: useSSL, requireSSL, ' +
           'sslMode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), verifyServerCertificate, ' +
-          'characterEncoding, connectTimeout; others have no meaning here and are ignored (logged at debug level).',
+          'characterEncoding (UTF-8 only: text is read as utf8mb4, which holds every character), connectTimeout ' +
+          '(milliseconds); others have no meaning here and are ignored (logged at debug level).',
       ),
     tables: opt
       .string()
@@ -235,6 +264,7 @@ export const mysqlSourceOptionsSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
+    jdbcPropertyIssues(o['jdbc.properties'] ?? {}, ctx);
     if (o['treat-tinyint1-as-boolean.enabled']) {
       ctx.addIssue({
         code: 'custom',
