@@ -109,6 +109,27 @@ test('two pipelines without pipeline.name into one DuckDB file: the second is re
   assert.ok(r.stderr.includes('own_c.t') && r.stderr.includes('own_d.t'), r.stderr);
 });
 
+test('two names that share a state folder ("own e" and "own/e"): the second is refused, naming both', async () => {
+  await createDb('own_e');
+  await createDb('own_f');
+  const root = tempDir();
+  const state = join(root, 'state');
+  const duckE = join(root, 'e.duckdb');
+  const duckF = join(root, 'f.duckdb');
+  const pE = writePipeline(root, { port: db.port, tables: 'own_e.t', duckdbPath: duckE, name: 'own e' });
+  await runOk(pE, state);
+  const dirF = join(root, 'f');
+  mkdirSync(dirF);
+  const pF = writePipeline(dirF, { port: db.port, tables: 'own_f.t', duckdbPath: duckF, name: 'own/e' });
+  const r = await run(pF, state);
+  assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+  assert.match(
+    r.stderr,
+    /error \[PIPELINE_MISMATCH\]: checkpoint #\d+ in the state directory .* belongs to the pipeline "own e"/,
+  );
+  assert.match(r.stderr, /"own e" and "own\/e" share that folder/);
+});
+
 test('a deleted DuckDB file is rebuilt with a new snapshot, said in the log', async () => {
   await createDb('own_del', 20);
   const dir = tempDir();

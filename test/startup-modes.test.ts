@@ -169,3 +169,38 @@ test('specific-offset without a file or GTID is a configuration error', async ()
   assert.equal(r.code, 2);
   assert.match(r.stderr, /specific-offset needs/);
 });
+
+test('specific-offset at a binlog file the server does not have, or past its end: an error naming what it has', async () => {
+  const name = 'sm_nofile';
+  await setup(name);
+  await insert(name, 1, 3);
+  const p = await position();
+  for (const [extra, expected] of [
+    [
+      { 'scan.startup.specific-offset.file': 'mysql-bin.999999' },
+      /error \[SOURCE_POSITION_LOST\]: scan\.startup\.specific-offset\.file mysql-bin\.999999: 127\.0\.0\.1:\d+ has no such binlog file \(it has \S+ \(oldest\) … \S+ \(newest\)\)/,
+    ],
+    [
+      { 'scan.startup.specific-offset.file': p.file, 'scan.startup.specific-offset.pos': p.pos + 1_000_000 },
+      /error \[SOURCE_POSITION_LOST\]: scan\.startup\.specific-offset\.pos \d+ is past the end of /,
+    ],
+  ] as const) {
+    const dir = tempDir();
+    const pipeline = writePipeline(dir, {
+      port: db.port,
+      tables: `${name}.t`,
+      duckdbPath: join(dir, 'sink.duckdb'),
+      name,
+      extraSource: { 'scan.startup.mode': 'specific-offset', ...extra },
+    });
+    const r = await runTidemark([
+      'run',
+      pipeline,
+      '--state-dir',
+      join(dir, 'state'),
+      '--exit-when-caught-up',
+    ]);
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stderr, expected);
+  }
+});

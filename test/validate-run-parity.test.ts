@@ -72,6 +72,42 @@ const CASES: readonly Case[] = [
     expect: [/expected true or false, got "yes"/, /expected an integer of at least 1, got 0/],
   },
   {
+    name: 'a port and a memory limit that are no number and no size',
+    yaml: pipelineYaml({
+      source: { port: 'abc' },
+      sink: { type: 'duckdb', path: '/nonexistent-dir/never-written.duckdb', 'memory.limit': '12' },
+    }),
+    expect: [
+      /source\.port: expected an integer, got "abc"/,
+      /sink\.memory\.limit: expected a size such as 512MB or 2GiB, got "12"/,
+    ],
+  },
+  {
+    name: 'jdbc properties tidemark cannot honour exactly',
+    yaml: pipelineYaml({
+      source: { 'jdbc.properties.characterEncoding': 'latin1', 'jdbc.properties.sslMode': 'BOGUS' },
+    }),
+    expect: [
+      /p\.yaml:\d+:\d+: source\.jdbc\.properties\.characterEncoding: latin1 is not supported: tidemark reads text as utf8mb4/,
+      /source\.jdbc\.properties\.sslMode: expected one of DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY, got "BOGUS"/,
+    ],
+  },
+  {
+    name: 'a server-id range written backwards',
+    yaml: pipelineYaml({ source: { 'server-id': '6000-5999' } }),
+    expect: [/p\.yaml:\d+:\d+: source\.server-id: "6000-5999": a range goes from the lower id to the higher/],
+  },
+  {
+    name: 'a server id of 0',
+    yaml: pipelineYaml({ source: { 'server-id': '0' } }),
+    expect: [/source\.server-id: "0": a server id is in 1\.\.4294967295/],
+  },
+  {
+    name: 'a route sink-table that is no table id',
+    yaml: pipelineYaml({ extra: 'route:\n  - source-table: app.orders\n    sink-table: ods_db.\n' }),
+    expect: [/p\.yaml:\d+:17: route rule 1 .*: sink table "ods_db\." is not a table id/],
+  },
+  {
     name: 'an invalid tables regex',
     yaml: pipelineYaml({ source: { tables: 'ux_shop.(cust[omers' } }),
     expect: [

@@ -50,7 +50,7 @@ export function registerServerCommands(program: Command): void {
     }
     const r = await (
       await connect(o)
-    ).request<{ id: string; name: string }>('POST', '/api/v1/jobs', { pipeline: text });
+    ).request<{ id: string; name: string }>('POST', '/api/v1/jobs', { pipeline: text, file: resolve(file) });
     process.stdout.write(
       `Pipeline has been submitted to cluster.\nJob ID: ${r.id}\nJob Description: ${r.name}\n`,
     );

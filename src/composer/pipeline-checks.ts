@@ -30,6 +30,6 @@ function pipelineProblems(blocks: ParsedBlocks): CheckProblem[] {
 function routeProblems(blocks: ParsedBlocks): CheckProblem[] {
   return (blocks.routes ?? []).flatMap((rule, i) => {
     const problem = routeRuleProblem(rule, i);
-    return problem ? [{ path: ['route', i, 'source-table'], message: problem }] : [];
+    return problem ? [{ path: ['route', i, problem.key], message: problem.message }] : [];
   });
 }

@@ -70,6 +70,16 @@ test('every option type accepts its own output: validated options parse again un
   assert.deepEqual(schema.parse(first), first);
 });
 
+test('a value that is not of its type is named as written, in words (not a regex)', () => {
+  const messages = (input: Record<string, unknown>): string[] =>
+    schema.safeParse(input).error?.issues.map((i) => i.message) ?? [];
+  assert.deepEqual(messages({ host: 'h', port: 'abc' }), ['expected an integer, got "abc"']);
+  assert.deepEqual(messages({ host: 'h', port: '${mysql.port}' }), [
+    'expected an integer, got "${mysql.port}"',
+  ]);
+  assert.deepEqual(messages({ host: 'h', port: 1.5 }), ['expected an integer, got 1.5']);
+});
+
 test('the JSON Schema describes the options as written in YAML', () => {
   const js = optionsJsonSchema(schema) as {
     description: string;

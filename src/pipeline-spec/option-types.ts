@@ -46,7 +46,9 @@ export const opt = {
 
   int: (min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER) =>
     z
-      .union([z.number(), z.string().regex(INTEGER_TEXT)], { error: expected('an integer') })
+      .union([z.number(), z.string().regex(INTEGER_TEXT, { error: expected('an integer') })], {
+        error: expected('an integer'),
+      })
       .transform((v) => (typeof v === 'number' ? v : Number(v.trim())))
       .pipe(
         z

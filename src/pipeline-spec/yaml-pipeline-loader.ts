@@ -46,6 +46,11 @@ export interface LoadOptions {
    * parsed; their problems are reported with the others, at the YAML node of their `path`.
    */
   readonly check?: SpecChecker;
+  /**
+   * Where a placeholder that is not defined can be given (after "export NAME=… "); default: the
+   * environment or the file given with --secrets (`run`, `validate`).
+   */
+  readonly undefinedVariableHint?: (name: string, environmentName: string) => string;
 }
 
 /** The blocks of a pipeline definition that parsed (a block with problems is absent). */
@@ -102,10 +107,10 @@ export function loadPipelineYaml(text: string, file: string, options: LoadOption
     if (typeof scalar.value !== 'string') return;
     const r = substituteVariables(scalar.value, options.variables);
     for (const missing of r.missing) {
-      at(
-        scalar.range?.[0],
-        `\${${missing}} is not defined: export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`,
-      );
+      const hint =
+        options.undefinedVariableHint?.(missing, environmentName(missing)) ??
+        `export ${environmentName(missing)}=… in the environment, or define ${missing} in the file given with --secrets`;
+      at(scalar.range?.[0], `\${${missing}} is not defined: ${hint}`);
     }
     for (const s of r.secretValues) secrets.add(s);
     if (r.value !== scalar.value) scalar.value = r.value;
@@ -359,8 +364,12 @@ function reportIssues(
       }
       continue;
     }
-    const key = issue.path[0];
-    const pair = typeof key === 'string' ? node.items.find((p) => keyText(p) === key) : undefined;
+    // an entry of a map written as prefixed keys (jdbc.properties.useSSL) is its own YAML key
+    const joined = issue.path.length > 1 ? issue.path.map(String).join('.') : undefined;
+    const prefixed = joined !== undefined ? node.items.find((p) => keyText(p) === joined) : undefined;
+    const key = prefixed ? joined : issue.path[0];
+    const pair =
+      prefixed ?? (typeof key === 'string' ? node.items.find((p) => keyText(p) === key) : undefined);
     const offset = pair ? ((pair.value as Node | null)?.range?.[0] ?? keyOffset(pair)) : node.range?.[0];
     const name = typeof key === 'string' ? `${where}.${key}` : where;
     const missing = pair === undefined && typeof key === 'string';

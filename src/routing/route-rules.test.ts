@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tableId, tableIdToString, type TableId } from '../event/table-schema.js';
 import type { RouteRule } from '../pipeline-spec/pipeline-spec.js';
-import { RouteRules } from './route-rules.js';
+import { TidemarkError } from '../event/tidemark-error.js';
+import { RouteRules, routeRuleProblem } from './route-rules.js';
 
 const rule = (source: string, sink: string, more: Partial<RouteRule> = {}): RouteRule => ({
   'source-table': source,
@@ -52,6 +53,27 @@ test('replace-symbol, capture groups, selector syntax', () => {
   ]);
   assert.deepEqual(sinks(r, tableId('app', 'extra')), ['ods.orders']);
   assert.deepEqual(sinks(r, tableId('app', 'order_x')), ['app.order_x']);
+});
+
+test('a sink table that is no table id is a configuration error naming the rule', () => {
+  for (const [sink, more] of [
+    ['a.b.c.d', {}],
+    ['ods_db.', {}],
+    ['.orders', {}],
+    ['ods..<>', { 'replace-symbol': '<>' }],
+    ['ods.$1.x.y', {}],
+  ] as const) {
+    assert.throws(
+      () => new RouteRules([rule('db.(\\.*)', sink, more)]),
+      (e: unknown) =>
+        e instanceof TidemarkError &&
+        e.code === 'CONFIG_INVALID' &&
+        e.message.startsWith(`route rule 1 (source-table: db.(\\.*) → sink-table: ${sink}): sink table "`),
+      sink,
+    );
+  }
+  assert.equal(routeRuleProblem(rule('db.t', 'ns.ods.t'), 0), undefined, 'namespace.db.table is one');
+  assert.equal(routeRuleProblem(rule('db.t', 'ods.'), 0)?.key, 'sink-table', 'located at sink-table');
 });
 
 test('rules that match none of the captured tables are named in a warning', () => {

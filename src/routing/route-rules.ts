@@ -67,13 +67,20 @@ export class RouteRules implements TableRouter {
   }
 }
 
-/** Why route rule `index` does not compile (a regex, a sink table id), or undefined: for offline checks. */
-export function routeRuleProblem(rule: RouteRule, index: number): string | undefined {
+/**
+ * Why route rule `index` does not compile (a regex, a sink table id) and the option at fault, or
+ * undefined: for offline checks.
+ */
+export function routeRuleProblem(
+  rule: RouteRule,
+  index: number,
+): { readonly key: 'source-table' | 'sink-table'; readonly message: string } | undefined {
   try {
     compileRoute(rule, index);
     return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    const key = e instanceof TidemarkError && e.details?.key === 'sink-table' ? 'sink-table' : 'source-table';
+    return { key, message: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -85,14 +92,17 @@ function describeRule(rule: RouteRule, index: number): string {
 function compileRoute(rule: RouteRule, index: number): CompiledRoute {
   const sinkTable = rule['sink-table'];
   const symbol = rule['replace-symbol'];
+  const idOf = (text: string): TableId => sinkTableId(text, rule, index);
   let sinkOf: (source: TableId) => TableId;
   if (symbol) {
-    sinkOf = (source) => parseTableId(sinkTable.split(symbol).join(source.tableName));
+    idOf(sinkTable.split(symbol).join('t')); // its shape, whatever the table's name
+    sinkOf = (source) => idOf(sinkTable.split(symbol).join(source.tableName));
   } else if (/\$\d/.test(sinkTable)) {
+    idOf(sinkTable.replace(/\$\d+/g, 't'));
     const regex = wholeIdRegex(rule['source-table'], rule, index);
-    sinkOf = (source) => parseTableId(tableIdToString(source).replace(regex, sinkTable));
+    sinkOf = (source) => idOf(tableIdToString(source).replace(regex, sinkTable));
   } else {
-    const fixed = parseTableId(sinkTable);
+    const fixed = idOf(sinkTable);
     sinkOf = () => fixed;
   }
   return {
@@ -101,6 +111,20 @@ function compileRoute(rule: RouteRule, index: number): CompiledRoute {
     sinkOf,
     shardColumns: rule['shard-columns'],
   };
+}
+
+/**
+ * A `sink-table` as a table id: `table`, `db.table` or `namespace.db.table` (Flink CDC's
+ * TableId.parse), no part empty; anything else would reach the sink as a name it cannot create.
+ */
+function sinkTableId(text: string, rule: RouteRule, index: number): TableId {
+  const parts = text.split('.');
+  if (parts.length <= 3 && parts.every((p) => p.trim() !== '')) return parseTableId(text);
+  throw new TidemarkError(
+    'CONFIG_INVALID',
+    `${describeRule(rule, index)}: sink table "${text}" is not a table id: write db.table (or table, or namespace.db.table), no part empty`,
+    { details: { rule: index + 1, key: 'sink-table' } },
+  );
 }
 
 /**

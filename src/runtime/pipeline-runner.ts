@@ -175,8 +175,12 @@ async function openAndRestore(
     signal,
     localTimeZone: spec.pipeline['local-time-zone'],
   });
-  for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
-  for (const warning of opts.transform?.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
+  // a source that learns its tables from what it reads (Kafka) knows none yet, and a source with
+  // no table says so itself (noTables): no rule is mistyped for that
+  if (info.tables.length > 0) {
+    for (const warning of opts.router.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
+    for (const warning of opts.transform?.unmatchedRules?.(info.tables) ?? []) logger.warn(warning);
+  }
   const fromStore = await store.load();
   if (info.noTables !== undefined) {
     // a new pipeline has nothing to start with; a resumed one streams on (tables may come back)

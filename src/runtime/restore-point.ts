@@ -86,16 +86,21 @@ function checkOwner(input: RestoreInput, cp: Checkpoint, kept: 'state' | 'sink')
   if (reasons.length === 0) return;
   const where =
     kept === 'state' ? `the state directory (${input.storePath})` : `the sink (${input.sink.target})`;
+  // names that differ only in characters a folder name does not keep share the state folder
+  const sameName = cp.pipeline === input.pipelineName;
   const hint =
-    kept === 'state'
-      ? 'give each its own `pipeline.name` or --state-dir. If it is the same pipeline and only its sink moved, ' +
-        `remove ${input.storePath} (a transactional sink keeps its own checkpoint)`
-      : 'give each its own `pipeline.name` (or its own sink)';
+    kept !== 'state'
+      ? 'Two pipelines share the name (pipelines without `pipeline.name` all get the default one): give each its own `pipeline.name` (or its own sink)'
+      : sameName
+        ? 'Two pipelines share the name (pipelines without `pipeline.name` all get the default one): give each its own `pipeline.name` or --state-dir. If it is the same pipeline and only its sink moved, ' +
+          `remove ${input.storePath} (a transactional sink keeps its own checkpoint)`
+        : `"${cp.pipeline}" and "${input.pipelineName}" share that folder (a name keeps its letters, digits, '.', '_' and '-' there; other characters become '_'): ` +
+          'give this one a name that differs in those, or its own --state-dir';
   throw new TidemarkError(
     'PIPELINE_MISMATCH',
-    `checkpoint #${cp.seq} in ${where} belongs to another pipeline named "${input.pipelineName}" ` +
+    `checkpoint #${cp.seq} in ${where} belongs to ${sameName ? 'another pipeline named' : 'the pipeline'} "${cp.pipeline}" ` +
       `(${reasons.join(', ')}): it was taken by the pipeline with ${identityText(was)}; this one has ${identityText(now)}. ` +
-      `Two pipelines share the name (pipelines without \`pipeline.name\` all get the default one): ${hint}.`,
+      `${hint}.`,
     { details: { checkpointSeq: cp.seq, was, now } },
   );
 }

@@ -110,7 +110,15 @@ export const jobMetrics = z.object({
 export const checkpointList = z.object({ checkpoints: z.array(checkpointEntry) });
 export const schemaChangeList = z.object({ schemaChanges: z.array(schemaChangeEntry) });
 
-export const submitRequest = z.object({ pipeline: z.string().describe('the pipeline YAML text') });
+export const submitRequest = z.object({
+  pipeline: z.string().describe('the pipeline YAML text'),
+  file: z
+    .string()
+    .optional()
+    .describe(
+      "the file it was read from (absolute): where its problems are located, and what a user function's relative classpath is relative to",
+    ),
+});
 export const submitResponse = z.object({ id: z.string(), name: z.string(), status: z.enum(JOB_STATUSES) });
 
 export const stopRequest = z.object({ savepoint: z.boolean().optional() });

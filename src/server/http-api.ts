@@ -35,8 +35,8 @@ const ROUTES: readonly (readonly [string, RegExp, Handler])[] = [
     'POST',
     /^\/api\/v1\/jobs$/,
     async (c, _p, req) => {
-      const { pipeline } = await readBody(req, s.submitRequest);
-      const job = await c.supervisor.submit(pipeline);
+      const { pipeline, file } = await readBody(req, s.submitRequest);
+      const job = await c.supervisor.submit(pipeline, file);
       return ok({ id: job.id, name: job.name, status: job.status }, 201);
     },
   ],

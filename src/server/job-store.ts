@@ -18,6 +18,11 @@ export interface JobRecord {
   readonly name: string;
   readonly submittedAt: number;
   readonly pipelineYaml: string;
+  /**
+   * The file it was submitted from (absolute): where its problems are located, and what a user
+   * function's relative `classpath` is relative to, as with `tidemark run`.
+   */
+  readonly file?: string;
   readonly desired: JobDesiredState;
   readonly savepoints: readonly SavepointRecord[];
 }

@@ -2,7 +2,7 @@
 // fatal one leaves it FAILED, stop/resume/cancel follow the job store, a new supervisor on the same
 // state directory resumes running jobs from their checkpoints, and no view holds the password.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -162,6 +162,44 @@ test("the server's execution.checkpointing.interval applies unless the pipeline 
   const own = yaml('a', '  checkpoint.interval: 5s\n');
   assert.equal(withCheckpointInterval(load(own), own, 3000).pipeline['checkpoint.interval'], 5000);
   assert.equal(withCheckpointInterval(load(plain), plain, undefined).pipeline['checkpoint.interval'], 1000);
+});
+
+test('submit makes the checks of validate, located in the submitted file; nothing is saved', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-supervisor-'));
+  const s = supervisor(dir);
+  await s.start();
+  const bad =
+    yaml('v') +
+    'transform:\n  - source-table: db.t\n    projection: \\*, UPPER(name AS x\n' +
+    'route:\n  - source-table: db.t\n    sink-table: ${SINK_TABLE_NOT_SET_ANYWHERE}\n';
+  await assert.rejects(s.submit(bad, 'orders.yaml'), (e: unknown) => {
+    assert.ok(e instanceof TidemarkError && e.code === 'CONFIG_INVALID', String(e));
+    assert.match(e.message, /orders\.yaml:12:\d+: transform\[0\]\.projection /);
+    assert.match(
+      e.message,
+      /orders\.yaml:15:\d+: \$\{SINK_TABLE_NOT_SET_ANYWHERE\} is not defined: set SINK_TABLE_NOT_SET_ANYWHERE in the job server's environment/,
+    );
+    return true;
+  });
+  assert.deepEqual(s.list(), [], 'an invalid pipeline is no job');
+  await s.shutdown();
+});
+
+test("a user function's relative classpath is relative to the submitted file, as with run", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tidemark-supervisor-'));
+  const pipelineDir = mkdtempSync(join(tmpdir(), 'tidemark-pipeline-'));
+  writeFileSync(join(pipelineDir, 'addone.mjs'), 'export function addone(x) { return x + 1; }\n');
+  const s = supervisor(dir);
+  await s.start();
+  rowsUpTo.set('u', 2);
+  const udf =
+    '  user-defined-function:\n    - name: addone\n      classpath: ./addone.mjs\n      return-type: INT\n';
+  const rule = 'transform:\n  - source-table: db.t\n    projection: addone(id) AS id\n';
+  const job = await s.submit(yaml('u', udf) + rule, join(pipelineDir, 'p.yaml'));
+  await until('u wrote its rows', () => (written.get('u') ?? []).length === 2 || job.status === 'FAILED');
+  assert.equal(job.lastError, undefined, JSON.stringify(job.lastError));
+  assert.deepEqual(written.get('u'), [1, 2]);
+  await s.shutdown();
 });
 
 test('a retryable failure restarts the job; a fatal one leaves it FAILED', async () => {

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
+import { offlineChecks } from '../composer/pipeline-checks.js';
 import { TidemarkError } from '../event/tidemark-error.js';
 import { loadPipelineYaml } from '../pipeline-spec/yaml-pipeline-loader.js';
 import { variableSource } from '../pipeline-spec/variable-substitution.js';
 import type { ComponentRegistry } from '../runtime/component-registry.js';
 import { ResourceLedger } from '../runtime/resource-ledger.js';
 import type { SinkQueryFormat, SinkQueryLimits, SinkQueryResult } from '../runtime/sink.js';
+import { transformSyntaxProblems } from '../transforms/transform-syntax.js';
 import { JobStore, newJobId, type JobRecord } from './job-store.js';
 import { ManagedJob, type JobEnvironment } from './managed-job.js';
 
@@ -52,17 +54,24 @@ export class JobSupervisor {
     this.sampler.unref();
   }
 
-  /** Validates and saves the pipeline, then starts it; returns the job (running or failed). */
-  async submit(pipelineYaml: string): Promise<ManagedJob> {
-    const spec = loadPipelineYaml(pipelineYaml, 'submitted pipeline', {
+  /**
+   * Validates the pipeline with every check `validate` makes (problems located in `file`, the name
+   * of the submitted file), saves it, then starts it; returns the job (running or failed).
+   */
+  async submit(pipelineYaml: string, file?: string): Promise<ManagedJob> {
+    const spec = loadPipelineYaml(pipelineYaml, file ?? 'submitted pipeline', {
       catalog: this.opts.registry,
       variables: variableSource(process.env),
+      check: offlineChecks(transformSyntaxProblems),
+      undefinedVariableHint: (_name, env) =>
+        `set ${env} in the job server's environment (a submitted pipeline's placeholders are resolved there) and restart the server`,
     });
     const record: JobRecord = {
       id: newJobId(),
       name: spec.pipeline.name,
       submittedAt: Date.now(),
       pipelineYaml,
+      ...(file !== undefined ? { file } : {}),
       desired: 'running',
       savepoints: [],
     };

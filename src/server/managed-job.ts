@@ -293,7 +293,7 @@ export class ManagedJob {
   }
 
   private loadSpec(): PipelineSpec {
-    const spec = loadPipelineYaml(this.record.pipelineYaml, `job ${this.id}`, {
+    const spec = loadPipelineYaml(this.record.pipelineYaml, this.record.file ?? `job ${this.id}`, {
       catalog: this.env.registry,
       variables: variableSource(process.env),
     });

@@ -26,6 +26,7 @@ test('an open sink answers a SELECT with committed rows; refuses writes, several
     assert.equal((JSON.parse(many.output) as unknown[]).length, 3);
     await assert.rejects(sink.query('DELETE FROM app_db.orders', 'csv', limits), /QUERY_REFUSED|read-only/);
     await assert.rejects(sink.query('SELECT 1; DROP TABLE app_db.orders', 'csv', limits), /one SELECT/);
+    await assert.rejects(sink.query(' ; ', 'csv', limits), /holds no statement/);
     await assert.rejects(
       sink.query('SELECT count(*) FROM range(10000000000) a', 'csv', { ...limits, timeoutMs: 50 }),
       /interrupted/,

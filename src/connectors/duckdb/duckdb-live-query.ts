@@ -11,7 +11,7 @@ import { StatementType, type DuckDBConnection, type DuckDBInstance } from '@duck
 import { TidemarkError, errorMessage } from '../../event/tidemark-error.js';
 import type { SinkQueryFormat, SinkQueryLimits, SinkQueryResult } from '../../runtime/sink.js';
 import { SINK_CATALOG } from './duckdb-open.js';
-import { renderResult } from './duckdb-query.js';
+import { noStatementProblem, renderResult } from './duckdb-query.js';
 import { quoteIdent } from './quote-ident.js';
 
 export async function liveQuery(
@@ -53,6 +53,8 @@ export async function liveQuery(
 }
 
 async function checkReadOnly(conn: DuckDBConnection, sql: string): Promise<void> {
+  const empty = noStatementProblem(sql);
+  if (empty !== undefined) throw new TidemarkError('QUERY_REFUSED', empty);
   let statements;
   try {
     statements = await conn.extractStatements(sql);

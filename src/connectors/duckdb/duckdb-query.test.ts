@@ -59,6 +59,45 @@ test('query: table, json and csv render values exactly', async () => {
   }
 });
 
+test('query: a JSON value keeps every digit of its numbers in json and jsonl', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await sink.close();
+    const doc =
+      '{"b": 9007199254740993, "big": 123456789012345678901234567890, "f": 1.0000000000000001, "x": [1e400, "a b\\" c"]}';
+    const sql = `SELECT 1 AS id, '${doc}'::JSON AS j`;
+    const compact =
+      '{"b":9007199254740993,"big":123456789012345678901234567890,"f":1.0000000000000001,"x":[1e400,"a b\\" c"]}';
+    assert.equal(await queryDuckDb(t.file, sql, 'jsonl'), `{"id":1,"j":${compact}}\n`);
+    assert.equal(
+      await queryDuckDb(t.file, sql, 'json'),
+      `[\n  {\n    "id": 1,\n    "j": ${compact}\n  }\n]\n`,
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('query: SQL without a statement is refused as such, not as a native callback error', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    await sink.close();
+    for (const sql of ['', '   ', ' ; ', '-- nothing\n', '/* nothing */;']) {
+      await assert.rejects(
+        queryDuckDb(t.file, sql, 'table'),
+        (e: unknown) =>
+          e instanceof TidemarkError && e.code === 'CONFIG_INVALID' && /holds no statement/.test(e.message),
+        JSON.stringify(sql),
+      );
+    }
+    assert.match(await queryDuckDb(t.file, '-- a comment\nSELECT 1 AS x; /* end */', 'csv'), /^x\r\n1\r\n$/);
+  } finally {
+    t.cleanup();
+  }
+});
+
 test('query: a missing file is an error, not a new empty database', async () => {
   const t = tempDb();
   try {

@@ -59,7 +59,7 @@ export const JSON_FORMS: readonly (readonly [string, string])[] = [
   ],
   ['DECIMAL', 'string, exact (`"4.00"`)'],
   ['VARCHAR, ENUM, UUID, BIT', 'string'],
-  ['JSON', 'the JSON value itself'],
+  ['JSON', 'the JSON value itself, its text (numbers as written, never rounded)'],
   ['DATE', 'string `YYYY-MM-DD`'],
   ['TIME, TIME_NS, INTERVAL', "string `HH:MM:SS[.ffffff]` (INTERVAL in DuckDB's text)"],
   ['TIMETZ', 'string `HH:MM:SS[.ffffff]+HH[:MM]`'],
@@ -73,7 +73,21 @@ export const JSON_FORMS: readonly (readonly [string, string])[] = [
   ['GEOMETRY, VARIANT, other', "string in DuckDB's text"],
 ];
 
+/**
+ * SQL that holds no statement (empty, blanks, `;`, comments): DuckDB's statement extraction fails
+ * on it with a bare "Error in native callback", so it is refused first with a message that says so.
+ */
+export function noStatementProblem(sql: string): string | undefined {
+  const rest = sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/[\s;]+/g, '');
+  return rest === '' ? 'the SQL holds no statement: give one, e.g. "SELECT * FROM db.t LIMIT 10"' : undefined;
+}
+
 export async function queryDuckDb(path: string, sql: string, format: QueryFormat): Promise<string> {
+  const empty = noStatementProblem(sql);
+  if (empty !== undefined) throw new TidemarkError('CONFIG_INVALID', empty);
   if (path !== ':memory:' && !existsSync(path)) {
     throw new TidemarkError('SINK_OPEN', `no DuckDB file at ${path}`, { details: { path } });
   }
@@ -167,8 +181,8 @@ export function renderResult(reader: DuckDBResultReader, format: QueryFormat, ma
         });
         return o;
       });
-      if (format === 'jsonl') return objects.map((o) => JSON.stringify(o) + '\n').join('');
-      return JSON.stringify(objects, null, 2) + '\n';
+      if (format === 'jsonl') return objects.map((o) => jsonText(o, '', '') + '\n').join('');
+      return jsonText(objects, '  ', '') + '\n';
     }
     default: {
       const never: never = format;
@@ -204,7 +218,7 @@ export function cellText(v: Exclude<DuckDBValue, null>, typeId: DuckDBTypeId): s
 function jsonValue(v: DuckDBValue, type: DuckDBType): unknown {
   if (v === null) return null;
   if (typeof v === 'boolean') return v;
-  if (typeof v === 'string') return type.alias?.toUpperCase() === 'JSON' ? parseJsonText(v) : v;
+  if (typeof v === 'string') return type.alias?.toUpperCase() === 'JSON' ? rawJson(v) : v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return String(v);
     return type.typeId === DuckDBTypeId.FLOAT ? Number(shortestFloat32(v)) : v;
@@ -258,12 +272,41 @@ function temporalJson(text: string, v: object, typeId: DuckDBTypeId): string | u
   }
 }
 
-function parseJsonText(text: string): unknown {
+/**
+ * A value of a JSON column, written as its own text: parsing it into JavaScript values would round
+ * numbers a double cannot hold (9007199254740993, 1e400, 30-digit integers). Insignificant
+ * whitespace is dropped, so that a JSONL row stays on one line.
+ */
+class RawJson {
+  constructor(readonly text: string) {}
+}
+
+const JSON_TOKEN_OR_SPACE = /"(?:[^"\\]|\\.)*"|[ \t\n\r]+/g;
+
+function rawJson(text: string): RawJson | string {
   try {
-    return JSON.parse(text);
+    JSON.parse(text);
   } catch {
     return text; // not JSON after all: its text
   }
+  return new RawJson(text.replace(JSON_TOKEN_OR_SPACE, (m) => (m.startsWith('"') ? m : '')));
+}
+
+/** JSON.stringify(v, null, indent) of a row tree that may hold RawJson values (their text as is). */
+function jsonText(v: unknown, indent: string, at: string): string {
+  if (v instanceof RawJson) return v.text;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  const inner = at + indent;
+  const [open, close] = indent ? ['\n' + inner, '\n' + at] : ['', ''];
+  const sep = ',' + open;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    return `[${open}${v.map((x) => jsonText(x, indent, inner)).join(sep)}${close}]`;
+  }
+  const entries = Object.entries(v);
+  if (entries.length === 0) return '{}';
+  const colon = indent ? ': ' : ':';
+  return `{${open}${entries.map(([k, x]) => JSON.stringify(k) + colon + jsonText(x, indent, inner)).join(sep)}${close}}`;
 }
 
 /** Shortest decimal text that reads back as the same float32 (DuckDB prints FLOAT that way). */

@@ -30,7 +30,9 @@ export const duckDbSinkOptionsSchema = z
       ),
     'memory.limit': opt
       .string()
-      .refine((v) => /^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i.test(v), 'a size such as 512MB or 2GiB')
+      .refine((v) => /^\s*\d+(\.\d+)?\s*[KMGT]i?B\s*$/i.test(v), {
+        error: (issue) => `expected a size such as 512MB or 2GiB, got ${JSON.stringify(issue.input)}`,
+      })
       .optional()
       .meta({ advanced: true })
       .describe(

@@ -29,12 +29,21 @@ export class KafkaProducer {
     });
   }
 
-  /** Connects a producer with this librdkafka configuration (failure reports are set up here). */
-  static async connect(config: Record<string, string | number | boolean>): Promise<KafkaProducer> {
+  /**
+   * Connects a producer with this librdkafka configuration (failure reports are set up here);
+   * `component` (`kafka sink`) names whose `properties.bootstrap.servers` a failure is about.
+   */
+  static async connect(
+    config: Record<string, string | number | boolean>,
+    component: string,
+    timeoutMs = 30_000,
+  ): Promise<KafkaProducer> {
     const producer = new Kafka.Producer({ ...config, dr_cb: true, 'delivery.report.only.error': true });
+    const servers = String(config['bootstrap.servers']);
+    const what = `connect to ${servers} (properties.bootstrap.servers of the ${component}: check the addresses and the network)`;
     await new Promise<void>((resolve, reject) =>
-      producer.connect({ timeout: 30_000 }, (e) =>
-        e ? reject(clientError('SINK_OPEN', 'connect', e)) : resolve(),
+      producer.connect({ timeout: timeoutMs }, (e) =>
+        e ? reject(clientError('SINK_OPEN', what, e)) : resolve(),
       ),
     );
     producer.setPollInterval(5);

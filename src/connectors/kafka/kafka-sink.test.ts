@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { DataChangeEvent, Row } from '../../event/change-event.js';
 import type { ColumnType } from '../../event/column-type.js';
 import { tableId, type TableId, type TableSchema } from '../../event/table-schema.js';
 import { CHECKPOINT_FORMAT, type Checkpoint } from '../../runtime/checkpoint.js';
 import { createLogger } from '../../runtime/logger.js';
+import { TidemarkError } from '../../event/tidemark-error.js';
 import type { Sink } from '../../runtime/sink.js';
 import { startKafkaMock, type KafkaMock } from '../../../test/support/kafka-mock.js';
 import { KafkaProducer } from './kafka-producer.js';
@@ -208,7 +210,10 @@ test('failure reports arrive before acknowledged() resolves: flushes racing expi
   // the event-loop turn of the flush's completion. Messages that expire while the flush runs put
   // the two signals as close together as they get: every round must see its failure.
   for (let round = 0; round < 4; round++) {
-    const p = await KafkaProducer.connect({ ...props(), 'message.timeout.ms': 150 + round * 7 });
+    const p = await KafkaProducer.connect(
+      { ...props(), 'message.timeout.ms': 150 + round * 7 },
+      'kafka sink',
+    );
     try {
       await mock.setBrokerDown(1, true);
       for (let i = 0; i < 2000; i++)
@@ -311,6 +316,17 @@ test('upsert-kafka: topics are requested compacted; a broker that does not creat
   assert.equal((await readTopic(mock.bootstrap, 'warn_db.two')).length, 1, 'auto-created');
 });
 
+test('brokers that cannot be reached: the error names them and the option', async () => {
+  const servers = `127.0.0.1:${await closedPort()}`;
+  await assert.rejects(
+    KafkaProducer.connect({ 'bootstrap.servers': servers }, 'kafka sink', 1000),
+    (e: unknown) =>
+      e instanceof TidemarkError &&
+      e.code === 'SINK_OPEN' &&
+      e.message.includes(`cannot connect to ${servers} (properties.bootstrap.servers of the kafka sink`),
+  );
+});
+
 test('debezium-json.include-schema.enabled with another value.format is a configuration error', async () => {
   await assert.rejects(
     openKafkaSink(
@@ -342,4 +358,16 @@ function murmur2(data: Buffer): number {
   h = Math.imul(h, m);
   h ^= h >>> 15;
   return h;
+}
+
+/** A loopback port nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
 }

@@ -84,7 +84,7 @@ export class KafkaSink implements Sink {
       properties: redactedProperties(this.config.properties ?? {}),
       guarantee: this.config.guarantee,
     });
-    this.producer = await KafkaProducer.connect(settings);
+    this.producer = await KafkaProducer.connect(settings, `${this.config.type} sink`);
     if (this.config.upsert) this.topics = this.topicCreator(ctx.logger);
     if (this.transactional) await this.openTransactional(ctx, settings);
   }

@@ -132,7 +132,7 @@ export class KafkaSource implements Source {
     consumer.on('partition.eof', (eof) => this.eofs.push(eof));
     consumer.on('event.error', (e) => ctx.logger.warn('kafka consumer error', { error: errorMessage(e) }));
     this.consumer = consumer;
-    await connectClient(consumer, 'kafka source');
+    await connectClient(consumer, `kafka source (${servers})`);
     if (this.options['ingestion.dead-letter-topic'] !== undefined) await this.openDeadLetters(servers);
     return { tables: [], endpoint: `kafka ${servers}`, selection: this.selection() };
   }
@@ -398,13 +398,14 @@ export class KafkaSource implements Source {
   /**
    * Partitions given up: the group learns their durable offsets first, and they leave the state.
    * Done at once, in the callback (closing waits for it). Eager rebalancing revokes them all; an
-   * eager assignment still being prepared is then dropped.
+   * eager assignment still being prepared is then dropped. When the source closes, close() has
+   * committed them already, and the consumer, leaving the group, commits no more.
    */
   private revoke(assignment: readonly Assignment[]): void {
     this.generation++;
     this.settled = false; // the group rebalances: the next assignment (maybe empty) settles it
     const keys = this.cooperative ? assignment.map((a) => tpKey(a.topic, a.partition)) : [...this.owned];
-    this.commitDurable(keys, true);
+    if (!this.closed) this.commitDurable(keys, true);
     for (const key of keys) {
       this.owned.delete(key);
       this.durable.delete(key);

@@ -120,7 +120,7 @@ test('jdbc properties map to mysql2 options', () => {
     logger,
   );
   assert.deepEqual(c1.ssl, { rejectUnauthorized: false });
-  assert.equal(c1.charset, 'LATIN1_SWEDISH_CI');
+  assert.equal(c1.charset, 'UTF8MB4_UNICODE_CI', 'text is read as utf8mb4 whatever characterEncoding says');
   assert.equal(notes.length, 1);
   const c2 = mysqlConnectionConfig({ ...base, jdbcProperties: { sslMode: 'VERIFY_IDENTITY' } });
   assert.deepEqual(c2.ssl, { rejectUnauthorized: true });

@@ -16,7 +16,8 @@ export interface MysqlConnectionOptions {
   /**
    * Flink CDC's `jdbc.properties.*`. Understood: useSSL, requireSSL, sslMode,
    * verifyServerCertificate, trustCertificateKeyStoreUrl is NOT (no keystores in Node),
-   * characterEncoding, connectTimeout. Everything else is ignored with a debug note.
+   * characterEncoding (UTF-8 only: the session is always utf8mb4), connectTimeout. Everything else
+   * is ignored with a debug note.
    */
   readonly jdbcProperties?: Readonly<Record<string, string>>;
   /** Default schema of the session, when one is needed. */
@@ -64,22 +65,6 @@ export function mysqlConnectionConfig(
 const TRUE_VALUES = new Set(['true', '1', 'yes', 'on']);
 const isTrue = (v: string): boolean => TRUE_VALUES.has(v.trim().toLowerCase());
 
-/** Java charset names that matter → MySQL charset/collation names mysql2 understands. */
-const CHARSETS: Record<string, string> = {
-  'utf-8': 'UTF8MB4_UNICODE_CI',
-  utf8: 'UTF8MB4_UNICODE_CI',
-  utf8mb4: 'UTF8MB4_UNICODE_CI',
-  'iso-8859-1': 'LATIN1_SWEDISH_CI',
-  latin1: 'LATIN1_SWEDISH_CI',
-  cp1252: 'LATIN1_SWEDISH_CI',
-  'us-ascii': 'ASCII_GENERAL_CI',
-  ascii: 'ASCII_GENERAL_CI',
-  gbk: 'GBK_CHINESE_CI',
-  big5: 'BIG5_CHINESE_CI',
-  sjis: 'SJIS_JAPANESE_CI',
-  shift_jis: 'SJIS_JAPANESE_CI',
-};
-
 function applyJdbcProperties(
   config: Mysql2ConnectionOptions,
   props: Readonly<Record<string, string>>,
@@ -113,12 +98,10 @@ function applyJdbcProperties(
       case 'verifyServerCertificate':
         if (isTrue(value)) ssl = { ...ssl, rejectUnauthorized: true };
         break;
-      case 'characterEncoding': {
-        const charset = CHARSETS[value.trim().toLowerCase()];
-        if (charset) config.charset = charset;
-        else logger?.debug('jdbc property characterEncoding not mapped; using utf8mb4', { value });
+      case 'characterEncoding':
+        // text is read as utf8mb4 whatever it says (the options accept UTF-8 names only): another
+        // session charset makes the server replace the characters it lacks with '?'
         break;
-      }
       case 'connectTimeout': {
         const ms = Number(value);
         if (Number.isFinite(ms) && ms > 0) config.connectTimeout = ms;

@@ -43,7 +43,12 @@ import {
   type BinlogPos,
   type TableSnapshotJson,
 } from './snapshot/snapshot-state.js';
-import { earliestPosition, positionAfterGtids, positionForTimestamp } from './snapshot/startup-position.js';
+import {
+  earliestPosition,
+  positionAfterGtids,
+  positionForTimestamp,
+  specificPosition,
+} from './snapshot/startup-position.js';
 
 type Connection2 = Connection;
 
@@ -310,10 +315,12 @@ export class MysqlSource implements Source {
           }
           return { ...(await positionAfterGtids(c, { mysqlGtid: gtid }, scanOpts)), gtidSet: gtid };
         }
-        return {
-          file: this.options['scan.startup.specific-offset.file']!,
-          pos: this.options['scan.startup.specific-offset.pos'] ?? 4,
-        };
+        return specificPosition(
+          c,
+          this.options['scan.startup.specific-offset.file']!,
+          this.options['scan.startup.specific-offset.pos'] ?? 4,
+          describeEndpoint(this.conn),
+        );
       }
       default: {
         return currentBinlogPosition(c);

@@ -20,6 +20,55 @@ function serverTimeZoneIssue(zone: string | undefined, ctx: z.RefinementCtx): vo
   });
 }
 
+const MAX_SERVER_ID = 4294967295;
+
+/** `server-id`: an id or a range `first-last` of ids in 1..2^32-1 (what a replica can register as). */
+function serverIdIssue(v: string | undefined, ctx: z.RefinementCtx): void {
+  if (v === undefined) return;
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'expected a number or a range such as 5400-5404' });
+    return;
+  }
+  const first = Number(m[1]);
+  const last = m[2] === undefined ? first : Number(m[2]);
+  if (first < 1 || last > MAX_SERVER_ID)
+    ctx.addIssue({ code: 'custom', message: `"${v}": a server id is in 1..${MAX_SERVER_ID}` });
+  else if (last < first)
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${v}": a range goes from the lower id to the higher (${last}-${first})`,
+    });
+}
+
+const UTF8_NAMES = new Set(['utf-8', 'utf8', 'utf8mb4']);
+const SSL_MODES = ['DISABLED', 'PREFERRED', 'REQUIRED', 'VERIFY_CA', 'VERIFY_IDENTITY'];
+
+/** The `jdbc.properties` tidemark understands, checked offline (the others are ignored). */
+function jdbcPropertyIssues(props: Readonly<Record<string, string>>, ctx: z.RefinementCtx): void {
+  const issue = (key: string, message: string): void =>
+    ctx.addIssue({
+      code: 'custom',
+      path: ['jdbc.properties', key],
+      message,
+    });
+  const encoding = props.characterEncoding;
+  if (encoding !== undefined && !UTF8_NAMES.has(encoding.trim().toLowerCase()))
+    issue(
+      'characterEncoding',
+      `${encoding} is not supported: tidemark reads text as utf8mb4, which holds every character exactly, ` +
+        `while a ${encoding} session makes the server turn the characters ${encoding} lacks into "?"; remove it or write UTF-8`,
+    );
+  for (const key of ['sslMode', 'ssl-mode']) {
+    const mode = props[key];
+    if (mode !== undefined && !SSL_MODES.includes(mode.trim().toUpperCase()))
+      issue(key, `expected one of ${SSL_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
+  const timeout = props.connectTimeout;
+  if (timeout !== undefined && !(/^\s*\d+\s*$/.test(timeout) && Number(timeout) > 0))
+    issue('connectTimeout', `expected a number of milliseconds, got ${JSON.stringify(timeout)}`);
+}
+
 /** Options of `source: type: mysql`, with Flink CDC's MySQL pipeline connector names. */
 export const mysqlSourceOptionsSchema = z
   .object({
@@ -38,7 +87,8 @@ export const mysqlSourceOptionsSchema = z
       .describe(
         'Connection properties, Flink CDC style (`jdbc.properties.useSSL: true`). Understood: useSSL, requireSSL, ' +
           'sslMode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY), verifyServerCertificate, ' +
-          'characterEncoding, connectTimeout; others have no meaning here and are ignored (logged at debug level).',
+          'characterEncoding (UTF-8 only: text is read as utf8mb4, which holds every character), connectTimeout ' +
+          '(milliseconds); others have no meaning here and are ignored (logged at debug level).',
       ),
     tables: opt
       .string()
@@ -56,10 +106,7 @@ export const mysqlSourceOptionsSchema = z
     'server-id': opt
       .string()
       .optional()
-      .refine(
-        (v) => v === undefined || /^\s*\d+\s*(-\s*\d+\s*)?$/.test(v),
-        'expected a number or a range such as 5400-5404',
-      )
+      .superRefine(serverIdIssue)
       .describe(
         'Replica server id (or range `5400-5404`; the first id is used by the binlog reader). Default: a random block of ids in 5400-6400 (one more than `pipeline.parallelism`) that no other pipeline of the process uses on this server.',
       ),
@@ -217,6 +264,7 @@ export const mysqlSourceOptionsSchema = z
   })
   .strict()
   .superRefine((o, ctx) => {
+    jdbcPropertyIssues(o['jdbc.properties'] ?? {}, ctx);
     if (o['treat-tinyint1-as-boolean.enabled']) {
       ctx.addIssue({
         code: 'custom',

@@ -28,6 +28,39 @@ export async function earliestPosition(conn: Connection): Promise<BinlogPos> {
   return { file: first.name, pos: 4 };
 }
 
+/**
+ * `scan.startup.specific-offset.file`/`.pos` checked against the binlogs the server has: a file
+ * it does not have (mistyped, purged, not written yet) or an offset past its end is an error
+ * naming what it has, rather than a stream that waits at a position the server never reaches
+ * (with `--exit-when-caught-up`, a run that ends at once and commits that position).
+ */
+export async function specificPosition(
+  conn: Connection,
+  file: string,
+  pos: number,
+  where: string,
+): Promise<BinlogPos> {
+  const files = await listBinlogs(conn);
+  const found = files.find((f) => f.name === file);
+  const has =
+    files.length === 0 ? 'none' : `${files[0]!.name} (oldest) … ${files[files.length - 1]!.name} (newest)`;
+  if (!found) {
+    throw new TidemarkError(
+      'SOURCE_POSITION_LOST',
+      `scan.startup.specific-offset.file ${file}: ${where} has no such binlog file (it has ${has}); give one it has, or another scan.startup.mode`,
+      { details: { file } },
+    );
+  }
+  if (pos > found.size) {
+    throw new TidemarkError(
+      'SOURCE_POSITION_LOST',
+      `scan.startup.specific-offset.pos ${pos} is past the end of ${file} on ${where} (${found.size} bytes)`,
+      { details: { file, pos } },
+    );
+  }
+  return { file, pos };
+}
+
 function isTxStart(ev: BinlogEvent): boolean {
   return ev.type === 'gtid' || (ev.type === 'query' && ev.sql.trim().toUpperCase().startsWith('BEGIN'));
 }
