@@ -150,11 +150,24 @@ test('timestamp: from the first transaction at or after the time', async () => {
   });
   // the update of id 1 arrives as an upsert of the whole row
   assert.deepEqual(await ids(duck, name), [1, ...range(11, 14)]);
-  const future = await run(name, tempDir(), {
-    'scan.startup.mode': 'timestamp',
-    'scan.startup.timestamp-millis': Date.now() + 60_000,
+  // a time still ahead: the transactions committed until then would be read, before it: refused
+  const dir = tempDir();
+  const future = Date.now() + 3_600_000;
+  const pipeline = writePipeline(dir, {
+    port: db.port,
+    tables: `${name}.t`,
+    duckdbPath: join(dir, 'sink.duckdb'),
+    name,
+    extraSource: { 'scan.startup.mode': 'timestamp', 'scan.startup.timestamp-millis': future },
   });
-  assert.deepEqual(await ids(future.duck, name), []);
+  const r = await runTidemark(['run', pipeline, '--state-dir', join(dir, 'state'), '--exit-when-caught-up']);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `scan\\.startup\\.timestamp-millis ${future} .* is ahead of the server's clock .*latest-offset`,
+    ),
+  );
 });
 
 test('specific-offset without a file or GTID is a configuration error', async () => {

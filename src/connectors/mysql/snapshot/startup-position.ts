@@ -1,4 +1,4 @@
-import type { Connection } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { TidemarkError } from '../../../event/tidemark-error.js';
 import type { Logger } from '../../../runtime/logger.js';
 import type { SourceRecord } from '../../../runtime/source.js';
@@ -150,8 +150,27 @@ export async function positionForTimestamp(
     });
     return found;
   }
+  await refuseFutureTimestamp(conn, timestampMs);
   const end = await currentBinlogPosition(conn);
   return { file: end.file, pos: end.pos };
+}
+
+/**
+ * No event at or after the timestamp yet: fine when it has passed (the server was idle since), but
+ * a timestamp still ahead of the server's clock would stream the transactions committed until then,
+ * before it: refused (start the pipeline once it has passed, or use latest-offset).
+ */
+async function refuseFutureTimestamp(conn: Connection, timestampMs: number): Promise<void> {
+  const [rows] = await conn.query<RowDataPacket[]>('SELECT UNIX_TIMESTAMP(NOW(3)) * 1000 AS now_ms');
+  const nowMs = Number(rows[0]!.now_ms);
+  if (timestampMs <= nowMs) return;
+  throw new TidemarkError(
+    'CONFIG_INVALID',
+    `scan.startup.timestamp-millis ${timestampMs} (${new Date(timestampMs).toISOString()}) is ahead of the server's clock ` +
+      `(${new Date(nowMs).toISOString()}): the changes committed until then would be read too. Start the pipeline ` +
+      'once that time has passed, or use scan.startup.mode: latest-offset to start now',
+    { details: { timestampMs, serverNowMs: nowMs } },
+  );
 }
 
 /**
