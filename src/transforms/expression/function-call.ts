@@ -1,9 +1,10 @@
-import type { Value } from '../../event/column-type.js';
+import { formatColumnType, type Value } from '../../event/column-type.js';
 import { errorMessage } from '../../event/tidemark-error.js';
 import { didYouMean } from '../../pipeline-spec/did-you-mean.js';
 import type { CompileScope } from './compile-scope.js';
 import { STRING, typeName, type Compiled, type Evaluator } from './expression-types.js';
 import { builtinFunction, builtinFunctionNames, UNSUPPORTED_FUNCTIONS } from './function-table.js';
+import { userFunctionResult } from './user-function-result.js';
 
 /** A call of a built-in or user-defined function (user functions win over built-ins of the same name). */
 export function callFunction(
@@ -57,11 +58,19 @@ function callUserFunction(
   const fn = udf.fn;
   const evaluate: Evaluator = (row, ctx) => {
     const values: Value[] = evals.map((e) => e(row, ctx));
+    let result: Value;
     try {
-      return fn(...values);
+      result = fn(...values);
     } catch (e) {
       throw scope.runtimeError(pos, `user-defined function ${name} failed: ${errorMessage(e)}`);
     }
+    const checked = userFunctionResult(type, result);
+    if (checked !== null && typeof checked === 'object' && 'wrong' in checked)
+      throw scope.runtimeError(
+        pos,
+        `user-defined function ${name} returned ${checked.wrong} (its return type is ${formatColumnType(type)})`,
+      );
+    return checked;
   };
   scope.volatile = true;
   return { type, nullable: udf.nullable ?? true, eval: evaluate, constant: false, pos };

@@ -453,6 +453,29 @@ describe('projection', () => {
     const f = compileFilter('addone(i) < 100', { ...options, userFunctions });
     assert.equal(f.evaluate(row, ctx), true);
   });
+  it("checks what a user function returns against its return type, naming it; converts whole numbers' forms", () => {
+    const returning = (v: unknown, type: ColumnType) => ({
+      userFunctions: { f: { fn: () => v as Value, returnType: type } },
+    });
+    const BIGINT: ColumnType = { kind: 'integer', bytes: 8, unsigned: false };
+    assert.equal(evaluate('f(i)', returning(5, BIGINT)), 5n);
+    assert.equal(evaluate('f(i)', returning(5n, INT)), 5);
+    assert.equal(evaluate('f(i)', returning(null, INT)), null);
+    assert.throws(
+      () => evaluate('f(i)', returning('abc', INT)),
+      /user-defined function f returned "abc", not a whole number in range \(its return type is INT\)/,
+    );
+    assert.throws(() => evaluate('f(i)', returning(2 ** 31, INT)), /returned 2147483648 \(number\)/);
+    assert.throws(() => evaluate('f(i)', returning(undefined, INT)), /returned undefined/);
+    assert.throws(
+      () => evaluate('f(i)', returning(1.5, { kind: 'decimal', precision: 10, scale: 2 })),
+      /returned 1\.5 \(number\), not decimal text/,
+    );
+    assert.throws(
+      () => evaluate('f(i)', returning(1, { kind: 'string', text: 'long' })),
+      /returned 1 \(number\), not a string/,
+    );
+  });
 });
 
 describe('filter', () => {
