@@ -27,6 +27,13 @@ test('a checkpoint of this format, and one written before the format field, read
 
 test('corrupt, foreign or newer checkpoints are clear errors naming the file', () => {
   fails('{"seq": 3, "pipel', /checkpoint in \/state\/checkpoint\.json is not JSON/);
+  // a file that is no checkpoint (a savepoint path given to the job server): its text is not quoted
+  assert.throws(
+    () => parseCheckpoint('root:$6$secret-hash:19000:0:99999:7:::', '/etc/shadow'),
+    (e: Error) =>
+      /is not JSON: the file is corrupt, or not a checkpoint/.test(e.message) &&
+      !/root|secret/.test(e.message),
+  );
   fails(JSON.stringify({ ...cp, seq: 'three' }), /is not a tidemark checkpoint: seq: /);
   fails(JSON.stringify({ hello: 'world' }), /is not a tidemark checkpoint/);
   fails(JSON.stringify([1, 2]), /is not a tidemark checkpoint/);

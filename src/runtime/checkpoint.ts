@@ -88,9 +88,12 @@ export function parseCheckpoint(text: string, where: string): Checkpoint {
   try {
     json = JSON.parse(text);
   } catch (e) {
+    // V8's message quotes the text; the file may not be a checkpoint at all (a savepoint path a
+    // job server was given): only where the JSON breaks is said
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
     throw new TidemarkError(
       'CHECKPOINT',
-      `the checkpoint in ${where} is not JSON (${(e as Error).message}): the file is corrupt`,
+      `the checkpoint in ${where} is not JSON${at !== undefined ? ` (at character ${at})` : ''}: the file is corrupt, or not a checkpoint`,
     );
   }
   const format = (json as { format?: unknown } | null)?.format;
