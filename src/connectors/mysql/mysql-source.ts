@@ -28,6 +28,7 @@ import {
 } from './server-checks.js';
 import { estimateRowCount } from './snapshot-reader.js';
 import { nearMatches } from './near-matches.js';
+import { BinlogEventType } from './binlog/binlog-event.js';
 import type { ChunkKey, CollationOrder } from './snapshot/chunk-key.js';
 import { restoredMysqlState } from './mysql-source-state.js';
 import { StartupSkipper } from './startup-skipper.js';
@@ -720,6 +721,9 @@ class SourceRun {
     let raw: SourceRecord[] = [];
     for (const buf of batch) {
       session.process(buf, raw);
+      // the server sends a heartbeat when it has nothing more to send: every change before it has
+      // been read, so the stream is current (lag 0), not behind by the age of the last change
+      if (isHeartbeat(buf) && !session.inTransaction) this.lastEventMs = Date.now();
       if (!this.caughtUp && this.snapshotDone && this.reachedTarget()) {
         this.caughtUp = true;
         // the position reached is taken here; the warning once the batch's DDL is applied
@@ -911,6 +915,12 @@ class SourceRun {
     this.warnNotCaptured();
     return [this.checkpoint(), { kind: 'caught-up' }];
   }
+}
+
+/** A HEARTBEAT (or MySQL 8's HEARTBEAT_V2) event, by the type byte of its header. */
+function isHeartbeat(event: Buffer): boolean {
+  const type = event[4];
+  return type === BinlogEventType.HEARTBEAT || type === BinlogEventType.HEARTBEAT_V2;
 }
 
 function streamProgress(lastEventMs: number, at: BinlogPos): SourceRecord {
