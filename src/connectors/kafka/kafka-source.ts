@@ -335,9 +335,11 @@ export class KafkaSource implements Source {
       lag += Math.max(0, w.highOffset - (this.positions.get(key) ?? w.highOffset));
     }
     const skipped = this.skipped > 0 ? `, ${this.skipped} skipped` : '';
+    // nothing behind: current, not as old as the last message read (an idle topic)
+    const lagMs = lag === 0 ? 0 : Math.max(0, Date.now() - this.lastTimestamp);
     return {
       phase: 'streaming',
-      ...(this.lastTimestamp > 0 ? { lagMs: Math.max(0, Date.now() - this.lastTimestamp) } : {}),
+      ...(this.lastTimestamp > 0 ? { lagMs } : {}),
       position: `${this.owned.size} partitions, ${lag} messages behind${skipped}`,
     };
   }
