@@ -9,10 +9,9 @@ import { test } from 'node:test';
 import { MysqlSource } from '../src/connectors/mysql/mysql-source.js';
 import { mysqlSourceOptionsSchema } from '../src/connectors/mysql/options.js';
 import { TidemarkError } from '../src/event/tidemark-error.js';
-import { pipelineOptionsSchema } from '../src/pipeline-spec/pipeline-spec.js';
 import { runPipeline } from '../src/runtime/pipeline-runner.js';
 import { identityRouter } from '../src/runtime/schema-operator.js';
-import { ScriptedSink, recordingLogger } from '../src/runtime/scripted-components.js';
+import { ScriptedSink, recordingLogger, scriptedSpec } from '../src/runtime/scripted-components.js';
 import { sharedMariaDb, type MariaDbInstance } from './support/mariadb.js';
 
 const DB = 'failed_run_release';
@@ -60,15 +59,13 @@ for (const failAt of ['snapshot', 'binlog'] as const) {
       respond: (c) => (c.op === 'write' && ++written === 2 ? Promise.reject(failure) : undefined),
     });
     const run = runPipeline({
-      spec: {
-        source: { type: 'mysql', name: undefined, options: {} },
-        sink: { type: 'scripted', name: undefined, options: {} },
-        routes: [],
-        transforms: [],
-        pipeline: pipelineOptionsSchema.parse({ name: `failed-run-${failAt}`, 'checkpoint.interval': 0 }),
-        secrets: [],
-        origin: 'failed-run-releases-source.test.ts',
-      },
+      spec: scriptedSpec(
+        { name: `failed-run-${failAt}`, 'checkpoint.interval': 0 },
+        'failed-run-releases-source.test.ts',
+        {
+          source: { type: 'mysql', name: undefined, options: {} },
+        },
+      ),
       source,
       sink,
       router: identityRouter,

@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { MysqlSource } from '../src/connectors/mysql/mysql-source.js';
 import { mysqlSourceOptionsSchema } from '../src/connectors/mysql/options.js';
-import { pipelineOptionsSchema } from '../src/pipeline-spec/pipeline-spec.js';
 import { runPipeline } from '../src/runtime/pipeline-runner.js';
 import { identityRouter } from '../src/runtime/schema-operator.js';
-import { ScriptedSink, recordingLogger } from '../src/runtime/scripted-components.js';
+import { ScriptedSink, recordingLogger, scriptedSpec } from '../src/runtime/scripted-components.js';
 import type { SourceProgress } from '../src/runtime/source.js';
 import { sharedMariaDb } from './support/mariadb.js';
 
@@ -41,15 +40,9 @@ test('streaming lag: the age of the change being read, then zero at the heartbea
   const progress: { at: number; lagMs: number }[] = [];
   const stop = new AbortController();
   const run = runPipeline({
-    spec: {
+    spec: scriptedSpec({ name: 'idle-lag' }, 'mysql-idle-lag.test.ts', {
       source: { type: 'mysql', name: undefined, options: {} },
-      sink: { type: 'scripted', name: undefined, options: {} },
-      routes: [],
-      transforms: [],
-      pipeline: pipelineOptionsSchema.parse({ name: 'idle-lag' }),
-      secrets: [],
-      origin: 'mysql-idle-lag.test.ts',
-    },
+    }),
     source,
     sink,
     router: identityRouter,

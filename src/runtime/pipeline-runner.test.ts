@@ -16,7 +16,7 @@ import {
   type TableSchema,
 } from '../event/table-schema.js';
 import { TidemarkError } from '../event/tidemark-error.js';
-import { pipelineOptionsSchema, type PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
+import type { PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import { routerFromSpec } from '../routing/route-rules.js';
 import { transformOperatorFromSpec } from '../transforms/transform-operator.js';
 import type { Checkpoint } from './checkpoint.js';
@@ -28,6 +28,7 @@ import {
   ScriptedSource,
   UNTIL_STOPPED,
   recordingLogger,
+  scriptedSpec,
   type SinkCall,
   type SourceStep,
 } from './scripted-components.js';
@@ -82,16 +83,7 @@ const addColumn = (name: string): SchemaChangeEvent => ({
 const CAUGHT_UP: SourceRecord = { kind: 'caught-up' };
 
 function spec(pipeline: Record<string, unknown> = {}, rules: Partial<PipelineSpec> = {}): PipelineSpec {
-  return {
-    source: { type: 'scripted', name: undefined, options: {} },
-    sink: { type: 'scripted', name: undefined, options: {} },
-    routes: [],
-    transforms: [],
-    pipeline: pipelineOptionsSchema.parse({ name: PIPELINE, ...pipeline }),
-    secrets: [],
-    origin: 'pipeline-runner.test.ts',
-    ...rules,
-  };
+  return scriptedSpec({ name: PIPELINE, ...pipeline }, 'pipeline-runner.test.ts', rules);
 }
 
 async function stateDir(t: TestContext): Promise<string> {

@@ -6,10 +6,32 @@
 import type { DataChangeEvent, SchemaChange } from '../event/change-event.js';
 import type { JsonValue } from '../event/json-value.js';
 import { tableIdToString, type TableId, type TableSchema } from '../event/table-schema.js';
+import { pipelineOptionsSchema, type PipelineSpec } from '../pipeline-spec/pipeline-spec.js';
 import type { Checkpoint } from './checkpoint.js';
 import { createLogger, type LogLevel, type Logger } from './logger.js';
 import { ALL_SCHEMA_CHANGE_TYPES, type Sink, type SinkSchemaCapabilities } from './sink.js';
 import type { Source, SourceContext, SourceInfo, SourceRecord } from './source.js';
+
+/**
+ * The spec runPipeline needs for components a test builds itself: no routes or transforms, these
+ * `pipeline` options (with a name), `origin` naming the test file.
+ */
+export function scriptedSpec(
+  pipeline: Record<string, unknown>,
+  origin: string,
+  rules: Partial<PipelineSpec> = {},
+): PipelineSpec {
+  return {
+    source: { type: 'scripted', name: undefined, options: {} },
+    sink: { type: 'scripted', name: undefined, options: {} },
+    routes: [],
+    transforms: [],
+    pipeline: pipelineOptionsSchema.parse(pipeline),
+    secrets: [],
+    origin,
+    ...rules,
+  };
+}
 
 /** A promise the test settles when it chooses: holds a flush, a write, a source step. */
 export class Gate {
