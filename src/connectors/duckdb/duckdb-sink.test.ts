@@ -1105,3 +1105,43 @@ test('a DECIMAL value with more fraction digits than the sink column is refused 
     t.cleanup();
   }
 });
+
+test('a DATETIME or DATE column widened to TIMESTAMP reads its wall clock as UTC, whatever the DuckDB time zone', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    // DuckDB's casts between TIMESTAMP and TIMESTAMPTZ use the session's zone (the machine's by default)
+    const conn = (sink as unknown as { conn: { run(sql: string): Promise<unknown> } }).conn;
+    await conn.run("SET TimeZone = 'America/New_York'");
+    let s: TableSchema = {
+      columns: [
+        col('id', INT, false),
+        col('at', { kind: 'timestamp', precision: 3 }),
+        col('day', { kind: 'date' }),
+      ],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, '2024-01-31 12:00:00.250', '2024-02-01'])]);
+    await sink.flush(checkpoint(1));
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [
+        { column: 'at', type: { kind: 'timestamp_ltz', precision: 3 }, nullable: true },
+        { column: 'day', type: { kind: 'timestamp_ltz', precision: 0 }, nullable: true },
+      ],
+    });
+    await sink.write([ins(orders, [2, '2024-01-31 12:00:00.250', '2024-02-01 00:00:00'])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT id, epoch_ms("at"), epoch_ms("day") FROM app_db.orders ORDER BY id'),
+      [
+        ['1', '1706702400250', '1706745600000'],
+        ['2', '1706702400250', '1706745600000'],
+      ],
+    );
+  } finally {
+    t.cleanup();
+  }
+});

@@ -36,8 +36,9 @@
  * - drop-column: DROP COLUMN (a primary-key column by rebuilding the table).
  * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
  *   exists already; when neither name exists the new column is added.
- * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes; DuckDB refuses
- *   when values do not cast or the column is in the primary key → SINK_SCHEMA error.
+ * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes (TIMESTAMP and
+ *   DATE into TIMESTAMPTZ read as UTC, not in the session's zone); DuckDB refuses when values do
+ *   not cast or the column is in the primary key → SINK_SCHEMA error.
  * - drop-table: DROP TABLE. truncate-table: DELETE FROM.
  * Columns are written by name (case-insensitive, as DuckDB resolves identifiers); DuckDB columns
  * the source no longer has are written as NULL.
@@ -641,7 +642,7 @@ export class DuckDbSink implements Sink {
     // until the file is compacted, and fail where it has no cast (INTERVAL → DOUBLE).
     const empty = !(await this.hasRows(t));
     for (const { col, type } of todo) {
-      const using = empty ? ` USING CAST(NULL AS ${type})` : '';
+      const using = empty ? ` USING CAST(NULL AS ${type})` : castUsing(col, type);
       try {
         await this.exec(
           `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}${using}`,
@@ -1282,6 +1283,18 @@ function columnDefinitions(s: TableSchema): string {
   });
   if (s.primaryKeys.length > 0) cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
   return cols.join(', ');
+}
+
+/**
+ * The USING clause of SET DATA TYPE where DuckDB's own cast is not the conversion tidemark
+ * promises: a TIMESTAMP (DATETIME) or DATE into TIMESTAMPTZ is its wall clock read as UTC (README
+ * "Sharded merges: type widening"), where DuckDB's cast reads it in the session's time zone (the
+ * machine's).
+ */
+function castUsing(col: CatalogColumn, type: string): string {
+  const from = normalizeType(col.type);
+  if (normalizeType(type) !== 'TIMESTAMPTZ' || (from !== 'TIMESTAMP' && from !== 'DATE')) return '';
+  return ` USING timezone('UTC', CAST(${quoteIdent(col.name)} AS TIMESTAMP))`;
 }
 
 function normalizeType(t: string): string {
