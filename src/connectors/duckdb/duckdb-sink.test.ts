@@ -1145,3 +1145,37 @@ test('a DATETIME or DATE column widened to TIMESTAMP reads its wall clock as UTC
     t.cleanup();
   }
 });
+
+test('a DOUBLE or FLOAT column widened to text holds the text a new row gets (the number as JavaScript writes it)', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('id', INT, false), col('d', { kind: 'double' }), col('f', { kind: 'float' })],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    const values = [5, -0, 1e16, 1.5e-7, 0.1, -1.25e-5, 1.7976931348623157e308, 1.100000023841858];
+    await sink.write(values.map((v, i) => ins(orders, [i, v, Math.abs(v) < 1e38 ? v : null])));
+    await sink.flush(checkpoint(1));
+    const text = { kind: 'string', text: 'long' } as const;
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [
+        { column: 'd', type: text, nullable: true },
+        { column: 'f', type: text, nullable: true },
+      ],
+    });
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    const rows = await readRows(t.file, 'SELECT d, f FROM app_db.orders ORDER BY id');
+    // (the FLOAT column holds the float32 of each value: its text is that float's as a double)
+    const float = (v: number): string | null => (Math.abs(v) < 1e38 ? String(Math.fround(v)) : null);
+    assert.deepEqual(
+      rows,
+      values.map((v) => [String(v), float(v)]),
+    );
+  } finally {
+    t.cleanup();
+  }
+});

@@ -37,8 +37,9 @@
  * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
  *   exists already; when neither name exists the new column is added.
  * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes (TIMESTAMP and
- *   DATE into TIMESTAMPTZ read as UTC, not in the session's zone); DuckDB refuses when values do
- *   not cast or the column is in the primary key → SINK_SCHEMA error.
+ *   DATE into TIMESTAMPTZ read as UTC, not in the session's zone; DOUBLE into text as a new row's
+ *   text); DuckDB refuses when values do not cast or the column is in the primary key →
+ *   SINK_SCHEMA error.
  * - drop-table: DROP TABLE. truncate-table: DELETE FROM.
  * Columns are written by name (case-insensitive, as DuckDB resolves identifiers); DuckDB columns
  * the source no longer has are written as NULL.
@@ -1287,14 +1288,43 @@ function columnDefinitions(s: TableSchema): string {
 
 /**
  * The USING clause of SET DATA TYPE where DuckDB's own cast is not the conversion tidemark
- * promises: a TIMESTAMP (DATETIME) or DATE into TIMESTAMPTZ is its wall clock read as UTC (README
- * "Sharded merges: type widening"), where DuckDB's cast reads it in the session's time zone (the
- * machine's).
+ * promises (README "Sharded merges: type widening"), so that the rows the table holds get what a
+ * row written after the change gets (value-coercion.ts): a TIMESTAMP (DATETIME) or DATE into
+ * TIMESTAMPTZ is its wall clock read as UTC, where DuckDB's cast reads it in the session's time
+ * zone (the machine's); a DOUBLE or FLOAT into text is the number as JavaScript writes it
+ * (doubleAsText), where DuckDB writes `5.0`, `1e+16`, `1.5e-07`.
  */
 function castUsing(col: CatalogColumn, type: string): string {
   const from = normalizeType(col.type);
-  if (normalizeType(type) !== 'TIMESTAMPTZ' || (from !== 'TIMESTAMP' && from !== 'DATE')) return '';
-  return ` USING timezone('UTC', CAST(${quoteIdent(col.name)} AS TIMESTAMP))`;
+  const to = normalizeType(type);
+  if (to === 'TIMESTAMPTZ' && (from === 'TIMESTAMP' || from === 'DATE')) {
+    return ` USING timezone('UTC', CAST(${quoteIdent(col.name)} AS TIMESTAMP))`;
+  }
+  if (to === 'VARCHAR' && (from === 'DOUBLE' || from === 'FLOAT')) return ` USING ${doubleAsText(col.name)}`;
+  return '';
+}
+
+/**
+ * A DuckDB expression: the DOUBLE (or FLOAT, as the double it is) in column `name` as JavaScript's
+ * String(n) writes it. DuckDB's text has the same shortest digits in another layout: `.0` after a
+ * whole number, and an exponent (`1e+16`, `1e-05`) from 1e16 and below 1e-4, where JavaScript
+ * writes the digits out from 1e-7 up to 1e21 and gives exponents without leading zeros.
+ */
+function doubleAsText(name: string): string {
+  const x = quoteIdent(name);
+  const text = `CAST(CAST(${x} AS DOUBLE) AS VARCHAR)`;
+  const mantissa = `regexp_extract(${text}, '^-?([0-9.]+)e', 1)`;
+  const digits = `replace(${mantissa}, '.', '')`;
+  const exp = `CAST(regexp_extract(${text}, 'e([-+][0-9]+)$', 1) AS INTEGER)`;
+  const sign = `CASE WHEN ${x} < 0 THEN '-' ELSE '' END`;
+  return (
+    `CASE WHEN ${x} = 0 THEN '0' ` +
+    `WHEN NOT contains(${text}, 'e') THEN regexp_replace(${text}, '\\.0$', '') ` +
+    `WHEN ${exp} >= 21 OR ${exp} <= -7 THEN ${sign} || ${mantissa} || 'e' || ` +
+    `CASE WHEN ${exp} > 0 THEN '+' ELSE '-' END || CAST(abs(${exp}) AS VARCHAR) ` +
+    `WHEN ${exp} >= 0 THEN ${sign} || rpad(${digits}, ${exp} + 1, '0') ` +
+    `ELSE ${sign} || '0.' || repeat('0', -${exp} - 1) || ${digits} END`
+  );
 }
 
 function normalizeType(t: string): string {
