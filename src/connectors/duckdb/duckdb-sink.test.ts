@@ -1179,3 +1179,44 @@ test('a DOUBLE or FLOAT column widened to text holds the text a new row gets (th
     t.cleanup();
   }
 });
+
+test('a DATETIME, TIMESTAMP or TIME column widened to text holds the text a new row gets, in UTC', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const conn = (sink as unknown as { conn: { run(sql: string): Promise<unknown> } }).conn;
+    await conn.run("SET TimeZone = 'America/New_York'");
+    let s: TableSchema = {
+      columns: [
+        col('id', INT, false),
+        col('a', { kind: 'timestamp', precision: 2 }),
+        col('b', { kind: 'timestamp_ltz', precision: 3 }),
+        col('c', { kind: 'time', precision: 1 }),
+        col('d', { kind: 'timestamp', precision: 0 }),
+      ],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    // the values are the text of their type already (column-type.ts): a new text row gets them as they are
+    const rows: Value[][] = [
+      [1, '2024-01-31 12:00:00.25', '2024-01-31 06:30:00.500', '-838:59:59.5', '0001-02-03 04:05:06'],
+      [2, '2024-02-29 23:59:59.00', '2024-06-01 00:00:00.000', '123:04:05.0', '2024-02-29 23:59:59'],
+      [3, null, '1999-12-31 23:59:59.001', '00:00:00.0', null],
+    ];
+    await sink.write(rows.map((r) => ins(orders, r)));
+    await sink.flush(checkpoint(1));
+    const text = { kind: 'string', text: 'long' } as const;
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: ['a', 'b', 'c', 'd'].map((column) => ({ column, type: text, nullable: true })),
+    });
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT id, a, b, c, d FROM app_db.orders ORDER BY id'),
+      rows.map((r) => r.map((v) => (v === null ? null : String(v)))),
+    );
+  } finally {
+    t.cleanup();
+  }
+});

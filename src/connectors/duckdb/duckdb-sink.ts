@@ -642,8 +642,10 @@ export class DuckDbSink implements Sink {
     // Without visible rows no value is converted: DuckDB would still cast the deleted rows it keeps
     // until the file is compacted, and fail where it has no cast (INTERVAL → DOUBLE).
     const empty = !(await this.hasRows(t));
+    const before = this.tables.get(tableKey(t.id))?.schema;
     for (const { col, type } of todo) {
-      const using = empty ? ` USING CAST(NULL AS ${type})` : castUsing(col, type);
+      const old = before?.columns.find((c) => sameName(c.name, col.name))?.type;
+      const using = empty ? ` USING CAST(NULL AS ${type})` : castUsing(col, type, old);
       try {
         await this.exec(
           `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}${using}`,
@@ -1289,19 +1291,50 @@ function columnDefinitions(s: TableSchema): string {
 /**
  * The USING clause of SET DATA TYPE where DuckDB's own cast is not the conversion tidemark
  * promises (README "Sharded merges: type widening"), so that the rows the table holds get what a
- * row written after the change gets (value-coercion.ts): a TIMESTAMP (DATETIME) or DATE into
- * TIMESTAMPTZ is its wall clock read as UTC, where DuckDB's cast reads it in the session's time
- * zone (the machine's); a DOUBLE or FLOAT into text is the number as JavaScript writes it
- * (doubleAsText), where DuckDB writes `5.0`, `1e+16`, `1.5e-07`.
+ * row written after the change gets (value-coercion.ts), `old` being the column's type before:
+ * - a TIMESTAMP (DATETIME) or DATE into TIMESTAMPTZ is its wall clock read as UTC, where DuckDB's
+ *   cast reads it in the session's time zone (the machine's);
+ * - a DOUBLE or FLOAT into text is the number as JavaScript writes it (doubleAsText), where DuckDB
+ *   writes `5.0`, `1e+16`, `1.5e-07`;
+ * - a DATETIME, TIMESTAMP or TIME into text is the value's text (column-type.ts: as many fraction
+ *   digits as the old type's precision, a TIMESTAMP in UTC without a zone), where DuckDB cuts
+ *   trailing zeros, adds `+00` and writes the session's zone.
  */
-function castUsing(col: CatalogColumn, type: string): string {
+function castUsing(col: CatalogColumn, type: string, old: ColumnType | undefined): string {
   const from = normalizeType(col.type);
   const to = normalizeType(type);
+  const x = quoteIdent(col.name);
   if (to === 'TIMESTAMPTZ' && (from === 'TIMESTAMP' || from === 'DATE')) {
-    return ` USING timezone('UTC', CAST(${quoteIdent(col.name)} AS TIMESTAMP))`;
+    return ` USING timezone('UTC', CAST(${x} AS TIMESTAMP))`;
   }
-  if (to === 'VARCHAR' && (from === 'DOUBLE' || from === 'FLOAT')) return ` USING ${doubleAsText(col.name)}`;
+  if (to !== 'VARCHAR') return '';
+  if (from === 'DOUBLE' || from === 'FLOAT') return ` USING ${doubleAsText(col.name)}`;
+  if (from === 'TIMESTAMP' && old?.kind === 'timestamp') return ` USING ${timestampText(x, old.precision)}`;
+  if (from === 'TIMESTAMPTZ' && old?.kind === 'timestamp_ltz') {
+    return ` USING ${timestampText(`timezone('UTC', ${x})`, old.precision)}`;
+  }
+  if (from === 'INTERVAL' && old?.kind === 'time') return ` USING ${timeText(x, old.precision)}`;
   return '';
+}
+
+/** A DuckDB expression: the TIMESTAMP `e` as `YYYY-MM-DD HH:MM:SS` and `digits` fraction digits. */
+function timestampText(e: string, digits: number): string {
+  const fraction = digits > 0 ? ` || '.' || left(strftime(${e}, '%f'), ${digits})` : '';
+  return `(CAST(CAST(${e} AS DATE) AS VARCHAR) || ' ' || strftime(${e}, '%H:%M:%S')${fraction})`;
+}
+
+/** A DuckDB expression: the INTERVAL (a TIME) `x` as `[-]HH:MM:SS` and `digits` fraction digits. */
+function timeText(x: string, digits: number): string {
+  const us = `abs(epoch_us(${x}))`;
+  const part = (div: string, mod: string): string =>
+    `lpad(CAST((${us} // ${div}) % ${mod} AS VARCHAR), 2, '0')`;
+  const hours = `CAST(${us} // 3600000000 AS VARCHAR)`;
+  const fraction =
+    digits > 0 ? ` || '.' || left(lpad(CAST(${us} % 1000000 AS VARCHAR), 6, '0'), ${digits})` : '';
+  return (
+    `(CASE WHEN epoch_us(${x}) < 0 THEN '-' ELSE '' END || CASE WHEN ${us} < 36000000000 THEN '0' ELSE '' END || ` +
+    `${hours} || ':' || ${part('60000000', '60')} || ':' || ${part('1000000', '60')}${fraction})`
+  );
 }
 
 /**
