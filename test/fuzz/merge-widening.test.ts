@@ -36,6 +36,9 @@ test('widerType follows the README widening table for the pairs the generator dr
   assert.equal(wider(varchar(10), varchar(255)), 'VARCHAR(255)');
   assert.equal(wider({ f: 'date' }, { f: 'datetime', fsp: 3 }), 'DATETIME(3)');
   assert.equal(wider({ f: 'datetime', fsp: 6 }, { f: 'timestamp', fsp: 0 }), 'TIMESTAMP(6)');
+  assert.equal(wider({ f: 'time', fsp: 0 }, { f: 'time', fsp: 3 }), 'TIME(3)');
+  assert.equal(wider({ f: 'date' }, { f: 'time', fsp: 0 }), 'LONGTEXT');
+  assert.equal(wider({ f: 'datetime', fsp: 2 }, varchar(10)), 'LONGTEXT');
   assert.match(wider({ f: 'blob', size: 'text' }, varchar(10)), /^error: no type holds/);
   const text: TypeSpec = { f: 'text', size: 'text', charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' };
   assert.deepEqual(widerType(varchar(10), text), { type: STRING_SPEC });
@@ -73,6 +76,17 @@ test('mergedCell: values converted exactly into the wider type', () => {
     '2024-01-31 10:00:00.500000Z',
   );
   assert.equal(mergedCell(null, int(4), STRING_SPEC), null);
+  // dates and times in a text column: tidemark's value text (fsp fraction digits, UTC, no zone mark)
+  assert.equal(mergedCell('2024-01-31', { f: 'date' }, STRING_SPEC), '2024-01-31');
+  assert.equal(
+    mergedCell('2024-01-31 10:00:00.250000', { f: 'datetime', fsp: 2 }, STRING_SPEC),
+    '2024-01-31 10:00:00.25',
+  );
+  assert.equal(
+    mergedCell('2024-01-31 10:00:00.000000Z', { f: 'timestamp', fsp: 0 }, STRING_SPEC),
+    '2024-01-31 10:00:00',
+  );
+  assert.equal(mergedCell('-838:59:59.000000', { f: 'time', fsp: 1 }, STRING_SPEC), '-838:59:59.0');
 });
 
 test('every pair of a mixed-kind group merges; the conflicting type merges with none', () => {

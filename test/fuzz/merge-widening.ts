@@ -90,6 +90,7 @@ export function widerType(x: TypeSpec, y: TypeSpec): Widened {
     }
     return { type: STRING_SPEC }; // a TEXT of some level: DuckDB VARCHAR either way
   }
+  if (x.f === 'time' && y.f === 'time') return { type: { f: 'time', fsp: Math.max(x.fsp, y.fsp) } };
   const lx = TEMPORAL_LEVEL[x.f];
   const ly = TEMPORAL_LEVEL[y.f];
   if (lx !== undefined && ly !== undefined) {
@@ -120,7 +121,21 @@ export function mergedCell(v: Cell, from: TypeSpec, to: TypeSpec): Cell {
     case 'timestamp':
       if (from.f === 'date') return `${v} 00:00:00.000000Z`;
       return from.f === 'datetime' ? `${v}Z` : v;
+    case 'char':
+    case 'text':
+      return temporalText(v, from);
     default:
       return v;
   }
+}
+
+/**
+ * A canonical DATETIME, TIMESTAMP or TIME cell as tidemark's value text (column-type.ts): `fsp`
+ * fraction digits (none for 0), a TIMESTAMP in UTC without a zone mark. Other cells are their
+ * text already.
+ */
+function temporalText(v: string, from: TypeSpec): string {
+  if (from.f !== 'datetime' && from.f !== 'timestamp' && from.f !== 'time') return v;
+  const [whole, frac = ''] = v.replace(/Z$/, '').split('.');
+  return from.fsp === 0 ? whole! : `${whole}.${frac.padEnd(6, '0').slice(0, from.fsp)}`;
 }

@@ -3,14 +3,15 @@
  * group per shard, so that the merged sink column takes a wider type of another kind (README
  * "Sharded merges: type widening"): INT with INT UNSIGNED or BIGINT UNSIGNED (BIGINT,
  * DECIMAL(20,0)), numbers with VARCHAR (LONGTEXT), DATE with DATETIME(n) or TIMESTAMP(n),
- * DECIMAL with DOUBLE (LONGTEXT), CHAR with VARCHAR and TEXT. Every pair of one group merges; the
+ * DECIMAL with DOUBLE (LONGTEXT), dates and times with each other and VARCHAR (LONGTEXT), CHAR with
+ * VARCHAR and TEXT. Every pair of one group merges; the
  * pairs no type holds (conflictingType) are drawn on purpose, for the SCHEMA_MERGE stop.
  */
 import type { Prng } from '../support/prng.js';
 import type { TypeSpec } from './type-spec.js';
 
 export type MixedKindGroup =
-  'integers' | 'numbers-text' | 'numbers-double' | 'decimal-double' | 'temporal' | 'text';
+  'integers' | 'numbers-text' | 'numbers-double' | 'decimal-double' | 'temporal' | 'temporal-text' | 'text';
 
 export const MIXED_KIND_GROUPS: readonly MixedKindGroup[] = [
   'integers',
@@ -19,6 +20,7 @@ export const MIXED_KIND_GROUPS: readonly MixedKindGroup[] = [
   'decimal-double',
   'temporal',
   'text',
+  'temporal-text',
 ];
 
 const int = (bytes: 1 | 2 | 3 | 4 | 8, unsigned = false): TypeSpec => ({ f: 'int', bytes, unsigned });
@@ -61,6 +63,14 @@ export function mixedKindType(r: Prng, group: MixedKindGroup): TypeSpec {
         [3, () => ({ f: 'date' })],
         [3, () => ({ f: 'datetime', fsp: r.pick([0, 3, 6]) })],
         [1, () => ({ f: 'timestamp', fsp: r.pick([0, 6]) })],
+      ])();
+    case 'temporal-text':
+      return r.weighted<() => TypeSpec>([
+        [2, () => ({ f: 'date' })],
+        [2, () => ({ f: 'datetime', fsp: r.pick([0, 2, 6]) })],
+        [1, () => ({ f: 'timestamp', fsp: r.pick([0, 3]) })],
+        [2, () => ({ f: 'time', fsp: r.pick([0, 1, 6]) })],
+        [2, () => ({ f: 'char', fixed: false, len: r.int(8, 40), ...UTF8 })],
       ])();
     case 'text':
       return r.weighted<() => TypeSpec>([
