@@ -1220,3 +1220,34 @@ test('a DATETIME, TIMESTAMP or TIME column widened to text holds the text a new 
     t.cleanup();
   }
 });
+
+test('drop-column of a column before the primary key (DuckDB cannot drop it in place): the table is rebuilt', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('note', VARCHAR), col('id', INT, false), col('v', VARCHAR)],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, ['a', 1, 'x']), ins(orders, ['b', 2, 'y'])]);
+    await sink.flush(checkpoint(1));
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['note'] });
+    await sink.write([upd(orders, [1, 'x'], [1, 'z'])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['1', 'z'],
+      ['2', 'y'],
+    ]);
+    assert.deepEqual(
+      await readRows(
+        t.file,
+        "SELECT constraint_column_names::VARCHAR FROM duckdb_constraints() WHERE table_name = 'orders' AND constraint_type = 'PRIMARY KEY'",
+      ),
+      [['[id]']],
+    );
+  } finally {
+    t.cleanup();
+  }
+});

@@ -33,7 +33,8 @@
  *   key text (duckDbKeyType); the writer follows the DuckDB column type (TableState.keyText).
  * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (the sink declares no column
  *   positions: the schema operator sends new columns last and no reorders).
- * - drop-column: DROP COLUMN (a primary-key column by rebuilding the table).
+ * - drop-column: DROP COLUMN (a primary-key column, or one before a key column, by rebuilding the
+ *   table: DuckDB cannot drop them in place).
  * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
  *   exists already; when neither name exists the new column is added.
  * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes (TIMESTAMP and
@@ -577,11 +578,18 @@ export class DuckDbSink implements Sink {
     after: TableSchema | undefined,
   ): Promise<void> {
     const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
-    if (after && pk.some((k) => names.some((n) => sameName(n, k)))) {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    // DuckDB drops no column of the key, nor one before a key column ("an index depends on a
+    // column after it"): the table is rebuilt without it then
+    const lastKey = Math.max(-1, ...pk.map((k) => existing.findIndex((e) => sameName(e.name, k))));
+    const beforeKey = (n: string): boolean => {
+      const i = existing.findIndex((e) => sameName(e.name, n));
+      return i >= 0 && i < lastKey;
+    };
+    if (after && names.some((n) => pk.some((k) => sameName(n, k)) || beforeKey(n))) {
       await this.rebuildTable(t, after);
       return;
     }
-    const existing = await this.catalogColumns(t.duckSchema, t.table);
     for (const n of names) {
       const col = existing.find((e) => sameName(e.name, n));
       if (col) await this.exec(`ALTER TABLE ${t.qualified} DROP COLUMN ${quoteIdent(col.name)}`);
@@ -662,7 +670,8 @@ export class DuckDbSink implements Sink {
 
   /**
    * Re-creates the DuckDB table with `schema`'s columns, types and primary key and copies its rows
-   * by column name (DuckDB cannot change a primary key, or a key column's type, in place).
+   * by column name (DuckDB cannot change a primary key, or a key column's type, nor drop a column
+   * before a key column, in place).
    */
   private async rebuildTable(t: DuckTarget, schema: TableSchema): Promise<void> {
     this.checkNotDirty(tableKey(t.id), t.label, 'change the primary key');
@@ -670,7 +679,7 @@ export class DuckDbSink implements Sink {
     await this.copyTable(t, tmp, schema, 'create');
     await this.exec(`DROP TABLE ${t.qualified}`);
     await this.exec(`ALTER TABLE ${tmp.qualified} RENAME TO ${quoteIdent(t.table)}`);
-    this.logger?.info('DuckDB table rebuilt for its new primary key or key type', {
+    this.logger?.info('DuckDB table rebuilt (a key change, or a drop DuckDB cannot make in place)', {
       table: t.label,
       primaryKey: schema.primaryKeys,
     });
