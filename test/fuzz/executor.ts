@@ -500,7 +500,9 @@ export class Executor {
     const schemaError = (
       frozen.code === 'CONFIG_INVALID'
         ? /^error \[CONFIG_INVALID\]/
-        : /^error \[(SOURCE_SCHEMA|SINK_SCHEMA)\]/
+        : frozen.code === 'SCHEMA_MERGE'
+          ? /^error \[SCHEMA_MERGE\]/
+          : /^error \[(SOURCE_SCHEMA|SINK_SCHEMA)\]/
     ).test(line);
     if (schemaError && line.toLowerCase().includes(table)) return undefined;
     // another error stopped the run first (or one about another table: a change the model does

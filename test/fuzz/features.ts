@@ -51,6 +51,8 @@ export const FEATURES = {
   merge: 'shard tables db.shard_* routed into one sink table (merged columns, widened types, disjoint keys)',
   'merge-shard-columns':
     'the merge route with shard-columns: true (_db_name, _table_name in the key; keys overlap)',
+  'merge-mixed-kinds':
+    'shard columns of different kinds (INT with INT UNSIGNED, numbers with VARCHAR, DATE with DATETIME, DECIMAL with DOUBLE, CHAR/VARCHAR/TEXT) and, now and then, a shard no type merges with (SCHEMA_MERGE)',
 } as const;
 
 export type Feature = keyof typeof FEATURES;

@@ -50,3 +50,27 @@ test('identifiers are quoted, also ones with backticks, and clauses keep their o
     'ALTER TABLE `d`.`t` RENAME COLUMN `a``b` TO `na me`, DROP COLUMN IF EXISTS `x`, ADD COLUMN `n` BIGINT UNSIGNED NOT NULL FIRST',
   );
 });
+
+test('merge-mixed-kinds: some shard columns differ in kind across shards, never without the feature', () => {
+  /** Seeds whose shards have one column in types of different families (INT vs INT UNSIGNED counts). */
+  const mixedSeeds = (features: Set<(typeof ALL_FEATURES)[number]>): number[] => {
+    const out: number[] = [];
+    for (let seed = 2500; seed < 2600; seed++) {
+      const kinds = new Map<string, Set<string>>();
+      for (const e of new Generator(scenarioConfig(seed, BEHAVIORS, features)).setup()) {
+        if (e.t !== 'op' || e.op.k !== 'create' || !e.op.table.name.startsWith('shard_')) continue;
+        for (const c of e.op.columns) {
+          const kind = c.type.f === 'int' ? `int${c.type.unsigned ? ' unsigned' : ''}` : c.type.f;
+          kinds.set(c.name, (kinds.get(c.name) ?? new Set()).add(kind));
+        }
+      }
+      if ([...kinds.values()].some((k) => k.size > 1)) out.push(seed);
+    }
+    return out;
+  };
+  const on = mixedSeeds(all);
+  assert.ok(on.length >= 5, `seeds with mixed shard kinds: ${on.join(', ')}`);
+  // under ignore and exception the shards stay alike
+  assert.ok(on.every((seed) => !['ignore', 'exception'].includes(BEHAVIORS[seed % 5]!)));
+  assert.deepEqual(mixedSeeds(parseFeatures('all,-merge-mixed-kinds')), []);
+});

@@ -14,6 +14,7 @@
 import type { Cell } from './canonical.js';
 import type { Feature } from './features.js';
 import { modifiedType, Names, randomColumn, randomDefault, randomLayout } from './layout.js';
+import { conflictingType, MIXED_KIND_GROUPS, mixedKindType } from './mixed-kinds.js';
 import type {
   AlterClause,
   ColumnDef,
@@ -125,10 +126,15 @@ export class Generator {
     | undefined;
   private shardsMade = 0;
   private computedNo = 0;
+  /** Decisions of the merge-mixed-kinds feature (their own stream: other merges stay as they were). */
+  private readonly mrng: Prng;
+  /** A shard created with a column no type merges exactly: dropped once the pipeline stopped on it. */
+  private conflicting: TableRef | undefined;
 
   constructor(private readonly config: ScenarioConfig) {
     this.rng = new Prng(`scenario:${config.seed}`);
     this.trng = new Prng(`transform:${config.seed}`);
+    this.mrng = new Prng(`mixed:${config.seed}`);
     this.f = new Set(config.features);
     this.names = new Names(this.rng.fork('names'), this.f.has('odd-names'));
     this.opsLeft = config.operations;
@@ -177,8 +183,15 @@ export class Generator {
     };
     const keyType: TypeSpec = { f: 'int', bytes: r.pick([4, 8] as const), unsigned: false };
     const shared: { name: string; make: () => TypeSpec }[] = [];
+    // shards of different kinds in one column (not under ignore and exception: alike there)
+    const mixed = this.f.has('merge-mixed-kinds') && this.evolveOrLenient && this.mrng.chance(0.6);
     for (let i = r.int(1, 4); i > 0; i--) {
       const name = this.names.column();
+      if (mixed && this.mrng.chance(0.6)) {
+        const group = this.mrng.pick(MIXED_KIND_GROUPS);
+        shared.push({ name, make: () => mixedKindType(this.mrng, group) });
+        continue;
+      }
       shared.push({
         name,
         make: r.weighted<() => TypeSpec>([
@@ -207,8 +220,11 @@ export class Generator {
     return [1, 2, 3].slice(0, r.int(2, 3)).flatMap((n) => this.shardTable(n));
   }
 
-  /** Shard n: its create and a few inserts. */
-  private shardTable(n: number): LogEntry[] {
+  /**
+   * Shard n: its create and a few inserts. With `conflict`, one of its shared columns gets a type
+   * no type holds exactly together with the merged column's (`conflict` gives the sink types).
+   */
+  private shardTable(n: number, conflict?: ReadonlyMap<string, TypeSpec>): LogEntry[] {
     const r = this.trng;
     const db = this.merge!.db;
     const { keyName, keyType, shared } = this.shardLayout!;
@@ -226,6 +242,15 @@ export class Generator {
       else {
         for (const c of shared)
           if (n === 1 || r.chance(0.8)) columns.push({ name: c.name, type: c.make(), notNull: false });
+        const target = conflict && this.mrng.pick(shared.filter((c) => conflict.has(lc(c.name))));
+        if (target) {
+          const type = conflictingType(conflict.get(lc(target.name))!);
+          const i = columns.findIndex((c) => c.name === target.name);
+          const col: ColumnDef = { name: target.name, type, notNull: false };
+          if (i < 0) columns.push(col);
+          else columns[i] = col;
+          this.conflicting = table;
+        }
         if (r.chance(0.5)) columns.push({ ...randomColumn(r, this.names.column(), this.f), notNull: false });
         first.push(...columns.slice(1));
       }
@@ -235,6 +260,20 @@ export class Generator {
         out.push({ t: 'op', op: this.insertOp(table, columns, [keyName], []) });
     }
     return out;
+  }
+
+  /**
+   * The merged table's shared column types (lower-case name → sink type) when the next shard is
+   * to conflict with them (feature merge-mixed-kinds, now and then), else undefined.
+   */
+  private conflictTypes(s: GenState): Map<string, TypeSpec> | undefined {
+    if (!this.f.has('merge-mixed-kinds') || !this.merge || !this.mrng.chance(0.2)) return undefined;
+    const sink = s.model?.tables.get(tableKey(this.merge.db, this.merge.sink));
+    const shared = new Set(this.shardLayout!.shared.map((c) => lc(c.name)));
+    const out = new Map(
+      (sink?.columns ?? []).filter((c) => shared.has(lc(c.name))).map((c) => [lc(c.name), c.type] as const),
+    );
+    return out.size ? out : undefined;
   }
 
   /** Whether a table is one of the merged shards. */
@@ -367,6 +406,11 @@ export class Generator {
         this.lastWasRunAfterFreeze = true;
         return pipe({ k: 'run' });
       }
+      // the shard that cannot merge goes (else every new pipeline stops on it too)
+      const bad = this.conflicting;
+      this.conflicting = undefined;
+      if (bad && s.source.has(tableKey(bad.db, bad.name)))
+        return { t: 'op', op: { k: 'drop', tables: [bad], ifExists: false } };
       this.lastWasRunAfterFreeze = false;
       // a new pipeline counts as an operation: a table no pipeline can take (it stops every
       // snapshot with the same clear error) must not make the scenario endless
@@ -497,7 +541,8 @@ export class Generator {
           ifNotExists: f.has('if-exists') && this.rng.chance(0.2),
         };
       case 'create-shard': {
-        const entries = this.shardTable(this.shardsMade + 1);
+        // now and then a shard whose column merges with no type: the pipeline stops (SCHEMA_MERGE)
+        const entries = this.shardTable(this.shardsMade + 1, this.conflictTypes(s));
         return entries[0]!.t === 'op' ? entries[0]!.op : undefined;
       }
       case 'drop':

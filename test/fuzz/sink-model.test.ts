@@ -404,3 +404,83 @@ test('a lossy change before an expected CONFIG_INVALID may stop the run first, w
   assert.equal(m.lossyTableIn('error [CONFIG_INVALID]: transform rule of d.t names v'), undefined);
   assert.equal(m.lossyTableIn('error [SINK_SCHEMA]: cannot change column v of d.t exactly'), undefined);
 });
+
+test('merge: shard columns of different kinds take the wider type, each value converted into it', () => {
+  const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
+  const typed = (name: string, types: Record<string, TypeSpec>, rows: Cell[][]): SourceTable => ({
+    ...table(['id', 'n', 'u', 'd'], ['id'], rows, types),
+    name,
+  });
+  const s1 = typed('shard_1', { u: { f: 'int', bytes: 8, unsigned: true }, d: { f: 'date' } }, [
+    ['1', '7', '18446744073709551615', '2024-01-31'],
+  ]);
+  const s2 = typed(
+    'shard_2',
+    { n: TEXT, u: { f: 'int', bytes: 8, unsigned: false }, d: { f: 'datetime', fsp: 3 } },
+    [['2', 'x', '-5', '2024-02-01 10:00:00.123000']],
+  );
+  const both = new Map([
+    ['d.shard_1', s1],
+    ['d.shard_2', s2],
+  ]);
+  const m = SinkModel.fromSnapshot('evolve', both, { transforms: [], merge });
+  const t = m.tables.get('d.merged')!;
+  assert.deepEqual(
+    t.columns.map((c) => [c.name, c.type.f]),
+    [
+      ['id', 'int'],
+      ['n', 'text'],
+      ['u', 'decimal'],
+      ['d', 'datetime'],
+    ],
+  );
+  assert.deepEqual(
+    [...t.keyed.values()].map((r) => Object.fromEntries(r)),
+    [
+      { id: '1', n: '7', u: '18446744073709551615', d: '2024-01-31 00:00:00.000000' },
+      { id: '2', n: 'x', u: '-5', d: '2024-02-01 10:00:00.123000' },
+    ],
+  );
+  // a row written later is converted from its own table's type too
+  m.applyRows(s1, { ...s1, rows: [...s1.rows, ['3', '8', '1', '2024-03-01']] });
+  assert.deepEqual(Object.fromEntries(t.keyed.get(JSON.stringify(['3']))!), {
+    id: '3',
+    n: '8',
+    u: '1',
+    d: '2024-03-01 00:00:00.000000',
+  });
+});
+
+test('merge: a later shard widens the sink column (its rows converted); one no type holds stops with SCHEMA_MERGE', () => {
+  const merge = { db: 'd', prefix: 'shard_', sink: 'merged', shardColumns: false };
+  const dec: TypeSpec = { f: 'decimal', p: 6, s: 2, unsigned: false };
+  const s1: SourceTable = { ...table(['id', 'v'], ['id'], [['1', '1.50']], { v: dec }), name: 'shard_1' };
+  const one = new Map([['d.shard_1', s1]]);
+  const m = SinkModel.fromSnapshot('lenient', one, { transforms: [], merge });
+  const create = (name: string): Op => ({
+    k: 'create',
+    table: { db: 'd', name },
+    columns: [],
+    key: ['id'],
+    ifNotExists: false,
+  });
+  const s2: SourceTable = { ...table(['id', 'v'], ['id'], [], { v: TEXT }), name: 'shard_2' };
+  const two = new Map([...one, ['d.shard_2', s2]]);
+  m.applyDdl(create('shard_2'), one, two);
+  const t = m.tables.get('d.merged')!;
+  assert.equal(t.columns[1]!.type.f, 'text');
+  assert.equal(t.keyed.get(JSON.stringify(['1']))!.get('v'), '1.50');
+  const s3: SourceTable = {
+    ...table(['id', 'v'], ['id'], [], { v: { f: 'blob', size: 'text' } }),
+    name: 'shard_3',
+  };
+  m.applyDdl(create('shard_3'), two, new Map([...two, ['d.shard_3', s3]]));
+  assert.equal(m.frozen?.code, 'SCHEMA_MERGE');
+  assert.equal(m.frozen?.table, 'd.merged');
+  // a new pipeline over such shards stops at once
+  const again = SinkModel.fromSnapshot('lenient', new Map([...two, ['d.shard_3', s3]]), {
+    transforms: [],
+    merge,
+  });
+  assert.equal(again.frozen?.code, 'SCHEMA_MERGE');
+});

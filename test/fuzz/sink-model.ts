@@ -34,14 +34,13 @@ import {
   exprType,
   passes,
   referencedColumns,
-  rescale,
   SHARD_COLUMN_TYPE,
   SHARD_COLUMNS,
-  widerType,
   type EvalRow,
   type MergeSpec,
   type TransformSpec,
 } from './transform-model.js';
+import { mergedCell, widerType } from './merge-widening.js';
 
 export type Behavior = 'evolve' | 'try_evolve' | 'lenient' | 'ignore' | 'exception';
 export const BEHAVIORS: readonly Behavior[] = ['evolve', 'try_evolve', 'lenient', 'ignore', 'exception'];
@@ -83,7 +82,7 @@ export interface ExpectedFailure {
   /** The run went on without the change (`try_evolve` skipped it): no failing run follows. */
   readonly skipped?: boolean;
   /** The error code expected (default: SOURCE_SCHEMA or SINK_SCHEMA). */
-  readonly code?: 'CONFIG_INVALID';
+  readonly code?: 'CONFIG_INVALID' | 'SCHEMA_MERGE';
 }
 
 /** The transform rules and the merged route of a pipeline. */
@@ -191,21 +190,27 @@ export class SinkModel {
     const merge = rules.merge;
     m.merge = merge;
     const shards = merge ? [...source.values()].filter((t) => isShard(merge, t)) : [];
-    if (merge && shards.length) m.tables.set(tableKey(merge.db, merge.sink), mergedTable(merge, shards));
+    if (merge && shards.length) {
+      const merged = mergedTable(merge, shards);
+      // shard columns no type holds exactly: the pipeline stops at the shard that brings them
+      if ('reason' in merged) m.frozen = schemaMergeFailure(merge, merged.reason);
+      else m.tables.set(tableKey(merge.db, merge.sink), merged);
+    }
     for (const [k, t] of source) {
       const merged = merge && isShard(merge, t);
       const sink = merged ? tableKey(merge.db, merge.sink) : k;
       if (!merged) m.tables.set(k, m.newTable(t));
       m.routes.set(k, sink);
       const rule = rules.transforms.find((r) => tableKey(r.table.db, r.table.name) === k);
-      const st = m.tables.get(sink)!;
+      const st = m.tables.get(sink);
+      if (!st) continue; // (frozen: the merged table cannot be made)
       if (rule) {
         st.transform = rule;
         st.columns.push(...rule.computed.map((c) => ({ name: c.name, type: exprType(c.expr, typeIn(t)) })));
       }
       for (const cells of t.rows) {
         const r = m.shape(st, t, rowOf(t, cells), '+I');
-        if (r) m.put(st, m.toSink(st, r));
+        if (r) m.put(st, m.toSink(st, r, t));
       }
       // a JSON column holding '' (added NOT NULL without a default): no DuckDB JSON holds it
       const json = t.columns.flatMap((c, i) => (c.type.f === 'json' ? [i] : []));
@@ -255,16 +260,16 @@ export class SinkModel {
     return row;
   }
 
-  /** A source row in sink terms: sink columns matched by name, NULL where the source has none. */
-  private toSink(t: ModelTable, src: ModelRow): ModelRow {
+  /**
+   * A source row in sink terms: sink columns matched by name, NULL where the source has none; in
+   * a merged table each value converted from its column's type in `from` into the wider type.
+   */
+  private toSink(t: ModelTable, src: ModelRow, from?: SourceTable): ModelRow {
     const out: ModelRow = new Map();
     for (const c of t.columns) {
       const v = src.get(lc(c.name)) ?? null;
-      // a merged table's DECIMAL columns hold every table's values at the wider scale
-      out.set(
-        lc(c.name),
-        t.merge && c.type.f === 'decimal' && v !== null && v !== ANY ? rescale(v, c.type.s) : v,
-      );
+      const own = t.merge ? from?.columns.find((x) => lc(x.name) === lc(c.name))?.type : undefined;
+      out.set(lc(c.name), own ? mergedCell(v, own, c.type) : v);
     }
     return out;
   }
@@ -378,19 +383,24 @@ export class SinkModel {
       if (e.after && !a) continue;
       const b = e.before && this.shape(t, before, e.before, '-U');
       if (e.before && !e.after && !b) continue;
-      this.applyEvent(t, b, a);
+      this.applyEvent(t, b, a, after);
     }
   }
 
   /** One row event: upsert/delete by the sink key, or append the after image. */
-  private applyEvent(t: ModelTable, before: ModelRow | undefined, after: ModelRow | undefined): void {
+  private applyEvent(
+    t: ModelTable,
+    before: ModelRow | undefined,
+    after: ModelRow | undefined,
+    from?: SourceTable,
+  ): void {
     if (t.key.length === 0) {
-      if (after) this.put(t, this.toSink(t, after));
+      if (after) this.put(t, this.toSink(t, after, from));
       return;
     }
-    const a = after && this.toSink(t, after);
+    const a = after && this.toSink(t, after, from);
     if (before) {
-      const bk = keyString(this.toSink(t, before), t.key);
+      const bk = keyString(this.toSink(t, before, from), t.key);
       if (bk !== undefined && (!a || keyString(a, t.key) !== bk)) t.keyed.delete(bk);
     }
     if (a) this.put(t, a);
@@ -723,23 +733,33 @@ export class SinkModel {
     this.routes.set(tableKey(t.db, t.name), k);
     const m = this.tables.get(k);
     if (!m) {
-      this.tables.set(k, mergedTable(merge, [t]));
+      const made = mergedTable(merge, [t]);
+      if ('reason' in made) throw new ModelError(`one shard cannot fail to merge: ${made.reason}`);
+      this.tables.set(k, made);
       return;
     }
     if (this.behavior === 'ignore') return;
+    const widened: { i: number; type: ModelColumn['type'] }[] = [];
     for (const c of t.columns) {
       const i = m.columns.findIndex((x) => lc(x.name) === lc(c.name));
-      if (i < 0) {
-        m.columns.push({ name: c.name, type: c.type });
-        for (const r of [...m.keyed.values(), ...m.append]) r.set(lc(c.name), null);
-        continue;
-      }
-      const type = widerType(m.columns[i]!.type, c.type);
-      m.columns[i] = { name: m.columns[i]!.name, type };
-      if (type.f !== 'decimal') continue;
+      if (i < 0) continue;
+      const w = widerType(m.columns[i]!.type, c.type);
+      // no type holds both: SCHEMA_MERGE at the shard's create, the sink table as it was
+      if ('reason' in w) return void (this.frozen = schemaMergeFailure(merge, `${c.name}: ${w.reason}`));
+      widened.push({ i, type: w.type });
+    }
+    for (const c of t.columns) {
+      if (m.columns.some((x) => lc(x.name) === lc(c.name))) continue;
+      m.columns.push({ name: c.name, type: c.type });
+      for (const r of [...m.keyed.values(), ...m.append]) r.set(lc(c.name), null);
+    }
+    // the sink's values are converted from the column's old sink type into the wider one
+    for (const { i, type } of widened) {
+      const old = m.columns[i]!;
+      m.columns[i] = { name: old.name, type };
+      const n = lc(old.name);
       for (const r of [...m.keyed.values(), ...m.append]) {
-        const v = r.get(lc(c.name));
-        if (v != null && v !== ANY) r.set(lc(c.name), rescale(v, type.s));
+        if (r.has(n)) r.set(n, mergedCell(r.get(n) ?? null, old.type, type));
       }
     }
   }
@@ -900,14 +920,27 @@ function typeIn(t: SourceTable): (col: string) => TypeSpec {
   };
 }
 
-/** The merged sink table of the shards: the union of their columns, widened; their key. */
-function mergedTable(merge: MergeSpec, shards: readonly SourceTable[]): ModelTable {
+/** The expected stop of a merge no type holds exactly (README "Sharded merges: type widening"). */
+function schemaMergeFailure(merge: MergeSpec, reason: string): ExpectedFailure {
+  return { table: tableKey(merge.db, merge.sink), what: `schema merge (${reason})`, code: 'SCHEMA_MERGE' };
+}
+
+/**
+ * The merged sink table of the shards: the union of their columns, widened; their key. A column
+ * no type holds exactly in every shard: the reason (the pipeline stops with SCHEMA_MERGE).
+ */
+function mergedTable(merge: MergeSpec, shards: readonly SourceTable[]): ModelTable | { reason: string } {
   const columns: ModelColumn[] = [];
   for (const t of shards) {
     for (const c of t.columns) {
       const i = columns.findIndex((x) => lc(x.name) === lc(c.name));
-      if (i < 0) columns.push({ name: c.name, type: c.type });
-      else columns[i] = { name: columns[i]!.name, type: widerType(columns[i]!.type, c.type) };
+      if (i < 0) {
+        columns.push({ name: c.name, type: c.type });
+        continue;
+      }
+      const w = widerType(columns[i]!.type, c.type);
+      if ('reason' in w) return { reason: `${c.name}: ${w.reason}` };
+      columns[i] = { name: columns[i]!.name, type: w.type };
     }
   }
   const key = [...shards[0]!.key];

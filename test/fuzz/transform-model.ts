@@ -297,15 +297,3 @@ export function rulesYaml(transforms: readonly TransformSpec[], merge: MergeSpec
   }
   return lines;
 }
-
-/** The type a merged sink column takes for the types of its tables (README widening table subset). */
-export function widerType(a: TypeSpec, b: TypeSpec): TypeSpec {
-  if (a.f === 'int' && b.f === 'int' && a.unsigned === b.unsigned) return a.bytes >= b.bytes ? a : b;
-  if (a.f === 'decimal' && b.f === 'decimal') {
-    const s = Math.max(a.s, b.s);
-    return { f: 'decimal', p: Math.max(a.p - a.s, b.p - b.s) + s, s, unsigned: false };
-  }
-  if (a.f === 'char' && b.f === 'char' && !a.fixed && !b.fixed) return a.len >= b.len ? a : b;
-  if (JSON.stringify(a) === JSON.stringify(b)) return a;
-  throw new Error(`fuzzer: no widening of ${a.f} and ${b.f} generated`);
-}

@@ -1105,3 +1105,149 @@ test('a DECIMAL value with more fraction digits than the sink column is refused 
     t.cleanup();
   }
 });
+
+test('a DATETIME or DATE column widened to TIMESTAMP reads its wall clock as UTC, whatever the DuckDB time zone', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    // DuckDB's casts between TIMESTAMP and TIMESTAMPTZ use the session's zone (the machine's by default)
+    const conn = (sink as unknown as { conn: { run(sql: string): Promise<unknown> } }).conn;
+    await conn.run("SET TimeZone = 'America/New_York'");
+    let s: TableSchema = {
+      columns: [
+        col('id', INT, false),
+        col('at', { kind: 'timestamp', precision: 3 }),
+        col('day', { kind: 'date' }),
+      ],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, [1, '2024-01-31 12:00:00.250', '2024-02-01'])]);
+    await sink.flush(checkpoint(1));
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [
+        { column: 'at', type: { kind: 'timestamp_ltz', precision: 3 }, nullable: true },
+        { column: 'day', type: { kind: 'timestamp_ltz', precision: 0 }, nullable: true },
+      ],
+    });
+    await sink.write([ins(orders, [2, '2024-01-31 12:00:00.250', '2024-02-01 00:00:00'])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT id, epoch_ms("at"), epoch_ms("day") FROM app_db.orders ORDER BY id'),
+      [
+        ['1', '1706702400250', '1706745600000'],
+        ['2', '1706702400250', '1706745600000'],
+      ],
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a DOUBLE or FLOAT column widened to text holds the text a new row gets (the number as JavaScript writes it)', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('id', INT, false), col('d', { kind: 'double' }), col('f', { kind: 'float' })],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    const values = [5, -0, 1e16, 1.5e-7, 0.1, -1.25e-5, 1.7976931348623157e308, 1.100000023841858];
+    await sink.write(values.map((v, i) => ins(orders, [i, v, Math.abs(v) < 1e38 ? v : null])));
+    await sink.flush(checkpoint(1));
+    const text = { kind: 'string', text: 'long' } as const;
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: [
+        { column: 'd', type: text, nullable: true },
+        { column: 'f', type: text, nullable: true },
+      ],
+    });
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    const rows = await readRows(t.file, 'SELECT d, f FROM app_db.orders ORDER BY id');
+    // (the FLOAT column holds the float32 of each value: its text is that float's as a double)
+    const float = (v: number): string | null => (Math.abs(v) < 1e38 ? String(Math.fround(v)) : null);
+    assert.deepEqual(
+      rows,
+      values.map((v) => [String(v), float(v)]),
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a DATETIME, TIMESTAMP or TIME column widened to text holds the text a new row gets, in UTC', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    const conn = (sink as unknown as { conn: { run(sql: string): Promise<unknown> } }).conn;
+    await conn.run("SET TimeZone = 'America/New_York'");
+    let s: TableSchema = {
+      columns: [
+        col('id', INT, false),
+        col('a', { kind: 'timestamp', precision: 2 }),
+        col('b', { kind: 'timestamp_ltz', precision: 3 }),
+        col('c', { kind: 'time', precision: 1 }),
+        col('d', { kind: 'timestamp', precision: 0 }),
+      ],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    // the values are the text of their type already (column-type.ts): a new text row gets them as they are
+    const rows: Value[][] = [
+      [1, '2024-01-31 12:00:00.25', '2024-01-31 06:30:00.500', '-838:59:59.5', '0001-02-03 04:05:06'],
+      [2, '2024-02-29 23:59:59.00', '2024-06-01 00:00:00.000', '123:04:05.0', '2024-02-29 23:59:59'],
+      [3, null, '1999-12-31 23:59:59.001', '00:00:00.0', null],
+    ];
+    await sink.write(rows.map((r) => ins(orders, r)));
+    await sink.flush(checkpoint(1));
+    const text = { kind: 'string', text: 'long' } as const;
+    s = await change(sink, orders, s, {
+      type: 'alter-column-type',
+      changes: ['a', 'b', 'c', 'd'].map((column) => ({ column, type: text, nullable: true })),
+    });
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(
+      await readRows(t.file, 'SELECT id, a, b, c, d FROM app_db.orders ORDER BY id'),
+      rows.map((r) => r.map((v) => (v === null ? null : String(v)))),
+    );
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('drop-column of a column before the primary key (DuckDB cannot drop it in place): the table is rebuilt', async () => {
+  const t = tempDb();
+  try {
+    const { sink } = await openSink(t.file);
+    let s: TableSchema = {
+      columns: [col('note', VARCHAR), col('id', INT, false), col('v', VARCHAR)],
+      primaryKeys: ['id'],
+    };
+    await createTable(sink, orders, s);
+    await sink.write([ins(orders, ['a', 1, 'x']), ins(orders, ['b', 2, 'y'])]);
+    await sink.flush(checkpoint(1));
+    s = await change(sink, orders, s, { type: 'drop-column', columns: ['note'] });
+    await sink.write([upd(orders, [1, 'x'], [1, 'z'])]);
+    await sink.flush(checkpoint(2));
+    await sink.close();
+    assert.deepEqual(await readRows(t.file, 'SELECT * FROM app_db.orders ORDER BY id'), [
+      ['1', 'z'],
+      ['2', 'y'],
+    ]);
+    assert.deepEqual(
+      await readRows(
+        t.file,
+        "SELECT constraint_column_names::VARCHAR FROM duckdb_constraints() WHERE table_name = 'orders' AND constraint_type = 'PRIMARY KEY'",
+      ),
+      [['[id]']],
+    );
+  } finally {
+    t.cleanup();
+  }
+});

@@ -33,11 +33,14 @@
  *   key text (duckDbKeyType); the writer follows the DuckDB column type (TableState.keyText).
  * - add-column: ADD COLUMN IF NOT EXISTS, always as the last column (the sink declares no column
  *   positions: the schema operator sends new columns last and no reorders).
- * - drop-column: DROP COLUMN (a primary-key column by rebuilding the table).
+ * - drop-column: DROP COLUMN (a primary-key column, or one before a key column, by rebuilding the
+ *   table: DuckDB cannot drop them in place).
  * - rename-column: RENAME COLUMN (data stays in place). Replays are skipped when the new name
  *   exists already; when neither name exists the new column is added.
- * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes; DuckDB refuses
- *   when values do not cast or the column is in the primary key → SINK_SCHEMA error.
+ * - alter-column-type: ALTER COLUMN ... SET DATA TYPE when the DuckDB type changes (TIMESTAMP and
+ *   DATE into TIMESTAMPTZ read as UTC, not in the session's zone; DOUBLE into text as a new row's
+ *   text); DuckDB refuses when values do not cast or the column is in the primary key →
+ *   SINK_SCHEMA error.
  * - drop-table: DROP TABLE. truncate-table: DELETE FROM.
  * Columns are written by name (case-insensitive, as DuckDB resolves identifiers); DuckDB columns
  * the source no longer has are written as NULL.
@@ -575,11 +578,18 @@ export class DuckDbSink implements Sink {
     after: TableSchema | undefined,
   ): Promise<void> {
     const pk = await this.catalogPrimaryKey(t.duckSchema, t.table);
-    if (after && pk.some((k) => names.some((n) => sameName(n, k)))) {
+    const existing = await this.catalogColumns(t.duckSchema, t.table);
+    // DuckDB drops no column of the key, nor one before a key column ("an index depends on a
+    // column after it"): the table is rebuilt without it then
+    const lastKey = Math.max(-1, ...pk.map((k) => existing.findIndex((e) => sameName(e.name, k))));
+    const beforeKey = (n: string): boolean => {
+      const i = existing.findIndex((e) => sameName(e.name, n));
+      return i >= 0 && i < lastKey;
+    };
+    if (after && names.some((n) => pk.some((k) => sameName(n, k)) || beforeKey(n))) {
       await this.rebuildTable(t, after);
       return;
     }
-    const existing = await this.catalogColumns(t.duckSchema, t.table);
     for (const n of names) {
       const col = existing.find((e) => sameName(e.name, n));
       if (col) await this.exec(`ALTER TABLE ${t.qualified} DROP COLUMN ${quoteIdent(col.name)}`);
@@ -640,8 +650,10 @@ export class DuckDbSink implements Sink {
     // Without visible rows no value is converted: DuckDB would still cast the deleted rows it keeps
     // until the file is compacted, and fail where it has no cast (INTERVAL → DOUBLE).
     const empty = !(await this.hasRows(t));
+    const before = this.tables.get(tableKey(t.id))?.schema;
     for (const { col, type } of todo) {
-      const using = empty ? ` USING CAST(NULL AS ${type})` : '';
+      const old = before?.columns.find((c) => sameName(c.name, col.name))?.type;
+      const using = empty ? ` USING CAST(NULL AS ${type})` : castUsing(col, type, old);
       try {
         await this.exec(
           `ALTER TABLE ${t.qualified} ALTER COLUMN ${quoteIdent(col.name)} SET DATA TYPE ${type}${using}`,
@@ -658,7 +670,8 @@ export class DuckDbSink implements Sink {
 
   /**
    * Re-creates the DuckDB table with `schema`'s columns, types and primary key and copies its rows
-   * by column name (DuckDB cannot change a primary key, or a key column's type, in place).
+   * by column name (DuckDB cannot change a primary key, or a key column's type, nor drop a column
+   * before a key column, in place).
    */
   private async rebuildTable(t: DuckTarget, schema: TableSchema): Promise<void> {
     this.checkNotDirty(tableKey(t.id), t.label, 'change the primary key');
@@ -666,7 +679,7 @@ export class DuckDbSink implements Sink {
     await this.copyTable(t, tmp, schema, 'create');
     await this.exec(`DROP TABLE ${t.qualified}`);
     await this.exec(`ALTER TABLE ${tmp.qualified} RENAME TO ${quoteIdent(t.table)}`);
-    this.logger?.info('DuckDB table rebuilt for its new primary key or key type', {
+    this.logger?.info('DuckDB table rebuilt (a key change, or a drop DuckDB cannot make in place)', {
       table: t.label,
       primaryKey: schema.primaryKeys,
     });
@@ -1282,6 +1295,78 @@ function columnDefinitions(s: TableSchema): string {
   });
   if (s.primaryKeys.length > 0) cols.push(`PRIMARY KEY (${s.primaryKeys.map(quoteIdent).join(', ')})`);
   return cols.join(', ');
+}
+
+/**
+ * The USING clause of SET DATA TYPE where DuckDB's own cast is not the conversion tidemark
+ * promises (README "Sharded merges: type widening"), so that the rows the table holds get what a
+ * row written after the change gets (value-coercion.ts), `old` being the column's type before:
+ * - a TIMESTAMP (DATETIME) or DATE into TIMESTAMPTZ is its wall clock read as UTC, where DuckDB's
+ *   cast reads it in the session's time zone (the machine's);
+ * - a DOUBLE or FLOAT into text is the number as JavaScript writes it (doubleAsText), where DuckDB
+ *   writes `5.0`, `1e+16`, `1.5e-07`;
+ * - a DATETIME, TIMESTAMP or TIME into text is the value's text (column-type.ts: as many fraction
+ *   digits as the old type's precision, a TIMESTAMP in UTC without a zone), where DuckDB cuts
+ *   trailing zeros, adds `+00` and writes the session's zone.
+ */
+function castUsing(col: CatalogColumn, type: string, old: ColumnType | undefined): string {
+  const from = normalizeType(col.type);
+  const to = normalizeType(type);
+  const x = quoteIdent(col.name);
+  if (to === 'TIMESTAMPTZ' && (from === 'TIMESTAMP' || from === 'DATE')) {
+    return ` USING timezone('UTC', CAST(${x} AS TIMESTAMP))`;
+  }
+  if (to !== 'VARCHAR') return '';
+  if (from === 'DOUBLE' || from === 'FLOAT') return ` USING ${doubleAsText(col.name)}`;
+  if (from === 'TIMESTAMP' && old?.kind === 'timestamp') return ` USING ${timestampText(x, old.precision)}`;
+  if (from === 'TIMESTAMPTZ' && old?.kind === 'timestamp_ltz') {
+    return ` USING ${timestampText(`timezone('UTC', ${x})`, old.precision)}`;
+  }
+  if (from === 'INTERVAL' && old?.kind === 'time') return ` USING ${timeText(x, old.precision)}`;
+  return '';
+}
+
+/** A DuckDB expression: the TIMESTAMP `e` as `YYYY-MM-DD HH:MM:SS` and `digits` fraction digits. */
+function timestampText(e: string, digits: number): string {
+  const fraction = digits > 0 ? ` || '.' || left(strftime(${e}, '%f'), ${digits})` : '';
+  return `(CAST(CAST(${e} AS DATE) AS VARCHAR) || ' ' || strftime(${e}, '%H:%M:%S')${fraction})`;
+}
+
+/** A DuckDB expression: the INTERVAL (a TIME) `x` as `[-]HH:MM:SS` and `digits` fraction digits. */
+function timeText(x: string, digits: number): string {
+  const us = `abs(epoch_us(${x}))`;
+  const part = (div: string, mod: string): string =>
+    `lpad(CAST((${us} // ${div}) % ${mod} AS VARCHAR), 2, '0')`;
+  const hours = `CAST(${us} // 3600000000 AS VARCHAR)`;
+  const fraction =
+    digits > 0 ? ` || '.' || left(lpad(CAST(${us} % 1000000 AS VARCHAR), 6, '0'), ${digits})` : '';
+  return (
+    `(CASE WHEN epoch_us(${x}) < 0 THEN '-' ELSE '' END || CASE WHEN ${us} < 36000000000 THEN '0' ELSE '' END || ` +
+    `${hours} || ':' || ${part('60000000', '60')} || ':' || ${part('1000000', '60')}${fraction})`
+  );
+}
+
+/**
+ * A DuckDB expression: the DOUBLE (or FLOAT, as the double it is) in column `name` as JavaScript's
+ * String(n) writes it. DuckDB's text has the same shortest digits in another layout: `.0` after a
+ * whole number, and an exponent (`1e+16`, `1e-05`) from 1e16 and below 1e-4, where JavaScript
+ * writes the digits out from 1e-7 up to 1e21 and gives exponents without leading zeros.
+ */
+function doubleAsText(name: string): string {
+  const x = quoteIdent(name);
+  const text = `CAST(CAST(${x} AS DOUBLE) AS VARCHAR)`;
+  const mantissa = `regexp_extract(${text}, '^-?([0-9.]+)e', 1)`;
+  const digits = `replace(${mantissa}, '.', '')`;
+  const exp = `CAST(regexp_extract(${text}, 'e([-+][0-9]+)$', 1) AS INTEGER)`;
+  const sign = `CASE WHEN ${x} < 0 THEN '-' ELSE '' END`;
+  return (
+    `CASE WHEN ${x} = 0 THEN '0' ` +
+    `WHEN NOT contains(${text}, 'e') THEN regexp_replace(${text}, '\\.0$', '') ` +
+    `WHEN ${exp} >= 21 OR ${exp} <= -7 THEN ${sign} || ${mantissa} || 'e' || ` +
+    `CASE WHEN ${exp} > 0 THEN '+' ELSE '-' END || CAST(abs(${exp}) AS VARCHAR) ` +
+    `WHEN ${exp} >= 0 THEN ${sign} || rpad(${digits}, ${exp} + 1, '0') ` +
+    `ELSE ${sign} || '0.' || repeat('0', -${exp} - 1) || ${digits} END`
+  );
 }
 
 function normalizeType(t: string): string {
