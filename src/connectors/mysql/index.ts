@@ -5,6 +5,7 @@ import type { HeldCheck, ResourceClaim } from '../../runtime/resource-ledger.js'
 import {
   mysqlBinlogFilesSourceOptionsSchema,
   mysqlSourceOptionsSchema,
+  serverIdRange,
   type MysqlSourceOptions,
 } from './options.js';
 
@@ -84,9 +85,9 @@ const serverKey = (options: MysqlSourceOptions): string => `${options.hostname}:
  * process must not share an id on a server (withFreeServerIds gives one that has none).
  */
 function replicaIdClaims(options: MysqlSourceOptions, parallelism: number): ResourceClaim[] {
-  const sid = options['server-id'];
-  if (sid === undefined) return [];
-  const [first = 0, last = first] = sid.split('-').map((x) => Number(x.trim()));
+  const range = options['server-id'] === undefined ? undefined : serverIdRange(options['server-id']);
+  if (range === undefined) return [];
+  const { first, last } = range;
   const server = serverKey(options);
   const used = Math.min(last, first + parallelism); // the stream's id and one per snapshot reader
   const claims: ResourceClaim[] = [];

@@ -18,7 +18,7 @@ import { compileTableSelector, tableSelection, type TableSelector } from '../../
 import type { MysqlSourceState, TrackedTable } from './binlog-change-reader.js';
 import { BinlogSession, type BinlogRead } from './binlog-session.js';
 import { describeEndpoint, openMysqlConnection, type MysqlConnectionOptions } from './mysql-connection.js';
-import type { MysqlSourceOptions } from './options.js';
+import { serverIdRange, type MysqlSourceOptions } from './options.js';
 import { listTables, loadTableSchemas } from './schema-loader.js';
 import {
   checkServerForCdc,
@@ -107,12 +107,13 @@ export class MysqlSource implements Source {
     };
     this.selector = compileTableSelector(options.tables, options['tables.exclude']);
     this.parallelism = Math.max(1, settings.parallelism ?? 1);
+    // without server-id (a source not made by the composer, whose resolveOptions sets one)
     const sid = options['server-id'];
-    const [a, b] = sid
-      ? sid.split('-').map((x) => Number(x.trim()))
-      : [5400 + Math.floor(Math.random() * 1000), undefined];
-    const first = a;
-    const last = b ?? first;
+    const random = 5400 + Math.floor(Math.random() * 1000);
+    const { first, last } = (sid !== undefined ? serverIdRange(sid) : undefined) ?? {
+      first: random,
+      last: random,
+    };
     // the stream uses the first id, snapshot reader i the id after it
     this.serverIds = Array.from({ length: this.parallelism + 1 }, (_, i) => first + i);
     this.rangeTooSmall = last - first + 1 < this.parallelism + 1 && sid !== undefined;

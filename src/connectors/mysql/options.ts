@@ -23,15 +23,22 @@ function serverTimeZoneIssue(zone: string | undefined, ctx: z.RefinementCtx): vo
 const MAX_SERVER_ID = 4294967295;
 
 /** `server-id`: an id or a range `first-last` of ids in 1..2^32-1 (what a replica can register as). */
+/** `server-id` as its first and last id (`5400` is 5400-5400); undefined when it is neither form. */
+export function serverIdRange(text: string): { readonly first: number; readonly last: number } | undefined {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(text);
+  if (!m) return undefined;
+  const first = Number(m[1]);
+  return { first, last: m[2] === undefined ? first : Number(m[2]) };
+}
+
 function serverIdIssue(v: string | undefined, ctx: z.RefinementCtx): void {
   if (v === undefined) return;
-  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(v);
-  if (!m) {
+  const range = serverIdRange(v);
+  if (!range) {
     ctx.addIssue({ code: 'custom', message: 'expected a number or a range such as 5400-5404' });
     return;
   }
-  const first = Number(m[1]);
-  const last = m[2] === undefined ? first : Number(m[2]);
+  const { first, last } = range;
   if (first < 1 || last > MAX_SERVER_ID)
     ctx.addIssue({ code: 'custom', message: `"${v}": a server id is in 1..${MAX_SERVER_ID}` });
   else if (last < first)
