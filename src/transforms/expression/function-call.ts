@@ -56,6 +56,7 @@ function callUserFunction(
   const type = typeof udf.returnType === 'function' ? udf.returnType(argTypes) : udf.returnType;
   const evals = args.map((a) => a.eval);
   const fn = udf.fn;
+  const check = userFunctionResult(type);
   const evaluate: Evaluator = (row, ctx) => {
     const values: Value[] = evals.map((e) => e(row, ctx));
     let result: Value;
@@ -64,7 +65,7 @@ function callUserFunction(
     } catch (e) {
       throw scope.runtimeError(pos, `user-defined function ${name} failed: ${errorMessage(e)}`);
     }
-    const checked = userFunctionResult(type, result);
+    const checked = check(result);
     if (checked !== null && typeof checked === 'object' && 'wrong' in checked)
       throw scope.runtimeError(
         pos,
